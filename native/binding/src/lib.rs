@@ -1,1 +1,343 @@
+//! N-API binding: converts types between JS and `logpulse_core`, nothing else. Errors cross as JS `Error`s
+//! with an `LP_ERR_NATIVE_*` code in the message; no input can panic across the boundary.
 
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use logpulse_core as core;
+
+/// Options of one shard. Durations in milliseconds; every field optional (defaults: SPEC §7).
+#[napi(object)]
+pub struct BindingShardOptions {
+    /// A record with `status >= errorStatusMin` is an error. Default 400.
+    pub error_status_min: Option<u32>,
+    /// Tumbling window length, aligned to the epoch. Default 30000.
+    pub window_ms: Option<f64>,
+    /// Per-stream watermark delay. Default 10000.
+    pub watermark_ms: Option<f64>,
+    /// A stream silent this long stops holding the watermark back. Default 30000.
+    pub idle_timeout_ms: Option<f64>,
+    /// Records further ahead of the wall clock are rejected `future`. Default 300000.
+    pub max_future_skew_ms: Option<f64>,
+    /// At most this many `error_urls` per status row. Default 100.
+    pub max_urls_per_window: Option<u32>,
+    /// Longer lines are rejected `too_long`. Default 65536.
+    pub max_line_bytes: Option<u32>,
+    /// `json` | `csv` | `clf` | `auto` (per line). Default `auto`.
+    pub format: Option<String>,
+    /// CSV field delimiter, one ASCII character. Default `;`.
+    pub csv_delimiter: Option<String>,
+    /// Whether `errors_per_status` fires early, as soon as a count crosses the threshold. Default true.
+    pub early_alerts: Option<bool>,
+    /// `errors_per_status` threshold: fires when a (window, status) count exceeds it. Default 100.
+    pub early_alert_threshold: Option<u32>,
+}
+
+fn option_error(option: &str, message: &str) -> Error {
+    Error::new(Status::InvalidArg, format!("LP_ERR_NATIVE_OPTION: {option} {message}"))
+}
+
+fn ms_to_us(option: &str, ms: Option<f64>, default_us: i64) -> Result<i64> {
+    match ms {
+        None => Ok(default_us),
+        Some(v) if v.is_finite() && v.abs() < 1e15 => Ok((v * 1000.0).round() as i64),
+        Some(_) => Err(option_error(option, "must be a finite number of milliseconds")),
+    }
+}
+
+fn to_core_options(o: Option<BindingShardOptions>) -> Result<core::ShardOptions> {
+    let d = core::ShardOptions::default();
+    let Some(o) = o else { return Ok(d) };
+    let format = match o.format.as_deref() {
+        None => d.format,
+        Some(name) => core::Format::from_name(name).ok_or_else(|| option_error("format", "must be one of json, csv, clf, auto"))?,
+    };
+    let csv_delimiter = match o.csv_delimiter.as_deref() {
+        None => d.csv_delimiter,
+        Some(s) if s.len() == 1 => s.as_bytes()[0],
+        Some(_) => return Err(option_error("csvDelimiter", "must be exactly one ASCII character")),
+    };
+    let error_status_min = match o.error_status_min {
+        None => d.error_status_min,
+        Some(v) => u16::try_from(v).map_err(|_| option_error("errorStatusMin", "must be between 100 and 600"))?,
+    };
+    let opts = core::ShardOptions {
+        error_status_min,
+        window_us: ms_to_us("windowMs", o.window_ms, d.window_us)?,
+        watermark_us: ms_to_us("watermarkMs", o.watermark_ms, d.watermark_us)?,
+        idle_timeout_us: ms_to_us("idleTimeoutMs", o.idle_timeout_ms, d.idle_timeout_us)?,
+        max_future_skew_us: ms_to_us("maxFutureSkewMs", o.max_future_skew_ms, d.max_future_skew_us)?,
+        max_urls_per_window: o.max_urls_per_window.map_or(d.max_urls_per_window, |v| v as usize),
+        max_line_bytes: o.max_line_bytes.map_or(d.max_line_bytes, |v| v as usize),
+        format,
+        csv_delimiter,
+        early_alert_threshold: if o.early_alerts == Some(false) {
+            None
+        } else {
+            Some(o.early_alert_threshold.map_or(100, u64::from))
+        },
+    };
+    opts.validate().map_err(|e| option_error(e.option, &e.message))?;
+    Ok(opts)
+}
+
+#[napi(object)]
+pub struct RejectedCounters {
+    pub malformed: f64,
+    pub missing_field: f64,
+    pub invalid_field: f64,
+    pub invalid_timestamp: f64,
+    pub too_long: f64,
+    pub invalid_utf8: f64,
+    pub future: f64,
+    pub late: f64,
+}
+
+#[napi(object)]
+pub struct Counters {
+    /// Non-blank complete lines seen.
+    pub lines: f64,
+    /// Bytes received.
+    pub bytes: f64,
+    /// Valid records counted in windows (not late, not rejected).
+    pub records: f64,
+    /// Error records written to `errors` (late errors included).
+    pub errors: f64,
+    /// Late records (also counted in `rejected.late`).
+    pub late: f64,
+    pub rejected: RejectedCounters,
+}
+
+#[napi(object)]
+pub struct EarlyAlert {
+    pub window_start_us: i64,
+    pub window_end_us: i64,
+    pub status: u32,
+    pub count: f64,
+    pub threshold: f64,
+}
+
+#[napi(object)]
+pub struct StatusCount {
+    pub window_start_us: i64,
+    pub status: u32,
+    pub count: f64,
+}
+
+#[napi(object)]
+pub struct ProcessResult {
+    /// Error records, newline-JSON.
+    pub errors: Buffer,
+    /// Rejected lines, newline-JSON `{"reason","source","line"[,"line_base64"]}`.
+    pub rejected: Buffer,
+    /// Closed windows, opaque; give to `WindowMerger.add`.
+    pub partials: Buffer,
+    pub closed_windows: u32,
+    pub early_alerts: Vec<EarlyAlert>,
+    pub status_counts: Vec<StatusCount>,
+    /// This shard's own effective watermark (peer excluded); null when no stream has one.
+    pub watermark_us: Option<i64>,
+    /// Every window ending at or before this is closed; null before the first close.
+    pub closed_through_us: Option<i64>,
+    pub counters: Counters,
+}
+
+fn to_result(out: core::ProcessOutput) -> ProcessResult {
+    let c = out.counters;
+    let r = |reason: core::Reason| c.rejected_by(reason) as f64;
+    ProcessResult {
+        partials: out.encode_partials().into(),
+        closed_windows: out.closed.len() as u32,
+        errors: out.errors.into(),
+        rejected: out.rejected.into(),
+        early_alerts: out
+            .early_alerts
+            .iter()
+            .map(|a| EarlyAlert {
+                window_start_us: a.window_start_us,
+                window_end_us: a.window_end_us,
+                status: u32::from(a.status),
+                count: a.count as f64,
+                threshold: a.threshold as f64,
+            })
+            .collect(),
+        status_counts: out
+            .status_counts
+            .iter()
+            .map(|s| StatusCount { window_start_us: s.window_start_us, status: u32::from(s.status), count: s.count as f64 })
+            .collect(),
+        watermark_us: out.watermark_us,
+        closed_through_us: out.closed_through_us,
+        counters: Counters {
+            lines: c.lines as f64,
+            bytes: c.bytes as f64,
+            records: c.records as f64,
+            errors: c.errors as f64,
+            late: c.late as f64,
+            rejected: RejectedCounters {
+                malformed: r(core::Reason::Malformed),
+                missing_field: r(core::Reason::MissingField),
+                invalid_field: r(core::Reason::InvalidField),
+                invalid_timestamp: r(core::Reason::InvalidTimestamp),
+                too_long: r(core::Reason::TooLong),
+                invalid_utf8: r(core::Reason::InvalidUtf8),
+                future: r(core::Reason::Future),
+                late: r(core::Reason::Late),
+            },
+        },
+    }
+}
+
+fn now_or(now_us: Option<f64>) -> i64 {
+    match now_us {
+        Some(v) if v.is_finite() => v as i64,
+        _ => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as i64),
+    }
+}
+
+/// One worker's parsing and windowing state. All methods are synchronous and cross the boundary once per chunk.
+#[napi]
+pub struct Shard {
+    inner: core::Shard,
+}
+
+#[napi]
+impl Shard {
+    #[napi(constructor)]
+    pub fn new(options: Option<BindingShardOptions>) -> Result<Self> {
+        let opts = to_core_options(options)?;
+        let inner = core::Shard::new(opts).map_err(|e| option_error(e.option, &e.message))?;
+        Ok(Shard { inner })
+    }
+
+    /// Frames, parses and windows one chunk of `stream`'s bytes. `nowUs`: wall clock (default: system clock).
+    #[napi]
+    pub fn process(&mut self, stream: String, chunk: &[u8], now_us: Option<f64>) -> ProcessResult {
+        to_result(self.inner.process(&stream, chunk, now_or(now_us)))
+    }
+
+    /// End of `stream`: its unterminated last line counts, then it stops holding the watermark back.
+    #[napi]
+    pub fn end_stream(&mut self, stream: String, now_us: Option<f64>) -> ProcessResult {
+        to_result(self.inner.end_stream(&stream, now_or(now_us)))
+    }
+
+    /// Only time passes: idle streams are released and due windows close.
+    #[napi]
+    pub fn tick(&mut self, now_us: Option<f64>) -> ProcessResult {
+        to_result(self.inner.tick(now_or(now_us)))
+    }
+
+    /// Minimum effective watermark of the other shards (null: none holds anything back).
+    #[napi]
+    pub fn set_peer_watermark(&mut self, peer_us: Option<f64>) {
+        self.inner.set_peer_watermark(peer_us.filter(|v| v.is_finite()).map(|v| v as i64));
+    }
+
+    /// End of all input: trailing lines count and every open window is emitted.
+    #[napi]
+    pub fn flush(&mut self, now_us: Option<f64>) -> ProcessResult {
+        to_result(self.inner.flush(now_or(now_us)))
+    }
+
+    /// The complete state, for checkpoints.
+    #[napi]
+    pub fn snapshot(&self) -> Buffer {
+        self.inner.snapshot().into()
+    }
+
+    /// Replaces the state with a snapshot taken by a shard with the same options.
+    #[napi]
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<()> {
+        self.inner.restore(bytes).map_err(|e| Error::new(Status::InvalidArg, format!("LP_ERR_NATIVE_SNAPSHOT: {e}")))
+    }
+}
+
+#[napi(object)]
+pub struct BindingMergerOptions {
+    /// At most this many `error_urls` per status row. Default 100.
+    pub max_urls_per_window: Option<u32>,
+}
+
+#[napi(object)]
+pub struct StatusSummary {
+    pub status: u32,
+    pub error_count: f64,
+    pub unique_ips: f64,
+}
+
+#[napi(object)]
+pub struct WindowSummary {
+    pub window_start_us: i64,
+    pub window_end_us: i64,
+    pub requests: f64,
+    pub errors: f64,
+    pub unique_ips: f64,
+    pub error_unique_ips: f64,
+    pub statuses: Vec<StatusSummary>,
+}
+
+#[napi(object)]
+pub struct WindowOutput {
+    /// Metrics rows (SPEC §3), newline-JSON.
+    pub rows: Buffer,
+    pub windows: Vec<WindowSummary>,
+}
+
+/// Merges closed-window partials from every shard and emits each window's rows once.
+#[napi]
+pub struct WindowMerger {
+    inner: core::WindowMerger,
+}
+
+#[napi]
+impl WindowMerger {
+    #[napi(constructor)]
+    pub fn new(options: Option<BindingMergerOptions>) -> Self {
+        let max_urls = options.and_then(|o| o.max_urls_per_window).unwrap_or(100);
+        WindowMerger { inner: core::WindowMerger::new(max_urls as usize) }
+    }
+
+    /// Adds a shard's `partials`; returns how many windows they held.
+    #[napi]
+    pub fn add(&mut self, partials: &[u8]) -> Result<u32> {
+        self.inner
+            .add(partials)
+            .map(|n| n as u32)
+            .map_err(|e| Error::new(Status::InvalidArg, format!("LP_ERR_NATIVE_PARTIALS: {e}")))
+    }
+
+    /// Windows held, not yet drained.
+    #[napi(getter)]
+    pub fn pending(&self) -> u32 {
+        self.inner.pending() as u32
+    }
+
+    /// Emits and forgets every window ending at or before `throughUs` (all when null).
+    #[napi]
+    pub fn drain(&mut self, through_us: Option<f64>) -> WindowOutput {
+        let merged = self.inner.drain(through_us.filter(|v| v.is_finite()).map(|v| v as i64));
+        WindowOutput {
+            rows: merged.rows.into(),
+            windows: merged
+                .windows
+                .into_iter()
+                .map(|w| WindowSummary {
+                    window_start_us: w.window_start_us,
+                    window_end_us: w.window_end_us,
+                    requests: w.requests as f64,
+                    errors: w.errors as f64,
+                    unique_ips: w.unique_ips as f64,
+                    error_unique_ips: w.error_unique_ips as f64,
+                    statuses: w
+                        .statuses
+                        .into_iter()
+                        .map(|s| StatusSummary { status: u32::from(s.status), error_count: s.error_count as f64, unique_ips: s.unique_ips as f64 })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,1 +1,19 @@
-pub fn hello() {}
+//! logpulse-core: the engine behind the N-API binding, with no napi dependency so it is testable and
+//! fuzzable on its own. See `../API.md` for the contract.
+
+pub mod escape;
+pub mod hll;
+pub mod ip;
+pub mod json;
+pub mod merger;
+pub mod options;
+pub mod parse;
+pub mod record;
+pub mod shard;
+pub mod timestamp;
+pub mod window;
+
+pub use merger::{MergedWindows, WindowMerger, WindowSummary};
+pub use options::{Format, OptionError, ShardOptions};
+pub use record::{Counters, Reason};
+pub use shard::{EarlyAlert, ProcessOutput, Shard, StatusCount};

@@ -1,0 +1,117 @@
+//! Joins closed-window partials from any number of shards (or daemons) and renders final rows once per window.
+
+use std::collections::BTreeMap;
+
+use crate::window::WindowPartial;
+
+const PARTIALS_MAGIC: &[u8; 4] = b"LPW1";
+
+pub fn encode_partials(partials: &[WindowPartial]) -> Vec<u8> {
+    if partials.is_empty() {
+        return Vec::new();
+    }
+    let mut out = PARTIALS_MAGIC.to_vec();
+    // Serializing plain owned data into a Vec cannot fail.
+    out.extend(rmp_serde::to_vec(partials).unwrap_or_default());
+    out
+}
+
+pub fn decode_partials(bytes: &[u8]) -> Result<Vec<WindowPartial>, String> {
+    if bytes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let body = bytes.strip_prefix(PARTIALS_MAGIC).ok_or("not logpulse window partials (bad magic)")?;
+    rmp_serde::from_slice(body).map_err(|e| format!("undecodable window partials: {e}"))
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusSummary {
+    pub status: u16,
+    pub error_count: u64,
+    pub unique_ips: u64,
+}
+
+/// What the console, alert rules and API need of a window, without re-parsing the rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowSummary {
+    pub window_start_us: i64,
+    pub window_end_us: i64,
+    pub requests: u64,
+    pub errors: u64,
+    pub unique_ips: u64,
+    pub error_unique_ips: u64,
+    pub statuses: Vec<StatusSummary>,
+}
+
+#[derive(Debug, Default)]
+pub struct MergedWindows {
+    pub rows: Vec<u8>,
+    pub windows: Vec<WindowSummary>,
+}
+
+pub struct WindowMerger {
+    max_urls: usize,
+    held: BTreeMap<i64, WindowPartial>,
+}
+
+impl WindowMerger {
+    pub fn new(max_urls_per_window: usize) -> Self {
+        WindowMerger { max_urls: max_urls_per_window.max(1), held: BTreeMap::new() }
+    }
+
+    /// Adds encoded partials; nothing is merged if any part is invalid.
+    pub fn add(&mut self, bytes: &[u8]) -> Result<usize, String> {
+        let partials = decode_partials(bytes)?;
+        for p in &partials {
+            p.validate(p.end_us - p.start_us)?;
+            if let Some(held) = self.held.get(&p.start_us) {
+                if held.end_us != p.end_us {
+                    return Err(format!("window at {} has two lengths", p.start_us));
+                }
+            }
+        }
+        let n = partials.len();
+        for p in partials {
+            match self.held.get_mut(&p.start_us) {
+                Some(held) => held.merge(p),
+                None => {
+                    self.held.insert(p.start_us, p);
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    pub fn pending(&self) -> usize {
+        self.held.len()
+    }
+
+    /// Emits and forgets every held window with `end <= through` (all of them for `None`), in start order.
+    pub fn drain(&mut self, through_us: Option<i64>) -> MergedWindows {
+        let mut out = MergedWindows::default();
+        let due: Vec<i64> = self
+            .held
+            .iter()
+            .take_while(|(_, w)| through_us.is_none_or(|t| w.end_us <= t))
+            .map(|(&k, _)| k)
+            .collect();
+        for start in due {
+            let Some(w) = self.held.remove(&start) else { continue };
+            w.write_rows(self.max_urls, &mut out.rows);
+            out.windows.push(WindowSummary {
+                window_start_us: w.start_us,
+                window_end_us: w.end_us,
+                requests: w.requests,
+                errors: w.errors,
+                unique_ips: w.ips.estimate(),
+                error_unique_ips: w.error_ips.estimate(),
+                statuses: w
+                    .statuses
+                    .iter()
+                    .map(|s| StatusSummary { status: s.status, error_count: s.count, unique_ips: s.ips.estimate() })
+                    .collect(),
+            });
+        }
+        out
+    }
+}

@@ -1,0 +1,33 @@
+//! Checks shared by every format, so that a field means the same thing whatever line it came from.
+
+use crate::ip::{parse_ip, IpKey};
+use crate::record::Reason;
+
+pub fn ip(text: &str) -> Result<IpKey, Reason> {
+    parse_ip(text.as_bytes()).ok_or(Reason::InvalidField)
+}
+
+pub fn non_empty(text: &str) -> Result<(), Reason> {
+    if text.is_empty() {
+        Err(Reason::InvalidField)
+    } else {
+        Ok(())
+    }
+}
+
+pub fn status_value(n: i64) -> Result<u16, Reason> {
+    if (100..=599).contains(&n) {
+        Ok(n as u16)
+    } else {
+        Err(Reason::InvalidField)
+    }
+}
+
+/// 1–3 ASCII digits (JSON strings and CSV fields; CLF checks its 3-digit shape itself).
+pub fn status_digits(text: &str) -> Result<u16, Reason> {
+    let b = text.as_bytes();
+    if b.is_empty() || b.len() > 3 || !b.iter().all(u8::is_ascii_digit) {
+        return Err(Reason::InvalidField);
+    }
+    status_value(b.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0')))
+}

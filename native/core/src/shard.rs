@@ -1,0 +1,534 @@
+//! A shard: the state one worker owns. It frames bytes into lines per stream, parses and filters them, keeps
+//! event-time windows and per-stream watermarks, and returns everything one call produced in one
+//! `ProcessOutput` — so the JS side crosses into Rust once per chunk, never per line.
+//! The rules implemented here are API.md "Exact rules"; the TypeScript oracle in `test/reference/` is the
+//! independent second implementation they are checked against.
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::escape::{write_base64, write_json_str, write_u64};
+use crate::hll::hash_bytes;
+use crate::options::ShardOptions;
+use crate::parse::LineParser;
+use crate::record::{Counters, Origin, Reason, Record};
+use crate::timestamp::write_iso_micros;
+use crate::window::{WindowAgg, WindowPartial};
+
+/// Rejected records keep at most this many bytes of the raw line (SPEC §4).
+pub const REJECT_KEEP_BYTES: usize = 4096;
+/// An overlong pending line keeps one byte more than is written, so that a `\r` ending a line of exactly
+/// `REJECT_KEEP_BYTES` is stripped the same way as when the whole line arrives in one chunk.
+const OVERFLOW_KEEP_BYTES: usize = REJECT_KEEP_BYTES + 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EarlyAlert {
+    pub window_start_us: i64,
+    pub window_end_us: i64,
+    pub status: u16,
+    pub count: u64,
+    pub threshold: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusCount {
+    pub window_start_us: i64,
+    pub status: u16,
+    pub count: u64,
+}
+
+/// Everything one call produced.
+#[derive(Debug, Default)]
+pub struct ProcessOutput {
+    pub errors: Vec<u8>,
+    pub rejected: Vec<u8>,
+    pub closed: Vec<WindowPartial>,
+    pub early_alerts: Vec<EarlyAlert>,
+    pub status_counts: Vec<StatusCount>,
+    pub watermark_us: Option<i64>,
+    pub closed_through_us: Option<i64>,
+    pub counters: Counters,
+}
+
+impl ProcessOutput {
+    /// The closed windows in the msgpack form `WindowMerger::add` takes.
+    pub fn encode_partials(&self) -> Vec<u8> {
+        crate::merger::encode_partials(&self.closed)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Stream {
+    name: String,
+    /// Bytes of the line not yet ended by `\n`.
+    pending: Vec<u8>,
+    /// The pending line already exceeds `max_line_bytes`: only its head is kept, the rest is dropped until `\n`.
+    overflow: bool,
+    /// While overflowing: every byte so far was a space, tab or CR (a blank line, skipped however long).
+    overflow_blank: bool,
+    max_ts_us: Option<i64>,
+    last_data_us: i64,
+}
+
+/// The watermark inputs of a call, fixed at its start: idleness only changes between calls.
+#[derive(Debug, Default, Clone, Copy)]
+struct CallClock {
+    current: Option<usize>,
+    current_idle: bool,
+    /// Min watermark of the other non-idle streams.
+    others_min: Option<i64>,
+    /// Max watermark of the other idle streams.
+    idle_max: Option<i64>,
+}
+
+struct State {
+    opts: ShardOptions,
+    streams: Vec<Stream>,
+    index: FxHashMap<String, usize>,
+    /// Open windows sorted by start; usually one or two, so a scan from the back is the fastest lookup.
+    windows: Vec<WindowAgg>,
+    closed_through: Option<i64>,
+    peer: Option<i64>,
+    clock: CallClock,
+    out: ProcessOutput,
+}
+
+pub struct Shard {
+    parser: LineParser,
+    state: State,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Snapshot {
+    streams: Vec<Stream>,
+    windows: Vec<WindowPartial>,
+    closed_through: Option<i64>,
+    peer: Option<i64>,
+}
+
+const SNAPSHOT_MAGIC: &[u8; 4] = b"LPS1";
+
+fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(|&b| b == b' ' || b == b'\t')
+}
+
+impl Shard {
+    pub fn new(opts: ShardOptions) -> Result<Shard, crate::options::OptionError> {
+        opts.validate()?;
+        Ok(Shard {
+            parser: LineParser::new(opts.format, opts.csv_delimiter),
+            state: State {
+                opts,
+                streams: Vec::new(),
+                index: FxHashMap::default(),
+                windows: Vec::new(),
+                closed_through: None,
+                peer: None,
+                clock: CallClock::default(),
+                out: ProcessOutput::default(),
+            },
+        })
+    }
+
+    pub fn options(&self) -> &ShardOptions {
+        &self.state.opts
+    }
+
+    pub fn process(&mut self, stream: &str, chunk: &[u8], now_us: i64) -> ProcessOutput {
+        let sidx = self.state.stream_index(stream, now_us);
+        if !chunk.is_empty() {
+            self.state.streams[sidx].last_data_us = now_us;
+        }
+        self.state.out.counters.bytes += chunk.len() as u64;
+        self.state.begin_call(now_us, Some(sidx));
+        self.frame(sidx, chunk, now_us);
+        self.state.finish()
+    }
+
+    /// End of one stream's input: its unterminated last line counts, then it no longer holds the watermark.
+    pub fn end_stream(&mut self, stream: &str, now_us: i64) -> ProcessOutput {
+        if let Some(&sidx) = self.state.index.get(stream) {
+            self.state.begin_call(now_us, Some(sidx));
+            self.take_trailing_line(sidx, now_us);
+            self.state.remove_stream(sidx);
+        }
+        self.state.begin_call(now_us, None);
+        self.state.finish()
+    }
+
+    pub fn tick(&mut self, now_us: i64) -> ProcessOutput {
+        self.state.begin_call(now_us, None);
+        self.state.finish()
+    }
+
+    pub fn set_peer_watermark(&mut self, peer_us: Option<i64>) {
+        self.state.peer = peer_us;
+    }
+
+    /// End of all input: trailing lines count and every open window is emitted, whatever the watermark.
+    pub fn flush(&mut self, now_us: i64) -> ProcessOutput {
+        self.state.begin_call(now_us, None);
+        for sidx in 0..self.state.streams.len() {
+            self.state.begin_call(now_us, Some(sidx));
+            self.take_trailing_line(sidx, now_us);
+        }
+        let windows = std::mem::take(&mut self.state.windows);
+        self.state.out.closed.extend(windows.into_iter().map(WindowAgg::into_partial));
+        self.state.begin_call(now_us, None);
+        self.state.finish()
+    }
+
+    pub fn snapshot(&self) -> Vec<u8> {
+        let snap = Snapshot {
+            streams: self.state.streams.clone(),
+            windows: self.state.windows.iter().map(|w| w.clone().into_partial()).collect(),
+            closed_through: self.state.closed_through,
+            peer: self.state.peer,
+        };
+        let mut out = SNAPSHOT_MAGIC.to_vec();
+        // Serializing plain owned data into a Vec cannot fail.
+        out.extend(rmp_serde::to_vec(&snap).unwrap_or_default());
+        out
+    }
+
+    /// Replaces the whole state; on error the shard is left as it was.
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let body = bytes.strip_prefix(SNAPSHOT_MAGIC).ok_or("not a logpulse shard snapshot (bad magic)")?;
+        let snap: Snapshot = rmp_serde::from_slice(body).map_err(|e| format!("undecodable snapshot: {e}"))?;
+        for w in &snap.windows {
+            w.validate(self.state.opts.window_us)?;
+        }
+        let mut index = FxHashMap::default();
+        for (i, s) in snap.streams.iter().enumerate() {
+            if index.insert(s.name.clone(), i).is_some() {
+                return Err(format!("snapshot lists stream {:?} twice", s.name));
+            }
+        }
+        let mut windows: Vec<WindowAgg> = snap.windows.into_iter().map(WindowAgg::from_partial).collect();
+        windows.sort_by_key(|w| w.start_us);
+        if windows.windows(2).any(|p| p[0].start_us == p[1].start_us) {
+            return Err("snapshot lists a window twice".into());
+        }
+        self.state.streams = snap.streams;
+        self.state.index = index;
+        self.state.windows = windows;
+        self.state.closed_through = snap.closed_through;
+        self.state.peer = snap.peer;
+        Ok(())
+    }
+
+    /// Splits `chunk` into lines, completing the stream's pending line first.
+    fn frame(&mut self, sidx: usize, chunk: &[u8], now_us: i64) {
+        let mut rest = chunk;
+        let stream = &self.state.streams[sidx];
+        if !stream.pending.is_empty() || stream.overflow {
+            let Some(nl) = memchr::memchr(b'\n', rest) else {
+                self.state.append_pending(sidx, rest);
+                return;
+            };
+            self.state.append_pending(sidx, &rest[..nl]);
+            self.take_pending_line(sidx, now_us);
+            rest = &rest[nl + 1..];
+        }
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', rest) {
+            let line = &rest[start..nl];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            Self::handle_line(&mut self.parser, &mut self.state, sidx, line, now_us);
+            start = nl + 1;
+        }
+        self.state.append_pending(sidx, &rest[start..]);
+    }
+
+    /// The stream's pending bytes form a complete line (its `\n` was seen, or input ended).
+    fn take_pending_line(&mut self, sidx: usize, now_us: i64) {
+        let stream = &mut self.state.streams[sidx];
+        let mut line = std::mem::take(&mut stream.pending);
+        let overflow = std::mem::replace(&mut stream.overflow, false);
+        if overflow {
+            if !stream.overflow_blank {
+                self.state.out.counters.lines += 1;
+                let head = line.strip_suffix(b"\r").unwrap_or(&line);
+                self.state.reject_from(Reason::TooLong, sidx, head);
+            }
+        } else {
+            let trimmed = line.strip_suffix(b"\r").unwrap_or(&line);
+            Self::handle_line(&mut self.parser, &mut self.state, sidx, trimmed, now_us);
+        }
+        line.clear();
+        // Keep the allocation for the next partial line of this stream.
+        let stream = &mut self.state.streams[sidx];
+        if stream.pending.is_empty() {
+            stream.pending = line;
+        }
+    }
+
+    fn take_trailing_line(&mut self, sidx: usize, now_us: i64) {
+        let stream = &self.state.streams[sidx];
+        if !stream.pending.is_empty() || stream.overflow {
+            self.take_pending_line(sidx, now_us);
+        }
+    }
+
+    /// One complete line without its terminator: the hot path.
+    #[inline]
+    fn handle_line(parser: &mut LineParser, state: &mut State, sidx: usize, line: &[u8], now_us: i64) {
+        if is_blank(line) {
+            return;
+        }
+        state.out.counters.lines += 1;
+        if line.len() > state.opts.max_line_bytes {
+            return state.reject_from(Reason::TooLong, sidx, line);
+        }
+        let Ok(text) = simdutf8::basic::from_utf8(line) else {
+            return state.reject_from(Reason::InvalidUtf8, sidx, line);
+        };
+        let record = match parser.parse(text) {
+            Ok(r) => r,
+            Err(reason) => return state.reject_from(reason, sidx, line),
+        };
+        if record.ts_us > now_us.saturating_add(state.opts.max_future_skew_us) {
+            return state.reject_from(Reason::Future, sidx, line);
+        }
+        state.accept(sidx, &record, line);
+    }
+}
+
+impl State {
+    fn stream_index(&mut self, name: &str, now_us: i64) -> usize {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        self.streams.push(Stream {
+            name: name.to_string(),
+            pending: Vec::new(),
+            overflow: false,
+            overflow_blank: true,
+            max_ts_us: None,
+            last_data_us: now_us,
+        });
+        self.index.insert(name.to_string(), self.streams.len() - 1);
+        self.streams.len() - 1
+    }
+
+    fn remove_stream(&mut self, sidx: usize) {
+        let removed = self.streams.remove(sidx);
+        self.index.remove(&removed.name);
+        for i in self.index.values_mut() {
+            if *i > sidx {
+                *i -= 1;
+            }
+        }
+    }
+
+    fn append_pending(&mut self, sidx: usize, bytes: &[u8]) {
+        let max = self.opts.max_line_bytes;
+        let stream = &mut self.streams[sidx];
+        if stream.overflow {
+            stream.overflow_blank &= bytes.iter().all(|&b| matches!(b, b' ' | b'\t' | b'\r'));
+            let room = OVERFLOW_KEEP_BYTES.saturating_sub(stream.pending.len());
+            stream.pending.extend_from_slice(&bytes[..bytes.len().min(room)]);
+            return;
+        }
+        stream.pending.extend_from_slice(bytes);
+        // One byte of slack: a trailing `\r` is not part of the line.
+        if stream.pending.len() > max + 1 {
+            stream.overflow = true;
+            stream.overflow_blank = stream.pending.iter().all(|&b| matches!(b, b' ' | b'\t' | b'\r'));
+            stream.pending.truncate(OVERFLOW_KEEP_BYTES);
+            stream.pending.shrink_to(OVERFLOW_KEEP_BYTES);
+        }
+    }
+
+    /// Fixes the call's watermark inputs and closes what is already due (API.md: start of every call).
+    fn begin_call(&mut self, now_us: i64, current: Option<usize>) {
+        let idle_after = self.opts.idle_timeout_us;
+        let delay = self.opts.watermark_us;
+        let mut clock = CallClock { current, ..CallClock::default() };
+        for (i, s) in self.streams.iter().enumerate() {
+            let idle = now_us.saturating_sub(s.last_data_us) >= idle_after;
+            if Some(i) == current {
+                clock.current_idle = idle;
+                continue;
+            }
+            let wm = s.max_ts_us.map(|m| m - delay);
+            if idle {
+                clock.idle_max = max_opt(clock.idle_max, wm);
+            } else {
+                clock.others_min = min_opt(clock.others_min, wm);
+            }
+        }
+        self.clock = clock;
+        self.advance();
+    }
+
+    fn own_watermark(&self) -> Option<i64> {
+        let c = &self.clock;
+        let current = c.current.and_then(|i| self.streams.get(i)).and_then(|s| s.max_ts_us).map(|m| m - self.opts.watermark_us);
+        let (active_min, idle_max) =
+            if c.current_idle { (c.others_min, max_opt(c.idle_max, current)) } else { (min_opt(c.others_min, current), c.idle_max) };
+        active_min.or(idle_max)
+    }
+
+    /// Recomputes the effective watermark and closes every window it passed.
+    fn advance(&mut self) {
+        let Some(effective) = min_opt(self.own_watermark(), self.peer) else { return };
+        if self.closed_through.is_some_and(|c| c >= effective) {
+            return;
+        }
+        self.closed_through = Some(effective);
+        let due = self.windows.iter().take_while(|w| w.end_us <= effective).count();
+        if due > 0 {
+            self.out.closed.extend(self.windows.drain(..due).map(WindowAgg::into_partial));
+        }
+    }
+
+    #[inline]
+    fn accept(&mut self, sidx: usize, rec: &Record<'_>, line: &[u8]) {
+        let w = self.opts.window_us;
+        let start = rec.ts_us.div_euclid(w) * w;
+        let end = start + w;
+        let is_error = rec.status >= self.opts.error_status_min;
+        if self.closed_through.is_some_and(|c| end <= c) {
+            self.out.counters.late += 1;
+            self.reject_from(Reason::Late, sidx, line);
+            if is_error {
+                self.write_error(rec, line);
+            }
+        } else {
+            let ip_hash = hash_bytes(rec.ip_key.as_bytes());
+            let window = self.window_mut(start, end);
+            let count = window.add(ip_hash, is_error.then_some((rec.status, &*rec.url)));
+            self.out.counters.records += 1;
+            if is_error {
+                self.write_error(rec, line);
+                self.count_status(start, end, rec.status, count);
+            }
+        }
+        let stream = &mut self.streams[sidx];
+        if stream.max_ts_us.is_none_or(|m| rec.ts_us > m) {
+            stream.max_ts_us = Some(rec.ts_us);
+            self.advance();
+        }
+    }
+
+    #[inline]
+    fn window_mut(&mut self, start: i64, end: i64) -> &mut WindowAgg {
+        let mut i = self.windows.len();
+        while i > 0 && self.windows[i - 1].start_us > start {
+            i -= 1;
+        }
+        if i == 0 || self.windows[i - 1].start_us != start {
+            self.windows.insert(i, WindowAgg::new(start, end));
+            i += 1;
+        }
+        &mut self.windows[i - 1]
+    }
+
+    fn count_status(&mut self, start: i64, end: i64, status: u16, count: u64) {
+        if let Some(threshold) = self.opts.early_alert_threshold {
+            if count == threshold + 1 {
+                self.out.early_alerts.push(EarlyAlert {
+                    window_start_us: start,
+                    window_end_us: end,
+                    status,
+                    count,
+                    threshold,
+                });
+            }
+        }
+        let touched = &mut self.out.status_counts;
+        match touched.iter_mut().rev().find(|t| t.window_start_us == start && t.status == status) {
+            Some(t) => t.count = count,
+            None => touched.push(StatusCount { window_start_us: start, status, count }),
+        }
+    }
+
+    fn write_error(&mut self, rec: &Record<'_>, line: &[u8]) {
+        self.out.counters.errors += 1;
+        let out = &mut self.out.errors;
+        let extras = match &rec.origin {
+            Origin::Json => {
+                out.extend_from_slice(line);
+                out.push(b'\n');
+                return;
+            }
+            Origin::Csv => None,
+            Origin::Clf(extras) => Some(extras),
+        };
+        out.extend_from_slice(b"{\"timestamp\":\"");
+        write_iso_micros(rec.ts_us, out);
+        out.extend_from_slice(b"\",\"ip\":");
+        write_json_str(out, &rec.ip);
+        out.extend_from_slice(b",\"method\":");
+        write_json_str(out, &rec.method);
+        out.extend_from_slice(b",\"url\":");
+        write_json_str(out, &rec.url);
+        out.extend_from_slice(b",\"status\":");
+        write_u64(out, u64::from(rec.status));
+        if let Some(x) = extras {
+            if let Some(size) = x.size {
+                out.extend_from_slice(b",\"size\":");
+                write_u64(out, size);
+            }
+            if let Some(referer) = x.referer {
+                out.extend_from_slice(b",\"referer\":");
+                write_json_str(out, referer);
+            }
+            if let Some(ua) = x.user_agent {
+                out.extend_from_slice(b",\"user_agent\":");
+                write_json_str(out, ua);
+            }
+        }
+        out.extend_from_slice(b"}\n");
+    }
+
+    fn reject_from(&mut self, reason: Reason, sidx: usize, line: &[u8]) {
+        let name = std::mem::take(&mut self.streams[sidx].name);
+        self.reject(reason, &name, line);
+        self.streams[sidx].name = name;
+    }
+
+    fn reject(&mut self, reason: Reason, source: &str, line: &[u8]) {
+        self.out.counters.reject(reason);
+        let cut = &line[..line.len().min(REJECT_KEEP_BYTES)];
+        let out = &mut self.out.rejected;
+        out.extend_from_slice(b"{\"reason\":\"");
+        out.extend_from_slice(reason.as_str().as_bytes());
+        out.extend_from_slice(b"\",\"source\":");
+        write_json_str(out, source);
+        out.extend_from_slice(b",\"line\":");
+        let text = String::from_utf8_lossy(cut);
+        write_json_str(out, &text);
+        if let std::borrow::Cow::Owned(_) = text {
+            out.extend_from_slice(b",\"line_base64\":\"");
+            write_base64(out, cut);
+            out.push(b'"');
+        }
+        out.extend_from_slice(b"}\n");
+    }
+
+    fn finish(&mut self) -> ProcessOutput {
+        let mut out = std::mem::take(&mut self.out);
+        out.watermark_us = self.own_watermark();
+        out.closed_through_us = self.closed_through;
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,78 @@
+//! Property tests on the stable toolchain (the cargo-fuzz target needs nightly): arbitrary bytes in arbitrary
+//! chunks never panic, and the results never depend on where the chunks were cut.
+
+use logpulse_core::{Format, ProcessOutput, Shard, ShardOptions, WindowMerger};
+use proptest::prelude::*;
+
+const NOW: i64 = 1_749_462_150_000_000;
+
+fn opts(format: Format) -> ShardOptions {
+    ShardOptions { format, max_line_bytes: 120, window_us: 2_000_000, watermark_us: 1_000_000, ..ShardOptions::default() }
+}
+
+fn run(format: Format, chunks: &[&[u8]]) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let mut shard = Shard::new(opts(format)).unwrap();
+    let mut all = ProcessOutput::default();
+    let mut merger = WindowMerger::new(5);
+    for c in chunks {
+        let out = shard.process("s", c, NOW);
+        merger.add(&out.encode_partials()).unwrap();
+        all.errors.extend(out.errors);
+        all.rejected.extend(out.rejected);
+    }
+    let out = shard.flush(NOW);
+    merger.add(&out.encode_partials()).unwrap();
+    all.errors.extend(out.errors);
+    all.rejected.extend(out.rejected);
+    (all.errors, all.rejected, merger.drain(None).rows)
+}
+
+/// Lines that look like logs, so the parsers get past their first byte, mixed with raw noise.
+fn log_like() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        Just(b"{\"timestamp\": \"2025-06-09T09:42:40.001034Z\", \"ip\": \"208.173.67.38\", \"method\": \"GET\", \"url\": \"/r/3\", \"status\": 404}\n".to_vec()),
+        Just(b"2025-06-09T09:42:4".to_vec()),
+        Just(b"1.000Z;142.239.108.255;POST;/resource/4;500\r\n".to_vec()),
+        Just(b"1.2.3.4 - - [09/Jun/2025:09:42:45 +0000] \"GET /home HTTP/1.1\" 404 -\n".to_vec()),
+        Just(b"{\"timestamp\":1749462161000,\"ip\":\"::1\",\"method\":\"GET\",\"url\":\"/\xc3\xa9\",\"status\":\"500\"}\n".to_vec()),
+        Just(b"\n  \n".to_vec()),
+        Just(b"\xff\xc3".to_vec()),
+        proptest::collection::vec(any::<u8>(), 0..40),
+    ];
+    proptest::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_bytes_any_cuts_same_results(data in log_like(), cuts in proptest::collection::vec(any::<usize>(), 0..12), f in 0usize..4) {
+        let format = [Format::Auto, Format::Json, Format::Csv, Format::Clf][f];
+        let whole = run(format, &[&data]);
+        let mut points: Vec<usize> = cuts.iter().map(|c| if data.is_empty() { 0 } else { c % data.len() }).collect();
+        points.sort_unstable();
+        let mut chunks = Vec::new();
+        let mut last = 0;
+        for p in points {
+            chunks.push(&data[last..p]);
+            last = p;
+        }
+        chunks.push(&data[last..]);
+        prop_assert_eq!(whole, run(format, &chunks));
+    }
+
+    #[test]
+    fn garbage_snapshots_and_partials_are_errors_not_panics(data in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let mut shard = Shard::new(opts(Format::Auto)).unwrap();
+        let mut with_magic = b"LPS1".to_vec();
+        with_magic.extend(&data);
+        let _ = shard.restore(&data);
+        let _ = shard.restore(&with_magic);
+        let mut merger = WindowMerger::new(3);
+        let mut partials = b"LPW1".to_vec();
+        partials.extend(&data);
+        let _ = merger.add(&data);
+        let _ = merger.add(&partials);
+        let _ = merger.drain(None);
+    }
+}

@@ -1,0 +1,65 @@
+// The only importer of the native module (DESIGN.md): everything else imports from here, so the loading
+// rule and the null-normalisation below live in one place.
+import { createRequire } from 'node:module';
+
+import type * as Binding from '../native/index.cjs';
+
+const require = createRequire(import.meta.url);
+const binding = require('../native/index.cjs') as typeof Binding;
+
+export type ShardOptions = Binding.BindingShardOptions;
+export type EarlyAlert = Binding.EarlyAlert;
+export type StatusCount = Binding.StatusCount;
+export type Counters = Binding.Counters;
+export type WindowSummary = Binding.WindowSummary;
+export type WindowOutput = Binding.WindowOutput;
+
+/** `ProcessResult` with napi's absent optionals made explicit `null`s, as API.md documents them. */
+export interface ProcessResult extends Omit<Binding.ProcessResult, 'watermarkUs' | 'closedThroughUs'> {
+  watermarkUs: number | null;
+  closedThroughUs: number | null;
+}
+
+function normalise(r: Binding.ProcessResult): ProcessResult {
+  return { ...r, watermarkUs: r.watermarkUs ?? null, closedThroughUs: r.closedThroughUs ?? null };
+}
+
+/** One worker's parsing and windowing state (see native/API.md). */
+export class Shard {
+  readonly #inner: Binding.Shard;
+
+  constructor(options?: ShardOptions) {
+    this.#inner = new binding.Shard(options);
+  }
+
+  process(stream: string, chunk: Uint8Array, nowUs?: number): ProcessResult {
+    return normalise(this.#inner.process(stream, chunk, nowUs));
+  }
+
+  endStream(stream: string, nowUs?: number): ProcessResult {
+    return normalise(this.#inner.endStream(stream, nowUs));
+  }
+
+  tick(nowUs?: number): ProcessResult {
+    return normalise(this.#inner.tick(nowUs));
+  }
+
+  setPeerWatermark(peerUs: number | null): void {
+    this.#inner.setPeerWatermark(peerUs ?? undefined);
+  }
+
+  flush(nowUs?: number): ProcessResult {
+    return normalise(this.#inner.flush(nowUs));
+  }
+
+  snapshot(): Buffer {
+    return this.#inner.snapshot();
+  }
+
+  restore(bytes: Uint8Array): void {
+    this.#inner.restore(bytes);
+  }
+}
+
+export const WindowMerger = binding.WindowMerger;
+export type WindowMerger = Binding.WindowMerger;
