@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// The `logpulse` command line: one subcommand per file in this folder. Exit codes (SPEC §1): 0 success,
+// 2 invalid config or arguments, 1 runtime failure.
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+
+import { runCommand } from './run.js';
+import { validateCommand } from './validate.js';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number >= 1');
+  return n;
+}
+
+const program = new Command()
+  .name('logpulse')
+  .description('Real-time HTTP access-log analytics daemon')
+  .exitOverride()
+  .showHelpAfterError();
+
+program
+  .command('run')
+  .description('run the daemon (no config: the embedded default, built-in generator, outputs under ./output)')
+  .option('-c, --config <file>', 'config file (YAML or JSON)')
+  .option('--source <uri>', 'source URI: generator:, stdin:, file:PATH[?follow=true], tcp://HOST:PORT, tcp-listen://HOST:PORT')
+  .option('--format <format>', 'input format: json, csv, clf or auto')
+  .option('--output <dir>', 'output directory (output.dir)')
+  .option('--checkpoint <dir>', 'checkpoint directory (checkpoint.dir)')
+  .option('--workers <n>', 'worker shards (pipeline.workers)', positiveInt)
+  .option('--no-api', 'do not start the HTTP API')
+  .action(async (o: { config?: string; source?: string; format?: string; output?: string; checkpoint?: string; workers?: number; api: boolean }) => {
+    process.exitCode = await runCommand({
+      config: o.config,
+      source: o.source,
+      format: o.format,
+      output: o.output,
+      checkpoint: o.checkpoint,
+      workers: o.workers,
+      noApi: o.api === false,
+    });
+  });
+
+program
+  .command('validate')
+  .description('check a config file and print every problem with its key path (exit 0 or 2)')
+  .requiredOption('-c, --config <file>', 'config file (YAML or JSON)')
+  .action(async (o: { config: string }) => {
+    process.exitCode = await validateCommand({ config: o.config });
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // --help and --version exit 0; every other parse error is a bad argument.
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else {
+    process.stderr.write(`logpulse: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,187 @@
+// `logpulse run`: the daemon. Config → source → pipeline (native shards) → sinks, with SIGHUP reload and a
+// graceful SIGTERM/SIGINT drain bounded by `shutdownTimeout`.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { type Config, type FlagOverrides, loadConfig } from '../config/load.js';
+import { formatProblem } from '../config/errors.js';
+import { installSignalHandlers } from '../lifecycle/signals.js';
+import { createLogger, type Logger } from '../log.js';
+import type { ShardOptions } from '../native.js';
+import type { AlertRule } from '../pipeline/alert-engine.js';
+import { Pipeline, type PipelineSinks } from '../pipeline/pipeline.js';
+import { ConsoleTable } from '../sinks/console-table.js';
+import { ResultsTxt } from '../sinks/results-txt.js';
+import { RotatingFileSink } from '../sinks/rotating-file.js';
+import type { FileKind } from '../sinks/sink.js';
+import type { Source } from '../sources/source.js';
+import { createSource, parseSourceUri } from '../sources/uri.js';
+
+export interface RunOptions extends FlagOverrides {
+  config?: string;
+}
+
+/** Sinks hold at most this much unwritten data before sources are paused (a slow or full disk). */
+const MAX_PENDING_SINK_BYTES = 256 << 20;
+
+function shardOptions(c: Config): ShardOptions {
+  const p = c.pipeline;
+  const errorsPerStatus = c.alerts.rules.find((r) => r.type === 'errors_per_status');
+  return {
+    errorStatusMin: p.errorStatusMin,
+    windowMs: p.windowMs,
+    watermarkMs: p.watermarkMs,
+    idleTimeoutMs: p.idleTimeoutMs,
+    maxFutureSkewMs: p.maxFutureSkewMs,
+    maxUrlsPerWindow: p.maxUrlsPerWindow,
+    maxLineBytes: c.limits.maxLineBytes,
+    format: c.format,
+    csvDelimiter: c.csv.delimiter,
+    // The shards' own early alerts are not used (the pipeline sums counts over shards), so keep them quiet.
+    earlyAlerts: false,
+    earlyAlertThreshold: errorsPerStatus?.threshold ?? 100,
+  };
+}
+
+function alertRules(c: Config): AlertRule[] {
+  return c.alerts.rules.map((r) => ('minRequests' in r ? { type: r.type, threshold: r.threshold, minRequests: r.minRequests } : { type: r.type, threshold: r.threshold }));
+}
+
+export async function runCommand(opts: RunOptions): Promise<number> {
+  const { config: path, ...flags } = opts;
+  const loaded = loadConfig(path, flags);
+  if (!loaded.ok) {
+    for (const p of loaded.problems) process.stderr.write(`${formatProblem(p)}\n`);
+    return 2;
+  }
+  let config = loaded.config;
+  const log = createLogger(config.log.level);
+
+  let source: Source;
+  try {
+    source = createSource(parseSourceUri(config.source));
+  } catch (err) {
+    process.stderr.write(`source: ${(err as Error).message}\n`);
+    return 2;
+  }
+
+  const outDir = config.output.dir;
+  await mkdir(outDir, { recursive: true });
+  const sinkFor = (kind: FileKind) =>
+    new RotatingFileSink({
+      dir: join(outDir, kind),
+      kind,
+      shard: 'all',
+      rotateEveryMs: config.output.rotateEveryMs,
+      onError: (err) => log.error({ err: err.message, kind }, 'output file write failed; retrying (data kept in memory)'),
+      onDurable: () => pipeline.recheckBackpressure(),
+    });
+  const sinks: PipelineSinks = { errors: sinkFor('errors'), rejected: sinkFor('rejected'), metrics: sinkFor('metrics'), alerts: sinkFor('alerts') };
+  const results = new ResultsTxt({ dir: outDir, everyMs: config.output.resultsEveryMs });
+  const consoleTable = config.console.enabled ? new ConsoleTable({ everyMs: config.console.everyMs }) : null;
+
+  const pipeline: Pipeline = new Pipeline({
+    shards: config.pipeline.workers,
+    shardOptions: shardOptions(config),
+    chunkBytes: config.pipeline.chunkBytes,
+    maxInFlightChunks: config.pipeline.maxInFlightChunks,
+    lingerMs: 20,
+    tickMs: 1000,
+    rules: alertRules(config),
+    earlyAlerts: config.alerts.early,
+    maxUrlsPerWindow: config.pipeline.maxUrlsPerWindow,
+    sinks,
+    maxPendingSinkBytes: MAX_PENDING_SINK_BYTES,
+    onWindows: (windows) =>
+      consoleTable?.update(
+        windows.map((w) => ({
+          windowStartUs: w.windowStartUs,
+          windowEndUs: w.windowEndUs,
+          requests: w.requests,
+          errors: w.errors,
+          uniqueIps: w.uniqueIps,
+          statuses: w.statuses.map((s) => ({ status: s.status, count: s.errorCount })),
+          closed: true,
+        })),
+      ),
+    onAlert: (alert) => {
+      consoleTable?.alert(alert);
+      log.warn({ alert }, 'alert');
+    },
+    onCounters: (records, errors) => results.add(records, errors),
+  });
+  pipeline.onPause = () => source.pause();
+  pipeline.onResume = () => source.resume();
+
+  const closeOutputs = async () => {
+    consoleTable?.stop();
+    await results.flush();
+    results.stop();
+    await Promise.all(Object.values(sinks).map((s) => s.close()));
+  };
+
+  let stopRequested: ((signal: NodeJS.Signals) => void) | null = null;
+  const stopped = new Promise<NodeJS.Signals>((resolve) => (stopRequested = resolve));
+  const uninstall = installSignalHandlers(log, {
+    reload: () => {
+      const next = loadConfig(path, flags);
+      if (!next.ok) {
+        log.error({ problems: next.problems.map(formatProblem) }, 'SIGHUP: new config is invalid; keeping the running one');
+        return;
+      }
+      const restartNeeded = JSON.stringify([next.config.source, next.config.pipeline, next.config.output.dir, next.config.format]) !==
+        JSON.stringify([config.source, config.pipeline, config.output.dir, config.format]);
+      config = next.config;
+      log.level = config.log.level;
+      log.info({ restartNeeded }, restartNeeded ? 'SIGHUP: config reloaded; source, pipeline and output changes apply after a restart' : 'SIGHUP: config reloaded');
+    },
+    stop: (signal) => stopRequested?.(signal),
+  });
+
+  log.info({ source: source.uri, workers: config.pipeline.workers, output: outDir }, 'logpulse starting');
+  pipeline.start();
+  results.start();
+  consoleTable?.start();
+  try {
+    await source.start({
+      data: (stream, chunk) => pipeline.data(stream, chunk),
+      streamEnd: (stream) => pipeline.streamEnd(stream),
+      end: () => pipeline.end(),
+      warn: (message, details) => log.warn(details ?? {}, message),
+    });
+  } catch (err) {
+    log.error({ err: (err as Error).message, source: source.uri }, 'source could not start');
+    await pipeline.close();
+    await closeOutputs();
+    uninstall();
+    return 1;
+  }
+
+  const outcome = await Promise.race([pipeline.ended.then(() => 'ended' as const), stopped]);
+  let code = 0;
+  if (outcome === 'ended') {
+    await pipeline.finish();
+    await closeOutputs();
+    log.info({ totals: pipeline.totals }, 'input ended; every window emitted, outputs flushed');
+  } else {
+    const deadline = setTimeout(() => {
+      log.error({ shutdownTimeoutMs: config.shutdownTimeoutMs }, 'shutdown timeout exceeded; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    deadline.unref();
+    await source.stop();
+    await pipeline.drainInFlight();
+    await closeOutputs();
+    clearTimeout(deadline);
+    log.info({ signal: outcome, totals: pipeline.totals }, 'stopped; open windows were not emitted');
+  }
+  if (pipeline.failure) {
+    log.error({ err: pipeline.failure.message }, 'a shard failed');
+    code = 1;
+  }
+  await pipeline.close();
+  uninstall();
+  return code;
+}
+
+export type { Logger };

@@ -1,0 +1,315 @@
+// The config file's schema (SPEC §7). The descriptions are the config reference: README's key table is generated
+// from `configKeys()`, so a key is documented here or nowhere. Unknown keys are errors everywhere
+// (`additionalProperties: false`), like Vector's deny_unknown_fields: a typo must not silently fall back to a default.
+
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+export const FORMATS = ['json', 'csv', 'clf', 'auto'] as const;
+export const RULE_TYPES = ['errors_per_status', 'global_error_rate', 'url_error_rate', 'ip_error_rate'] as const;
+export const RATE_RULE_TYPES = ['global_error_rate', 'url_error_rate', 'ip_error_rate'] as const;
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+export const KAFKA_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
+export const KAFKA_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+export const STARTING_OFFSETS = ['earliest', 'latest'] as const;
+
+/** `minRequests` of each rate rule when not configured: below it a group's rate is too noisy to alert on. */
+export const DEFAULT_MIN_REQUESTS = { global_error_rate: 1, url_error_rate: 5, ip_error_rate: 3 } as const;
+/** `threshold` of an `errors_per_status` rule when not configured: the seed job's `error_count > 100`. */
+export const DEFAULT_ERRORS_PER_STATUS_THRESHOLD = 100;
+
+/**
+ * A duration: "500ms", "10s", "1.5m", "1h" or an integer of milliseconds. The string form is checked by the
+ * `duration` format, which load.ts registers with Ajv using duration.ts, so the schema and the parser agree.
+ */
+function Duration(defaultValue: string, description: string) {
+  return Type.Unsafe<string | number>({
+    type: ['string', 'integer'],
+    format: 'duration',
+    minimum: 0,
+    default: defaultValue,
+    description: `${description} A duration: "500ms", "10s", "5m", "1h" or a number of milliseconds.`,
+  });
+}
+
+/** A string enum as JSON Schema `enum` (TypeBox's literal unions compile to anyOf, whose errors are noise). */
+function StringEnum<const T extends readonly string[]>(values: T, options: { default?: T[number]; description: string }) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+/** A group of keys; its default `{}` lets every key inside take its own default. */
+function Section<P extends Record<string, TSchema>>(properties: P, description: string) {
+  return Type.Object(properties, { additionalProperties: false, default: {}, description });
+}
+
+export const AlertRuleSchema = Type.Object(
+  {
+    type: StringEnum(RULE_TYPES, {
+      description:
+        'What the rule measures, per window: `errors_per_status` (error count of one status), `global_error_rate` ' +
+        '(errors / requests), `url_error_rate` (per URL) or `ip_error_rate` (per client IP).',
+    }),
+    threshold: Type.Optional(
+      Type.Number({
+        description:
+          'The alert fires when the value goes above it. `errors_per_status`: a count, an integer >= 0 (default 100). ' +
+          'Rate rules: a fraction between 0 and 1 (e.g. 0.025 for 2.5 %), required.',
+      }),
+    ),
+    minRequests: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          'Rate rules only: a group (the window, a URL, an IP) is not evaluated before this many requests. ' +
+          'Defaults: global_error_rate 1, url_error_rate 5, ip_error_rate 3.',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'One alert rule, evaluated per window; fires at most once per (rule, window, group).' },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    source: Type.String({
+      minLength: 1,
+      default: 'generator:',
+      description:
+        'Where logs come from: `generator:`, `stdin:`, `file:PATH` (`?follow=true` to tail), `tcp://HOST:PORT` (connect), ' +
+        '`tcp-listen://HOST:PORT` (accept producers) or `kafka://BROKERS/TOPIC[?group=G]`. Flag: `--source`.',
+    }),
+    format: StringEnum(FORMATS, {
+      default: 'auto',
+      description: 'Input line format; `auto` detects JSON, CSV or CLF per line. Flag: `--format`.',
+    }),
+    csv: Section(
+      {
+        delimiter: Type.String({
+          default: ';',
+          description: 'Field separator of CSV input: one ASCII character, not a newline.',
+        }),
+      },
+      'CSV input (`timestamp;ip;method;url;status`, no header).',
+    ),
+    pipeline: Section(
+      {
+        errorStatusMin: Type.Integer({
+          minimum: 100,
+          maximum: 599,
+          default: 400,
+          description: 'A record with `status >=` this is an error.',
+        }),
+        window: Duration('30s', 'Length of the tumbling event-time windows, aligned to the Unix epoch.'),
+        watermark: Duration(
+          '10s',
+          'How far behind the latest event time of a stream a window still waits for records; later ones are `late`.',
+        ),
+        idleTimeout: Duration('30s', 'A stream without data for this long stops holding the watermark back.'),
+        maxFutureSkew: Duration('5m', 'Records more than this ahead of the wall clock are rejected as `future`.'),
+        maxUrlsPerWindow: Type.Integer({
+          minimum: 1,
+          maximum: 100_000,
+          default: 100,
+          description: 'Cap of `error_urls` per status row (most frequent first); the row says when it was cut.',
+        }),
+        workers: Type.Integer({
+          minimum: 1,
+          maximum: 64,
+          default: 2,
+          description: 'Worker threads (shards); Kafka partitions are routed by number. Flag: `--workers`.',
+        }),
+        chunkBytes: Type.Integer({
+          minimum: 4_096,
+          maximum: 67_108_864,
+          default: 1_048_576,
+          description: 'Bytes handed to a worker in one call; large chunks make the per-call cost negligible.',
+        }),
+        maxInFlightChunks: Type.Integer({
+          minimum: 1,
+          maximum: 1_024,
+          default: 4,
+          description: 'Chunks queued per shard before the source is paused (backpressure, not unbounded queues).',
+        }),
+      },
+      'Parsing, windows and watermarks.',
+    ),
+    output: Section(
+      {
+        dir: Type.String({
+          minLength: 1,
+          default: 'output',
+          description: 'Root of errors/, metrics/, rejected/, alerts/ and results.txt; relative to the working directory. Flag: `--output`.',
+        }),
+        rotateEvery: Duration('10s', 'How often output files are completed (fsynced and renamed from `.part`).'),
+        resultsEvery: Duration('60s', 'How often a line is appended to results.txt.'),
+      },
+      'Output files.',
+    ),
+    console: Section(
+      {
+        enabled: Type.Boolean({ default: true, description: 'Print the window table and alerts on stdout.' }),
+        every: Duration('10s', 'How often the table of windows updated since the last tick is printed.'),
+      },
+      'Console table.',
+    ),
+    alerts: Section(
+      {
+        early: Type.Boolean({
+          default: true,
+          description: 'Fire as soon as a running count crosses the threshold, without waiting for the window to close.',
+        }),
+        kafkaTopic: Type.String({
+          minLength: 1,
+          default: 'alerts',
+          description: 'Kafka topic alerts are produced to (when Kafka brokers are known).',
+        }),
+        webhook: Type.Optional(
+          Type.String({ description: 'http(s) URL each alert is POSTed to as JSON. Unset by default.' }),
+        ),
+        rules: Type.Array(AlertRuleSchema, {
+          default: [{ type: 'errors_per_status', threshold: DEFAULT_ERRORS_PER_STATUS_THRESHOLD }],
+          description: 'Alert rules; the rate rules are enabled by listing them. An empty list disables alerts.',
+        }),
+      },
+      'Alert rules and sinks.',
+    ),
+    kafka: Section(
+      {
+        brokers: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              'Comma-separated `host:port` list, for the alerts topic when the source is not Kafka ' +
+              '(a `kafka://` source carries its own brokers). Unset by default.',
+          }),
+        ),
+        group: Type.String({
+          minLength: 1,
+          default: 'logpulse',
+          description: 'Consumer group (a `?group=` in the source URI wins).',
+        }),
+        startingOffsets: StringEnum(STARTING_OFFSETS, {
+          default: 'latest',
+          description: 'Where a group without committed offsets starts reading (as Spark\'s startingOffsets).',
+        }),
+        security: Section(
+          {
+            protocol: StringEnum(KAFKA_PROTOCOLS, { default: 'PLAINTEXT', description: 'Kafka security protocol.' }),
+            mechanism: StringEnum(KAFKA_MECHANISMS, {
+              default: 'PLAIN',
+              description: 'SASL mechanism, used with SASL_PLAINTEXT and SASL_SSL.',
+            }),
+            caFile: Type.Optional(
+              Type.String({
+                minLength: 1,
+                description: 'PEM file of the CA that signed the brokers\' certificates (SSL, SASL_SSL). Unset: the system CAs.',
+              }),
+            ),
+          },
+          'TLS and SASL. Credentials are never read from this file: set KAFKA_USERNAME and KAFKA_PASSWORD in the environment.',
+        ),
+      },
+      'Kafka client settings shared by the source and the alerts producer.',
+    ),
+    archive: Section(
+      {
+        enabled: Type.Boolean({ default: false, description: 'Archive every valid record as Parquet (the batch layer\'s input).' }),
+        dir: Type.String({
+          minLength: 1,
+          default: 'data/logs',
+          description: 'Archive root; files go under `date=YYYY-MM-DD/hour=HH/`.',
+        }),
+      },
+      'Parquet archive of all valid records.',
+    ),
+    checkpoint: Section(
+      {
+        dir: Type.String({
+          minLength: 1,
+          default: 'checkpoint',
+          description: 'Where open windows and source positions are saved across restarts. Flag: `--checkpoint`.',
+        }),
+      },
+      'Checkpoints.',
+    ),
+    api: Section(
+      {
+        enabled: Type.Boolean({ default: true, description: 'Serve the HTTP API and dashboard inside `run`. Flag: `--no-api`.' }),
+        host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the API listens on.' }),
+        port: Type.Integer({ minimum: 0, maximum: 65_535, default: 8080, description: 'API port; 0 picks a free one.' }),
+        token: Type.Optional(
+          Type.String({
+            description:
+              'Bearer token required by the API. Prefer the LOGPULSE_API_TOKEN environment variable, which wins ' +
+              'over this key. Unset by default (no auth).',
+          }),
+        ),
+      },
+      'HTTP API and dashboard.',
+    ),
+    limits: Section(
+      {
+        maxLineBytes: Type.Integer({
+          minimum: 64,
+          maximum: 16_777_216,
+          default: 65_536,
+          description: 'Longer lines are rejected as `too_long`.',
+        }),
+      },
+      'Input limits.',
+    ),
+    shutdownTimeout: Duration('10s', 'On SIGTERM/SIGINT, the time allowed to flush, commit and checkpoint before exiting.'),
+    log: Section(
+      {
+        level: StringEnum(LOG_LEVELS, { default: 'info', description: 'Least severe daemon log level written to stderr.' }),
+      },
+      'Daemon logs (JSON on stderr).',
+    ),
+  },
+  { additionalProperties: false, title: 'logpulse configuration', description: 'The logpulse config file (YAML or JSON).' },
+);
+
+/** The config file's content after defaults were applied (durations still as written). */
+export type ConfigFile = Static<typeof ConfigSchema>;
+export type AlertRuleFile = Static<typeof AlertRuleSchema>;
+
+/** One row of the config reference. */
+export interface ConfigKeyDoc {
+  /** Dotted path; list items as `[]`: `alerts.rules[].threshold`. */
+  path: string;
+  /** `string`, `integer (1..64)`, `duration`, `json | csv | clf | auto`, `boolean`, `list`, `section`, … */
+  type: string;
+  /** Undefined for keys that are unset unless configured (the description says so). */
+  default: unknown;
+  required: boolean;
+  description: string;
+}
+
+/** Every key of the schema in document order, for the README's config reference (and the test that all are documented). */
+export function configKeys(schema: TSchema = ConfigSchema, prefix = ''): ConfigKeyDoc[] {
+  const rows: ConfigKeyDoc[] = [];
+  const props = (schema as { properties?: Record<string, TSchema> }).properties ?? {};
+  const required = new Set((schema as { required?: string[] }).required ?? []);
+  for (const [key, child] of Object.entries(props)) {
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    rows.push({
+      path,
+      type: typeLabel(child),
+      default: child.default as unknown,
+      required: required.has(key) && child.default === undefined,
+      description: String(child.description ?? ''),
+    });
+    if (child.type === 'object') rows.push(...configKeys(child, path));
+    const items = (child as { items?: TSchema }).items;
+    if (child.type === 'array' && items?.type === 'object') rows.push(...configKeys(items, `${path}[]`));
+  }
+  return rows;
+}
+
+function typeLabel(s: TSchema): string {
+  if (s.format === 'duration') return 'duration';
+  if (Array.isArray(s.enum)) return (s.enum as string[]).join(' | ');
+  if (s.type === 'object') return 'section';
+  if (s.type === 'array') return 'list';
+  if (s.type === 'integer' && s.minimum !== undefined && s.maximum !== undefined) return `integer (${s.minimum}..${s.maximum})`;
+  if (s.type === 'integer' && s.minimum !== undefined) return `integer (>= ${s.minimum})`;
+  return String(s.type);
+}

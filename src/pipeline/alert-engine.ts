@@ -1,0 +1,100 @@
+// Alert rules of SPEC §5, evaluated per window; each fires at most once per (rule, window, group).
+// errors_per_status can fire early: its running count is summed over all shards as their counts arrive, so
+// N shards fire exactly when one would.
+import type { StatusCount, WindowSummary } from '../native.js';
+import type { Alert } from '../sinks/types.js';
+
+export type AlertRuleType = 'errors_per_status' | 'global_error_rate' | 'url_error_rate' | 'ip_error_rate';
+
+export interface AlertRule {
+  type: AlertRuleType;
+  /** errors_per_status: an error count; the rate rules: a fraction in 0..1. Fires when the value exceeds it. */
+  threshold: number;
+  /** Rate rules only: the group needs at least this many requests in the window. */
+  minRequests?: number;
+}
+
+const isoMs = (us: number): string => new Date(Math.floor(us / 1000)).toISOString();
+
+export class AlertEngine {
+  readonly #rules: AlertRule[];
+  readonly #early: boolean;
+  readonly #windowUs: number;
+  /** `${windowStartUs}|${status}` → running count per shard. */
+  readonly #running = new Map<string, number[]>();
+  readonly #fired = new Set<string>();
+
+  constructor(rules: AlertRule[], early: boolean, windowUs: number) {
+    this.#rules = rules;
+    this.#early = early;
+    this.#windowUs = windowUs;
+  }
+
+  onStatusCounts(shard: number, counts: StatusCount[]): Alert[] {
+    const statusRules = this.#rules.filter((r) => r.type === 'errors_per_status');
+    if (!this.#early || statusRules.length === 0 || counts.length === 0) return [];
+    const out: Alert[] = [];
+    for (const c of counts) {
+      const key = `${c.windowStartUs}|${c.status}`;
+      let perShard = this.#running.get(key);
+      if (!perShard) this.#running.set(key, (perShard = []));
+      perShard[shard] = c.count;
+      const total = perShard.reduce((a, b) => a + (b ?? 0), 0);
+      for (const rule of statusRules) {
+        const alert = this.#check(rule, c.windowStartUs, c.windowStartUs + this.#windowUs, String(c.status), total, true);
+        if (alert) out.push(alert);
+      }
+    }
+    return out;
+  }
+
+  onClosedWindows(windows: WindowSummary[]): Alert[] {
+    const out: Alert[] = [];
+    for (const w of windows) {
+      for (const rule of this.#rules) {
+        if (rule.type === 'errors_per_status') {
+          for (const s of w.statuses) {
+            const a = this.#check(rule, w.windowStartUs, w.windowEndUs, String(s.status), s.errorCount, false);
+            if (a) out.push(a);
+          }
+        } else if (rule.type === 'global_error_rate') {
+          if (w.requests >= (rule.minRequests ?? 1)) {
+            const a = this.#check(rule, w.windowStartUs, w.windowEndUs, 'all', w.errors / w.requests, false, w.requests, w.errors);
+            if (a) out.push(a);
+          }
+        }
+        // url_error_rate and ip_error_rate need per-group request counts from the native core (issue 3, next step).
+      }
+      this.#forget(w.windowStartUs);
+    }
+    return out;
+  }
+
+  #check(rule: AlertRule, startUs: number, endUs: number, group: string, value: number, early: boolean, requests?: number, errors?: number): Alert | null {
+    if (!(value > rule.threshold)) return null;
+    const key = `${rule.type}|${startUs}|${group}`;
+    if (this.#fired.has(key)) return null;
+    this.#fired.add(key);
+    const shown = rule.type === 'errors_per_status' ? String(value) : `${(value * 100).toFixed(2)}%`;
+    const limit = rule.type === 'errors_per_status' ? String(rule.threshold) : `${(rule.threshold * 100).toFixed(2)}%`;
+    const what = rule.type === 'errors_per_status' ? `status ${group}: ${shown} errors` : `${group}: error rate ${shown}`;
+    return {
+      type: rule.type.toUpperCase(),
+      rule: rule.type,
+      window_start: isoMs(startUs),
+      window_end: isoMs(endUs),
+      group,
+      value,
+      threshold: rule.threshold,
+      message: `${what} > ${limit} in window ${isoMs(startUs)}${early ? ' (early)' : ''}${requests !== undefined ? ` (${errors}/${requests} requests)` : ''}`,
+      emitted_at: new Date().toISOString(),
+    };
+  }
+
+  /** A drained window never comes back, so its bookkeeping can go. */
+  #forget(windowStartUs: number): void {
+    const prefix = `${windowStartUs}|`;
+    for (const key of this.#running.keys()) if (key.startsWith(prefix)) this.#running.delete(key);
+    for (const key of this.#fired) if (key.includes(`|${windowStartUs}|`)) this.#fired.delete(key);
+  }
+}

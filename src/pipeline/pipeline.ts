@@ -1,0 +1,310 @@
+// The coordinator on the main thread: routes each stream to one shard, coalesces its bytes into ~1 MiB chunks,
+// bounds in-flight work (pausing the source when full), tells every shard the other shards' watermarks, and
+// merges closed windows so each (window, status) row is written once, whatever the number of shards.
+import { type ProcessResult, type ShardOptions, type WindowSummary, WindowMerger } from '../native.js';
+import type { SourceSink } from '../sources/source.js';
+import type { RecordSink } from '../sinks/sink.js';
+import type { ShardTask } from './worker.js';
+import { ShardPool } from './shard-pool.js';
+import { AlertEngine, type AlertRule } from './alert-engine.js';
+import type { Alert } from '../sinks/types.js';
+
+export interface PipelineSinks {
+  errors: RecordSink;
+  rejected: RecordSink;
+  metrics: RecordSink;
+  alerts: RecordSink;
+}
+
+export interface PipelineOptions {
+  shards: number;
+  shardOptions: ShardOptions;
+  chunkBytes: number;
+  maxInFlightChunks: number;
+  /** A stream's bytes wait at most this long to fill a chunk (latency bound on slow streams). */
+  lingerMs: number;
+  /** How often idle shards are ticked so their watermarks and idle streams move without data. */
+  tickMs: number;
+  rules: AlertRule[];
+  earlyAlerts: boolean;
+  maxUrlsPerWindow: number;
+  sinks: PipelineSinks;
+  /** Pause sources while the sinks hold more than this many unwritten bytes (a slow or full disk). */
+  maxPendingSinkBytes: number;
+  onWindows?: (windows: WindowSummary[]) => void;
+  onAlert?: (alert: Alert) => void;
+  onCounters?: (records: number, errors: number) => void;
+  /** Wall clock in microseconds; injectable for tests. */
+  nowUs?: () => number;
+}
+
+interface StreamState {
+  shard: number;
+  parts: Buffer[];
+  bytes: number;
+  timer: NodeJS.Timeout | null;
+}
+
+/** Totals since start, for logs, `/metrics` and the final summary. */
+export interface PipelineTotals {
+  lines: number;
+  bytes: number;
+  records: number;
+  errors: number;
+  late: number;
+  rejected: Record<string, number>;
+  windows: number;
+  alerts: number;
+}
+
+export class Pipeline implements SourceSink {
+  readonly #o: PipelineOptions;
+  readonly #pool: ShardPool;
+  readonly #merger: WindowMerger;
+  readonly #alerts: AlertEngine;
+  readonly #streams = new Map<string, StreamState>();
+  readonly #streamsPerShard: number[];
+  readonly #inFlight: number[];
+  readonly #watermark: (number | null)[];
+  readonly #closedThrough: (number | null)[];
+  readonly #pending = new Set<Promise<void>>();
+  readonly #nowUs: () => number;
+  readonly #totals: PipelineTotals = { lines: 0, bytes: 0, records: 0, errors: 0, late: 0, rejected: {}, windows: 0, alerts: 0 };
+  #tickTimer: NodeJS.Timeout | null = null;
+  #paused = false;
+  #endResolve: (() => void) | null = null;
+  readonly #ended: Promise<void>;
+  #failure: Error | null = null;
+  /** Source pause/resume hooks, set by whoever wires a source to this pipeline. */
+  onPause: () => void = () => {};
+  onResume: () => void = () => {};
+
+  constructor(options: PipelineOptions) {
+    this.#o = options;
+    this.#pool = new ShardPool(options.shards, options.shardOptions);
+    this.#merger = new WindowMerger({ maxUrlsPerWindow: options.maxUrlsPerWindow });
+    this.#alerts = new AlertEngine(options.rules, options.earlyAlerts, (options.shardOptions.windowMs ?? 30_000) * 1000);
+    this.#streamsPerShard = new Array<number>(options.shards).fill(0);
+    this.#inFlight = new Array<number>(options.shards).fill(0);
+    this.#watermark = new Array<number | null>(options.shards).fill(null);
+    this.#closedThrough = new Array<number | null>(options.shards).fill(null);
+    this.#nowUs = options.nowUs ?? (() => Date.now() * 1000);
+    this.#ended = new Promise((resolve) => (this.#endResolve = resolve));
+  }
+
+  get totals(): Readonly<PipelineTotals> {
+    return this.#totals;
+  }
+
+  /** Resolves when a finite source has ended (see `finish`). */
+  get ended(): Promise<void> {
+    return this.#ended;
+  }
+
+  start(): void {
+    this.#tickTimer = setInterval(() => this.#tickIdleShards(), this.#o.tickMs);
+    this.#tickTimer.unref();
+  }
+
+  // --- SourceSink -------------------------------------------------------------------------------------------
+
+  data(stream: string, chunk: Buffer): void {
+    let s = this.#streams.get(stream);
+    if (!s) {
+      s = { shard: this.#leastLoadedShard(), parts: [], bytes: 0, timer: null };
+      this.#streamsPerShard[s.shard]!++;
+      this.#streams.set(stream, s);
+    }
+    s.parts.push(chunk);
+    s.bytes += chunk.length;
+    if (s.bytes >= this.#o.chunkBytes) {
+      this.#dispatchBuffered(stream, s);
+    } else if (!s.timer) {
+      s.timer = setTimeout(() => {
+        s.timer = null;
+        this.#dispatchBuffered(stream, s);
+      }, this.#o.lingerMs);
+    }
+  }
+
+  streamEnd(stream: string): void {
+    const s = this.#streams.get(stream);
+    if (!s) return;
+    this.#dispatchBuffered(stream, s);
+    this.#streams.delete(stream);
+    this.#streamsPerShard[s.shard]!--;
+    this.#submit(s.shard, { op: 'endStream', stream, nowUs: this.#nowUs(), peerUs: this.#peerOf(s.shard) });
+  }
+
+  end(): void {
+    this.#endResolve?.();
+  }
+
+  warn(): void {
+    // Sources report survivable problems to the daemon's logger directly; nothing to do in the pipeline.
+  }
+
+  // --- lifecycle ----------------------------------------------------------------------------------------------
+
+  /** End of all input: buffered bytes go out, every shard emits every open window, all windows are drained. */
+  async finish(): Promise<void> {
+    for (const [stream, s] of this.#streams) this.#dispatchBuffered(stream, s);
+    await this.#settle();
+    const now = this.#nowUs();
+    for (let i = 0; i < this.#pool.size; i++) this.#submit(i, { op: 'flush', nowUs: now, peerUs: null });
+    await this.#settle();
+    this.#emitWindows(null, true);
+  }
+
+  /** Stops accepting work after what is in flight; open windows stay in the shards (checkpointed by the caller). */
+  async drainInFlight(): Promise<void> {
+    for (const [stream, s] of this.#streams) this.#dispatchBuffered(stream, s);
+    await this.#settle();
+  }
+
+  async snapshots(): Promise<Buffer[]> {
+    const out: Buffer[] = [];
+    for (let i = 0; i < this.#pool.size; i++) out.push(await this.#pool.snapshot(i));
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.#tickTimer) clearInterval(this.#tickTimer);
+    for (const s of this.#streams.values()) if (s.timer) clearTimeout(s.timer);
+    await this.#pool.destroy();
+  }
+
+  /** The first error a shard task failed with, if any (the daemon treats it as fatal). */
+  get failure(): Error | null {
+    return this.#failure;
+  }
+
+  // --- internals ----------------------------------------------------------------------------------------------
+
+  #leastLoadedShard(): number {
+    let best = 0;
+    for (let i = 1; i < this.#streamsPerShard.length; i++) {
+      if (this.#streamsPerShard[i]! < this.#streamsPerShard[best]!) best = i;
+    }
+    return best;
+  }
+
+  #dispatchBuffered(stream: string, s: StreamState): void {
+    if (s.timer) {
+      clearTimeout(s.timer);
+      s.timer = null;
+    }
+    if (s.bytes === 0) return;
+    // A fresh, unpooled buffer that owns its whole ArrayBuffer, so it can be moved to the worker.
+    const chunk = Buffer.allocUnsafeSlow(s.bytes);
+    let at = 0;
+    for (const p of s.parts) at += p.copy(chunk, at);
+    s.parts = [];
+    s.bytes = 0;
+    this.#submit(s.shard, { op: 'process', stream, chunk, nowUs: this.#nowUs(), peerUs: this.#peerOf(s.shard) });
+  }
+
+  /** Min of the other shards' own watermarks: what shard `i` must not run ahead of. */
+  #peerOf(i: number): number | null {
+    let peer: number | null = null;
+    for (let j = 0; j < this.#watermark.length; j++) {
+      const w = this.#watermark[j];
+      if (j !== i && w !== null && w !== undefined && (peer === null || w < peer)) peer = w;
+    }
+    return peer;
+  }
+
+  #submit(shard: number, task: ShardTask): void {
+    this.#inFlight[shard]!++;
+    this.#updateBackpressure();
+    const p = this.#pool
+      .run(shard, task)
+      .then((r) => this.#onResult(shard, r))
+      .catch((err: unknown) => {
+        this.#failure ??= err instanceof Error ? err : new Error(String(err));
+      })
+      .finally(() => {
+        this.#inFlight[shard]!--;
+        this.#pending.delete(p);
+        this.#updateBackpressure();
+      });
+    this.#pending.add(p);
+  }
+
+  async #settle(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+
+  #tickIdleShards(): void {
+    const now = this.#nowUs();
+    for (let i = 0; i < this.#pool.size; i++) {
+      if (this.#inFlight[i] === 0) this.#submit(i, { op: 'tick', nowUs: now, peerUs: this.#peerOf(i) });
+    }
+  }
+
+  #updateBackpressure(): void {
+    const sinks = this.#o.sinks;
+    const sinkBytes = sinks.errors.pendingBytes + sinks.rejected.pendingBytes + sinks.metrics.pendingBytes + sinks.alerts.pendingBytes;
+    const full = this.#inFlight.some((n) => n >= this.#o.maxInFlightChunks) || sinkBytes > this.#o.maxPendingSinkBytes;
+    if (full && !this.#paused) {
+      this.#paused = true;
+      this.onPause();
+    } else if (!full && this.#paused) {
+      this.#paused = false;
+      this.onResume();
+    }
+  }
+
+  /** Re-checks backpressure from outside (e.g. after sinks wrote to disk). */
+  recheckBackpressure(): void {
+    this.#updateBackpressure();
+  }
+
+  #onResult(shard: number, r: ProcessResult): void {
+    const { sinks } = this.#o;
+    if (r.errors.length > 0) sinks.errors.write(r.errors);
+    if (r.rejected.length > 0) sinks.rejected.write(r.rejected);
+    if (r.closedWindows > 0) this.#merger.add(r.partials);
+    this.#watermark[shard] = r.watermarkUs;
+    this.#closedThrough[shard] = r.closedThroughUs;
+
+    const c = r.counters;
+    const t = this.#totals;
+    t.lines += c.lines;
+    t.bytes += c.bytes;
+    t.records += c.records;
+    t.errors += c.errors;
+    t.late += c.late;
+    for (const [reason, n] of Object.entries(c.rejected)) if (n > 0) t.rejected[reason] = (t.rejected[reason] ?? 0) + n;
+    if (c.records > 0 || c.errors > 0) this.#o.onCounters?.(c.records, c.errors);
+
+    for (const alert of this.#alerts.onStatusCounts(shard, r.statusCounts)) this.#fire(alert);
+    this.#emitWindows(this.#globalClosedThrough(), false);
+  }
+
+  /** Every shard has closed (and handed over) every window that ends at or before the smallest closed point. */
+  #globalClosedThrough(): number | null {
+    let through: number | null = null;
+    for (const c of this.#closedThrough) {
+      if (c === null || c === undefined) return null;
+      if (through === null || c < through) through = c;
+    }
+    return through;
+  }
+
+  #emitWindows(through: number | null, all: boolean): void {
+    if (!all && (through === null || this.#merger.pending === 0)) return;
+    const out = this.#merger.drain(all ? null : through);
+    if (out.windows.length === 0) return;
+    this.#o.sinks.metrics.write(out.rows);
+    this.#totals.windows += out.windows.length;
+    for (const alert of this.#alerts.onClosedWindows(out.windows)) this.#fire(alert);
+    this.#o.onWindows?.(out.windows);
+  }
+
+  #fire(alert: Alert): void {
+    this.#totals.alerts++;
+    this.#o.sinks.alerts.write(Buffer.from(`${JSON.stringify(alert)}\n`));
+    this.#o.onAlert?.(alert);
+  }
+}

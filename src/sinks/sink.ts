@@ -1,0 +1,18 @@
+// Output files of SPEC §4: newline-JSON under output.dir/<kind>/, rotated, only complete files visible.
+
+export type FileKind = 'errors' | 'metrics' | 'rejected' | 'alerts';
+
+export interface RecordSink {
+  /** Appends complete newline-terminated JSON lines. Never blocks; bytes are buffered until written. */
+  write(lines: Buffer): void;
+  /** Bytes accepted by `write` but not yet in a durable, renamed file. The pipeline pauses sources when high. */
+  readonly pendingBytes: number;
+  /**
+   * Makes everything written so far durable: the open `.part` file is fsynced and renamed to its final name
+   * (nothing happens when it is empty: no empty files). Resolves when done; on a full disk it keeps retrying
+   * (never drops, never leaves a torn file) and resolves only when the data is safe.
+   */
+  rotate(): Promise<void>;
+  /** `rotate()` then release the file handle and stop the rotation timer. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,96 @@
+// `stdin:` — the process's standard input as one finite stream, e.g. `zcat access.log.gz | logpulse run --source stdin:`.
+import type { Source, SourceSink } from './source.js';
+
+export interface StdinSourceOptions {
+  uri?: string;
+  /** Defaults to `process.stdin`; tests pass a PassThrough. */
+  input?: NodeJS.ReadableStream | undefined;
+}
+
+const STREAM = 'stdin';
+
+export class StdinSource implements Source {
+  readonly uri: string;
+  readonly finite = true;
+  readonly #input: NodeJS.ReadableStream;
+  #sink: SourceSink | null = null;
+  #paused = false;
+  #done = false;
+  #stopped = false;
+
+  constructor(options: StdinSourceOptions = {}) {
+    this.uri = options.uri ?? 'stdin:';
+    this.#input = options.input ?? process.stdin;
+  }
+
+  start(sink: SourceSink): Promise<void> {
+    if (this.#sink !== null || this.#stopped) {
+      return Promise.reject(stateError(`${this.uri} was already started or stopped`));
+    }
+    this.#sink = sink;
+    this.#input.on('data', this.#onData);
+    this.#input.on('end', this.#onEnd);
+    this.#input.on('error', this.#onError);
+    // Explicit: adding a 'data' listener does not restart a stream someone paused before us.
+    if (this.#paused) this.#input.pause();
+    else this.#input.resume();
+    return Promise.resolve();
+  }
+
+  pause(): void {
+    this.#paused = true;
+    if (this.#sink !== null && !this.#done) this.#input.pause();
+  }
+
+  resume(): void {
+    this.#paused = false;
+    if (this.#sink !== null && !this.#done) this.#input.resume();
+  }
+
+  stop(): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    this.#stopped = true;
+    this.#detach();
+    // Pausing (not destroying) is enough to release the loop: a pipe that is not reading keeps nothing alive,
+    // and destroying process.stdin would break anything else in the process that still uses fd 0.
+    this.#input.pause();
+    return Promise.resolve();
+  }
+
+  readonly #onData = (chunk: Buffer | string): void => {
+    if (this.#stopped || this.#sink === null) return;
+    this.#sink.data(STREAM, typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+  };
+
+  readonly #onEnd = (): void => {
+    this.#finish();
+  };
+
+  // Stays attached after the end and after stop(): an 'error' with no listener would crash the process.
+  readonly #onError = (err: Error): void => {
+    if (this.#done || this.#stopped) return;
+    // No error channel exists after start(): say what happened, then end so a finite run can still finish.
+    this.#sink?.warn(`${this.uri}: reading standard input failed, treating it as the end of input`, {
+      error: err.message,
+      code: (err as NodeJS.ErrnoException).code,
+    });
+    this.#finish();
+  };
+
+  #finish(): void {
+    if (this.#done || this.#stopped || this.#sink === null) return;
+    this.#done = true;
+    this.#detach();
+    this.#sink.streamEnd(STREAM);
+    this.#sink.end();
+  }
+
+  #detach(): void {
+    this.#input.off('data', this.#onData);
+    this.#input.off('end', this.#onEnd);
+  }
+}
+
+function stateError(message: string): Error {
+  return Object.assign(new Error(`LP_ERR_SOURCE_STATE: ${message}`), { code: 'LP_ERR_SOURCE_STATE' });
+}
