@@ -42,6 +42,17 @@ export declare class WindowMerger {
 export interface BindingMergerOptions {
   /** At most this many `error_urls` per status row. Default 100. */
   maxUrlsPerWindow?: number
+  /** Report URLs over this rule in `urlRates` (needs shards with `trackUrlCounts`). */
+  urlErrorRate?: BindingRateRule
+  /** Report IPs over this rule in `ipRates` (needs shards with `trackIpCounts`). */
+  ipErrorRate?: BindingRateRule
+}
+
+export interface BindingRateRule {
+  /** Fires when `errors / requests` exceeds this fraction (0..1). */
+  threshold: number
+  /** The group needs at least this many requests in the window. */
+  minRequests: number
 }
 
 /** Options of one shard. Durations in milliseconds; every field optional (defaults: SPEC §7). */
@@ -68,6 +79,10 @@ export interface BindingShardOptions {
   earlyAlerts?: boolean
   /** `errors_per_status` threshold: fires when a (window, status) count exceeds it. Default 100. */
   earlyAlertThreshold?: number
+  /** Keep per-URL request/error counts per window (for `url_error_rate`). Default false. */
+  trackUrlCounts?: boolean
+  /** Keep per-IP request/error counts per window (for `ip_error_rate`; memory grows with distinct IPs). Default false. */
+  trackIpCounts?: boolean
 }
 
 export interface Counters {
@@ -92,6 +107,13 @@ export interface EarlyAlert {
   threshold: number
 }
 
+export interface GroupRate {
+  /** The URL or the IP address. */
+  group: string
+  requests: number
+  errors: number
+}
+
 export interface ProcessResult {
   /** Error records, newline-JSON. */
   errors: Buffer
@@ -102,6 +124,8 @@ export interface ProcessResult {
   closedWindows: number
   earlyAlerts: Array<EarlyAlert>
   statusCounts: Array<StatusCount>
+  /** Running totals of every still-open window this call added to. */
+  windowCounts: Array<WindowCount>
   /** This shard's own effective watermark (peer excluded); null when no stream has one. */
   watermarkUs?: number
   /** Every window ending at or before this is closed; null before the first close. */
@@ -132,6 +156,13 @@ export interface StatusSummary {
   uniqueIps: number
 }
 
+export interface WindowCount {
+  windowStartUs: number
+  windowEndUs: number
+  requests: number
+  errors: number
+}
+
 export interface WindowOutput {
   /** Metrics rows (SPEC §3), newline-JSON. */
   rows: Buffer
@@ -146,4 +177,8 @@ export interface WindowSummary {
   uniqueIps: number
   errorUniqueIps: number
   statuses: Array<StatusSummary>
+  /** URLs over the `url_error_rate` rule, worst first. */
+  urlRates: Array<GroupRate>
+  /** IPs over the `ip_error_rate` rule, worst first. */
+  ipRates: Array<GroupRate>
 }

@@ -40,6 +40,9 @@ function shardOptions(c: Config): ShardOptions {
     // The shards' own early alerts are not used (the pipeline sums counts over shards), so keep them quiet.
     earlyAlerts: false,
     earlyAlertThreshold: errorsPerStatus?.threshold ?? 100,
+    // Per-group counts cost memory (an IP map grows with distinct clients): only kept for a configured rule.
+    trackUrlCounts: c.alerts.rules.some((r) => r.type === 'url_error_rate'),
+    trackIpCounts: c.alerts.rules.some((r) => r.type === 'ip_error_rate'),
   };
 }
 
@@ -104,6 +107,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
           closed: true,
         })),
       ),
+    onOpenWindows: (windows) => consoleTable?.update(windows.map((w) => ({ ...w, uniqueIps: Number.NaN, closed: false }))),
     onAlert: (alert) => {
       consoleTable?.alert(alert);
       log.warn({ alert }, 'alert');

@@ -16,6 +16,17 @@ export interface AlertRule {
 
 const isoMs = (us: number): string => new Date(Math.floor(us / 1000)).toISOString();
 
+/** The merger options that make it report the groups over the URL and IP rate rules. */
+export function rateRuleOptions(rules: AlertRule[]): { urlErrorRate?: { threshold: number; minRequests: number }; ipErrorRate?: { threshold: number; minRequests: number } } {
+  const pick = (type: AlertRuleType) => {
+    const r = rules.find((x) => x.type === type);
+    return r ? { threshold: r.threshold, minRequests: r.minRequests ?? 1 } : undefined;
+  };
+  const url = pick('url_error_rate');
+  const ip = pick('ip_error_rate');
+  return { ...(url ? { urlErrorRate: url } : {}), ...(ip ? { ipErrorRate: ip } : {}) };
+}
+
 export class AlertEngine {
   readonly #rules: AlertRule[];
   readonly #early: boolean;
@@ -62,8 +73,13 @@ export class AlertEngine {
             const a = this.#check(rule, w.windowStartUs, w.windowEndUs, 'all', w.errors / w.requests, false, w.requests, w.errors);
             if (a) out.push(a);
           }
+        } else {
+          // The merger already kept only the groups over this rule (it holds the per-group counts).
+          for (const g of rule.type === 'url_error_rate' ? w.urlRates : w.ipRates) {
+            const a = this.#check(rule, w.windowStartUs, w.windowEndUs, g.group, g.errors / g.requests, false, g.requests, g.errors);
+            if (a) out.push(a);
+          }
         }
-        // url_error_rate and ip_error_rate need per-group request counts from the native core (issue 3, next step).
       }
       this.#forget(w.windowStartUs);
     }

@@ -6,7 +6,7 @@ import type { SourceSink } from '../sources/source.js';
 import type { RecordSink } from '../sinks/sink.js';
 import type { ShardTask } from './worker.js';
 import { ShardPool } from './shard-pool.js';
-import { AlertEngine, type AlertRule } from './alert-engine.js';
+import { AlertEngine, type AlertRule, rateRuleOptions } from './alert-engine.js';
 import type { Alert } from '../sinks/types.js';
 
 export interface PipelineSinks {
@@ -32,10 +32,20 @@ export interface PipelineOptions {
   /** Pause sources while the sinks hold more than this many unwritten bytes (a slow or full disk). */
   maxPendingSinkBytes: number;
   onWindows?: (windows: WindowSummary[]) => void;
+  /** Running totals of open windows, summed over shards, as results arrive (for live displays). */
+  onOpenWindows?: (windows: OpenWindow[]) => void;
   onAlert?: (alert: Alert) => void;
   onCounters?: (records: number, errors: number) => void;
   /** Wall clock in microseconds; injectable for tests. */
   nowUs?: () => number;
+}
+
+export interface OpenWindow {
+  windowStartUs: number;
+  windowEndUs: number;
+  requests: number;
+  errors: number;
+  statuses: { status: number; count: number }[];
 }
 
 interface StreamState {
@@ -68,6 +78,8 @@ export class Pipeline implements SourceSink {
   readonly #watermark: (number | null)[];
   readonly #closedThrough: (number | null)[];
   readonly #pending = new Set<Promise<void>>();
+  /** windowStartUs → per-shard running totals of windows not yet drained. */
+  readonly #open = new Map<number, { endUs: number; requests: number[]; errors: number[]; statuses: Map<number, number[]> }>();
   readonly #nowUs: () => number;
   readonly #totals: PipelineTotals = { lines: 0, bytes: 0, records: 0, errors: 0, late: 0, rejected: {}, windows: 0, alerts: 0 };
   #tickTimer: NodeJS.Timeout | null = null;
@@ -82,7 +94,7 @@ export class Pipeline implements SourceSink {
   constructor(options: PipelineOptions) {
     this.#o = options;
     this.#pool = new ShardPool(options.shards, options.shardOptions);
-    this.#merger = new WindowMerger({ maxUrlsPerWindow: options.maxUrlsPerWindow });
+    this.#merger = new WindowMerger({ maxUrlsPerWindow: options.maxUrlsPerWindow, ...rateRuleOptions(options.rules) });
     this.#alerts = new AlertEngine(options.rules, options.earlyAlerts, (options.shardOptions.windowMs ?? 30_000) * 1000);
     this.#streamsPerShard = new Array<number>(options.shards).fill(0);
     this.#inFlight = new Array<number>(options.shards).fill(0);
@@ -156,9 +168,15 @@ export class Pipeline implements SourceSink {
     this.#emitWindows(null, true);
   }
 
-  /** Stops accepting work after what is in flight; open windows stay in the shards (checkpointed by the caller). */
+  /**
+   * Finishes what is in flight, then gives every shard one tick so windows that all shards have closed are
+   * emitted now rather than lost with the process; windows still open stay in the shards (for a checkpoint).
+   */
   async drainInFlight(): Promise<void> {
     for (const [stream, s] of this.#streams) this.#dispatchBuffered(stream, s);
+    await this.#settle();
+    const now = this.#nowUs();
+    for (let i = 0; i < this.#pool.size; i++) this.#submit(i, { op: 'tick', nowUs: now, peerUs: this.#peerOf(i) });
     await this.#settle();
   }
 
@@ -204,14 +222,26 @@ export class Pipeline implements SourceSink {
     this.#submit(s.shard, { op: 'process', stream, chunk, nowUs: this.#nowUs(), peerUs: this.#peerOf(s.shard) });
   }
 
-  /** Min of the other shards' own watermarks: what shard `i` must not run ahead of. */
+  /**
+   * The peer watermark for shard `i`: the min of the other shards' own watermarks — what a single shard
+   * holding every stream would use. When no other shard has one (their streams ended or never started):
+   * nothing holds back a shard that has live streams; a shard without streams catches up to the furthest
+   * point any shard closed through (the global watermark reached it, and it holds no stream to hold back),
+   * so an idle shard never blocks the drain of windows the others closed.
+   */
   #peerOf(i: number): number | null {
     let peer: number | null = null;
     for (let j = 0; j < this.#watermark.length; j++) {
-      const w = this.#watermark[j];
-      if (j !== i && w !== null && w !== undefined && (peer === null || w < peer)) peer = w;
+      const w = this.#watermark[j] ?? null;
+      if (j !== i && w !== null && (peer === null || w < peer)) peer = w;
     }
-    return peer;
+    if (peer !== null || this.#streamsPerShard[i]! > 0) return peer;
+    let floor: number | null = null;
+    for (let j = 0; j < this.#closedThrough.length; j++) {
+      const c = this.#closedThrough[j] ?? null;
+      if (j !== i && c !== null && (floor === null || c > floor)) floor = c;
+    }
+    return floor;
   }
 
   #submit(shard: number, task: ShardTask): void {
@@ -279,7 +309,42 @@ export class Pipeline implements SourceSink {
     if (c.records > 0 || c.errors > 0) this.#o.onCounters?.(c.records, c.errors);
 
     for (const alert of this.#alerts.onStatusCounts(shard, r.statusCounts)) this.#fire(alert);
+    this.#trackOpen(shard, r);
     this.#emitWindows(this.#globalClosedThrough(), false);
+  }
+
+  #trackOpen(shard: number, r: ProcessResult): void {
+    if (!this.#o.onOpenWindows || (r.windowCounts.length === 0 && r.statusCounts.length === 0)) return;
+    const entry = (startUs: number, endUs: number) => {
+      let e = this.#open.get(startUs);
+      if (!e) this.#open.set(startUs, (e = { endUs, requests: [], errors: [], statuses: new Map() }));
+      return e;
+    };
+    for (const w of r.windowCounts) {
+      const e = entry(w.windowStartUs, w.windowEndUs);
+      e.requests[shard] = w.requests;
+      e.errors[shard] = w.errors;
+    }
+    for (const c of r.statusCounts) {
+      const e = this.#open.get(c.windowStartUs);
+      if (!e) continue;
+      let per = e.statuses.get(c.status);
+      if (!per) e.statuses.set(c.status, (per = []));
+      per[shard] = c.count;
+    }
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + (b ?? 0), 0);
+    this.#o.onOpenWindows(
+      r.windowCounts.map((w) => {
+        const e = this.#open.get(w.windowStartUs)!;
+        return {
+          windowStartUs: w.windowStartUs,
+          windowEndUs: e.endUs,
+          requests: sum(e.requests),
+          errors: sum(e.errors),
+          statuses: [...e.statuses].map(([status, per]) => ({ status, count: sum(per) })),
+        };
+      }),
+    );
   }
 
   /** Every shard has closed (and handed over) every window that ends at or before the smallest closed point. */
@@ -298,6 +363,7 @@ export class Pipeline implements SourceSink {
     if (out.windows.length === 0) return;
     this.#o.sinks.metrics.write(out.rows);
     this.#totals.windows += out.windows.length;
+    for (const w of out.windows) this.#open.delete(w.windowStartUs);
     for (const alert of this.#alerts.onClosedWindows(out.windows)) this.#fire(alert);
     this.#o.onWindows?.(out.windows);
   }

@@ -56,7 +56,7 @@ export function renderWindowTable(rows: WindowRow[], options: RenderOptions = {}
       String(r.requests),
       String(r.errors),
       percent(r.errors, r.requests),
-      String(r.uniqueIps),
+      Number.isFinite(r.uniqueIps) ? String(r.uniqueIps) : "-",
       topStatuses(r.statuses, n),
       r.closed ? 'closed' : 'open',
     ]);

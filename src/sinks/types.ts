@@ -6,6 +6,7 @@ export interface WindowRow {
   windowEndUs: number;
   requests: number;
   errors: number;
+  /** NaN while the window is open (sketches are only merged at close): shown as `-`. */
   uniqueIps: number;
   /** Error statuses seen in the window with their counts (any order; the console sorts them). */
   statuses: { status: number; count: number }[];

@@ -121,7 +121,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Waits until the daemon has written every expected error and rejected record (then a stop loses nothing). */
-async function waitForAll(out: string, expected: Expected, ms = 60_000): Promise<void> {
+async function waitForAll(out: string, expected: Expected, ms = 30_000): Promise<void> {
   const started = Date.now();
   const count = () => [lines(readKind(out, 'errors')).length, lines(readKind(out, 'rejected')).length];
   while (count()[0]! < expected.errors.length || count()[1]! < expected.rejected.length) {

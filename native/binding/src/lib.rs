@@ -31,6 +31,10 @@ pub struct BindingShardOptions {
     pub early_alerts: Option<bool>,
     /// `errors_per_status` threshold: fires when a (window, status) count exceeds it. Default 100.
     pub early_alert_threshold: Option<u32>,
+    /// Keep per-URL request/error counts per window (for `url_error_rate`). Default false.
+    pub track_url_counts: Option<bool>,
+    /// Keep per-IP request/error counts per window (for `ip_error_rate`; memory grows with distinct IPs). Default false.
+    pub track_ip_counts: Option<bool>,
 }
 
 fn option_error(option: &str, message: &str) -> Error {
@@ -76,6 +80,7 @@ fn to_core_options(o: Option<BindingShardOptions>) -> Result<core::ShardOptions>
         } else {
             Some(o.early_alert_threshold.map_or(100, u64::from))
         },
+        group_tracking: core::GroupTracking { urls: o.track_url_counts.unwrap_or(false), ips: o.track_ip_counts.unwrap_or(false) },
     };
     opts.validate().map_err(|e| option_error(e.option, &e.message))?;
     Ok(opts)
@@ -125,6 +130,14 @@ pub struct StatusCount {
 }
 
 #[napi(object)]
+pub struct WindowCount {
+    pub window_start_us: i64,
+    pub window_end_us: i64,
+    pub requests: f64,
+    pub errors: f64,
+}
+
+#[napi(object)]
 pub struct ProcessResult {
     /// Error records, newline-JSON.
     pub errors: Buffer,
@@ -135,6 +148,8 @@ pub struct ProcessResult {
     pub closed_windows: u32,
     pub early_alerts: Vec<EarlyAlert>,
     pub status_counts: Vec<StatusCount>,
+    /// Running totals of every still-open window this call added to.
+    pub window_counts: Vec<WindowCount>,
     /// This shard's own effective watermark (peer excluded); null when no stream has one.
     pub watermark_us: Option<i64>,
     /// Every window ending at or before this is closed; null before the first close.
@@ -165,6 +180,11 @@ fn to_result(out: core::ProcessOutput) -> ProcessResult {
             .status_counts
             .iter()
             .map(|s| StatusCount { window_start_us: s.window_start_us, status: u32::from(s.status), count: s.count as f64 })
+            .collect(),
+        window_counts: out
+            .window_counts
+            .iter()
+            .map(|w| WindowCount { window_start_us: w.window_start_us, window_end_us: w.window_end_us, requests: w.requests as f64, errors: w.errors as f64 })
             .collect(),
         watermark_us: out.watermark_us,
         closed_through_us: out.closed_through_us,
@@ -256,9 +276,33 @@ impl Shard {
 }
 
 #[napi(object)]
+pub struct BindingRateRule {
+    /// Fires when `errors / requests` exceeds this fraction (0..1).
+    pub threshold: f64,
+    /// The group needs at least this many requests in the window.
+    pub min_requests: u32,
+}
+
+#[napi(object)]
 pub struct BindingMergerOptions {
     /// At most this many `error_urls` per status row. Default 100.
     pub max_urls_per_window: Option<u32>,
+    /// Report URLs over this rule in `urlRates` (needs shards with `trackUrlCounts`).
+    pub url_error_rate: Option<BindingRateRule>,
+    /// Report IPs over this rule in `ipRates` (needs shards with `trackIpCounts`).
+    pub ip_error_rate: Option<BindingRateRule>,
+}
+
+#[napi(object)]
+pub struct GroupRate {
+    /// The URL or the IP address.
+    pub group: String,
+    pub requests: f64,
+    pub errors: f64,
+}
+
+fn to_group_rates(v: Vec<core::merger::GroupRate>) -> Vec<GroupRate> {
+    v.into_iter().map(|g| GroupRate { group: g.group, requests: g.requests as f64, errors: g.errors as f64 }).collect()
 }
 
 #[napi(object)]
@@ -277,6 +321,10 @@ pub struct WindowSummary {
     pub unique_ips: f64,
     pub error_unique_ips: f64,
     pub statuses: Vec<StatusSummary>,
+    /// URLs over the `url_error_rate` rule, worst first.
+    pub url_rates: Vec<GroupRate>,
+    /// IPs over the `ip_error_rate` rule, worst first.
+    pub ip_rates: Vec<GroupRate>,
 }
 
 #[napi(object)]
@@ -296,8 +344,13 @@ pub struct WindowMerger {
 impl WindowMerger {
     #[napi(constructor)]
     pub fn new(options: Option<BindingMergerOptions>) -> Self {
-        let max_urls = options.and_then(|o| o.max_urls_per_window).unwrap_or(100);
-        WindowMerger { inner: core::WindowMerger::new(max_urls as usize) }
+        let rule = |r: Option<&BindingRateRule>| r.map(|r| core::merger::RateRule { threshold: r.threshold, min_requests: u64::from(r.min_requests) });
+        let max_urls = options.as_ref().and_then(|o| o.max_urls_per_window).unwrap_or(100);
+        let rates = core::merger::RateRules {
+            url: rule(options.as_ref().and_then(|o| o.url_error_rate.as_ref())),
+            ip: rule(options.as_ref().and_then(|o| o.ip_error_rate.as_ref())),
+        };
+        WindowMerger { inner: core::WindowMerger::with_rates(max_urls as usize, rates) }
     }
 
     /// Adds a shard's `partials`; returns how many windows they held.
@@ -336,6 +389,8 @@ impl WindowMerger {
                         .into_iter()
                         .map(|s| StatusSummary { status: u32::from(s.status), error_count: s.error_count as f64, unique_ips: s.unique_ips as f64 })
                         .collect(),
+                    url_rates: to_group_rates(w.url_rates),
+                    ip_rates: to_group_rates(w.ip_rates),
                 })
                 .collect(),
         }

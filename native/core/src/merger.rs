@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::window::WindowPartial;
+use crate::ip::IpKey;
+use crate::window::{ip_from_bytes, GroupCount, WindowPartial};
 
 const PARTIALS_MAGIC: &[u8; 4] = b"LPW1";
 
@@ -31,6 +32,50 @@ pub struct StatusSummary {
     pub unique_ips: u64,
 }
 
+/// A rate rule over groups (URLs or IPs): a group fires when it has at least `min_requests` requests in the
+/// window and `errors / requests > threshold`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateRule {
+    pub threshold: f64,
+    pub min_requests: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RateRules {
+    pub url: Option<RateRule>,
+    pub ip: Option<RateRule>,
+}
+
+/// A group over its rate rule in one window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupRate {
+    pub group: String,
+    pub requests: u64,
+    pub errors: u64,
+}
+
+fn over<K>(counts: &[(K, GroupCount)], rule: Option<RateRule>, name: impl Fn(&K) -> Option<String>) -> Vec<GroupRate> {
+    let Some(rule) = rule else { return Vec::new() };
+    let mut out: Vec<GroupRate> = counts
+        .iter()
+        .filter(|(_, c)| c.requests >= rule.min_requests && c.requests > 0 && (c.errors as f64 / c.requests as f64) > rule.threshold)
+        .filter_map(|(k, c)| Some(GroupRate { group: name(k)?, requests: c.requests, errors: c.errors }))
+        .collect();
+    // Worst first, then by name, so alerts come out in a stable order.
+    out.sort_by(|a, b| {
+        let (ra, rb) = (u128::from(a.errors) * u128::from(b.requests), u128::from(b.errors) * u128::from(a.requests));
+        rb.cmp(&ra).then_with(|| a.group.cmp(&b.group))
+    });
+    out
+}
+
+fn ip_text(bytes: &[u8]) -> Option<String> {
+    Some(match ip_from_bytes(bytes)? {
+        IpKey::V4(b) => std::net::Ipv4Addr::from(b).to_string(),
+        IpKey::V6(b) => std::net::Ipv6Addr::from(b).to_string(),
+    })
+}
+
 /// What the console, alert rules and API need of a window, without re-parsing the rows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WindowSummary {
@@ -41,6 +86,10 @@ pub struct WindowSummary {
     pub unique_ips: u64,
     pub error_unique_ips: u64,
     pub statuses: Vec<StatusSummary>,
+    /// URLs over the `url_error_rate` rule (empty when the rule is off).
+    pub url_rates: Vec<GroupRate>,
+    /// IPs over the `ip_error_rate` rule (empty when the rule is off).
+    pub ip_rates: Vec<GroupRate>,
 }
 
 #[derive(Debug, Default)]
@@ -51,12 +100,17 @@ pub struct MergedWindows {
 
 pub struct WindowMerger {
     max_urls: usize,
+    rates: RateRules,
     held: BTreeMap<i64, WindowPartial>,
 }
 
 impl WindowMerger {
     pub fn new(max_urls_per_window: usize) -> Self {
-        WindowMerger { max_urls: max_urls_per_window.max(1), held: BTreeMap::new() }
+        Self::with_rates(max_urls_per_window, RateRules::default())
+    }
+
+    pub fn with_rates(max_urls_per_window: usize, rates: RateRules) -> Self {
+        WindowMerger { max_urls: max_urls_per_window.max(1), rates, held: BTreeMap::new() }
     }
 
     /// Adds encoded partials; nothing is merged if any part is invalid.
@@ -103,13 +157,15 @@ impl WindowMerger {
                 window_end_us: w.end_us,
                 requests: w.requests,
                 errors: w.errors,
-                unique_ips: w.ips.estimate(),
-                error_unique_ips: w.error_ips.estimate(),
+                unique_ips: w.unique_ips(),
+                error_unique_ips: w.error_unique_ips(),
                 statuses: w
                     .statuses
                     .iter()
-                    .map(|s| StatusSummary { status: s.status, error_count: s.count, unique_ips: s.ips.estimate() })
+                    .map(|s| StatusSummary { status: s.status, error_count: s.count, unique_ips: s.unique_ips() })
                     .collect(),
+                url_rates: over(&w.url_counts, self.rates.url, |u| Some(u.clone())),
+                ip_rates: over(&w.ip_counts, self.rates.ip, |b| ip_text(b)),
             });
         }
         out

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::window::GroupTracking;
+
 /// Input format of a stream; `Auto` decides per line (see `parse::detect`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Format {
@@ -37,6 +39,8 @@ pub struct ShardOptions {
     pub csv_delimiter: u8,
     /// `errors_per_status` early alert: fires when a (window, status) count first exceeds this.
     pub early_alert_threshold: Option<u64>,
+    /// Per-URL / per-IP request and error counts per window, for the `url_error_rate` / `ip_error_rate` rules.
+    pub group_tracking: GroupTracking,
 }
 
 impl Default for ShardOptions {
@@ -52,6 +56,7 @@ impl Default for ShardOptions {
             format: Format::Auto,
             csv_delimiter: b';',
             early_alert_threshold: Some(100),
+            group_tracking: GroupTracking::default(),
         }
     }
 }

@@ -30,6 +30,15 @@ pub struct EarlyAlert {
     pub threshold: u64,
 }
 
+/// Running totals of a window still open at the end of a call (for live displays; final rows come at close).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowCount {
+    pub window_start_us: i64,
+    pub window_end_us: i64,
+    pub requests: u64,
+    pub errors: u64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StatusCount {
     pub window_start_us: i64,
@@ -45,6 +54,8 @@ pub struct ProcessOutput {
     pub closed: Vec<WindowPartial>,
     pub early_alerts: Vec<EarlyAlert>,
     pub status_counts: Vec<StatusCount>,
+    /// Every window this call added to that is still open, with its running totals.
+    pub window_counts: Vec<WindowCount>,
     pub watermark_us: Option<i64>,
     pub closed_through_us: Option<i64>,
     pub counters: Counters,
@@ -115,6 +126,8 @@ struct State {
     peer: Option<i64>,
     clock: CallClock,
     out: ProcessOutput,
+    /// Starts of the windows this call added records to (consecutive duplicates skipped).
+    touched: Vec<i64>,
 }
 
 pub struct Shard {
@@ -164,6 +177,7 @@ impl Shard {
                 peer: None,
                 clock: CallClock::default(),
                 out: ProcessOutput::default(),
+                touched: Vec::new(),
             },
         })
     }
@@ -242,7 +256,8 @@ impl Shard {
                 return Err(format!("snapshot lists stream {:?} twice", s.name));
             }
         }
-        let mut windows: Vec<WindowAgg> = snap.windows.into_iter().map(WindowAgg::from_partial).collect();
+        let tracking = self.state.opts.group_tracking;
+        let mut windows: Vec<WindowAgg> = snap.windows.into_iter().map(|w| WindowAgg::from_partial(w, tracking)).collect();
         windows.sort_by_key(|w| w.start_us);
         if windows.windows(2).any(|p| p[0].start_us == p[1].start_us) {
             return Err("snapshot lists a window twice".into());
@@ -441,8 +456,11 @@ impl State {
         } else {
             let ip_hash = hash_bytes(rec.ip_key.as_bytes());
             let window = self.window_mut(start, end);
-            let count = window.add(ip_hash, is_error.then_some((rec.status, &*rec.url)));
+            let count = window.add(ip_hash, rec.ip_key, &rec.url, is_error.then_some(rec.status));
             self.out.counters.records += 1;
+            if self.touched.last() != Some(&start) {
+                self.touched.push(start);
+            }
             if is_error {
                 self.write_error(rec, line);
                 self.count_status(start, end, rec.status, count);
@@ -462,7 +480,7 @@ impl State {
             i -= 1;
         }
         if i == 0 || self.windows[i - 1].start_us != start {
-            self.windows.insert(i, WindowAgg::new(start, end));
+            self.windows.insert(i, WindowAgg::new(start, end, self.opts.group_tracking));
             i += 1;
         }
         &mut self.windows[i - 1]
@@ -553,6 +571,14 @@ impl State {
 
     fn finish(&mut self) -> ProcessOutput {
         let mut out = std::mem::take(&mut self.out);
+        self.touched.sort_unstable();
+        self.touched.dedup();
+        for start in self.touched.drain(..) {
+            if let Ok(i) = self.windows.binary_search_by_key(&start, |w| w.start_us) {
+                let w = &self.windows[i];
+                out.window_counts.push(WindowCount { window_start_us: start, window_end_us: w.end_us, requests: w.requests, errors: w.errors });
+            }
+        }
         out.watermark_us = self.own_watermark();
         out.closed_through_us = self.closed_through;
         out

@@ -7,7 +7,36 @@ use serde::{Deserialize, Serialize};
 
 use crate::escape::{write_f64, write_json_str, write_u64};
 use crate::hll::Hll;
+use crate::ip::IpKey;
 use crate::timestamp::write_iso_millis;
+
+/// Requests and errors of one group (a URL or a client IP) in one window: what the rate alert rules need.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupCount {
+    pub requests: u64,
+    pub errors: u64,
+}
+
+impl GroupCount {
+    #[inline]
+    fn count(&mut self, is_error: bool) {
+        self.requests += 1;
+        self.errors += u64::from(is_error);
+    }
+
+    fn merge(&mut self, other: GroupCount) {
+        self.requests += other.requests;
+        self.errors += other.errors;
+    }
+}
+
+/// Which per-group counts a window keeps. Off unless a rate rule needs them: an IP map grows with the
+/// number of distinct clients, so it costs memory only when asked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GroupTracking {
+    pub urls: bool,
+    pub ips: bool,
+}
 
 /// Error aggregates of one HTTP status inside one window (the seed Spark job's row).
 #[derive(Debug, Clone, Default)]
@@ -28,19 +57,44 @@ pub struct WindowAgg {
     pub error_ips: Hll,
     /// Few distinct error statuses per window: a vector scan beats hashing.
     pub statuses: Vec<StatusAgg>,
+    pub url_counts: Option<FxHashMap<Box<str>, GroupCount>>,
+    pub ip_counts: Option<FxHashMap<IpKey, GroupCount>>,
 }
 
 impl WindowAgg {
-    pub fn new(start_us: i64, end_us: i64) -> Self {
-        WindowAgg { start_us, end_us, requests: 0, errors: 0, ips: Hll::new(), error_ips: Hll::new(), statuses: Vec::new() }
+    pub fn new(start_us: i64, end_us: i64, tracking: GroupTracking) -> Self {
+        WindowAgg {
+            start_us,
+            end_us,
+            requests: 0,
+            errors: 0,
+            ips: Hll::new(),
+            error_ips: Hll::new(),
+            statuses: Vec::new(),
+            url_counts: tracking.urls.then(FxHashMap::default),
+            ip_counts: tracking.ips.then(FxHashMap::default),
+        }
     }
 
     /// Counts one request; for an error also its status, IP and URL. Returns the status's new error count.
     #[inline]
-    pub fn add(&mut self, ip_hash: u64, error: Option<(u16, &str)>) -> u64 {
+    pub fn add(&mut self, ip_hash: u64, ip: IpKey, url: &str, error_status: Option<u16>) -> u64 {
         self.requests += 1;
         self.ips.add_hash(ip_hash);
-        let Some((status, url)) = error else { return 0 };
+        if let Some(urls) = &mut self.url_counts {
+            match urls.get_mut(url) {
+                Some(c) => c.count(error_status.is_some()),
+                None => {
+                    let mut c = GroupCount::default();
+                    c.count(error_status.is_some());
+                    urls.insert(url.into(), c);
+                }
+            }
+        }
+        if let Some(ips) = &mut self.ip_counts {
+            ips.entry(ip).or_default().count(error_status.is_some());
+        }
+        let Some(status) = error_status else { return 0 };
         self.errors += 1;
         self.error_ips.add_hash(ip_hash);
         let idx = match self.statuses.iter().position(|s| s.status == status) {
@@ -73,6 +127,12 @@ impl WindowAgg {
             })
             .collect();
         statuses.sort_unstable_by_key(|s| s.status);
+        let mut url_counts: Vec<(String, GroupCount)> =
+            self.url_counts.unwrap_or_default().into_iter().map(|(u, c)| (u.into_string(), c)).collect();
+        url_counts.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut ip_counts: Vec<(Vec<u8>, GroupCount)> =
+            self.ip_counts.unwrap_or_default().into_iter().map(|(ip, c)| (ip.as_bytes().to_vec(), c)).collect();
+        ip_counts.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         WindowPartial {
             start_us: self.start_us,
             end_us: self.end_us,
@@ -81,10 +141,12 @@ impl WindowAgg {
             ips: self.ips,
             error_ips: self.error_ips,
             statuses,
+            url_counts,
+            ip_counts,
         }
     }
 
-    pub fn from_partial(p: WindowPartial) -> Self {
+    pub fn from_partial(p: WindowPartial, tracking: GroupTracking) -> Self {
         WindowAgg {
             start_us: p.start_us,
             end_us: p.end_us,
@@ -102,6 +164,8 @@ impl WindowAgg {
                     urls: s.urls.into_iter().map(|(u, n)| (u.into_boxed_str(), n)).collect(),
                 })
                 .collect(),
+            url_counts: tracking.urls.then(|| p.url_counts.into_iter().map(|(u, c)| (u.into_boxed_str(), c)).collect()),
+            ip_counts: tracking.ips.then(|| p.ip_counts.iter().filter_map(|(b, c)| Some((ip_from_bytes(b)?, *c))).collect()),
         }
     }
 }
@@ -124,11 +188,47 @@ pub struct WindowPartial {
     pub ips: Hll,
     pub error_ips: Hll,
     pub statuses: Vec<StatusPartial>,
+    /// Sorted by URL; empty unless URL counts were tracked.
+    #[serde(default)]
+    pub url_counts: Vec<(String, GroupCount)>,
+    /// Sorted by address bytes (4 or 16); empty unless IP counts were tracked.
+    #[serde(default)]
+    pub ip_counts: Vec<(Vec<u8>, GroupCount)>,
+}
+
+pub fn ip_from_bytes(b: &[u8]) -> Option<IpKey> {
+    match b.len() {
+        4 => Some(IpKey::V4(b.try_into().ok()?)),
+        16 => Some(IpKey::V6(b.try_into().ok()?)),
+        _ => None,
+    }
+}
+
+/// Adds `theirs` into `mine`; both sorted by key and unique, and so is the result. Runs once per window per
+/// shard, so clarity beats a hand-written merge walk.
+fn merge_sorted<K: Ord>(mine: &mut Vec<(K, GroupCount)>, theirs: Vec<(K, GroupCount)>) {
+    if theirs.is_empty() {
+        return;
+    }
+    let mut all: std::collections::BTreeMap<K, GroupCount> = std::mem::take(mine).into_iter().collect();
+    for (k, c) in theirs {
+        all.entry(k).or_default().merge(c);
+    }
+    *mine = all.into_iter().collect();
+}
+
+impl StatusPartial {
+    /// See `WindowPartial::unique_ips`.
+    pub fn unique_ips(&self) -> u64 {
+        self.ips.estimate().min(self.count)
+    }
 }
 
 impl WindowPartial {
     /// Exact merge of the same window seen by another shard.
     pub fn merge(&mut self, other: WindowPartial) {
+        merge_sorted(&mut self.url_counts, other.url_counts);
+        merge_sorted(&mut self.ip_counts, other.ip_counts);
         self.requests += other.requests;
         self.errors += other.errors;
         self.ips.merge(&other.ips);
@@ -169,9 +269,9 @@ impl WindowPartial {
         out.extend_from_slice(b",\"error_rate\":");
         write_f64(out, self.error_rate());
         out.extend_from_slice(b",\"unique_ips\":");
-        write_u64(out, self.ips.estimate());
+        write_u64(out, self.unique_ips());
         out.extend_from_slice(b",\"error_unique_ips\":");
-        write_u64(out, self.error_ips.estimate());
+        write_u64(out, self.error_unique_ips());
         out.extend_from_slice(b"}\n");
 
         for s in &self.statuses {
@@ -182,7 +282,7 @@ impl WindowPartial {
             out.extend_from_slice(b",\"error_count\":");
             write_u64(out, s.count);
             out.extend_from_slice(b",\"unique_ips\":");
-            write_u64(out, s.ips.estimate());
+            write_u64(out, s.unique_ips());
             let ranked = ranked_urls(&s.urls);
             out.extend_from_slice(b",\"error_urls\":[");
             for (i, (url, _)) in ranked.iter().take(max_urls).enumerate() {
@@ -208,6 +308,16 @@ impl WindowPartial {
             }
             out.extend_from_slice(b"]}\n");
         }
+    }
+
+    /// The sketch estimate, never above the number of requests it counted (a free, always-true bound that
+    /// removes the estimator's overshoot where almost every request has its own IP).
+    pub fn unique_ips(&self) -> u64 {
+        self.ips.estimate().min(self.requests)
+    }
+
+    pub fn error_unique_ips(&self) -> u64 {
+        self.error_ips.estimate().min(self.errors)
     }
 
     pub fn error_rate(&self) -> f64 {
@@ -239,6 +349,12 @@ impl WindowPartial {
         }
         for s in &self.statuses {
             s.ips.validate()?;
+        }
+        if self.url_counts.windows(2).any(|p| p[0].0 >= p[1].0) || self.ip_counts.windows(2).any(|p| p[0].0 >= p[1].0) {
+            return Err("window group counts not sorted".into());
+        }
+        if self.ip_counts.iter().any(|(b, _)| ip_from_bytes(b).is_none()) {
+            return Err("window ip counts hold an address that is neither 4 nor 16 bytes".into());
         }
         Ok(())
     }

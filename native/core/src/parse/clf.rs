@@ -60,7 +60,11 @@ pub fn parse(line: &str) -> Result<Record<'_>, Reason> {
         c.expect(" ")?;
     }
     c.expect("[")?;
-    let time = c.until(b']')?;
+    // An empty `[]` is a time that is present but invalid (invalid_timestamp), not a broken line.
+    let rest = c.rest();
+    let n = rest.find(']').ok_or(Reason::Malformed)?;
+    let time = &rest[..n];
+    c.pos += n;
     c.expect("] \"")?;
     let request = c.until(b'"')?;
     c.expect("\" ")?;

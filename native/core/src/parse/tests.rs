@@ -75,6 +75,7 @@ fn clf_variants() {
     assert_eq!(reason(r#"1.2.3.4 - - [30/May/2025:16:32:53 +0000] "GET /a HTTP/1.1" 40x -"#), Some(Reason::Malformed));
     assert_eq!(reason(r#"1.2.3.4 - - [30/May/2025:16:32:53 +0000] "GET /a HTTP/1.1" 404 12 "r""#), Some(Reason::Malformed));
     assert_eq!(reason(r#"1.2.3.4 - - [30/may/2025:16:32:53 +0000] "GET /a HTTP/1.1" 404 -"#), Some(Reason::InvalidTimestamp));
+    assert_eq!(reason(r#"1.2.3.4 - - [] "GET / HTTP/1.1" 200 1"#), Some(Reason::InvalidTimestamp));
     assert_eq!(reason(r#"1.2.3.999 - - [30/May/2025:16:32:53 +0000] "GET /a HTTP/1.1" 404 -"#), Some(Reason::InvalidField));
     assert_eq!(reason(r#"1.2.3.4 - - [30/May/2025:16:32:53 +0000] "GET /a HTTP/1.1" 999 -"#), Some(Reason::InvalidField));
 }

@@ -297,3 +297,42 @@ fn overlong_blank_lines_are_skipped_unless_a_cr_sits_inside() {
     let out = s.process("b", format!("{blank}{inner_cr}").as_bytes(), NOW);
     assert_eq!((out.counters.lines, out.counters.rejected_by(Reason::TooLong)), (1, 1));
 }
+
+#[test]
+fn url_and_ip_rates_merge_across_shards() {
+    use crate::merger::{RateRule, RateRules};
+    use crate::window::GroupTracking;
+    let opts = ShardOptions { group_tracking: GroupTracking { urls: true, ips: true }, ..ShardOptions::default() };
+    let csv = |url: &str, ip: &str, status: u16| format!("{};{ip};GET;{url};{status}\n", T0 / 1000);
+    // /a: 6 of 10 requests fail; /b: 3 of 3 (too few requests for minRequests 5); /c: 1 of 8.
+    let mut lines = Vec::new();
+    lines.extend((0..10).map(|i| csv("/a", "10.0.0.1", if i < 6 { 500 } else { 200 })));
+    lines.extend((0..3).map(|_| csv("/b", "10.0.0.2", 404)));
+    lines.extend((0..8).map(|i| csv("/c", "::1", if i == 0 { 500 } else { 200 })));
+    let rates = RateRules { url: Some(RateRule { threshold: 0.3, min_requests: 5 }), ip: Some(RateRule { threshold: 0.4, min_requests: 3 }) };
+    let mut merged = WindowMerger::with_rates(100, rates);
+    for k in 0..2 {
+        let mut s = Shard::new(opts.clone()).unwrap();
+        let part: String = lines.iter().skip(k).step_by(2).cloned().collect();
+        let out = s.process("a", part.as_bytes(), NOW);
+        assert_eq!(out.window_counts.len(), 1, "one open window touched");
+        merged.add(&s.flush(NOW).encode_partials()).unwrap();
+    }
+    let w = &merged.drain(None).windows[0];
+    let show = |v: &Vec<crate::merger::GroupRate>| v.iter().map(|g| (g.group.clone(), g.requests, g.errors)).collect::<Vec<_>>();
+    assert_eq!(show(&w.url_rates), vec![("/a".to_string(), 10, 6)]);
+    assert_eq!(show(&w.ip_rates), vec![("10.0.0.2".to_string(), 3, 3), ("10.0.0.1".to_string(), 10, 6)]);
+}
+
+#[test]
+fn window_counts_report_running_totals_of_open_windows() {
+    let mut s = shard();
+    let out = s.process("a", format!("{}{}", line(T0, "1.1.1.1", 500), line(T0 + 31 * S, "1.1.1.2", 200)).as_bytes(), NOW);
+    assert_eq!(
+        out.window_counts,
+        vec![
+            WindowCount { window_start_us: T0, window_end_us: T0 + 30 * S, requests: 1, errors: 1 },
+            WindowCount { window_start_us: T0 + 30 * S, window_end_us: T0 + 60 * S, requests: 1, errors: 0 },
+        ]
+    );
+}

@@ -1,0 +1,126 @@
+// Issue 3 lifecycle acceptance, on the real daemon: exit codes, SIGHUP reload, SIGTERM drain, rotation.
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { lines, listKind, readKind, startDaemon, waitForLog } from './helpers.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'logpulse-life-'));
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Every file under `out`, recursively, with its size. */
+function allFiles(out: string): { path: string; size: number }[] {
+  const found: { path: string; size: number }[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else found.push({ path: p, size: st.size });
+    }
+  };
+  walk(out);
+  return found;
+}
+
+/** No `.part`, no empty file, every line of every ndjson file is complete JSON. */
+function expectOnlyCompleteFiles(out: string): void {
+  for (const f of allFiles(out)) {
+    expect(f.path.endsWith('.part'), f.path).toBe(false);
+    expect(f.size, f.path).toBeGreaterThan(0);
+    if (f.path.endsWith('.ndjson')) {
+      const text = readFileSync(f.path, 'utf8');
+      expect(text.endsWith('\n'), f.path).toBe(true);
+      for (const l of lines(text)) expect(() => JSON.parse(l), `${f.path}: ${l.slice(0, 80)}`).not.toThrow();
+    }
+  }
+}
+
+describe('logpulse run lifecycle', () => {
+  it('a bad config exits 2 and names every bad key', async () => {
+    const cfg = join(dir, 'bad.yaml');
+    writeFileSync(cfg, 'pipeline:\n  window: 30 seconds\n  workerz: 2\noutput:\n  rotateEvery: -1s\n');
+    const d = startDaemon(['run', '-c', cfg, '--no-api']);
+    expect(await d.exit).toBe(2);
+    expect(d.stderr()).toContain('pipeline.window');
+    expect(d.stderr()).toContain('pipeline.workerz');
+    expect(d.stderr()).toContain('output.rotateEvery');
+  });
+
+  it('a bad flag exits 2 naming the flag; an unknown source scheme exits 2', async () => {
+    const a = startDaemon(['run', '--workers', 'many', '--no-api']);
+    expect(await a.exit).toBe(2);
+    expect(a.stderr()).toContain('--workers');
+    const b = startDaemon(['run', '--source', 'ftp://x', '--no-api']);
+    expect(await b.exit).toBe(2);
+    expect(b.stderr()).toMatch(/source/);
+  });
+
+  it('SIGHUP reloads a good config and keeps running on a bad one', async () => {
+    const cfg = join(dir, 'hup.yaml');
+    const out = join(dir, 'hup-out');
+    writeFileSync(cfg, `source: "generator:?rate=500"\noutput:\n  dir: ${out}\nconsole:\n  enabled: false\n`);
+    const d = startDaemon(['run', '-c', cfg, '--no-api']);
+    await waitForLog(d, 'logpulse starting');
+
+    writeFileSync(cfg, `source: "generator:?rate=500"\noutput:\n  dir: ${out}\nconsole:\n  enabled: false\nlog:\n  level: debug\n`);
+    d.child.kill('SIGHUP');
+    await waitForLog(d, 'SIGHUP: config reloaded');
+
+    writeFileSync(cfg, `source: "generator:?rate=500"\npipeline:\n  window: soon\n`);
+    d.child.kill('SIGHUP');
+    await waitForLog(d, 'new config is invalid; keeping the running one');
+    expect(d.stderr()).toContain('pipeline.window');
+    await sleep(500);
+    expect(d.child.exitCode).toBe(null);
+
+    d.child.kill('SIGTERM');
+    expect(await d.exit).toBe(0);
+  });
+
+  it('SIGTERM mid-stream at full speed exits 0 within the shutdown timeout, leaving only complete files', async () => {
+    const out = join(dir, 'term-out');
+    const d = startDaemon(['run', '--source', 'generator:?rate=0', '--output', out, '--no-api']);
+    await waitForLog(d, 'logpulse starting');
+    await sleep(3000);
+    const sent = Date.now();
+    d.child.kill('SIGTERM');
+    expect(await d.exit, d.stderr()).toBe(0);
+    expect(Date.now() - sent).toBeLessThan(10_000);
+    expectOnlyCompleteFiles(out);
+    expect(lines(readKind(out, 'errors')).length).toBeGreaterThan(1000);
+  });
+
+  it('a 35 s run at 1,000 lines/s leaves at least 3 rotated error files, none empty, no .part', async () => {
+    const out = join(dir, 'rotate-out');
+    const d = startDaemon(['run', '--source', 'generator:?rate=1000', '--output', out, '--no-api']);
+    await waitForLog(d, 'logpulse starting');
+    await sleep(35_000);
+    d.child.kill('SIGTERM');
+    expect(await d.exit, d.stderr()).toBe(0);
+    const files = listKind(out, 'errors');
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const f of files) expect(f).toMatch(/^errors-\d{8}T\d{6}Z-all-\d{6}\.ndjson$/);
+    expectOnlyCompleteFiles(out);
+  }, 60_000);
+
+  it("the README's run command (no config) shows console windows and writes outputs within 40 s", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'logpulse-readme-'));
+    const d = startDaemon(['run'], { cwd });
+    const started = Date.now();
+    while (!(d.stdout().includes('window (UTC)') && listKind(join(cwd, 'output'), 'errors').length > 0)) {
+      expect(Date.now() - started, `stdout so far:\n${d.stdout()}\nstderr:\n${d.stderr()}`).toBeLessThan(40_000);
+      expect(d.child.exitCode).toBe(null);
+      await sleep(250);
+    }
+    d.child.kill('SIGTERM');
+    expect(await d.exit).toBe(0);
+    expectOnlyCompleteFiles(join(cwd, 'output'));
+  }, 60_000);
+});
