@@ -1,10 +1,12 @@
-// `npm run bench`: what the native core costs per line, by format, and how far it is ahead of the pure-TS
-// reference of SPEC §3 (the oracle the tests use). It proves throughput only; correctness is the tests' job.
-// Single-threaded, one shard, 1 MiB chunks of seed-shaped lines with 10 % errors; `-- --quick` for a smoke run.
+// `npm run bench`: (1) what the native core costs per line, by format, and how far it is ahead of the pure-TS
+// reference of SPEC §3 (the oracle the tests use) — single-threaded, one shard, 1 MiB chunks of seed-shaped
+// lines with 10 % errors; (2) the whole daemon on a file, end to end. It proves throughput only; correctness is
+// the tests' job. `-- --quick` for a smoke run.
 import { Bench } from 'tinybench';
 
 import { Shard, WindowMerger } from '../src/native.js';
 import { ReferenceShard } from '../test/reference/reference-shard.js';
+import { fileThroughput } from './e2e-file.js';
 import { type BenchFormat, chunksOf, seedLines } from './seed-lines.js';
 
 const quick = process.argv.includes('--quick');
@@ -60,6 +62,25 @@ async function main(): Promise<void> {
   const nativeJson = rows.find((r) => r.task === 'native json')!['lines/s'];
   const refJson = rows.find((r) => r.task.startsWith('reference'))!['lines/s'];
   console.log(`native json / reference json: ${(nativeJson / refJson).toFixed(1)}x`);
+
+  // End to end: the median of several runs (the machine is shared and noisy).
+  const e2eLines = quick ? 1_000_000 : 4_000_000;
+  const runs = quick ? 1 : 3;
+  const results = [];
+  for (let i = 0; i < runs; i++) results.push(await fileThroughput(e2eLines, 2));
+  results.sort((a, b) => a.linesPerSecond - b.linesPerSecond);
+  const med = results[Math.floor(results.length / 2)]!;
+  console.table(
+    results.map((r) => ({
+      'file → daemon': `${(r.lines / 1e6).toFixed(1)} M lines, ${(r.bytes / 1e6).toFixed(0)} MB, ${r.workers} workers`,
+      seconds: +r.seconds.toFixed(2),
+      'lines/s': Math.round(r.linesPerSecond),
+      'MB/s': +r.mbPerSecond.toFixed(1),
+      'CPU %': r.cpuPercent,
+      'peak RSS MB': +r.peakRssMb.toFixed(0),
+    })),
+  );
+  console.log(`file → daemon, median of ${runs}: ${(med.linesPerSecond / 1e6).toFixed(2)} M lines/s, ${med.mbPerSecond.toFixed(0)} MB/s, CPU ${med.cpuPercent} %, peak RSS ${med.peakRssMb.toFixed(0)} MB`);
 }
 
 await main();
