@@ -213,10 +213,17 @@ export class Pipeline implements SourceSink {
       s.timer = null;
     }
     if (s.bytes === 0) return;
-    // A fresh, unpooled buffer that owns its whole ArrayBuffer, so it can be moved to the worker.
-    const chunk = Buffer.allocUnsafeSlow(s.bytes);
-    let at = 0;
-    for (const p of s.parts) at += p.copy(chunk, at);
+    const only = s.parts.length === 1 ? s.parts[0]! : null;
+    // Moved to the worker, so the chunk must own its whole ArrayBuffer: a lone part that already does (a full
+    // file read) goes as is; anything else is joined into a fresh, unpooled buffer.
+    let chunk: Buffer;
+    if (only && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength) {
+      chunk = only;
+    } else {
+      chunk = Buffer.allocUnsafeSlow(s.bytes);
+      let at = 0;
+      for (const p of s.parts) at += p.copy(chunk, at);
+    }
     s.parts = [];
     s.bytes = 0;
     this.#submit(s.shard, { op: 'process', stream, chunk, nowUs: this.#nowUs(), peerUs: this.#peerOf(s.shard) });
