@@ -97,6 +97,27 @@ describe('logpulse run lifecycle', () => {
     expect(lines(readKind(out, 'errors')).length).toBeGreaterThan(1000);
   });
 
+  it('a second signal exits at once; no visible file is torn, and the next start recovers any .part', async () => {
+    const out = join(dir, 'twice-out');
+    const d = startDaemon(['run', '--source', 'generator:?rate=0', '--output', out, '--no-api']);
+    await waitForLog(d, 'logpulse starting');
+    await sleep(2000);
+    d.child.kill('SIGTERM');
+    d.child.kill('SIGTERM');
+    const sent = Date.now();
+    expect(await d.exit).toBe(1);
+    expect(Date.now() - sent).toBeLessThan(2000);
+    // Visible files are complete whatever the moment of the exit; a .part is the only thing that may be left.
+    const visible = allFiles(out).filter((f) => !f.path.endsWith('.part'));
+    for (const f of visible) {
+      expect(f.size, f.path).toBeGreaterThan(0);
+      if (f.path.endsWith('.ndjson')) for (const l of lines(readFileSync(f.path, 'utf8'))) expect(() => JSON.parse(l)).not.toThrow();
+    }
+    const again = startDaemon(['run', '--source', 'generator:?count=10', '--output', out, '--no-api']);
+    expect(await again.exit, again.stderr()).toBe(0);
+    expectOnlyCompleteFiles(out);
+  });
+
   it('a 35 s run at 1,000 lines/s leaves at least 3 rotated error files, none empty, no .part', async () => {
     const out = join(dir, 'rotate-out');
     const d = startDaemon(['run', '--source', 'generator:?rate=1000', '--output', out, '--no-api']);
