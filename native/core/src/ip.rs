@@ -313,24 +313,7 @@ mod tests {
 
     /// Best-of-many nanoseconds per call of `f` over `inputs`. Each run is short (~1 ms) and only the
     /// fastest counts, so preemption on a shared machine does not inflate the number.
-    fn best_ns_per_call<T>(inputs: &[T], mut f: impl FnMut(&T) -> usize) -> f64 {
-        use std::hint::black_box;
-        use std::time::Instant;
-        let passes = (65_536 / inputs.len().max(1)).max(1);
-        let mut best = f64::MAX;
-        for _ in 0..300 {
-            let t = Instant::now();
-            let mut acc = 0usize;
-            for _ in 0..passes {
-                for x in inputs {
-                    acc = acc.wrapping_add(f(black_box(x)));
-                }
-            }
-            black_box(acc);
-            best = best.min(t.elapsed().as_nanos() as f64 / (passes * inputs.len()) as f64);
-        }
-        best
-    }
+    use crate::timing::best_ns_per_call;
 
     /// `cargo test --release -- --ignored --nocapture --test-threads=1 timing` prints ns per call.
     #[test]

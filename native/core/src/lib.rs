@@ -11,6 +11,8 @@ pub mod parse;
 pub mod record;
 pub mod shard;
 pub mod timestamp;
+#[cfg(test)]
+mod timing;
 pub mod window;
 
 pub use merger::{MergedWindows, WindowMerger, WindowSummary};

@@ -1,5 +1,3 @@
-use std::borrow::Cow;
-
 use super::fields;
 use crate::record::{ClfExtras, Origin, Reason, Record};
 use crate::timestamp::parse_clf_time;
@@ -105,15 +103,5 @@ pub fn parse(line: &str) -> Result<Record<'_>, Reason> {
     };
 
     let ts_us = parse_clf_time(time.as_bytes()).ok_or(Reason::InvalidTimestamp)?;
-    let ip_key = fields::ip(ip)?;
-    let status = fields::status_digits(status)?;
-    Ok(Record {
-        ts_us,
-        ip: Cow::Borrowed(ip),
-        ip_key,
-        method: Cow::Borrowed(method),
-        url: Cow::Borrowed(url),
-        status,
-        origin: Origin::Clf(ClfExtras { size, referer, user_agent }),
-    })
+    fields::text_record(ts_us, ip, method, url, status, Origin::Clf(ClfExtras { size, referer, user_agent }))
 }

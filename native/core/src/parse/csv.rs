@@ -1,5 +1,3 @@
-use std::borrow::Cow;
-
 use super::fields;
 use crate::record::{Origin, Reason, Record};
 use crate::timestamp::{epoch_ms_digits_to_us, parse_iso8601};
@@ -30,15 +28,5 @@ pub fn parse(line: &str, delimiter: u8) -> Result<Record<'_>, Reason> {
         parse_iso8601(timestamp.as_bytes())
     }
     .ok_or(Reason::InvalidTimestamp)?;
-    let ip_key = fields::ip(ip)?;
-    let status = fields::status_digits(status)?;
-    Ok(Record {
-        ts_us,
-        ip: Cow::Borrowed(ip),
-        ip_key,
-        method: Cow::Borrowed(method),
-        url: Cow::Borrowed(url),
-        status,
-        origin: Origin::Csv,
-    })
+    fields::text_record(ts_us, ip, method, url, status, Origin::Csv)
 }

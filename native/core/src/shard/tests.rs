@@ -108,7 +108,7 @@ fn chunk_boundaries_do_not_change_results() {
             input.push_str("\r\n  \n{broken\r\n");
         }
     }
-    input.push_str(&line(T0 + 400 * S, "9.9.9.9", 404).trim_end().to_string());
+    input.push_str(line(T0 + 400 * S, "9.9.9.9", 404).trim_end());
     let whole = {
         let mut s = shard();
         let mut a = s.process("a", input.as_bytes(), NOW);
