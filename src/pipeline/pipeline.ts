@@ -67,7 +67,8 @@ export interface PipelineTotals {
   alerts: number;
 }
 
-export class Pipeline implements SourceSink {
+/** Takes a source's bytes (the `SourceSink` calls but `warn`, which the daemon logs itself). */
+export class Pipeline implements Omit<SourceSink, 'warn'> {
   readonly #o: PipelineOptions;
   readonly #pool: ShardPool;
   readonly #merger: WindowMerger;
@@ -152,10 +153,6 @@ export class Pipeline implements SourceSink {
     this.#endResolve?.();
   }
 
-  warn(): void {
-    // Sources report survivable problems to the daemon's logger directly; nothing to do in the pipeline.
-  }
-
   // --- lifecycle ----------------------------------------------------------------------------------------------
 
   /** End of all input: buffered bytes go out, every shard emits every open window, all windows are drained. */
@@ -165,7 +162,7 @@ export class Pipeline implements SourceSink {
     const now = this.#nowUs();
     for (let i = 0; i < this.#pool.size; i++) this.#submit(i, { op: 'flush', nowUs: now, peerUs: null });
     await this.#settle();
-    this.#emitWindows(null, true);
+    this.#drainWindows(null);
   }
 
   /**
@@ -317,7 +314,8 @@ export class Pipeline implements SourceSink {
 
     for (const alert of this.#alerts.onStatusCounts(shard, r.statusCounts)) this.#fire(alert);
     this.#trackOpen(shard, r);
-    this.#emitWindows(this.#globalClosedThrough(), false);
+    const through = this.#globalClosedThrough();
+    if (through !== null) this.#drainWindows(through);
   }
 
   #trackOpen(shard: number, r: ProcessResult): void {
@@ -364,9 +362,10 @@ export class Pipeline implements SourceSink {
     return through;
   }
 
-  #emitWindows(through: number | null, all: boolean): void {
-    if (!all && (through === null || this.#merger.pending === 0)) return;
-    const out = this.#merger.drain(all ? null : through);
+  /** Writes every merged window ending at or before `through` (every window for null). */
+  #drainWindows(through: number | null): void {
+    if (this.#merger.pending === 0) return;
+    const out = this.#merger.drain(through);
     if (out.windows.length === 0) return;
     this.#o.sinks.metrics.write(out.rows);
     this.#totals.windows += out.windows.length;
