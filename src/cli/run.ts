@@ -23,6 +23,8 @@ export interface RunOptions extends FlagOverrides {
 
 /** Sinks hold at most this much unwritten data before sources are paused (a slow or full disk). */
 const MAX_PENDING_SINK_BYTES = 256 << 20;
+/** An output file is also completed early once it reaches this size (see PipelineOptions.rotateAtBytes). */
+const ROTATE_AT_BYTES = 64 << 20;
 
 function shardOptions(c: Config): ShardOptions {
   const p = c.pipeline;
@@ -105,6 +107,8 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     maxUrlsPerWindow: config.pipeline.maxUrlsPerWindow,
     sinks,
     maxPendingSinkBytes: MAX_PENDING_SINK_BYTES,
+    rotateAtBytes: ROTATE_AT_BYTES,
+    onSinkError: (err) => log.error({ err: err.message }, 'output rotation failed'),
     onWindows: (windows) =>
       consoleTable?.update(
         windows.map((w) => ({

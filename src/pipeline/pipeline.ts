@@ -31,6 +31,12 @@ export interface PipelineOptions {
   sinks: PipelineSinks;
   /** Pause sources while the sinks hold more than this many unwritten bytes (a slow or full disk). */
   maxPendingSinkBytes: number;
+  /**
+   * A sink holding this many bytes rotates now instead of at its next tick: a sink keeps its open file's bytes
+   * in memory until the rename, so at high rates time-only rotation would hit `maxPendingSinkBytes`.
+   */
+  rotateAtBytes: number;
+  onSinkError?: (err: Error) => void;
   onWindows?: (windows: WindowSummary[]) => void;
   /** Running totals of open windows, summed over shards, as results arrive (for live displays). */
   onOpenWindows?: (windows: OpenWindow[]) => void;
@@ -79,6 +85,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
   readonly #watermark: (number | null)[];
   readonly #closedThrough: (number | null)[];
   readonly #pending = new Set<Promise<void>>();
+  readonly #rotating = new Set<RecordSink>();
   /** windowStartUs → per-shard running totals of windows not yet drained. */
   readonly #open = new Map<number, { endUs: number; requests: number[]; errors: number[]; statuses: Map<number, number[]> }>();
   readonly #nowUs: () => number;
@@ -296,8 +303,8 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
 
   #onResult(shard: number, r: ProcessResult): void {
     const { sinks } = this.#o;
-    if (r.errors.length > 0) sinks.errors.write(r.errors);
-    if (r.rejected.length > 0) sinks.rejected.write(r.rejected);
+    if (r.errors.length > 0) this.#write(sinks.errors, r.errors);
+    if (r.rejected.length > 0) this.#write(sinks.rejected, r.rejected);
     if (r.closedWindows > 0) this.#merger.add(r.partials);
     this.#watermark[shard] = r.watermarkUs;
     this.#closedThrough[shard] = r.closedThroughUs;
@@ -367,16 +374,29 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     if (this.#merger.pending === 0) return;
     const out = this.#merger.drain(through);
     if (out.windows.length === 0) return;
-    this.#o.sinks.metrics.write(out.rows);
+    this.#write(this.#o.sinks.metrics, out.rows);
     this.#totals.windows += out.windows.length;
     for (const w of out.windows) this.#open.delete(w.windowStartUs);
     for (const alert of this.#alerts.onClosedWindows(out.windows)) this.#fire(alert);
     this.#o.onWindows?.(out.windows);
   }
 
+  #write(sink: RecordSink, lines: Buffer): void {
+    sink.write(lines);
+    if (sink.pendingBytes < this.#o.rotateAtBytes || this.#rotating.has(sink)) return;
+    this.#rotating.add(sink);
+    sink
+      .rotate()
+      .catch((err: unknown) => this.#o.onSinkError?.(err instanceof Error ? err : new Error(String(err))))
+      .finally(() => {
+        this.#rotating.delete(sink);
+        this.#updateBackpressure();
+      });
+  }
+
   #fire(alert: Alert): void {
     this.#totals.alerts++;
-    this.#o.sinks.alerts.write(Buffer.from(`${JSON.stringify(alert)}\n`));
+    this.#write(this.#o.sinks.alerts, Buffer.from(`${JSON.stringify(alert)}\n`));
     this.#o.onAlert?.(alert);
   }
 }

@@ -1,0 +1,153 @@
+// The coordinator with real worker shards (from dist/): several streams spread over shards give the rows one
+// shard holding every stream gives, each window written once; backpressure pauses the source; a sink that
+// grows past rotateAtBytes is rotated early.
+import { describe, expect, it } from 'vitest';
+
+import { Pipeline } from '../../src/pipeline/pipeline.js';
+import type { RecordSink } from '../../src/sinks/sink.js';
+import { ReferenceShard, type ReferenceWindow, windowsToOutput } from '../reference/reference-shard.js';
+
+const T0 = 1_749_462_150_000_000;
+const NOW = T0 + 3_600_000_000;
+
+/** An in-memory sink: what was written, and how often it was asked to rotate. */
+class MemorySink implements RecordSink {
+  chunks: Buffer[] = [];
+  rotations = 0;
+  #pending = 0;
+  write(lines: Buffer): void {
+    this.chunks.push(Buffer.from(lines));
+    this.#pending += lines.length;
+  }
+  get pendingBytes(): number {
+    return this.#pending;
+  }
+  async rotate(): Promise<void> {
+    this.rotations++;
+    this.#pending = 0;
+  }
+  async close(): Promise<void> {}
+  text(): string {
+    return Buffer.concat(this.chunks).toString();
+  }
+}
+
+function sinks() {
+  return { errors: new MemorySink(), rejected: new MemorySink(), metrics: new MemorySink(), alerts: new MemorySink() };
+}
+
+function pipeline(shards: number, s: ReturnType<typeof sinks>, extra: Partial<ConstructorParameters<typeof Pipeline>[0]> = {}) {
+  return new Pipeline({
+    shards,
+    shardOptions: { format: 'json' },
+    chunkBytes: 16 << 10,
+    maxInFlightChunks: 2,
+    lingerMs: 5,
+    tickMs: 50,
+    rules: [{ type: 'errors_per_status', threshold: 50 }],
+    earlyAlerts: true,
+    maxUrlsPerWindow: 100,
+    sinks: s,
+    maxPendingSinkBytes: 1 << 30,
+    rotateAtBytes: 1 << 30,
+    nowUs: () => NOW,
+    ...extra,
+  });
+}
+
+/** In-order lines of one stream (never late, never future): results cannot depend on cross-shard timing. */
+function streamLines(stream: number, n: number): Buffer {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const us = T0 + i * 10_000 + stream * 1_000;
+    const status = (i + stream) % 9 === 0 ? 500 : (i + stream) % 13 === 0 ? 404 : 200;
+    out.push(`{"timestamp":${Math.floor(us / 1000)},"ip":"10.${stream}.${(i >> 8) & 255}.${i & 255}","method":"GET","url":"/r/${i % 7}","status":${status}}`);
+  }
+  return Buffer.from(`${out.join('\n')}\n`);
+}
+
+const sortLines = (t: string) => t.split('\n').filter(Boolean).sort();
+
+describe('Pipeline over worker shards', () => {
+  it('three streams over 1, 2 and 3 shards give the single-shard rows, each window once', async () => {
+    const streams = [0, 1, 2].map((i) => ({ name: `s${i}`, data: streamLines(i, 12_000) }));
+
+    // The oracle gets the streams interleaved as the pipeline does: in-order streams advancing together have no
+    // late records, so the answer does not depend on how the shards' work interleaves.
+    const ref = new ReferenceShard({ format: 'json' });
+    const closed: ReferenceWindow[] = [];
+    for (let at = 0; at < streams[0]!.data.length; at += 7_000) {
+      for (const st of streams) if (at < st.data.length) closed.push(...ref.process(st.name, st.data.subarray(at, at + 7_000), NOW).closed);
+    }
+    for (const st of streams) closed.push(...ref.endStream(st.name, NOW).closed);
+    closed.push(...ref.flush(NOW).closed);
+    expect(closed.reduce((n, w) => n + w.requests, 0)).toBe(36_000);
+    const expected = windowsToOutput(closed, 100).rows.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(expected.length).toBeGreaterThan(6);
+
+    for (const shards of [1, 2, 3]) {
+      const s = sinks();
+      const p = pipeline(shards, s);
+      p.start();
+      // Interleave the streams in small pieces, as concurrent connections would arrive.
+      for (let at = 0; at < streams[0]!.data.length; at += 7_000) {
+        for (const st of streams) if (at < st.data.length) p.data(st.name, st.data.subarray(at, at + 7_000));
+        await new Promise((r) => setImmediate(r));
+      }
+      for (const st of streams) p.streamEnd(st.name);
+      await p.finish();
+      await p.close();
+
+      const rows = s.metrics.text().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const key = (r: Record<string, unknown>) => `${r.window_start}|${r.kind}|${r.status ?? ''}`;
+      expect(new Set(rows.map(key)).size, `${shards} shards: a window row written twice`).toBe(rows.length);
+      const byKey = new Map(rows.map((r) => [key(r), r]));
+      for (const want of expected) {
+        const got = byKey.get(key(want));
+        expect(got, `${shards} shards: missing ${key(want)}`).toBeDefined();
+        for (const [k, v] of Object.entries(want)) {
+          if (k.includes('unique_ips')) expect(Math.abs((got![k] as number) - (v as number))).toBeLessThanOrEqual(Math.max(1, (v as number) * 0.02));
+          else expect(got![k], `${shards} shards: ${key(want)}.${k}`).toEqual(v);
+        }
+      }
+      expect(rows.length).toBe(expected.length);
+      const allErrors = streams.flatMap((st) => sortLines(st.data.toString()).filter((l) => /"status":(500|404)/.test(l)));
+      expect(sortLines(s.errors.text())).toEqual(allErrors.sort());
+      // One errors_per_status alert per (window, status) over 50, however many shards counted it.
+      const alerts = s.alerts.text().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const alertKeys = alerts.map((a) => `${a.window_start}|${a.group}`);
+      expect(new Set(alertKeys).size).toBe(alertKeys.length);
+      const over = expected.filter((r) => r.kind === 'status' && r.error_count > 50).map((r) => `${r.window_start}|${r.status}`);
+      expect(alertKeys.sort()).toEqual(over.sort());
+    }
+  });
+
+  it('pauses the source while a shard has maxInFlightChunks queued, and resumes', async () => {
+    const s = sinks();
+    const p = pipeline(1, s);
+    const events: string[] = [];
+    p.onPause = () => events.push('pause');
+    p.onResume = () => events.push('resume');
+    p.start();
+    const data = streamLines(0, 20_000);
+    for (let at = 0; at < data.length; at += 16 << 10) p.data('s', data.subarray(at, at + (16 << 10)));
+    expect(events[0]).toBe('pause');
+    p.streamEnd('s');
+    await p.finish();
+    await p.close();
+    expect(events.at(-1)).toBe('resume');
+  });
+
+  it('rotates a sink early once it holds rotateAtBytes', async () => {
+    const s = sinks();
+    const p = pipeline(1, s, { rotateAtBytes: 4096 });
+    p.start();
+    const data = streamLines(0, 5_000);
+    for (let at = 0; at < data.length; at += 16 << 10) p.data('s', data.subarray(at, at + (16 << 10)));
+    p.streamEnd('s');
+    await p.finish();
+    await p.close();
+    expect(s.errors.rotations).toBeGreaterThan(3);
+    expect(s.metrics.rotations).toBe(0);
+  });
+});
