@@ -1,12 +1,14 @@
 // `npm run bench`: (1) what the native core costs per line, by format, and how far it is ahead of the pure-TS
 // reference of SPEC §3 (the oracle the tests use) — single-threaded, one shard, 1 MiB chunks of seed-shaped
 // lines with 10 % errors; (2) the whole daemon on a file, end to end. It proves throughput only; correctness is
-// the tests' job. `-- --quick` for a smoke run.
+// the tests' job; (3) `logpulse gen --rate 0` into a pipe (SPEC §6: >= 1 M lines/s on one core). `-- --quick`
+// for a smoke run.
 import { Bench } from 'tinybench';
 
 import { Shard, WindowMerger } from '../src/native.js';
 import { ReferenceShard } from '../test/reference/reference-shard.js';
 import { fileThroughput } from './e2e-file.js';
+import { reportGenThroughput } from './gen-throughput.js';
 import { type BenchFormat, chunksOf, seedLines } from './seed-lines.js';
 
 const quick = process.argv.includes('--quick');
@@ -89,6 +91,9 @@ async function main(): Promise<void> {
     })),
   );
   console.log(`file → daemon, median of ${runs}: ${(med.linesPerSecond / 1e6).toFixed(2)} M lines/s, ${med.mbPerSecond.toFixed(0)} MB/s, CPU ${med.cpuPercent} %, peak RSS ${med.peakRssMb.toFixed(0)} MB`);
+
+  // The generator: median of 3 runs per format (1 with --quick).
+  await reportGenThroughput(quick ? 1_000_000 : 5_000_000, quick ? 1 : 3);
 }
 
 await main();

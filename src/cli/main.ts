@@ -3,6 +3,7 @@
 // 2 invalid config or arguments, 1 runtime failure.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 
+import { configureGenCommand } from './gen.js';
 import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
 
@@ -39,6 +40,8 @@ program
       noApi: o.api === false,
     });
   });
+
+configureGenCommand(program.command('gen'));
 
 program
   .command('validate')

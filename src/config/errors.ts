@@ -9,6 +9,20 @@ export const ERROR_CODES = {
   LP_ERR_ARGS: { exitCode: 2, summary: 'a command-line argument is invalid' },
   // Thrown by the native module (its message starts with the code); listed so the code is known here too.
   LP_ERR_NATIVE_OPTION: { exitCode: 2, summary: 'an option given to the native core is invalid' },
+  LP_ERR_NATIVE_SNAPSHOT: { exitCode: 1, summary: 'a shard snapshot cannot be restored' },
+  LP_ERR_NATIVE_PARTIALS: { exitCode: 1, summary: 'window partials cannot be merged' },
+  // Codes other modules raise with `.code` set; listed so every code and its exit status is in one place.
+  LP_ERR_SOURCE_URI: { exitCode: 2, summary: 'a source URI is invalid' },
+  LP_ERR_SOURCE_UNAVAILABLE: { exitCode: 2, summary: 'the source kind is not available in this version' },
+  LP_ERR_SOURCE_FILE: { exitCode: 1, summary: 'a file source cannot be read' },
+  LP_ERR_SOURCE_LISTEN: { exitCode: 1, summary: 'a tcp-listen source cannot listen' },
+  LP_ERR_SOURCE_STATE: { exitCode: 1, summary: 'a source was started twice or after stop' },
+  LP_ERR_SINK_OPTION: { exitCode: 1, summary: 'an output sink option is invalid' },
+  LP_ERR_SINK_CLOSED: { exitCode: 1, summary: 'an output sink was written after close' },
+  LP_ERR_SINK_PARTIAL_LINE: { exitCode: 1, summary: 'an output sink was given bytes not ending in a newline' },
+  LP_ERR_SINK_IO: { exitCode: 1, summary: 'an output file could not be written' },
+  LP_ERR_SINK_DESTROYED: { exitCode: 1, summary: 'an output sink was destroyed before its data was durable' },
+  LP_ERR_GEN_OUTPUT: { exitCode: 1, summary: 'the generator cannot write to its output' },
 } as const satisfies Record<string, { exitCode: 1 | 2; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,9 +1,15 @@
 // `generator:` — synthetic access-log lines in-process, so `logpulse run` works with no input at all and tests
-// and benchmarks need no producer. The line-making part is minimal for now; `logpulse gen` (SPEC §6) will
-// replace `LineMaker` and keep this source's pacing.
+// and benchmarks need no producer. The lines come from `logpulse gen`'s LineWriter (src/gen/), so the daemon's
+// built-in source and the standalone generator make the same lines; this file only adds the Source protocol
+// (pause/resume, count, streamEnd) around it. Timestamps are live: the wall-clock time each line was due.
+import { type EventClock, ScheduledClock, WallClock } from '../gen/clock.js';
+import { LINE_HEADROOM, LineWriter } from '../gen/line-writer.js';
+import type { GenFormat } from '../gen/options.js';
+import { Pacer } from '../gen/pacer.js';
+import { randomSeed } from '../gen/rng.js';
 import type { Source, SourceSink } from './source.js';
 
-export type GeneratorFormat = 'json' | 'csv' | 'clf';
+export type GeneratorFormat = GenFormat;
 
 export interface LineMakerOptions {
   /** Same seed, same lines (timestamps aside: they are the wall clock). Null: a random seed. */
@@ -26,70 +32,43 @@ const STREAM = 'generator:';
 const DEFAULT_RATE = 100;
 /** Paced mode wakes this often: small enough to look continuous, large enough to batch at high rates. */
 const TICK_MS = 20;
-/** Lines per delivered chunk (~1 MiB of JSON lines): the pipeline's unit of work. */
-const CHUNK_LINES = 8192;
-/** After a stall (GC, a busy event loop) at most this much backlog is caught up; the rest is skipped. */
-const MAX_BACKLOG_S = 1;
+/** Bytes per delivered chunk (~8,000 JSON lines): the pipeline's unit of work. */
+const CHUNK_BYTES = 1 << 20;
 
-const METHODS = ['GET', 'POST', 'PUT', 'DELETE'] as const;
-const URL_COUNT = 10;
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
-
-/** Makes one line at a time from a seeded PRNG. Each line draws the same number of numbers, whatever the format. */
-export class LineMaker {
-  readonly #next: () => number;
-  readonly #format: GeneratorFormat;
-  readonly #errorRate: number | null;
-
-  constructor(options: LineMakerOptions = {}) {
-    this.#next = sfc32(options.seed ?? Math.floor(Math.random() * 2 ** 32));
-    this.#format = options.format ?? 'json';
-    this.#errorRate = options.errorRate ?? null;
-  }
-
-  /** One newline-terminated line stamped `nowUs` (microseconds since the epoch). */
-  line(nowUs: number): string {
-    const ip = `${1 + this.#int(223)}.${this.#int(256)}.${this.#int(256)}.${1 + this.#int(254)}`;
-    const method = METHODS[this.#int(METHODS.length)] as string;
-    const url = `/resource/${1 + this.#int(URL_COUNT)}`;
-    const status = this.#status();
-    const size = 200 + this.#int(4800);
-    switch (this.#format) {
-      case 'json':
-        // Python json.dumps spacing, as genlogs_v2.py writes it.
-        return `{"timestamp": "${isoMicros(nowUs)}", "ip": "${ip}", "method": "${method}", "url": "${url}", "status": ${status}}\n`;
-      case 'csv':
-        return `${isoMicros(nowUs)};${ip};${method};${url};${status}\n`;
-      case 'clf':
-        return `${ip} - - [${clfTime(nowUs)}] "${method} ${url} HTTP/1.1" ${status} ${size}\n`;
-    }
-  }
-
-  #status(): number {
-    const pick = this.#next() / 2 ** 32;
-    const which = this.#int(2);
-    if (this.#errorRate === null) return pick < 0.9 ? 200 : pick < 0.95 ? 404 : 500;
-    return pick < this.#errorRate ? (which === 0 ? 404 : 500) : 200;
-  }
-
-  #int(n: number): number {
-    return Math.floor((this.#next() / 2 ** 32) * n);
-  }
+/** genlogs_v2.py's defaults, with the source's `errorRate` mapped onto the 200/404/500 weights. */
+function lineWriter(options: LineMakerOptions): LineWriter {
+  const e = options.errorRate ?? null;
+  return new LineWriter({
+    format: options.format ?? 'json',
+    compact: false,
+    clfVariant: 'common',
+    urls: 10,
+    methods: ['GET', 'POST', 'PUT', 'DELETE'],
+    statusDist: e === null ? [90, 5, 5] : [1 - e, e / 2, e / 2],
+    users: 0,
+    errorUserPercent: 0,
+    errorRate: 0,
+    errorUrlPercent: 0,
+    lateFraction: 0,
+    lateBySeconds: 60,
+    malformedFraction: 0,
+    seed: options.seed ?? randomSeed(),
+  });
 }
 
 export class GeneratorSource implements Source {
   readonly uri: string;
   readonly finite: boolean;
   readonly #rate: number;
-  readonly #lines: LineMaker;
+  readonly #writer: LineWriter;
+  readonly #pacer: Pacer | null;
+  readonly #clock: EventClock;
+  /** Lines are made here, then copied into a chunk that owns its memory (see #chunk). */
+  readonly #scratch = Buffer.allocUnsafeSlow(CHUNK_BYTES + LINE_HEADROOM);
   #remaining: number;
   #sink: SourceSink | null = null;
   #timer: NodeJS.Timeout | null = null;
   #immediate: NodeJS.Immediate | null = null;
-  /** Pacing: lines due = rate × time since `#sinceMs`, counted from `#emittedThen` lines. Reset on resume. */
-  #sinceMs = 0;
-  #emittedThen = 0;
-  #emitted = 0;
   #paused = false;
   #done = false;
   #stopped = false;
@@ -106,7 +85,9 @@ export class GeneratorSource implements Source {
     }
     this.finite = count !== null;
     this.#remaining = count ?? Number.POSITIVE_INFINITY;
-    this.#lines = new LineMaker(options);
+    this.#writer = lineWriter(options);
+    this.#pacer = this.#rate > 0 ? new Pacer(this.#rate) : null;
+    this.#clock = this.#pacer !== null ? new ScheduledClock(this.#pacer) : new WallClock();
   }
 
   start(sink: SourceSink): Promise<void> {
@@ -140,8 +121,7 @@ export class GeneratorSource implements Source {
   }
 
   #restartPacing(): void {
-    this.#sinceMs = performance.now();
-    this.#emittedThen = this.#emitted;
+    this.#pacer?.restart(performance.now(), this.#writer.lines);
   }
 
   #tick(): void {
@@ -149,27 +129,16 @@ export class GeneratorSource implements Source {
     this.#immediate = null;
     if (this.#paused || this.#stopped || this.#done) return;
     const sink = this.#sink as SourceSink;
-    let due: number;
-    if (this.#rate === 0) {
-      due = CHUNK_LINES;
-    } else {
-      const now = performance.now();
-      // +1: the first line comes at once, like genlogs_v2.py, rather than 1/rate seconds later.
-      due = Math.floor(((now - this.#sinceMs) / 1000) * this.#rate) + 1 - (this.#emitted - this.#emittedThen);
-      const cap = Math.max(1, Math.ceil(this.#rate * MAX_BACKLOG_S));
-      if (due > cap) {
-        due = cap;
-        this.#sinceMs = now;
-        this.#emittedThen = this.#emitted + due - 1;
-      }
-    }
+    // Rate 0: one chunk per turn of the event loop. Otherwise what the clock says is due (the first line at
+    // once, like genlogs_v2.py, rather than 1/rate seconds later).
+    let due = this.#pacer === null ? Number.POSITIVE_INFINITY : this.#pacer.due(performance.now(), this.#writer.lines);
     due = Math.min(due, this.#remaining);
     while (due > 0 && !this.#paused && !this.#stopped) {
-      const n = Math.min(due, CHUNK_LINES);
-      due -= n;
+      const chunk = this.#chunk(due);
+      const n = this.#writer.lastLines;
+      due = this.#pacer === null ? 0 : due - n;
       this.#remaining -= n;
-      this.#emitted += n;
-      sink.data(STREAM, this.#chunk(n));
+      sink.data(STREAM, chunk);
     }
     if (this.#stopped) return;
     if (this.#remaining === 0) {
@@ -181,13 +150,12 @@ export class GeneratorSource implements Source {
     if (!this.#paused) this.#schedule(this.#rate === 0 ? 0 : TICK_MS);
   }
 
-  #chunk(lines: number): Buffer {
-    const parts = new Array<string>(lines);
-    for (let i = 0; i < lines; i++) parts[i] = this.#lines.line(wallMicros());
-    const text = parts.join('');
+  /** Up to `maxLines` lines, at most ~1 MiB. */
+  #chunk(maxLines: number): Buffer {
+    const bytes = this.#writer.fill(this.#scratch, maxLines, this.#clock, CHUNK_BYTES);
     // Own ArrayBuffer (not Node's shared pool): the pipeline may transfer the chunk to a worker thread.
-    const buf = Buffer.allocUnsafeSlow(text.length);
-    buf.write(text, 'latin1');
+    const buf = Buffer.allocUnsafeSlow(bytes);
+    this.#scratch.copy(buf, 0, 0, bytes);
     return buf;
   }
 
@@ -203,44 +171,6 @@ export class GeneratorSource implements Source {
     this.#timer = null;
     this.#immediate = null;
   }
-}
-
-/** Wall-clock microseconds: Date.now() for the wall time, performance.now() only for the sub-millisecond digits. */
-function wallMicros(): number {
-  return Date.now() * 1000 + Math.floor((performance.now() % 1) * 1000);
-}
-
-/** `2025-06-09T09:42:40.001034Z` — six fraction digits, as Python's isoformat() with a Z. */
-function isoMicros(us: number): string {
-  const ms = Math.floor(us / 1000);
-  const iso = new Date(ms).toISOString(); // 2025-06-09T09:42:40.001Z
-  return `${iso.slice(0, 23)}${String(us % 1000).padStart(3, '0')}Z`;
-}
-
-/** `09/Jun/2025:09:42:40 +0000` */
-function clfTime(us: number): string {
-  const d = new Date(Math.floor(us / 1000));
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${p(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
-}
-
-/** sfc32 (PractRand-clean, 32-bit, fast in JS), seeded from both halves of a safe-integer seed. */
-function sfc32(seed: number): () => number {
-  let a = 0x9e3779b9;
-  let b = 0x243f6a88;
-  let c = seed >>> 0;
-  let d = Math.floor(seed / 2 ** 32) >>> 0;
-  const next = (): number => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return t >>> 0;
-  };
-  for (let i = 0; i < 15; i++) next(); // let the seed's bits spread before the first line
-  return next;
 }
 
 function optionError(message: string): Error {
