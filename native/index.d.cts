@@ -33,6 +33,8 @@ export declare class WindowMerger {
   constructor(options?: BindingMergerOptions | undefined | null)
   /** Adds a shard's `partials`; returns how many windows they held. */
   add(partials: Uint8Array): number
+  /** The held windows, for a checkpoint; restore with `add` on a new merger. */
+  snapshot(): Buffer
   /** Windows held, not yet drained. */
   get pending(): number
   /** Emits and forgets every window ending at or before `throughUs` (all when null). */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 
 import { type Config, type FlagOverrides, loadConfig } from '../config/load.js';
 import { formatProblem } from '../config/errors.js';
+import { readCheckpoint, retireCheckpoint, writeCheckpoint } from '../lifecycle/checkpoint.js';
 import { installSignalHandlers } from '../lifecycle/signals.js';
 import { createLogger, type Logger } from '../log.js';
 import type { ShardOptions } from '../native.js';
@@ -60,6 +61,25 @@ function notYetAvailable(c: Config): string[] {
   if (c.kafka.brokers) keys.push('kafka.brokers (alerts topic)');
   if (c.archive.enabled) keys.push('archive.enabled');
   return keys;
+}
+
+/** Puts back the open windows a graceful stop saved; an unusable checkpoint is moved aside, never half-applied. */
+async function restoreCheckpoint(c: Config, pipeline: Pipeline, log: Logger): Promise<void> {
+  const dir = c.checkpoint.dir;
+  try {
+    const cp = await readCheckpoint(dir);
+    if (!cp) return;
+    if (cp.workers !== c.pipeline.workers) {
+      log.warn({ dir, checkpointWorkers: cp.workers, workers: c.pipeline.workers }, 'checkpoint was written with another worker count; not restored (left in place)');
+      return;
+    }
+    await pipeline.restoreState(cp);
+    await retireCheckpoint(dir, 'restored');
+    log.info({ dir, savedAt: cp.createdAt }, 'open windows restored from the checkpoint');
+  } catch (err) {
+    const aside = await retireCheckpoint(dir, 'rejected').catch(() => null);
+    log.error({ err: (err as Error).message, movedTo: aside }, 'checkpoint could not be restored; starting without it');
+  }
 }
 
 export async function runCommand(opts: RunOptions): Promise<number> {
@@ -158,6 +178,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     stop: (signal) => stopRequested?.(signal),
   });
 
+  await restoreCheckpoint(config, pipeline, log);
   log.info({ source: source.uri, workers: config.pipeline.workers, output: outDir }, 'logpulse starting');
   const notYet = notYetAvailable(config);
   if (notYet.length > 0) log.warn({ keys: notYet }, 'configured but not available in this version yet (ignored)');
@@ -193,9 +214,14 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     deadline.unref();
     await source.stop();
     await pipeline.drainInFlight();
+    // An unbounded source has no end: its open windows wait in a checkpoint for the next start (SPEC §3).
+    if (!source.finite) {
+      const state = await pipeline.checkpointState();
+      await writeCheckpoint(config.checkpoint.dir, { version: 1, workers: config.pipeline.workers, createdAt: new Date().toISOString(), ...state });
+    }
     await closeOutputs();
     clearTimeout(deadline);
-    log.info({ signal: outcome, totals: pipeline.totals }, 'stopped; open windows were not emitted');
+    log.info({ signal: outcome, totals: pipeline.totals, checkpoint: source.finite ? null : config.checkpoint.dir }, 'stopped; open windows were not emitted');
   }
   if (pipeline.failure) {
     log.error({ err: pipeline.failure.message }, 'a shard failed');

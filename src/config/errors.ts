@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   LP_ERR_SINK_IO: { exitCode: 1, summary: 'an output file could not be written' },
   LP_ERR_SINK_DESTROYED: { exitCode: 1, summary: 'an output sink was destroyed before its data was durable' },
   LP_ERR_GEN_OUTPUT: { exitCode: 1, summary: 'the generator cannot write to its output' },
+  LP_ERR_CHECKPOINT: { exitCode: 1, summary: 'the checkpoint file is not a logpulse checkpoint' },
 } as const satisfies Record<string, { exitCode: 1 | 2; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

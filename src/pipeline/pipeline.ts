@@ -184,10 +184,18 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     await this.#settle();
   }
 
-  async snapshots(): Promise<Buffer[]> {
-    const out: Buffer[] = [];
-    for (let i = 0; i < this.#pool.size; i++) out.push(await this.#pool.snapshot(i));
-    return out;
+  /** Every shard's state and the merger's held windows (call after `drainInFlight`). */
+  async checkpointState(): Promise<{ shards: Buffer[]; merger: Buffer }> {
+    const shards: Buffer[] = [];
+    for (let i = 0; i < this.#pool.size; i++) shards.push(await this.#pool.snapshot(i));
+    return { shards, merger: this.#merger.snapshot() };
+  }
+
+  /** Before any data: puts back what `checkpointState` saved (same shard count). */
+  async restoreState(state: { shards: Uint8Array[]; merger: Uint8Array }): Promise<void> {
+    if (state.shards.length !== this.#pool.size) throw new Error(`checkpoint has ${state.shards.length} shards, the pipeline ${this.#pool.size}`);
+    for (let i = 0; i < this.#pool.size; i++) await this.#pool.restore(i, state.shards[i]!);
+    this.#merger.add(state.merger);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,8 @@
 // Spawning the real daemon and reading what it wrote, for the end-to-end tests.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,7 +19,8 @@ export function startDaemon(args: string[], options: { stdin?: 'pipe' | 'ignore'
   const child = spawn(process.execPath, [CLI, ...args], {
     stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
-    cwd: options.cwd,
+    // A fresh working directory by default: relative defaults (./output, ./checkpoint) never leak between tests.
+    cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'logpulse-cwd-')),
   });
   let out = '';
   let err = '';

@@ -362,6 +362,12 @@ impl WindowMerger {
             .map_err(|e| Error::new(Status::InvalidArg, format!("LP_ERR_NATIVE_PARTIALS: {e}")))
     }
 
+    /// The held windows, for a checkpoint; restore with `add` on a new merger.
+    #[napi]
+    pub fn snapshot(&self) -> Buffer {
+        self.inner.snapshot().into()
+    }
+
     /// Windows held, not yet drained.
     #[napi(getter)]
     pub fn pending(&self) -> u32 {

@@ -140,6 +140,12 @@ impl WindowMerger {
         self.held.len()
     }
 
+    /// The held windows in the form `add` takes: a checkpoint of the merger (restore = `add` on a new one).
+    pub fn snapshot(&self) -> Vec<u8> {
+        let held: Vec<WindowPartial> = self.held.values().cloned().collect();
+        encode_partials(&held)
+    }
+
     /// Emits and forgets every held window with `end <= through` (all of them for `None`), in start order.
     pub fn drain(&mut self, through_us: Option<i64>) -> MergedWindows {
         let mut out = MergedWindows::default();

@@ -336,3 +336,15 @@ fn window_counts_report_running_totals_of_open_windows() {
         ]
     );
 }
+
+#[test]
+fn merger_snapshot_restores_held_windows() {
+    let mut s = shard();
+    let mut m = WindowMerger::new(100);
+    s.process("a", format!("{}{}", line(T0, "1.1.1.1", 500), line(T0 + 31 * S, "1.1.1.2", 200)).as_bytes(), NOW);
+    m.add(&s.flush(NOW).encode_partials()).unwrap();
+    let mut restored = WindowMerger::new(100);
+    restored.add(&m.snapshot()).unwrap();
+    assert_eq!(restored.pending(), 2);
+    assert_eq!(restored.drain(None).rows, m.drain(None).rows);
+}

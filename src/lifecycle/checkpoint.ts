@@ -1,0 +1,78 @@
+// Open windows survive a graceful stop of an unbounded source (SPEC §3): every shard's state and the merger's
+// held windows go to `checkpoint.dir/state.msgpack`, and the next start restores them. Written like the output
+// files (temp → fsync → rename → dir fsync), so a crash leaves either the old state or the new one, never half.
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { pack, unpack } from 'msgpackr';
+
+export interface Checkpoint {
+  version: 1;
+  /** Shard snapshots are per shard: a different worker count cannot take them. */
+  workers: number;
+  createdAt: string;
+  shards: Uint8Array[];
+  merger: Uint8Array;
+}
+
+const FILE = 'state.msgpack';
+
+export function checkpointPath(dir: string): string {
+  return join(dir, FILE);
+}
+
+async function fsyncPath(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function writeCheckpoint(dir: string, cp: Checkpoint): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `${FILE}.tmp`);
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(pack(cp));
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, checkpointPath(dir));
+  await fsyncPath(dir);
+}
+
+/** The saved state, or null when there is none. Throws `LP_ERR_CHECKPOINT` on a file that is not one. */
+export async function readCheckpoint(dir: string): Promise<Checkpoint | null> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(checkpointPath(dir));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  let cp: Partial<Checkpoint>;
+  try {
+    cp = unpack(bytes) as Partial<Checkpoint>;
+  } catch {
+    cp = {};
+  }
+  const valid =
+    cp.version === 1 && Number.isInteger(cp.workers) && Array.isArray(cp.shards) && cp.shards.every((s) => s instanceof Uint8Array) && cp.merger instanceof Uint8Array;
+  if (!valid) throw Object.assign(new Error(`LP_ERR_CHECKPOINT: ${checkpointPath(dir)} is not a logpulse checkpoint`), { code: 'LP_ERR_CHECKPOINT' });
+  return cp as Checkpoint;
+}
+
+/** Moves a checkpoint aside (restored, or unusable) so it is never applied twice. */
+export async function retireCheckpoint(dir: string, why: 'restored' | 'rejected'): Promise<string | null> {
+  if (why === 'restored') {
+    await rm(checkpointPath(dir), { force: true });
+    return null;
+  }
+  const aside = `${checkpointPath(dir)}.${why}-${Date.now()}`;
+  await rename(checkpointPath(dir), aside);
+  return aside;
+}
