@@ -78,6 +78,28 @@ export const GEN_DEFAULTS = {
   out: 'stdout',
 } as const;
 
+/** The line options `logpulse gen` uses with no flags (genlogs_v2.py's), for a given seed. */
+export function defaultLineOptions(seed: number, overrides: Partial<LineOptions> = {}): LineOptions {
+  const d = GEN_DEFAULTS;
+  return {
+    format: d.format,
+    compact: false,
+    clfVariant: d.clfVariant,
+    urls: d.urls,
+    methods: d.methods,
+    statusDist: d.statusDist,
+    users: d.users,
+    errorUserPercent: d.errorUserPercent,
+    errorRate: d.errorRate,
+    errorUrlPercent: d.errorUrlPercent,
+    lateFraction: d.lateFraction,
+    lateBySeconds: d.lateBySeconds,
+    malformedFraction: d.malformedFraction,
+    seed,
+    ...overrides,
+  };
+}
+
 /** As commander hands them over: strings, string lists for the variadic flags, booleans for switches. */
 export interface RawGenOptions {
   urls?: string;

@@ -4,7 +4,7 @@
 // (pause/resume, count, streamEnd) around it. Timestamps are live: the wall-clock time each line was due.
 import { type EventClock, ScheduledClock, WallClock } from '../gen/clock.js';
 import { LINE_HEADROOM, LineWriter } from '../gen/line-writer.js';
-import type { GenFormat } from '../gen/options.js';
+import { defaultLineOptions, type GenFormat } from '../gen/options.js';
 import { Pacer } from '../gen/pacer.js';
 import { randomSeed } from '../gen/rng.js';
 import type { Source, SourceSink } from './source.js';
@@ -38,22 +38,12 @@ const CHUNK_BYTES = 1 << 20;
 /** genlogs_v2.py's defaults, with the source's `errorRate` mapped onto the 200/404/500 weights. */
 function lineWriter(options: LineMakerOptions): LineWriter {
   const e = options.errorRate ?? null;
-  return new LineWriter({
-    format: options.format ?? 'json',
-    compact: false,
-    clfVariant: 'common',
-    urls: 10,
-    methods: ['GET', 'POST', 'PUT', 'DELETE'],
-    statusDist: e === null ? [90, 5, 5] : [1 - e, e / 2, e / 2],
-    users: 0,
-    errorUserPercent: 0,
-    errorRate: 0,
-    errorUrlPercent: 0,
-    lateFraction: 0,
-    lateBySeconds: 60,
-    malformedFraction: 0,
-    seed: options.seed ?? randomSeed(),
-  });
+  return new LineWriter(
+    defaultLineOptions(options.seed ?? randomSeed(), {
+      format: options.format ?? 'json',
+      ...(e === null ? {} : { statusDist: [1 - e, e / 2, e / 2] as const }),
+    }),
+  );
 }
 
 export class GeneratorSource implements Source {

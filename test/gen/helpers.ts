@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 import { StepClock } from '../../src/gen/clock.js';
 import { type GenStats, LINE_HEADROOM, LineWriter } from '../../src/gen/line-writer.js';
-import type { LineOptions } from '../../src/gen/options.js';
+import { defaultLineOptions, type LineOptions } from '../../src/gen/options.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
@@ -13,23 +13,7 @@ export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.u
 export const START_US = Date.UTC(2025, 5, 9, 9, 42, 40) * 1000;
 
 export function lineOptions(overrides: Partial<LineOptions> = {}): LineOptions {
-  return {
-    format: 'json',
-    compact: false,
-    clfVariant: 'common',
-    urls: 10,
-    methods: ['GET', 'POST', 'PUT', 'DELETE'],
-    statusDist: [90, 5, 5],
-    users: 0,
-    errorUserPercent: 0,
-    errorRate: 50,
-    errorUrlPercent: 0,
-    lateFraction: 0,
-    lateBySeconds: 60,
-    malformedFraction: 0,
-    seed: 1,
-    ...overrides,
-  };
+  return defaultLineOptions(1, overrides);
 }
 
 /** `count` lines in simulated time (`stepUs` apart from START_US), made in blocks of `blockBytes`. */
