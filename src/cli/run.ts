@@ -89,7 +89,8 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     for (const p of loaded.problems) process.stderr.write(`${formatProblem(p)}\n`);
     return 2;
   }
-  let config = loaded.config;
+  // What is running: a reload changes only the log level, so everything below keeps reading the config it started with.
+  const config = loaded.config;
   const log = createLogger(config.log.level);
 
   let source: Source;
@@ -166,12 +167,12 @@ export async function runCommand(opts: RunOptions): Promise<number> {
         log.error({ problems: next.problems.map(formatProblem) }, 'SIGHUP: new config is invalid; keeping the running one');
         return;
       }
-      // The log level applies at once; every other section is wired into running parts at start-up.
+      // The log level applies at once; every other section is wired into running parts at start-up, so it is
+      // compared with what runs (and reported again on each reload until a restart applies it).
       const changed = (Object.keys(next.config) as (keyof Config)[]).filter(
         (k) => k !== 'log' && JSON.stringify(next.config[k]) !== JSON.stringify(config[k]),
       );
-      config = next.config;
-      log.level = config.log.level;
+      log.level = next.config.log.level;
       if (changed.length === 0) log.info('SIGHUP: config reloaded');
       else log.info({ restartNeeded: changed }, 'SIGHUP: config reloaded; these sections apply after a restart');
     },

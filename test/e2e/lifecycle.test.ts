@@ -5,6 +5,7 @@ import { join } from 'node:path';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import { readCheckpoint } from '../../src/lifecycle/checkpoint.js';
 import { lines, listKind, readKind, startDaemon, waitForLog } from './helpers.js';
 
 let dir: string;
@@ -82,6 +83,25 @@ describe('logpulse run lifecycle', () => {
 
     d.child.kill('SIGTERM');
     expect(await d.exit).toBe(0);
+  });
+
+  it('a reload that changes the worker count applies after a restart: the checkpoint describes what ran', async () => {
+    const cfg = join(dir, 'hup-workers.yaml');
+    const checkpoint = join(dir, 'hup-checkpoint');
+    const base = `source: "generator:?rate=500"\noutput:\n  dir: ${join(dir, 'hup-workers-out')}\ncheckpoint:\n  dir: ${checkpoint}\nconsole:\n  enabled: false\n`;
+    writeFileSync(cfg, base);
+    const d = startDaemon(['run', '-c', cfg, '--no-api']);
+    await waitForLog(d, 'logpulse starting');
+    writeFileSync(cfg, `${base}pipeline:\n  workers: 4\n`);
+    d.child.kill('SIGHUP');
+    await waitForLog(d, 'these sections apply after a restart');
+    expect(d.stderr()).toMatch(/"restartNeeded":\["pipeline"\]/);
+    await sleep(500);
+    d.child.kill('SIGTERM');
+    expect(await d.exit, d.stderr()).toBe(0);
+    const cp = await readCheckpoint(checkpoint);
+    expect(cp?.workers).toBe(2);
+    expect(cp?.shards.length).toBe(2);
   });
 
   it('SIGTERM mid-stream at full speed exits 0 within the shutdown timeout, leaving only complete files', async () => {
