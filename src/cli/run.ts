@@ -200,6 +200,8 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     uninstall();
     return 1;
   }
+  // Tests and operators wait for this line: a listening source accepts connections from here on.
+  log.info({ source: source.uri }, 'source started');
 
   const outcome = await Promise.race([pipeline.ended.then(() => 'ended' as const), stopped]);
   let code = 0;

@@ -50,7 +50,7 @@ it('a stopped tcp-listen run checkpoints its open windows; the next run restores
 
   const first = join(dir, 'out1');
   const a = startDaemon(['run', '-c', cfg, '--source', `tcp-listen://127.0.0.1:${port}`, '--output', first, '--checkpoint', checkpoint, '--no-api']);
-  await waitForLog(a, 'logpulse starting');
+  await waitForLog(a, 'source started');
   await new Promise<void>((res, rej) => {
     const s = createConnection({ host: '127.0.0.1', port }, () => s.end(data, () => res()));
     s.once('error', rej);

@@ -171,7 +171,7 @@ describe('logpulse run: same results through every source and any worker count',
     const out = join(dir, 'tcp-listen');
     const port = await freePort();
     const d = startDaemon(['run', '-c', configFile(), '--source', `tcp-listen://127.0.0.1:${port}`, '--output', out, '--no-api', '--workers', '2']);
-    await waitForLog(d, 'logpulse starting');
+    await waitForLog(d, 'source started');
     const sock: Socket = await new Promise((res, rej) => {
       const tryConnect = (left: number) => {
         const s = createConnection({ host: '127.0.0.1', port }, () => res(s));
