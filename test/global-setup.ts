@@ -1,9 +1,16 @@
 // The lifecycle and end-to-end tests spawn the real daemon from dist/: compile the TypeScript first, so
 // they never run stale code. (The native module is built by `npm ci` / `npm run build:native`.)
+// The Kafka tests need a real broker: scripts/kafka starts the tests' own instance (its jars are fetched from
+// Maven Central on the first run) and the teardown removes it.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export default function setup(): void {
+import { kafkaScript } from './kafka/support.js';
+
+export default function setup(): () => void {
   const root = fileURLToPath(new URL('..', import.meta.url));
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+  kafkaScript('clean');
+  kafkaScript('start');
+  return () => kafkaScript('clean');
 }

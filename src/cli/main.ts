@@ -4,6 +4,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 
 import { configureGenCommand } from './gen.js';
+import { mergeCommand } from './merge.js';
 import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
 
@@ -42,6 +43,24 @@ program
   });
 
 configureGenCommand(program.command('gen'));
+
+program
+  .command('merge')
+  .description('print the metrics rows of several Kafka-group daemons merged into one answer (from their output dirs\' partials/)')
+  .argument('<dirs...>', 'output dirs of the daemons')
+  .option('--max-urls <n>', 'error_urls kept per window (pipeline.maxUrlsPerWindow)', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+    return n;
+  }, 100)
+  .action(async (dirs: string[], o: { maxUrls: number }) => {
+    try {
+      process.exitCode = await mergeCommand(dirs, o);
+    } catch (err) {
+      process.stderr.write(`logpulse merge: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+    }
+  });
 
 program
   .command('validate')

@@ -6,16 +6,19 @@ import { join } from 'node:path';
 import { type Config, type FlagOverrides, loadConfig } from '../config/load.js';
 import { formatProblem } from '../config/errors.js';
 import { readCheckpoint, retireCheckpoint, writeCheckpoint } from '../lifecycle/checkpoint.js';
+import { DurableCuts } from '../lifecycle/durable-cut.js';
 import { installSignalHandlers } from '../lifecycle/signals.js';
+import { kafkaClientConfig } from '../kafka/client-config.js';
 import { createLogger, type Logger } from '../log.js';
 import type { ShardOptions } from '../native.js';
 import type { AlertRule } from '../pipeline/alert-engine.js';
 import { Pipeline, type PipelineSinks } from '../pipeline/pipeline.js';
 import { ConsoleTable } from '../sinks/console-table.js';
+import { KafkaAlertSink } from '../sinks/kafka-alerts.js';
 import { ResultsTxt } from '../sinks/results-txt.js';
 import { RotatingFileSink } from '../sinks/rotating-file.js';
 import type { FileKind } from '../sinks/sink.js';
-import type { Source } from '../sources/source.js';
+import { isReplayable, type Source } from '../sources/source.js';
 import { createSource, parseSourceUri } from '../sources/uri.js';
 
 export interface RunOptions extends FlagOverrides {
@@ -58,13 +61,16 @@ function notYetAvailable(c: Config): string[] {
   const keys: string[] = [];
   if (c.api.enabled) keys.push('api.enabled (the HTTP API; pass --no-api to silence this)');
   if (c.alerts.webhook) keys.push('alerts.webhook');
-  if (c.kafka.brokers) keys.push('kafka.brokers (alerts topic)');
   if (c.archive.enabled) keys.push('archive.enabled');
   return keys;
 }
 
-/** Puts back the open windows a graceful stop saved; an unusable checkpoint is moved aside, never half-applied. */
-async function restoreCheckpoint(c: Config, pipeline: Pipeline, log: Logger): Promise<void> {
+/**
+ * Puts back the open windows a graceful stop saved; an unusable checkpoint is moved aside, never half-applied.
+ * A replayable source also gets the positions the state includes, and the checkpoint stays until the next cut
+ * replaces it (deleting it before then would lose its windows on a crash).
+ */
+async function restoreCheckpoint(c: Config, pipeline: Pipeline, source: Source, log: Logger): Promise<void> {
   const dir = c.checkpoint.dir;
   try {
     const cp = await readCheckpoint(dir);
@@ -74,7 +80,8 @@ async function restoreCheckpoint(c: Config, pipeline: Pipeline, log: Logger): Pr
       return;
     }
     await pipeline.restoreState(cp);
-    await retireCheckpoint(dir, 'restored');
+    if (isReplayable(source)) source.resumeFrom(cp.positions ?? {});
+    else await retireCheckpoint(dir, 'restored');
     log.info({ dir, savedAt: cp.createdAt }, 'open windows restored from the checkpoint');
   } catch (err) {
     const aside = await retireCheckpoint(dir, 'rejected').catch(() => null);
@@ -94,8 +101,21 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   const log = createLogger(config.log.level);
 
   let source: Source;
+  let alertsToKafka: KafkaAlertSink | null = null;
   try {
-    source = createSource(parseSourceUri(config.source));
+    const spec = parseSourceUri(config.source);
+    source = createSource(spec, {
+      kafka: { group: config.kafka.group, startingOffsets: config.kafka.startingOffsets, security: config.kafka.security },
+    });
+    // Alerts go to Kafka when brokers are known: the source's own, or `kafka.brokers`.
+    const brokers = spec.kind === 'kafka' ? spec.brokers : config.kafka.brokers;
+    if (brokers !== null) {
+      alertsToKafka = new KafkaAlertSink({
+        topic: config.alerts.kafkaTopic,
+        client: kafkaClientConfig(brokers, config.kafka.security),
+        warn: (message, details) => log.warn(details ?? {}, message),
+      });
+    }
   } catch (err) {
     process.stderr.write(`source: ${(err as Error).message}\n`);
     return 2;
@@ -111,8 +131,13 @@ export async function runCommand(opts: RunOptions): Promise<number> {
       rotateEveryMs: config.output.rotateEveryMs,
       onError: (err) => log.error({ err: err.message, kind }, 'output file write failed; retrying (data kept in memory)'),
       onDurable: () => pipeline.recheckBackpressure(),
+      // A replayable source re-delivers whatever a crash left in `.part` files: publishing them would duplicate.
+      leftovers: replayable ? 'discard' : 'publish',
     });
+  const replayable = isReplayable(source);
   const sinks: PipelineSinks = { errors: sinkFor('errors'), rejected: sinkFor('rejected'), metrics: sinkFor('metrics'), alerts: sinkFor('alerts') };
+  // Several daemons sharing a consumer group each see some partitions: their partials merge (`logpulse merge`).
+  if (replayable) sinks.partials = sinkFor('partials');
   const results = new ResultsTxt({ dir: outDir, everyMs: config.output.resultsEveryMs });
   const consoleTable = config.console.enabled ? new ConsoleTable({ everyMs: config.console.everyMs }) : null;
 
@@ -145,6 +170,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     onOpenWindows: (windows) => consoleTable?.update(windows.map((w) => ({ ...w, uniqueIps: Number.NaN, closed: false }))),
     onAlert: (alert) => {
       consoleTable?.alert(alert);
+      alertsToKafka?.send(alert);
       log.warn({ alert }, 'alert');
     },
     onCounters: (records, errors) => results.add(records, errors),
@@ -156,6 +182,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     consoleTable?.stop();
     await results.stop();
     await Promise.all(Object.values(sinks).map((s) => s.close()));
+    await alertsToKafka?.close(Math.max(1000, config.shutdownTimeoutMs / 2));
   };
 
   let stopRequested: ((signal: NodeJS.Signals) => void) | null = null;
@@ -179,7 +206,21 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     stop: (signal) => stopRequested?.(signal),
   });
 
-  await restoreCheckpoint(config, pipeline, log);
+  await restoreCheckpoint(config, pipeline, source, log);
+  const cuts = isReplayable(source)
+    ? new DurableCuts({
+        source,
+        pipeline,
+        sinks: Object.values(sinks),
+        checkpointDir: config.checkpoint.dir,
+        workers: config.pipeline.workers,
+        everyMs: config.output.rotateEveryMs,
+        log,
+      })
+    : null;
+  let failed: ((err: Error) => void) | null = null;
+  const failure = new Promise<Error>((resolve) => (failed = resolve));
+  if (isReplayable(source)) source.onFatal((err) => failed?.(err));
   log.info({ source: source.uri, workers: config.pipeline.workers, output: outDir }, 'logpulse starting');
   const notYet = notYetAvailable(config);
   if (notYet.length > 0) log.warn({ keys: notYet }, 'configured but not available in this version yet (ignored)');
@@ -188,10 +229,16 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   consoleTable?.start();
   try {
     await source.start({
-      data: (stream, chunk) => pipeline.data(stream, chunk),
+      data: (stream, chunk, route) => pipeline.data(stream, chunk, route),
+      declare: (stream, route) => pipeline.declare(stream, route),
       streamEnd: (stream) => pipeline.streamEnd(stream),
       end: () => pipeline.end(),
       warn: (message, details) => log.warn(details ?? {}, message),
+      info: (message, details) => log.info(details ?? {}, message),
+      handOff: async (streams) => {
+        await cuts?.cut();
+        log.info({ streams }, 'streams handed over: outputs durable, offsets committed');
+      },
     });
   } catch (err) {
     log.error({ err: (err as Error).message, source: source.uri }, 'source could not start');
@@ -202,12 +249,27 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   }
   // Tests and operators wait for this line: a listening source accepts connections from here on.
   log.info({ source: source.uri }, 'source started');
+  cuts?.start();
 
-  const outcome = await Promise.race([pipeline.ended.then(() => 'ended' as const), stopped]);
+  const outcome = await Promise.race([pipeline.ended.then(() => 'ended' as const), stopped, failure]);
   let code = 0;
-  if (outcome === 'ended') {
+  if (outcome instanceof Error || outcome === 'ended') await cuts?.stop();
+  if (outcome instanceof Error) {
+    // The source cannot go on (credentials rejected): nothing more is read; what was read is made durable.
+    log.error({ err: outcome.message, source: source.uri }, 'source failed');
+    code = 1;
+    await source.stop();
+    await pipeline.drainInFlight();
+    await closeOutputs();
+  } else if (outcome === 'ended') {
     await pipeline.finish();
     await closeOutputs();
+    if (isReplayable(source)) {
+      // Every window is emitted and every output durable: the whole read is done, nothing to resume.
+      await source.commit(source.positions());
+      await source.stop();
+      await retireCheckpoint(config.checkpoint.dir, 'restored');
+    }
     log.info({ totals: pipeline.totals }, 'input ended; every window emitted, outputs flushed');
   } else {
     const deadline = setTimeout(() => {
@@ -215,10 +277,16 @@ export async function runCommand(opts: RunOptions): Promise<number> {
       process.exit(1);
     }, config.shutdownTimeoutMs);
     deadline.unref();
-    await source.stop();
-    await pipeline.drainInFlight();
+    if (cuts) {
+      // Outputs, open windows and positions made durable together, offsets committed, then the group left.
+      await cuts.final();
+      await source.stop();
+    } else {
+      await source.stop();
+      await pipeline.drainInFlight();
+    }
     // An unbounded source has no end: its open windows wait in a checkpoint for the next start (SPEC §3).
-    if (!source.finite) {
+    if (!source.finite && !cuts) {
       const state = await pipeline.checkpointState();
       await writeCheckpoint(config.checkpoint.dir, { version: 1, workers: config.pipeline.workers, createdAt: new Date().toISOString(), ...state });
     }

@@ -38,7 +38,8 @@ export interface LineOptions {
 export type OutputSpec =
   | { kind: 'stdout' }
   | { kind: 'tcp-listen'; uri: string; host: string; port: number }
-  | { kind: 'tcp'; uri: string; host: string; port: number };
+  | { kind: 'tcp'; uri: string; host: string; port: number }
+  | { kind: 'kafka'; uri: string; brokers: string[]; topic: string };
 
 export interface GenOptions extends LineOptions {
   /** Lines per second; 0 = as fast as possible. */
@@ -157,22 +158,25 @@ export function parseStart(text: string): number {
   return us;
 }
 
-/** `--out`: stdout, tcp-listen://HOST:PORT, tcp://HOST:PORT; kafka:// is a later issue. */
+/** `--out`: stdout, tcp-listen://HOST:PORT, tcp://HOST:PORT, kafka://BROKERS/TOPIC (PLAINTEXT). */
 export function parseOut(text: string): OutputSpec {
   const t = text.trim();
   if (t === 'stdout' || t === '-') return { kind: 'stdout' };
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(t)?.[1]?.toLowerCase();
-  if (scheme === 'kafka') throw argError('--out kafka:// is not available yet (issue 6); use stdout, tcp-listen://HOST:PORT or tcp://HOST:PORT');
-  if (scheme !== 'tcp' && scheme !== 'tcp-listen') {
-    throw argError(`--out must be stdout, tcp-listen://HOST:PORT or tcp://HOST:PORT, got "${text}"`);
+  if (scheme !== 'tcp' && scheme !== 'tcp-listen' && scheme !== 'kafka') {
+    throw argError(`--out must be stdout, tcp-listen://HOST:PORT, tcp://HOST:PORT or kafka://BROKERS/TOPIC, got "${text}"`);
   }
   try {
     const spec = parseSourceUri(t);
     if (spec.kind === 'tcp' || spec.kind === 'tcp-listen') return { kind: spec.kind, uri: spec.uri, host: spec.host, port: spec.port };
+    if (spec.kind === 'kafka') {
+      if (spec.group !== null || spec.startingOffsets !== null || spec.endingOffsets !== null) throw new Error('kafka:// as an output takes no options');
+      return { kind: 'kafka', uri: spec.uri, brokers: spec.brokers, topic: spec.topic };
+    }
   } catch (err) {
     throw argError(`--out: ${(err as Error).message.replace(/^LP_ERR_SOURCE_URI: /, '')}`);
   }
-  throw argError(`--out must be stdout, tcp-listen://HOST:PORT or tcp://HOST:PORT, got "${text}"`);
+  throw argError(`--out must be stdout, tcp-listen://HOST:PORT, tcp://HOST:PORT or kafka://BROKERS/TOPIC, got "${text}"`);
 }
 
 function oneOf<T extends string>(flag: string, text: string | undefined, values: readonly T[], fallback: T): T {

@@ -3,6 +3,7 @@
 // torn line. Backpressure everywhere: a block's promise resolves only once its buffer may be reused.
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
+import { KafkaOutput } from './kafka-output.js';
 import type { OutputSpec } from './options.js';
 
 export interface Output {
@@ -267,5 +268,10 @@ export async function openOutput(spec: OutputSpec, say: Say): Promise<Output> {
     }
     case 'tcp':
       return new TcpClientOutput(spec.host, spec.port, say);
+    case 'kafka': {
+      const out = new KafkaOutput(spec.brokers, spec.topic, say);
+      await out.connect();
+      return out;
+    }
   }
 }

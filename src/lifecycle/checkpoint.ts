@@ -14,6 +14,8 @@ export interface Checkpoint {
   createdAt: string;
   shards: Uint8Array[];
   merger: Uint8Array;
+  /** A replayable source's positions (Kafka `topic/partition` → next offset) that this state includes. */
+  positions?: Record<string, number>;
 }
 
 const FILE = 'state.msgpack';

@@ -14,6 +14,8 @@ export interface PipelineSinks {
   rejected: RecordSink;
   metrics: RecordSink;
   alerts: RecordSink;
+  /** When set (Kafka runs): every shard's closed-window partials, so `logpulse merge` can join daemons. */
+  partials?: RecordSink;
 }
 
 export interface PipelineOptions {
@@ -54,6 +56,9 @@ export interface OpenWindow {
   statuses: { status: number; count: number }[];
 }
 
+/** A peer watermark before every record: nothing closes while a declared stream has not started. */
+const HELD_US = -(2 ** 53);
+
 interface StreamState {
   shard: number;
   parts: Buffer[];
@@ -89,6 +94,13 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
   /** windowStartUs → per-shard running totals of windows not yet drained. */
   readonly #open = new Map<number, { endUs: number; requests: number[]; errors: number[]; statuses: Map<number, number[]> }>();
   readonly #nowUs: () => number;
+  /**
+   * Declared streams (Kafka partitions assigned) whose first data a shard has not processed yet, with the time
+   * they were declared: each holds every shard's watermark back (a partition consumed a little later must not
+   * find its windows closed by the others) until it has data or has been idle for `idleTimeout`.
+   */
+  readonly #holds = new Map<string, number>();
+  readonly #idleUs: number;
   readonly #totals: PipelineTotals = { lines: 0, bytes: 0, records: 0, errors: 0, late: 0, rejected: {}, windows: 0, alerts: 0 };
   #tickTimer: NodeJS.Timeout | null = null;
   #paused = false;
@@ -109,6 +121,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     this.#watermark = new Array<number | null>(options.shards).fill(null);
     this.#closedThrough = new Array<number | null>(options.shards).fill(null);
     this.#nowUs = options.nowUs ?? (() => Date.now() * 1000);
+    this.#idleUs = (options.shardOptions.idleTimeoutMs ?? 30_000) * 1000;
     this.#ended = new Promise((resolve) => (this.#endResolve = resolve));
   }
 
@@ -128,13 +141,14 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
 
   // --- SourceSink -------------------------------------------------------------------------------------------
 
-  data(stream: string, chunk: Buffer): void {
-    let s = this.#streams.get(stream);
-    if (!s) {
-      s = { shard: this.#leastLoadedShard(), parts: [], bytes: 0, timer: null };
-      this.#streamsPerShard[s.shard]!++;
-      this.#streams.set(stream, s);
-    }
+  /** A stream exists before its first byte (a Kafka partition just assigned): it holds watermarks back. */
+  declare(stream: string, route?: number): void {
+    this.#stream(stream, route);
+    this.#holds.set(stream, this.#nowUs());
+  }
+
+  data(stream: string, chunk: Buffer, route?: number): void {
+    const s = this.#stream(stream, route);
     s.parts.push(chunk);
     s.bytes += chunk.length;
     if (s.bytes >= this.#o.chunkBytes) {
@@ -148,6 +162,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
   }
 
   streamEnd(stream: string): void {
+    this.#holds.delete(stream);
     const s = this.#streams.get(stream);
     if (!s) return;
     this.#dispatchBuffered(stream, s);
@@ -211,6 +226,16 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
 
   // --- internals ----------------------------------------------------------------------------------------------
 
+  #stream(stream: string, route: number | undefined): StreamState {
+    let s = this.#streams.get(stream);
+    if (!s) {
+      s = { shard: route === undefined ? this.#leastLoadedShard() : route % this.#pool.size, parts: [], bytes: 0, timer: null };
+      this.#streamsPerShard[s.shard]!++;
+      this.#streams.set(stream, s);
+    }
+    return s;
+  }
+
   #leastLoadedShard(): number {
     let best = 0;
     for (let i = 1; i < this.#streamsPerShard.length; i++) {
@@ -249,6 +274,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
    * so an idle shard never blocks the drain of windows the others closed.
    */
   #peerOf(i: number): number | null {
+    if (this.#held()) return HELD_US;
     let peer: number | null = null;
     for (let j = 0; j < this.#watermark.length; j++) {
       const w = this.#watermark[j] ?? null;
@@ -263,12 +289,24 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     return floor;
   }
 
+  /** True while a declared stream still holds watermarks back (expired holds are dropped here). */
+  #held(): boolean {
+    if (this.#holds.size === 0) return false;
+    const now = this.#nowUs();
+    for (const [stream, since] of this.#holds) if (now - since >= this.#idleUs) this.#holds.delete(stream);
+    return this.#holds.size > 0;
+  }
+
   #submit(shard: number, task: ShardTask): void {
     this.#inFlight[shard]!++;
     this.#updateBackpressure();
     const p = this.#pool
       .run(shard, task)
-      .then((r) => this.#onResult(shard, r))
+      .then((r) => {
+        // The shard has the stream's first data now: its own watermark holds the others back from here on.
+        if (task.op === 'process') this.#holds.delete(task.stream);
+        this.#onResult(shard, r);
+      })
       .catch((err: unknown) => {
         this.#failure ??= err instanceof Error ? err : new Error(String(err));
       })
@@ -293,7 +331,8 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
 
   #updateBackpressure(): void {
     const sinks = this.#o.sinks;
-    const sinkBytes = sinks.errors.pendingBytes + sinks.rejected.pendingBytes + sinks.metrics.pendingBytes + sinks.alerts.pendingBytes;
+    const sinkBytes =
+      sinks.errors.pendingBytes + sinks.rejected.pendingBytes + sinks.metrics.pendingBytes + sinks.alerts.pendingBytes + (sinks.partials?.pendingBytes ?? 0);
     const full = this.#inFlight.some((n) => n >= this.#o.maxInFlightChunks) || sinkBytes > this.#o.maxPendingSinkBytes;
     if (full && !this.#paused) {
       this.#paused = true;
@@ -313,7 +352,10 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     const { sinks } = this.#o;
     if (r.errors.length > 0) this.#write(sinks.errors, r.errors);
     if (r.rejected.length > 0) this.#write(sinks.rejected, r.rejected);
-    if (r.closedWindows > 0) this.#merger.add(r.partials);
+    if (r.closedWindows > 0) {
+      this.#merger.add(r.partials);
+      if (sinks.partials) this.#write(sinks.partials, Buffer.from(`{"partials":"${r.partials.toString('base64')}"}\n`));
+    }
     this.#watermark[shard] = r.watermarkUs;
     this.#closedThrough[shard] = r.closedThroughUs;
 

@@ -85,9 +85,14 @@ export interface RotatingFileSinkOptions {
   /** Retry delay after a failed file-system call, doubling up to `retryMaxMs`. Defaults 100 and 5000. */
   retryMinMs?: number;
   retryMaxMs?: number;
+  /**
+   * Crash leftovers (`.part`): `publish` (default) keeps their complete lines; `discard` deletes them, for a
+   * source that replays everything not committed (Kafka), where publishing would write those records twice.
+   */
+  leftovers?: 'publish' | 'discard';
 }
 
-const KINDS: readonly FileKind[] = ['errors', 'metrics', 'rejected', 'alerts'];
+const KINDS: readonly FileKind[] = ['errors', 'metrics', 'rejected', 'alerts', 'partials'];
 /** Queued chunks are joined into writes of at most this size (a single larger chunk is written as is). */
 const MAX_WRITE_BYTES = 4 << 20;
 const NEWLINE = 0x0a;
@@ -110,6 +115,7 @@ interface Part {
 export class RotatingFileSink implements RecordSink {
   readonly #dir: string;
   readonly #kind: FileKind;
+  readonly #discardLeftovers: boolean;
   readonly #shard: string;
   readonly #fs: SinkFs;
   readonly #now: () => number;
@@ -156,6 +162,7 @@ export class RotatingFileSink implements RecordSink {
     this.#now = o.now ?? Date.now;
     this.#onError = o.onError ?? reportToStderr;
     this.#onDurable = o.onDurable ?? noop;
+    this.#discardLeftovers = o.leftovers === 'discard';
 
     this.#ready = this.#enqueue(() => this.#init());
     this.#ready.catch(noop);
@@ -270,7 +277,11 @@ export class RotatingFileSink implements RecordSink {
     // Continue after the highest name ever used, so a restart never overwrites an earlier file.
     this.#seq = maxSeq + 1;
     leftovers.sort((a, b) => a.seq - b.seq);
-    for (const l of leftovers) await this.#recover(l.name, l.ts);
+    for (const l of leftovers) {
+      const part = join(dir, l.name);
+      if (this.#discardLeftovers) await this.#retrying('unlink', part, () => this.#fs.unlink(part));
+      else await this.#recover(l.name, l.ts);
+    }
     if (leftovers.length > 0) await this.#retrying('fsync-dir', dir, () => this.#fs.syncDir(dir));
   }
 

@@ -1,6 +1,7 @@
 // Output files of SPEC §4: newline-JSON under output.dir/<kind>/, rotated, only complete files visible.
 
-export type FileKind = 'errors' | 'metrics' | 'rejected' | 'alerts';
+/** `partials`: closed-window partials (mergeable sketches) of a Kafka run, for `logpulse merge` across daemons. */
+export type FileKind = 'errors' | 'metrics' | 'rejected' | 'alerts' | 'partials';
 
 export interface RecordSink {
   /** Appends complete newline-terminated JSON lines. Never blocks; bytes are buffered until written. */

@@ -1,4 +1,4 @@
-// The one interface every source implements (stdin, file, tcp, tcp-listen, generator; kafka later).
+// The one interface every source implements (stdin, file, tcp, tcp-listen, generator, kafka).
 // A source only moves bytes: framing into lines, parsing and watermarks happen in the native shards.
 
 /** What a source calls as bytes arrive. Implemented by the pipeline. */
@@ -6,9 +6,15 @@ export interface SourceSink {
   /**
    * Bytes of one input stream (a file, one TCP connection, a Kafka partition). Chunk boundaries are arbitrary
    * (mid-line, mid-character); the same `stream` name must keep its byte order. Each stream has its own
-   * watermark, so a name is stable for the life of the stream and unique among live streams.
+   * watermark, so a name is stable for the life of the stream and unique among live streams. `route` (a Kafka
+   * partition number) pins the stream to shard `route % shards`; without it the least loaded shard takes it.
    */
-  data(stream: string, chunk: Buffer): void;
+  data(stream: string, chunk: Buffer, route?: number): void;
+  /**
+   * A stream that exists before its first byte (a Kafka partition just assigned, `route` as in `data`): it
+   * holds the watermark back until its first data, or until it has been idle for `pipeline.idleTimeout`.
+   */
+  declare?(stream: string, route?: number): void;
   /** The stream ended (file read to the end, connection closed): its unterminated last line counts now. */
   streamEnd(stream: string): void;
   /** A finite source has no more data at all (after every `streamEnd`). Never called by unbounded sources. */
@@ -18,6 +24,14 @@ export interface SourceSink {
    * Fatal problems reject `start()` or are thrown from it instead.
    */
   warn(message: string, details?: Record<string, unknown>): void;
+  /** Worth a line in the daemon's log (partitions assigned). */
+  info?(message: string, details?: Record<string, unknown>): void;
+  /**
+   * Streams are leaving this process (Kafka partitions revoked; `streamEnd` was called for each): resolves once
+   * everything derived from them is durable and their positions are committed. Sources without hand-over
+   * never call it.
+   */
+  handOff?(streams: string[]): Promise<void>;
 }
 
 export interface Source {
@@ -33,4 +47,29 @@ export interface Source {
   resume(): void;
   /** Stop reading for good and release every handle (sockets, files, timers). Idempotent. */
   stop(): Promise<void>;
+}
+
+/** Next offset per stream name (`topic/partition`): what has been handed to the sink so far. */
+export type StreamPositions = Record<string, number>;
+
+/**
+ * A source that can re-deliver (Kafka): the daemon checkpoints `positions()` with the state derived from them
+ * and then `commit`s them; a restart resumes from the checkpoint, so nothing is skipped or counted twice.
+ */
+export interface ReplayableSource extends Source {
+  readonly replayable: true;
+  positions(): StreamPositions;
+  /** Records positions as done: call only once every output derived from them is durable. */
+  commit(positions: StreamPositions): Promise<void>;
+  /** Before `start`: streams resume after these checkpointed positions when this process gets them. */
+  resumeFrom(positions: StreamPositions): void;
+  /** Stops handing data to the sink at once (no call until `release`), so a cut of positions and state agree. */
+  hold(): void;
+  release(): void;
+  /** A failure the daemon must stop for (credentials rejected after start). */
+  onFatal(handler: (err: Error) => void): void;
+}
+
+export function isReplayable(s: Source): s is ReplayableSource {
+  return (s as Partial<ReplayableSource>).replayable === true;
 }

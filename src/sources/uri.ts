@@ -3,8 +3,10 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { kafkaClientConfig, type KafkaSecurity, PLAINTEXT } from '../kafka/client-config.js';
 import { FileSource } from './file.js';
 import { GeneratorSource, type GeneratorFormat } from './generator.js';
+import { KafkaSource } from './kafka.js';
 import type { Source } from './source.js';
 import { StdinSource } from './stdin.js';
 import { TcpClientSource, type BackoffOptions } from './tcp-client.js';
@@ -56,13 +58,20 @@ export interface TcpListenSpec {
   port: number;
 }
 
-/** `kafka://HOST:PORT,HOST:PORT/TOPIC[?group=G]` — brokers default to port 9092, group to `logpulse` (SPEC §5). */
+/**
+ * `kafka://HOST:PORT,HOST:PORT/TOPIC[?group=G&startingOffsets=earliest|latest&endingOffsets=latest]` — brokers
+ * default to port 9092. Options not in the URI are null: the `kafka` config section supplies them (group
+ * `logpulse`, startingOffsets `latest`). `endingOffsets=latest` reads up to the end offsets seen at assignment,
+ * then ends the run like a file (a bounded re-read of a topic).
+ */
 export interface KafkaSpec {
   kind: 'kafka';
   uri: string;
   brokers: string[];
   topic: string;
-  group: string;
+  group: string | null;
+  startingOffsets: 'earliest' | 'latest' | null;
+  endingOffsets: 'latest' | null;
 }
 
 export type SourceSpec = GeneratorSpec | StdinSpec | FileSpec | TcpSpec | TcpListenSpec | KafkaSpec;
@@ -75,13 +84,14 @@ export interface CreateSourceOptions {
   pollIntervalMs?: number;
   /** Reconnect delays of `tcp://`. Default 100 ms doubling to 5 s. */
   backoff?: BackoffOptions;
+  /** The `kafka` config section: defaults for what a kafka:// URI leaves out, and TLS/SASL (credentials from the environment). */
+  kafka?: { group: string; startingOffsets: 'earliest' | 'latest'; security: KafkaSecurity };
 }
 
 const EXPECTED =
   'expected one of generator:, stdin:, file:PATH, tcp://HOST:PORT, tcp-listen://HOST:PORT, kafka://BROKERS/TOPIC';
 
 const KAFKA_DEFAULT_PORT = 9092;
-const KAFKA_DEFAULT_GROUP = 'logpulse';
 const GENERATOR_DEFAULT_RATE = 100;
 const GENERATOR_FORMATS: readonly GeneratorFormat[] = ['json', 'csv', 'clf'];
 
@@ -244,7 +254,7 @@ function parseKafka(uri: string, rest: string): KafkaSpec {
   const shape = 'kafka://BROKERS/TOPIC';
   if (!rest.startsWith('//')) throw uriError(uri, `expected ${shape}`);
   const { body, params } = splitQuery(uri, rest.slice(2));
-  rejectUnknown(uri, params, ['group']);
+  rejectUnknown(uri, params, ['group', 'startingOffsets', 'endingOffsets']);
   const slash = body.indexOf('/');
   if (slash < 0) throw uriError(uri, `${shape} needs a topic after the brokers`);
   const brokerList = body.slice(0, slash);
@@ -263,9 +273,15 @@ function parseKafka(uri: string, rest: string): KafkaSpec {
   if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) {
     throw uriError(uri, `topic "${topic}" must be 1–249 characters of letters, digits, ".", "_" or "-"`);
   }
-  const group = params.get('group') ?? KAFKA_DEFAULT_GROUP;
+  const group = params.get('group') ?? null;
   if (group === '') throw uriError(uri, 'option "group" must not be empty');
-  return { kind: 'kafka', uri, brokers, topic, group };
+  const starting = params.get('startingOffsets') ?? null;
+  if (starting !== null && starting !== 'earliest' && starting !== 'latest') {
+    throw uriError(uri, 'option "startingOffsets" must be earliest or latest');
+  }
+  const ending = params.get('endingOffsets') ?? null;
+  if (ending !== null && ending !== 'latest') throw uriError(uri, 'option "endingOffsets" must be latest');
+  return { kind: 'kafka', uri, brokers, topic, group, startingOffsets: starting, endingOffsets: ending };
 }
 
 /** Builds the runtime for a parsed URI. Throws synchronously for sources this build cannot provide. */
@@ -281,10 +297,16 @@ export function createSource(spec: SourceSpec, options: CreateSourceOptions = {}
       return new TcpClientSource({ uri: spec.uri, host: spec.host, port: spec.port, backoff: options.backoff });
     case 'tcp-listen':
       return new TcpListenSource({ uri: spec.uri, host: spec.host, port: spec.port });
-    case 'kafka':
-      throw Object.assign(
-        new Error(`LP_ERR_SOURCE_UNAVAILABLE: the kafka:// source is not available yet (${spec.uri})`),
-        { code: 'LP_ERR_SOURCE_UNAVAILABLE' },
-      );
+    case 'kafka': {
+      const k = options.kafka ?? { group: 'logpulse', startingOffsets: 'latest', security: PLAINTEXT };
+      return new KafkaSource({
+        uri: spec.uri,
+        topic: spec.topic,
+        group: spec.group ?? k.group,
+        client: kafkaClientConfig(spec.brokers, k.security),
+        startingOffsets: spec.startingOffsets ?? k.startingOffsets,
+        endingOffsets: spec.endingOffsets ?? 'none',
+      });
+    }
   }
 }

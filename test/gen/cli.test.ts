@@ -22,9 +22,9 @@ describe('logpulse gen: arguments', () => {
     [['--rate', '0', '--speed', '2'], /--speed needs --rate > 0/],
     [['--step', '5'], /--step applies with --rate 0 only/],
     [['--compact', '--format', 'csv'], /--compact applies to --format json only/],
-    [['--out', 'udp://x:1'], /--out must be stdout, tcp-listen:\/\/HOST:PORT or tcp:\/\/HOST:PORT/],
+    [['--out', 'udp://x:1'], /--out must be stdout, tcp-listen:\/\/HOST:PORT, tcp:\/\/HOST:PORT or kafka:\/\/BROKERS\/TOPIC/],
     [['--out', 'tcp://127.0.0.1'], /--out: .*needs a port/],
-    [['--out', 'kafka://127.0.0.1:9092/http-logs'], /--out kafka:\/\/ is not available yet \(issue 6\)/],
+    [['--out', 'kafka://127.0.0.1:9092/http-logs?group=g'], /--out: kafka:\/\/ as an output takes no options/],
   ])('%j → exit 2 naming the flag, no lines written', (args, message) => {
     const r = gen(args);
     expect(r.status).toBe(2);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import { FileSource } from '../../src/sources/file.js';
 import { GeneratorSource } from '../../src/sources/generator.js';
+import { KafkaSource } from '../../src/sources/kafka.js';
 import { StdinSource } from '../../src/sources/stdin.js';
 import { TcpClientSource } from '../../src/sources/tcp-client.js';
 import { TcpListenSource } from '../../src/sources/tcp-listen.js';
@@ -116,15 +117,18 @@ describe('parseSourceUri', () => {
     expect(fails('tcp://localhost:9999?x=1')).toMatch(/unknown option "x" — it takes no options/);
   });
 
-  it('parses kafka://BROKERS/TOPIC?group=G with default port and group', () => {
-    expect(parseSourceUri('kafka://k1:9093,k2/http-logs?group=analytics')).toEqual({
+  it('parses kafka://BROKERS/TOPIC?group=G&startingOffsets=…&endingOffsets=latest with the default port', () => {
+    expect(parseSourceUri('kafka://k1:9093,k2/http-logs?group=analytics&startingOffsets=earliest&endingOffsets=latest')).toEqual({
       kind: 'kafka',
-      uri: 'kafka://k1:9093,k2/http-logs?group=analytics',
+      uri: 'kafka://k1:9093,k2/http-logs?group=analytics&startingOffsets=earliest&endingOffsets=latest',
       brokers: ['k1:9093', 'k2:9092'],
       topic: 'http-logs',
       group: 'analytics',
+      startingOffsets: 'earliest',
+      endingOffsets: 'latest',
     });
-    expect(parseSourceUri('kafka://127.0.0.1:9092/http-logs')).toMatchObject({ group: 'logpulse' });
+    // Left out: the `kafka` config section decides (group logpulse, startingOffsets latest, unbounded).
+    expect(parseSourceUri('kafka://127.0.0.1:9092/http-logs')).toMatchObject({ group: null, startingOffsets: null, endingOffsets: null });
   });
 
   it('rejects bad kafka URIs', () => {
@@ -134,7 +138,9 @@ describe('parseSourceUri', () => {
     expect(fails('kafka://u:hunter2@k1:9092/t')).toMatch(/credentials do not belong in the URI/);
     expect(fails('kafka://k1:x/t')).toMatch(/broker "k1:x" is not HOST or HOST:PORT/);
     expect(fails('kafka://k1/t?group=')).toMatch(/option "group" must not be empty/);
-    expect(fails('kafka://k1/t?offset=0')).toMatch(/unknown option "offset" — expected group/);
+    expect(fails('kafka://k1/t?offset=0')).toMatch(/unknown option "offset" — expected group, startingOffsets, endingOffsets/);
+    expect(fails('kafka://k1/t?startingOffsets=first')).toMatch(/"startingOffsets" must be earliest or latest/);
+    expect(fails('kafka://k1/t?endingOffsets=earliest')).toMatch(/"endingOffsets" must be latest/);
   });
 
   it('never echoes a password or query values in its errors', () => {
@@ -166,9 +172,20 @@ describe('createSource', () => {
     expect(make('file:/x.log').uri).toBe('file:/x.log');
   });
 
-  it('says clearly that kafka is not available yet', () => {
-    expect(() => createSource(parseSourceUri('kafka://k1/http-logs'))).toThrow(
-      /^LP_ERR_SOURCE_UNAVAILABLE: the kafka:\/\/ source is not available yet \(kafka:\/\/k1\/http-logs\)$/,
-    );
+  it('builds a kafka source: unbounded, or finite with endingOffsets=latest; SASL without credentials is refused', () => {
+    expect(createSource(parseSourceUri('kafka://k1/http-logs'))).toBeInstanceOf(KafkaSource);
+    expect(createSource(parseSourceUri('kafka://k1/http-logs')).finite).toBe(false);
+    expect(createSource(parseSourceUri('kafka://k1/http-logs?endingOffsets=latest')).finite).toBe(true);
+    const sasl = { group: 'g', startingOffsets: 'latest' as const, security: { protocol: 'SASL_SSL' as const, mechanism: 'PLAIN' as const, caFile: null } };
+    const saved = { u: process.env.KAFKA_USERNAME, p: process.env.KAFKA_PASSWORD };
+    delete process.env.KAFKA_USERNAME;
+    process.env.KAFKA_PASSWORD = 'hunter2';
+    try {
+      expect(() => createSource(parseSourceUri('kafka://k1/http-logs'), { kafka: sasl })).toThrow(/SASL_SSL needs KAFKA_USERNAME in the environment/);
+    } finally {
+      if (saved.u !== undefined) process.env.KAFKA_USERNAME = saved.u;
+      if (saved.p === undefined) delete process.env.KAFKA_PASSWORD;
+      else process.env.KAFKA_PASSWORD = saved.p;
+    }
   });
 });

@@ -1,0 +1,100 @@
+// `logpulse gen --out kafka://BROKERS/TOPIC`: one message per line (no newline, no key: librdkafka spreads
+// them over the partitions), batched by librdkafka (linger, big batches, lz4). A full local queue is
+// backpressure: the block waits for deliveries to make room. Delivery failures are counted and fail the run.
+import { createRequire } from 'node:module';
+
+import type * as RdKafka from 'node-rdkafka';
+
+import { kafkaClientConfig, kafkaErrorText, PLAINTEXT } from '../kafka/client-config.js';
+import type { Output, Say } from './outputs.js';
+
+const require = createRequire(import.meta.url);
+const Kafka = require('node-rdkafka') as typeof RdKafka;
+
+const ERR_QUEUE_FULL = -184;
+const NEWLINE = 0x0a;
+
+export class KafkaOutput implements Output {
+  closed = false;
+  failure: Error | null = null;
+  readonly #topic: string;
+  readonly #producer: RdKafka.Producer;
+  readonly #say: Say;
+  #failedDeliveries = 0;
+
+  constructor(brokers: string[], topic: string, say: Say) {
+    this.#topic = topic;
+    this.#say = say;
+    this.#producer = new Kafka.Producer({
+      ...kafkaClientConfig(brokers, PLAINTEXT),
+      dr_cb: true,
+      'linger.ms': 20,
+      'batch.num.messages': 100_000,
+      'batch.size': 4_000_000,
+      'queue.buffering.max.messages': 1_000_000,
+      'queue.buffering.max.kbytes': 512 * 1024,
+      'compression.codec': 'lz4',
+      'enable.idempotence': true,
+    });
+    this.#producer.on('delivery-report', (err) => {
+      if (err) this.#failedDeliveries++;
+    });
+    this.#producer.on('event.error', (err: RdKafka.LibrdKafkaError) => say(`kafka: ${kafkaErrorText(err)}`));
+  }
+
+  connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#producer.connect({ timeout: 15_000 }, (err) => {
+        if (err) return reject(new Error(`cannot reach the Kafka brokers: ${kafkaErrorText(err)}`));
+        this.#producer.setPollInterval(50);
+        resolve();
+      });
+    });
+  }
+
+  ready(): null {
+    return null;
+  }
+
+  async write(block: Buffer): Promise<void> {
+    let start = 0;
+    while (start < block.length) {
+      let end = block.indexOf(NEWLINE, start);
+      if (end < 0) end = block.length;
+      if (end > start && !this.#tryProduce(block.subarray(start, end))) {
+        // The local queue is full: let deliveries drain it, then retry the same line.
+        this.#producer.poll();
+        await new Promise((r) => setTimeout(r, 5));
+        continue;
+      }
+      start = end + 1;
+    }
+  }
+
+  /** False when librdkafka's queue is full (the value was copied otherwise). */
+  #tryProduce(value: Buffer): boolean {
+    try {
+      this.#producer.produce(this.#topic, null, value, null);
+      return true;
+    } catch (err) {
+      if ((err as RdKafka.LibrdKafkaError).code === ERR_QUEUE_FULL) return false;
+      throw err;
+    }
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    return new Promise((resolve) => {
+      this.#producer.flush(60_000, (err) => {
+        if (err) this.failure ??= new Error(`kafka: not every message was delivered before close: ${kafkaErrorText(err)}`);
+        // Reports of the last messages arrive with the final poll inside flush.
+        this.#producer.poll();
+        if (this.#failedDeliveries > 0) {
+          this.failure ??= new Error(`kafka: ${this.#failedDeliveries} messages could not be delivered`);
+          this.#say(this.failure.message);
+        }
+        this.#producer.disconnect(() => resolve());
+      });
+    });
+  }
+}

@@ -1,0 +1,321 @@
+// `kafka://BROKERS/TOPIC?group=G` (SPEC §5): a consumer-group member on node-rdkafka. Each partition is one
+// input stream (its own watermark) routed to the shard of its partition number. Offsets are never committed by
+// librdkafka: the daemon commits `positions()` only after everything derived from those records is durable
+// (outputs rotated into place and open windows checkpointed), so a crash replays, and never skips, records.
+import { createRequire } from 'node:module';
+
+import type * as RdKafka from 'node-rdkafka';
+
+import { isFatalKafkaError, kafkaErrorText } from '../kafka/client-config.js';
+import type { ReplayableSource, SourceSink, StreamPositions } from './source.js';
+
+const require = createRequire(import.meta.url);
+const Kafka = require('node-rdkafka') as typeof RdKafka;
+
+const ERR_ASSIGN = -175;
+const ERR_REVOKE = -174;
+/** Messages per consume call and how long one waits for them: big batches, bounded latency. */
+const BATCH = 10_000;
+const BATCH_WAIT_MS = 50;
+const CONNECT_TIMEOUT_MS = 15_000;
+
+export interface KafkaSourceOptions {
+  uri: string;
+  topic: string;
+  group: string;
+  /** librdkafka global settings (brokers, security, credentials): see kafka/client-config.ts. */
+  client: Record<string, string | number | boolean>;
+  startingOffsets: 'earliest' | 'latest';
+  /** `latest`: read up to the end offsets seen at assignment, then end (a finite source). */
+  endingOffsets: 'none' | 'latest';
+}
+
+const streamName = (topic: string, partition: number) => `${topic}/${partition}`;
+
+export class KafkaSource implements ReplayableSource {
+  readonly uri: string;
+  readonly finite: boolean;
+  readonly replayable = true as const;
+  readonly #o: KafkaSourceOptions;
+  #consumer: RdKafka.KafkaConsumer | null = null;
+  #sink: SourceSink | null = null;
+  /** Next offset per partition of what was handed to the sink (and so is in the pipeline's state). */
+  readonly #positions = new Map<number, number>();
+  /** Partitions being consumed now (assigned and not revoked). */
+  readonly #assigned = new Set<number>();
+  /** Finite mode: end offset per assigned partition, and the partitions already ended. */
+  readonly #ends = new Map<number, number>();
+  readonly #ended = new Set<number>();
+  /** Checkpointed positions: where each partition resumes when this process is assigned it. */
+  #resume: StreamPositions = {};
+  #paused = false;
+  #held = false;
+  #stopped = false;
+  #consuming = false;
+  #rebalancing: Promise<void> = Promise.resolve();
+  #fatal: ((err: Error) => void) | null = null;
+
+  constructor(options: KafkaSourceOptions) {
+    this.uri = options.uri;
+    this.finite = options.endingOffsets === 'latest';
+    this.#o = options;
+  }
+
+  resumeFrom(positions: StreamPositions): void {
+    this.#resume = { ...positions };
+  }
+
+  positions(): StreamPositions {
+    const out: StreamPositions = {};
+    for (const [p, next] of this.#positions) out[streamName(this.#o.topic, p)] = next;
+    return out;
+  }
+
+  async commit(positions: StreamPositions): Promise<void> {
+    const consumer = this.#consumer;
+    if (consumer === null || this.#stopped) return;
+    const prefix = `${this.#o.topic}/`;
+    const list = Object.entries(positions)
+      .filter(([name]) => name.startsWith(prefix))
+      .map(([name, offset]) => ({ topic: this.#o.topic, partition: Number(name.slice(prefix.length)), offset }));
+    if (list.length === 0) return;
+    // commitSync: the daemon calls this after each durable cut; a failure (broker away, group rebalancing) is
+    // reported and the next cut commits newer offsets, which cover these.
+    try {
+      consumer.commitSync(list);
+    } catch (err) {
+      this.#sink?.warn('kafka: offset commit failed; the next commit covers it', { error: kafkaErrorText(err as RdKafka.LibrdKafkaError) });
+    }
+  }
+
+  start(sink: SourceSink): Promise<void> {
+    if (this.#sink !== null || this.#stopped) return Promise.reject(new Error(`${this.uri} was already started or stopped`));
+    this.#sink = sink;
+    const consumer = new Kafka.KafkaConsumer(
+      {
+        ...this.#o.client,
+        'group.id': this.#o.group,
+        'enable.auto.commit': false,
+        'enable.auto.offset.store': false,
+        // Eager protocol: a rebalance revokes everything, the daemon commits, then takes its new share.
+        'partition.assignment.strategy': 'range,roundrobin',
+        'queued.max.messages.kbytes': 16384,
+        rebalance_cb: (err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]) => this.#onRebalance(err, assignment),
+      },
+      { 'auto.offset.reset': this.#o.startingOffsets },
+    );
+    this.#consumer = consumer;
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const fail = (err: Error) => {
+        if (settled) {
+          this.#fatal?.(err);
+          return;
+        }
+        settled = true;
+        consumer.disconnect();
+        reject(err);
+      };
+      this.#fatal ??= (err) => sink.warn(err.message, { fatal: true });
+      consumer.on('event.error', (err: RdKafka.LibrdKafkaError) => {
+        if (isFatalKafkaError(err)) fail(Object.assign(new Error(`LP_ERR_KAFKA: ${kafkaErrorText(err)}`), { code: 'LP_ERR_KAFKA' }));
+        else if (!this.#stopped) sink.warn('kafka: client error (retrying)', { error: kafkaErrorText(err) });
+      });
+      consumer.connect({ timeout: CONNECT_TIMEOUT_MS }, (err) => {
+        if (err) {
+          fail(Object.assign(new Error(`LP_ERR_KAFKA: cannot reach the brokers of ${this.uri}: ${kafkaErrorText(err)}`), { code: 'LP_ERR_KAFKA' }));
+          return;
+        }
+        if (settled) return;
+        settled = true;
+        consumer.setDefaultConsumeTimeout(BATCH_WAIT_MS);
+        consumer.subscribe([this.#o.topic]);
+        this.#consumeMore();
+        resolve();
+      });
+    });
+  }
+
+  /** Called with an Error the daemon must stop for (authentication failed after start). */
+  onFatal(handler: (err: Error) => void): void {
+    this.#fatal = handler;
+  }
+
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.#consumeMore();
+  }
+
+  hold(): void {
+    this.#held = true;
+  }
+
+  release(): void {
+    this.#held = false;
+    this.#consumeMore();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    await this.#rebalancing.catch(() => undefined);
+    const consumer = this.#consumer;
+    if (consumer === null) return;
+    await new Promise<void>((resolve) => {
+      if (!consumer.isConnected()) return resolve();
+      consumer.disconnect(() => resolve());
+    });
+  }
+
+  // --- consuming ----------------------------------------------------------------------------------------------
+
+  #consumeMore(): void {
+    const consumer = this.#consumer;
+    if (consumer === null || this.#consuming || this.#paused || this.#held || this.#stopped) return;
+    this.#consuming = true;
+    consumer.consume(BATCH, (err, messages) => {
+      this.#consuming = false;
+      if (this.#stopped) return;
+      if (err && !isTimeout(err)) this.#sink?.warn('kafka: consume failed (retrying)', { error: kafkaErrorText(err) });
+      if (!err && messages.length > 0) this.#deliver(messages);
+      // Delivered data may have paused us (backpressure) or held us (a durable cut): then the next batch waits.
+      if (err && !isTimeout(err)) setTimeout(() => this.#consumeMore(), 200);
+      else setImmediate(() => this.#consumeMore());
+    });
+  }
+
+  /**
+   * Joins each partition's messages into one chunk of lines (a value without a final newline gets one) and
+   * hands it over. Messages of partitions no longer assigned are dropped: their new owner reads them from the
+   * committed offset.
+   */
+  #deliver(messages: RdKafka.Message[]): void {
+    const byPartition = new Map<number, RdKafka.Message[]>();
+    for (const m of messages) {
+      if (!this.#assigned.has(m.partition) || this.#ended.has(m.partition)) continue;
+      let list = byPartition.get(m.partition);
+      if (!list) byPartition.set(m.partition, (list = []));
+      list.push(m);
+    }
+    for (const [partition, list] of byPartition) {
+      const end = this.#ends.get(partition);
+      const kept = end === undefined ? list : list.filter((m) => m.offset < end);
+      if (kept.length > 0) {
+        let bytes = 0;
+        for (const m of kept) if (m.value) bytes += m.value.length + 1;
+        const chunk = Buffer.allocUnsafeSlow(bytes);
+        let at = 0;
+        for (const m of kept) {
+          if (!m.value || m.value.length === 0) continue;
+          at += m.value.copy(chunk, at);
+          if (m.value[m.value.length - 1] !== 0x0a) chunk[at++] = 0x0a;
+        }
+        this.#positions.set(partition, kept[kept.length - 1]!.offset + 1);
+        if (at > 0) this.#sink!.data(streamName(this.#o.topic, partition), at === chunk.length ? chunk : chunk.subarray(0, at), partition);
+      }
+      this.#checkEnd(partition);
+    }
+  }
+
+  /** Finite mode: a partition that reached its end offset ends its stream; the last one ends the source. */
+  #checkEnd(partition: number): void {
+    const end = this.#ends.get(partition);
+    if (end === undefined || this.#ended.has(partition)) return;
+    if ((this.#positions.get(partition) ?? -1) < end) return;
+    this.#ended.add(partition);
+    this.#sink!.streamEnd(streamName(this.#o.topic, partition));
+    if (this.#assigned.size > 0 && [...this.#assigned].every((p) => this.#ended.has(p))) this.#sink!.end();
+  }
+
+  // --- rebalancing --------------------------------------------------------------------------------------------
+
+  #onRebalance(err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]): void {
+    const consumer = this.#consumer!;
+    const run = async () => {
+      if (err?.code === ERR_ASSIGN) await this.#assign(consumer, assignment);
+      else if (err?.code === ERR_REVOKE) await this.#revoke(consumer);
+      else this.#sink?.warn('kafka: rebalance failed', { error: kafkaErrorText(err) });
+    };
+    // One rebalance step at a time, in order.
+    this.#rebalancing = this.#rebalancing.then(run).catch((e: unknown) => {
+      this.#sink?.warn('kafka: rebalance step failed', { error: (e as Error).message });
+    });
+  }
+
+  /** Starts each partition at max(committed, checkpointed position); finite mode also learns its end offset. */
+  async #assign(consumer: RdKafka.KafkaConsumer, assignment: RdKafka.Assignment[]): Promise<void> {
+    const partitions = assignment.map((a) => a.partition);
+    const committed = await new Promise<Map<number, number>>((resolve) => {
+      consumer.committed(assignment.map((a) => ({ topic: a.topic, partition: a.partition })), 10_000, (e, tps) => {
+        const m = new Map<number, number>();
+        if (!e) for (const tp of tps ?? []) if (typeof tp.offset === 'number' && tp.offset >= 0) m.set(tp.partition, tp.offset);
+        resolve(m);
+      });
+    });
+    const list: RdKafka.Assignment[] = [];
+    for (const p of partitions) {
+      const fromCheckpoint = this.#resume[streamName(this.#o.topic, p)];
+      const fromGroup = committed.get(p);
+      const start = fromCheckpoint === undefined ? fromGroup : Math.max(fromCheckpoint, fromGroup ?? 0);
+      list.push(start === undefined ? { topic: this.#o.topic, partition: p } : { topic: this.#o.topic, partition: p, offset: start });
+      if (start !== undefined) this.#positions.set(p, start);
+    }
+    if (this.finite) {
+      for (const p of partitions) {
+        const w = await new Promise<RdKafka.WatermarkOffsets | null>((resolve) =>
+          consumer.queryWatermarkOffsets(this.#o.topic, p, 10_000, (e, offsets) => resolve(e ? null : offsets)),
+        );
+        if (w === null) throw new Error(`cannot read the end offset of ${streamName(this.#o.topic, p)}`);
+        this.#ends.set(p, w.highOffset);
+        if (!this.#positions.has(p)) this.#positions.set(p, this.#o.startingOffsets === 'earliest' ? w.lowOffset : w.highOffset);
+      }
+    }
+    for (const p of partitions) this.#assigned.add(p);
+    if (this.#stopped) return;
+    consumer.assign(list);
+    for (const p of partitions) this.#sink?.declare?.(streamName(this.#o.topic, p), p);
+    this.#sink?.info?.('kafka: partitions assigned', { topic: this.#o.topic, partitions });
+    for (const p of partitions) this.#checkEnd(p);
+  }
+
+  /**
+   * Before giving partitions up: their streams end, the daemon makes everything derived from them durable and
+   * commits (the sink's `handOff`), and only then the group moves them, so the next owner starts where this
+   * process stopped: nothing lost, nothing counted twice.
+   */
+  async #revoke(consumer: RdKafka.KafkaConsumer): Promise<void> {
+    const partitions = [...this.#assigned];
+    this.#assigned.clear();
+    if (this.#stopped) {
+      // Leaving the group at stop: the daemon already made everything durable and committed.
+      try {
+        consumer.unassign();
+      } catch {
+        // Already disconnected.
+      }
+      return;
+    }
+    const streams = partitions.filter((p) => !this.#ended.has(p)).map((p) => streamName(this.#o.topic, p));
+    for (const s of streams) this.#sink?.streamEnd(s);
+    if (this.#sink?.handOff) await this.#sink.handOff(streams);
+    for (const p of partitions) {
+      this.#positions.delete(p);
+      this.#ends.delete(p);
+      this.#ended.delete(p);
+    }
+    this.#resume = {};
+    try {
+      consumer.unassign();
+    } catch {
+      // Not connected any more (stopping): nothing to give back.
+    }
+  }
+}
+
+function isTimeout(err: RdKafka.LibrdKafkaError): boolean {
+  return err.code === -185; // ERR__TIMED_OUT
+}
