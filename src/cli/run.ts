@@ -186,7 +186,14 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   };
 
   let stopRequested: ((signal: NodeJS.Signals) => void) | null = null;
+  let stopSignal: NodeJS.Signals | null = null;
   const stopped = new Promise<NodeJS.Signals>((resolve) => (stopRequested = resolve));
+  // A stop while the source is still starting (brokers not reached yet) ends the start at once.
+  void stopped.then((signal) => {
+    stopSignal = signal;
+    if (startPending) void source.stop();
+  });
+  let startPending = true;
   const uninstall = installSignalHandlers(log, {
     reload: () => {
       const next = loadConfig(path, flags);
@@ -241,12 +248,14 @@ export async function runCommand(opts: RunOptions): Promise<number> {
       },
     });
   } catch (err) {
-    log.error({ err: (err as Error).message, source: source.uri }, 'source could not start');
+    if (stopSignal === null) log.error({ err: (err as Error).message, source: source.uri }, 'source could not start');
+    else log.info({ signal: stopSignal }, 'stopped before the source started');
     await pipeline.close();
     await closeOutputs();
     uninstall();
-    return 1;
+    return stopSignal === null ? 1 : 0;
   }
+  startPending = false;
   // Tests and operators wait for this line: a listening source accepts connections from here on.
   log.info({ source: source.uri }, 'source started');
   cuts?.start();

@@ -47,11 +47,23 @@ export function kafkaClientConfig(
   return conf;
 }
 
-/** librdkafka error codes the daemon treats as fatal: retrying cannot fix them. */
+/**
+ * Errors the daemon treats as fatal, since retrying cannot fix them: rejected credentials, a TLS failure
+ * (wrong CA), missing authorization. librdkafka's error events often carry code -1 with the reason only in the
+ * message, so the message is checked too.
+ */
 export function isFatalKafkaError(err: { code?: number; message?: string }): boolean {
   // -169 ERR__AUTHENTICATION, 58 SASL_AUTHENTICATION_FAILED, -181 ERR__SSL, 29/30/31 *_AUTHORIZATION_FAILED,
   // -150 ERR__FATAL.
-  return err.code === -169 || err.code === 58 || err.code === -181 || err.code === 29 || err.code === 30 || err.code === 31 || err.code === -150;
+  if ([-169, 58, -181, 29, 30, 31, -150].includes(err.code ?? 0)) return true;
+  return /authentication|SSL handshake|certificate verify|authorization failed/i.test(err.message ?? '');
+}
+
+/** What an operator should check for a fatal error (never the values themselves). */
+export function fatalHint(err: { message?: string }): string {
+  return /authentication/i.test(err.message ?? '')
+    ? 'credentials rejected: check KAFKA_USERNAME / KAFKA_PASSWORD and kafka.security.mechanism'
+    : 'check kafka.security (protocol, caFile) and the broker\'s listener and ACLs';
 }
 
 /** A librdkafka error message made safe to log: no credential can be in it, but keep it short and single-line. */

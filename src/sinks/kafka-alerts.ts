@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import type * as RdKafka from 'node-rdkafka';
 
 import { kafkaErrorText } from '../kafka/client-config.js';
+import { Throttle } from '../kafka/throttle.js';
 import type { Alert } from './types.js';
 
 const require = createRequire(import.meta.url);
@@ -28,14 +29,17 @@ export class KafkaAlertSink {
   #nextId = 0;
   #delivered = 0;
   #connected: Promise<void>;
+  readonly #warnings = new Throttle(10_000);
 
   constructor(options: KafkaAlertSinkOptions) {
     this.#o = options;
     this.#producer = new Kafka.Producer({ ...options.client, dr_cb: true, 'enable.idempotence': true, 'linger.ms': 5 });
     this.#producer.on('delivery-report', (err, report) => this.#onReport(err, report));
-    this.#producer.on('event.error', (err: RdKafka.LibrdKafkaError) => options.warn('kafka alerts: client error (retrying)', { error: kafkaErrorText(err) }));
+    this.#producer.on('event.error', (err: RdKafka.LibrdKafkaError) => {
+      if (this.#warnings.due(err.message ?? '')) options.warn('kafka alerts: client error (retrying)', { error: kafkaErrorText(err) });
+    });
     this.#connected = new Promise((resolve) => {
-      this.#producer.connect({ timeout: 15_000 }, (err) => {
+      this.#producer.connect({ timeout: 5000 }, (err) => {
         if (err) options.warn('kafka alerts: brokers not reachable yet; alerts are queued', { error: kafkaErrorText(err) });
         this.#producer.setPollInterval(100);
         resolve();
@@ -53,7 +57,10 @@ export class KafkaAlertSink {
 
   /** Waits (up to `timeoutMs`) for every alert to be confirmed, then disconnects. */
   async close(timeoutMs: number): Promise<void> {
-    await this.#connected;
+    if (!this.#producer.isConnected()) {
+      if (this.#unconfirmed.size > 0) this.#o.warn('kafka alerts: brokers never reached; alerts are in alerts/ files only', { count: this.#unconfirmed.size });
+      return;
+    }
     const deadline = Date.now() + timeoutMs;
     while (this.#unconfirmed.size > 0 && Date.now() < deadline) {
       await new Promise<void>((resolve) => this.#producer.flush(Math.max(1, Math.min(1000, deadline - Date.now())), () => resolve()));

@@ -6,7 +6,8 @@ import { createRequire } from 'node:module';
 
 import type * as RdKafka from 'node-rdkafka';
 
-import { isFatalKafkaError, kafkaErrorText } from '../kafka/client-config.js';
+import { fatalHint, isFatalKafkaError, kafkaErrorText } from '../kafka/client-config.js';
+import { Throttle } from '../kafka/throttle.js';
 import type { ReplayableSource, SourceSink, StreamPositions } from './source.js';
 
 const require = createRequire(import.meta.url);
@@ -17,7 +18,8 @@ const ERR_REVOKE = -174;
 /** Messages per consume call and how long one waits for them: big batches, bounded latency. */
 const BATCH = 10_000;
 const BATCH_WAIT_MS = 50;
-const CONNECT_TIMEOUT_MS = 15_000;
+const CONNECT_TIMEOUT_MS = 10_000;
+const CONNECT_RETRY_MS = 1000;
 
 export interface KafkaSourceOptions {
   uri: string;
@@ -54,6 +56,9 @@ export class KafkaSource implements ReplayableSource {
   #consuming = false;
   #rebalancing: Promise<void> = Promise.resolve();
   #fatal: ((err: Error) => void) | null = null;
+  /** Rejects a `start()` still waiting for the brokers (a stop during start-up). */
+  #abortStart: (() => void) | null = null;
+  readonly #warnings = new Throttle(10_000);
 
   constructor(options: KafkaSourceOptions) {
     this.uri = options.uri;
@@ -117,22 +122,34 @@ export class KafkaSource implements ReplayableSource {
         reject(err);
       };
       this.#fatal ??= (err) => sink.warn(err.message, { fatal: true });
+      this.#abortStart = () => fail(Object.assign(new Error(`${this.uri}: stopped before the brokers were reached`), { code: 'LP_ERR_STOPPED' }));
       consumer.on('event.error', (err: RdKafka.LibrdKafkaError) => {
-        if (isFatalKafkaError(err)) fail(Object.assign(new Error(`LP_ERR_KAFKA: ${kafkaErrorText(err)}`), { code: 'LP_ERR_KAFKA' }));
-        else if (!this.#stopped) sink.warn('kafka: client error (retrying)', { error: kafkaErrorText(err) });
-      });
-      consumer.connect({ timeout: CONNECT_TIMEOUT_MS }, (err) => {
-        if (err) {
-          fail(Object.assign(new Error(`LP_ERR_KAFKA: cannot reach the brokers of ${this.uri}: ${kafkaErrorText(err)}`), { code: 'LP_ERR_KAFKA' }));
-          return;
+        if (isFatalKafkaError(err)) {
+          fail(Object.assign(new Error(`LP_ERR_KAFKA: ${fatalHint(err)} (${kafkaErrorText(err)})`), { code: 'LP_ERR_KAFKA' }));
+        } else if (!this.#stopped && this.#warnings.due(err.message ?? '')) {
+          sink.warn('kafka: client error (retrying)', { error: kafkaErrorText(err) });
         }
-        if (settled) return;
-        settled = true;
-        consumer.setDefaultConsumeTimeout(BATCH_WAIT_MS);
-        consumer.subscribe([this.#o.topic]);
-        this.#consumeMore();
-        resolve();
       });
+      // A broker that is down at start-up is waited for (retried, with a warning each time); rejected
+      // credentials arrive as an error event just before the failed connect and end the start.
+      const connect = (): void => {
+        if (this.#stopped) return;
+        consumer.connect({ timeout: CONNECT_TIMEOUT_MS }, (err) => {
+          if (settled || this.#stopped) return;
+          if (err) {
+            sink.warn(`kafka: cannot reach the brokers yet; retrying in ${CONNECT_RETRY_MS} ms`, { source: this.uri, error: kafkaErrorText(err) });
+            setTimeout(connect, CONNECT_RETRY_MS);
+            return;
+          }
+          settled = true;
+          this.#abortStart = null;
+          consumer.setDefaultConsumeTimeout(BATCH_WAIT_MS);
+          consumer.subscribe([this.#o.topic]);
+          this.#consumeMore();
+          resolve();
+        });
+      };
+      connect();
     });
   }
 
@@ -162,6 +179,7 @@ export class KafkaSource implements ReplayableSource {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#abortStart?.();
     await this.#rebalancing.catch(() => undefined);
     const consumer = this.#consumer;
     if (consumer === null) return;

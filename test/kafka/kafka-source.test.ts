@@ -7,11 +7,9 @@ import { join } from 'node:path';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { ReferenceShard, windowsToOutput } from '../reference/reference-shard.js';
 import { CLI, lines, readKind, startDaemon } from '../e2e/helpers.js';
+import { expectRows, referenceRows } from './expect-rows.js';
 import { brokerInfo, type BrokerInfo, committedOffsets, createTopic, endOffsets } from './support.js';
-
-const UNIQUE_FIELDS = ['unique_ips', 'error_unique_ips'];
 
 let broker: BrokerInfo;
 let dir: string;
@@ -28,24 +26,6 @@ function gen(args: string[]): Buffer {
   const r = spawnSync(process.execPath, [CLI, ...args], { maxBuffer: 1 << 30 });
   expect(r.status, r.stderr.toString()).toBe(0);
   return r.stdout;
-}
-
-/** Rows equal the reference's; HyperLogLog estimates within 2 % of the exact count. */
-export function expectRows(got: Record<string, unknown>[], want: Record<string, unknown>[]): void {
-  expect(got.length).toBe(want.length);
-  got.forEach((row, i) => {
-    for (const [key, value] of Object.entries(want[i]!)) {
-      if (UNIQUE_FIELDS.includes(key)) expect(Math.abs((row[key] as number) - (value as number))).toBeLessThanOrEqual(Math.max(1, (value as number) * 0.02));
-      else expect(row[key], `${key} of row ${i}`).toEqual(value);
-    }
-  });
-}
-
-export function referenceRows(data: Buffer): Record<string, unknown>[] {
-  const ref = new ReferenceShard({ format: 'auto' });
-  const now = Date.now() * 1000;
-  const closed = [...ref.process('all', data, now).closed, ...ref.flush(now).closed];
-  return lines(windowsToOutput(closed, 100).rows.toString()).map((l) => JSON.parse(l));
 }
 
 const byWindowAndStatus = (a: Record<string, unknown>, b: Record<string, unknown>) =>
@@ -72,5 +52,46 @@ describe('kafka:// source on a real broker', () => {
     const rows = lines(readKind(out, 'metrics')).map((l) => JSON.parse(l) as Record<string, unknown>);
     expectRows(rows.sort(byWindowAndStatus), referenceRows(data).sort(byWindowAndStatus));
     expect(await committedOffsets(broker.plaintext, 'exact', topic, 3)).toEqual(ends);
+  });
+
+  describe('SASL_SSL with the broker\'s CA', () => {
+    let topic: string;
+    let data: Buffer;
+    beforeAll(async () => {
+      topic = await createTopic(broker.plaintext, 3);
+      const produced = spawnSync(process.execPath, [CLI, ...GEN_ARGS(20_000, 5), '--out', `kafka://${broker.plaintext}/${topic}`], { encoding: 'utf8' });
+      expect(produced.status, produced.stderr).toBe(0);
+      data = gen(GEN_ARGS(20_000, 5));
+    });
+
+    const runSasl = (name: string, mechanism: string, username: string, password: string) => {
+      const cfg = join(dir, `${name}.yaml`);
+      writeFileSync(cfg, `console:\n  enabled: false\nkafka:\n  security:\n    protocol: SASL_SSL\n    mechanism: ${mechanism}\n    caFile: ${broker.caFile}\n`);
+      const out = join(dir, name);
+      const source = `kafka://${broker.saslSsl}/${topic}?group=${name}&startingOffsets=earliest&endingOffsets=latest`;
+      const d = startDaemon(['run', '-c', cfg, '--no-api', '--source', source, '--output', out, '--checkpoint', join(dir, `${name}-ckpt`)], {
+        env: { KAFKA_USERNAME: username, KAFKA_PASSWORD: password },
+      });
+      return { d, out };
+    };
+
+    it.each([
+      ['plain', 'PLAIN', () => broker.plain],
+      ['scram', 'SCRAM-SHA-512', () => broker.scram],
+    ] as const)('%s: reads every message over TLS with the user from the environment; the password is never printed', async (name, mechanism, user) => {
+      const { d, out } = runSasl(`sasl-${name}`, mechanism, user().username, user().password);
+      expect(await d.exit, d.stderr()).toBe(0);
+      expect(lines(readKind(out, 'errors')).length).toBe(lines(data.toString()).filter((l) => !/"status": 200/.test(l)).length);
+      expect(d.stderr() + d.stdout()).not.toContain(user().password);
+    });
+
+    it('a wrong password: a clear error naming what to check, exit 1, and the password appears nowhere', async () => {
+      const secret = 'not-the-password-7f3a';
+      const { d, out } = runSasl('sasl-wrong', 'PLAIN', broker.plain.username, secret);
+      expect(await d.exit).toBe(1);
+      expect(d.stderr()).toMatch(/credentials rejected: check KAFKA_USERNAME \/ KAFKA_PASSWORD/);
+      expect(d.stderr() + d.stdout()).not.toContain(secret);
+      expect(readKind(out, 'errors')).toBe('');
+    });
   });
 });

@@ -119,3 +119,18 @@ export async function produceTo(brokers: string, topic: string, partition: numbe
   await new Promise<void>((resolve, reject) => producer.flush(30_000, (err) => (err ? reject(err) : resolve())));
   await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
 }
+
+/** Lines sorted by event time: one ordered stream with the same windows as the partitions together. */
+export function inEventTimeOrder(values: string[]): Buffer {
+  const keyed = values.map((v) => ({ v, t: Date.parse((JSON.parse(v) as { timestamp: string }).timestamp) }));
+  keyed.sort((a, b) => a.t - b.t);
+  return Buffer.from(keyed.map((k) => `${k.v}\n`).join(''));
+}
+
+/** One far-future line per partition: the watermarks pass every window of the data, so all of them close. */
+export async function closeAllWindows(brokers: string, topic: string, partitions: number): Promise<void> {
+  const future = new Date(Date.now() + 120_000).toISOString().replace(/Z$/, '000Z');
+  for (let p = 0; p < partitions; p++) {
+    await produceTo(brokers, topic, p, [`{"timestamp": "${future}", "ip": "10.9.9.${p}", "method": "GET", "url": "/closer", "status": 200}`]);
+  }
+}

@@ -1,0 +1,69 @@
+// Two daemons in one consumer group (issue 6): the second joins while messages flow; the group moves
+// partitions between them. Together they write every error record exactly once, and `logpulse merge` over
+// their partials gives the rows one daemon would have written.
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { expect, it } from 'vitest';
+
+import { CLI, lines, readKind, startDaemon, waitForLog } from '../e2e/helpers.js';
+import { expectRows, referenceRows } from './expect-rows.js';
+import { brokerInfo, closeAllWindows, createTopic, inEventTimeOrder, readTopic } from './support.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: () => string, ms: number, check: () => boolean): Promise<void> {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > ms) throw new Error(`timed out after ${ms} ms waiting for ${what()}`);
+    await sleep(250);
+  }
+}
+
+it('a second daemon joining mid-stream: errors exactly once across both, merged rows equal the reference', async () => {
+  const broker = brokerInfo();
+  const dir = mkdtempSync(join(tmpdir(), 'logpulse-kafka-join-'));
+  const cfg = join(dir, 'c.yaml');
+  writeFileSync(cfg, 'console:\n  enabled: false\noutput:\n  rotateEvery: 1s\n');
+  const topic = await createTopic(broker.plaintext, 3);
+  const source = `kafka://${broker.plaintext}/${topic}?group=join&startingOffsets=earliest`;
+  const daemon = (name: string) =>
+    startDaemon(['run', '-c', cfg, '--no-api', '--source', source, '--output', join(dir, name), '--checkpoint', join(dir, `${name}-ckpt`)]);
+
+  const a = daemon('a');
+  await waitForLog(a, 'partitions assigned', 30_000);
+  const producer = spawn(process.execPath, [CLI, 'gen', '--rate', '20000', '--count', '300000', '--seed', '9', '--out', `kafka://${broker.plaintext}/${topic}`], { stdio: 'ignore' });
+  const produced = once(producer, 'exit');
+  await sleep(4000);
+  const b = daemon('b');
+  await waitForLog(b, 'partitions assigned', 30_000);
+  expect((await produced)[0]).toBe(0);
+  await closeAllWindows(broker.plaintext, topic, 3);
+
+  const values = (await readTopic(broker.plaintext, topic, 3)).flat().filter((v) => !v.includes('/closer'));
+  expect(values.length).toBe(300_000);
+  const data = inEventTimeOrder(values);
+  const wantErrors = values.filter((l) => !/"status": 200/.test(l)).sort();
+  const want = referenceRows(data);
+  const errorsOf = (name: string) => lines(readKind(join(dir, name), 'errors'));
+  const merged = () => {
+    const r = spawnSync(process.execPath, [CLI, 'merge', join(dir, 'a'), join(dir, 'b')], { encoding: 'utf8' });
+    return r.status === 0 ? lines(r.stdout).map((l) => JSON.parse(l) as Record<string, unknown>) : [];
+  };
+  const state = () =>
+    `errors a ${errorsOf('a').length} + b ${errorsOf('b').length} of ${wantErrors.length}, merged rows ${merged().length} of ${want.length}\n--- a:\n${a.stderr().slice(-3000)}\n--- b:\n${b.stderr().slice(-3000)}`;
+  await until(state, 60_000, () => errorsOf('a').length + errorsOf('b').length >= wantErrors.length && merged().length >= want.length);
+
+  a.child.kill('SIGTERM');
+  b.child.kill('SIGTERM');
+  expect(await a.exit, a.stderr()).toBe(0);
+  expect(await b.exit, b.stderr()).toBe(0);
+  // Both really worked: the group split the partitions and each daemon wrote part of the answer.
+  expect(errorsOf('a').length).toBeGreaterThan(0);
+  expect(errorsOf('b').length).toBeGreaterThan(0);
+  expect([...errorsOf('a'), ...errorsOf('b')].sort()).toEqual(wantErrors);
+  expectRows(merged(), want);
+}, 180_000);
