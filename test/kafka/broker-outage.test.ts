@@ -1,0 +1,67 @@
+// The broker goes away for 10 s mid-stream and comes back (issue 6): producer and daemon wait and carry on;
+// nothing is lost and nothing counted twice. Runs on its own broker instance, so the other Kafka tests keep theirs.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, expect, it } from 'vitest';
+
+import { CLI, lines, readKind, startDaemon, waitForLog } from '../e2e/helpers.js';
+import { expectRows, referenceRows } from './expect-rows.js';
+import { brokerInfo, closeAllWindows, createTopic, inEventTimeOrder, kafkaScript, readTopic, ROOT } from './support.js';
+
+const OUTAGE_BROKER = { port: 29092, dir: `${ROOT}.cache/kafka/test-outage` };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+afterAll(() => {
+  try {
+    kafkaScript('stop', OUTAGE_BROKER);
+  } catch {
+    // Not running.
+  }
+  rmSync(OUTAGE_BROKER.dir, { recursive: true, force: true });
+});
+
+it('broker stopped for 10 s mid-stream, then restarted: the run continues and every record is counted once', async () => {
+  rmSync(OUTAGE_BROKER.dir, { recursive: true, force: true });
+  kafkaScript('start', OUTAGE_BROKER);
+  const brokers = brokerInfo(OUTAGE_BROKER).plaintext;
+  const topic = await createTopic(brokers, 3);
+  const dir = mkdtempSync(join(tmpdir(), 'logpulse-kafka-outage-'));
+  const cfg = join(dir, 'c.yaml');
+  writeFileSync(cfg, 'console:\n  enabled: false\noutput:\n  rotateEvery: 1s\n');
+  const out = join(dir, 'out');
+  const d = startDaemon(['run', '-c', cfg, '--no-api', '--source', `kafka://${brokers}/${topic}?group=outage&startingOffsets=earliest`, '--output', out, '--checkpoint', join(dir, 'ckpt')]);
+  await waitForLog(d, 'partitions assigned', 30_000);
+
+  const producer = spawn(process.execPath, [CLI, 'gen', '--rate', '5000', '--count', '100000', '--seed', '3', '--out', `kafka://${brokers}/${topic}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let producerLog = '';
+  producer.stderr!.on('data', (b: Buffer) => (producerLog += b.toString()));
+  const produced = once(producer, 'exit');
+  await sleep(5000);
+  const errorsBefore = lines(readKind(out, 'errors')).length;
+  kafkaScript('stop', OUTAGE_BROKER);
+  await sleep(10_000);
+  kafkaScript('start', OUTAGE_BROKER);
+  expect((await produced)[0], producerLog).toBe(0);
+  await closeAllWindows(brokers, topic, 3);
+
+  const values = (await readTopic(brokers, topic, 3)).flat().filter((v) => !v.includes('/closer'));
+  expect(values.length).toBe(100_000);
+  const wantErrors = values.filter((l) => !/"status": 200/.test(l)).sort();
+  const want = referenceRows(inEventTimeOrder(values));
+  const started = Date.now();
+  while (lines(readKind(out, 'errors')).length < wantErrors.length || lines(readKind(out, 'metrics')).length < want.length) {
+    expect(Date.now() - started, `errors ${lines(readKind(out, 'errors')).length}/${wantErrors.length}\n${d.stderr().slice(-4000)}`).toBeLessThan(90_000);
+    await sleep(250);
+  }
+  d.child.kill('SIGTERM');
+  expect(await d.exit, d.stderr()).toBe(0);
+
+  expect(errorsBefore).toBeGreaterThan(0); // the outage really was mid-stream
+  expect(d.stderr()).toMatch(/kafka: (client error|offset commit failed)/); // and the daemon saw it
+  expect(lines(readKind(out, 'errors')).sort()).toEqual(wantErrors);
+  expectRows(lines(readKind(out, 'metrics')).map((l) => JSON.parse(l) as Record<string, unknown>), want);
+}, 240_000);
