@@ -835,5 +835,6 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.Hll = nativeBinding.Hll
 module.exports.Shard = nativeBinding.Shard
 module.exports.WindowMerger = nativeBinding.WindowMerger

@@ -9,6 +9,27 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/**
+ * HyperLogLog distinct counter of client IPs (precision 14, exact up to 2,048 distinct values): the sketch
+ * behind every `unique_ips`. The pipeline never needs it (shards and the merger own their sketches); it is
+ * here for benchmarks and tools that want the same counts as the daemon.
+ */
+export declare class Hll {
+  constructor()
+  /**
+   * Adds every newline-separated address of `ips` (a trailing CR dropped), parsed as the shards parse
+   * the `ip` field, so `::1` and `0::1` count once and the counts equal the daemon's. Returns how many lines
+   * were valid addresses; blank and invalid lines are skipped.
+   */
+  addIps(ips: Uint8Array): number
+  /** Union: afterwards this sketch counts every value that either counted (`other` is unchanged). */
+  merge(other: Hll): void
+  /** Estimated number of distinct addresses added (exact while `isSparse`). */
+  get estimate(): number
+  /** True while the sketch still counts exactly (at most 2,048 distinct values). */
+  get isSparse(): boolean
+}
+
 /** One worker's parsing and windowing state. All methods are synchronous and cross the boundary once per chunk. */
 export declare class Shard {
   constructor(options?: BindingShardOptions | undefined | null)

@@ -63,3 +63,7 @@ export class Shard {
 
 export const WindowMerger = binding.WindowMerger;
 export type WindowMerger = Binding.WindowMerger;
+
+/** HyperLogLog distinct counter of client IPs, the sketch behind `unique_ips` (benchmarks and tools; see native/API.md). */
+export const Hll = binding.Hll;
+export type Hll = Binding.Hll;

@@ -402,3 +402,59 @@ impl WindowMerger {
         }
     }
 }
+
+/// HyperLogLog distinct counter of client IPs (precision 14, exact up to 2,048 distinct values): the sketch
+/// behind every `unique_ips`. The pipeline never needs it (shards and the merger own their sketches); it is
+/// here for benchmarks and tools that want the same counts as the daemon.
+#[napi]
+pub struct Hll {
+    inner: core::hll::Hll,
+}
+
+impl Default for Hll {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[napi]
+impl Hll {
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        Hll { inner: core::hll::Hll::new() }
+    }
+
+    /// Adds every newline-separated address of `ips` (a trailing CR dropped), parsed as the shards parse
+    /// the `ip` field, so `::1` and `0::1` count once and the counts equal the daemon's. Returns how many lines
+    /// were valid addresses; blank and invalid lines are skipped.
+    #[napi]
+    pub fn add_ips(&mut self, ips: &[u8]) -> u32 {
+        let mut added = 0u32;
+        for line in ips.split(|&b| b == b'\n') {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if let Some(key) = core::ip::parse_ip(line) {
+                self.inner.add_bytes(key.as_bytes());
+                added += 1;
+            }
+        }
+        added
+    }
+
+    /// Union: afterwards this sketch counts every value that either counted (`other` is unchanged).
+    #[napi]
+    pub fn merge(&mut self, other: &Hll) {
+        self.inner.merge(&other.inner);
+    }
+
+    /// Estimated number of distinct addresses added (exact while `isSparse`).
+    #[napi(getter)]
+    pub fn estimate(&self) -> f64 {
+        self.inner.estimate() as f64
+    }
+
+    /// True while the sketch still counts exactly (at most 2,048 distinct values).
+    #[napi(getter)]
+    pub fn is_sparse(&self) -> bool {
+        self.inner.is_sparse()
+    }
+}
