@@ -74,7 +74,7 @@ export const ConfigSchema = Type.Object(
       default: 'generator:',
       description:
         'Where logs come from: `generator:`, `stdin:`, `file:PATH` (`?follow=true` to tail), `tcp://HOST:PORT` (connect), ' +
-        '`tcp-listen://HOST:PORT` (accept producers) or `kafka://BROKERS/TOPIC[?group=G]`. Flag: `--source`.',
+        '`tcp-listen://HOST:PORT` (accept producers) or `kafka://BROKERS/TOPIC[?group=G&startingOffsets=earliest|latest&endingOffsets=latest]`. Flag: `--source`.',
     }),
     format: StringEnum(FORMATS, {
       default: 'auto',
@@ -159,7 +159,7 @@ export const ConfigSchema = Type.Object(
         kafkaTopic: Type.String({
           minLength: 1,
           default: 'alerts',
-          description: 'Kafka topic alerts are produced to (when Kafka brokers are known).',
+          description: 'Kafka topic alerts are produced to (JSON, keyed by rule) when brokers are known: a `kafka://` source\'s, or `kafka.brokers`.',
         }),
         webhook: Type.Optional(
           Type.String({ description: 'http(s) URL each alert is POSTed to as JSON. Unset by default.' }),
