@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { CLI, lines, readKind, startDaemon } from '../e2e/helpers.js';
 import { expectRows, referenceRows } from './expect-rows.js';
-import { brokerInfo, type BrokerInfo, committedOffsets, createTopic, endOffsets } from './support.js';
+import { brokerInfo, type BrokerInfo, committedOffsets, createTopic, endOffsets, readTopic } from './support.js';
 
 let broker: BrokerInfo;
 let dir: string;
@@ -32,8 +32,11 @@ const byWindowAndStatus = (a: Record<string, unknown>, b: Record<string, unknown
   String(a.window_start).localeCompare(String(b.window_start)) || String(a.kind).localeCompare(String(b.kind)) || Number(a.status ?? 0) - Number(b.status ?? 0);
 
 describe('kafka:// source on a real broker', () => {
-  it('500k messages over 3 partitions: metrics equal the reference, every error once, offsets committed to the end', async () => {
+  it('500k messages over 3 partitions: metrics equal the reference, every error once, offsets committed to the end, alerts on the alerts topic', async () => {
     const topic = await createTopic(broker.plaintext, 3);
+    const alertsTopic = await createTopic(broker.plaintext, 2);
+    const cfg = join(dir, 'exact.yaml');
+    writeFileSync(cfg, `console:\n  enabled: false\nalerts:\n  kafkaTopic: ${alertsTopic}\n`);
     const uri = `kafka://${broker.plaintext}/${topic}`;
     const produced = spawnSync(process.execPath, [CLI, ...GEN_ARGS(500_000, 11), '--out', uri], { encoding: 'utf8' });
     expect(produced.status, produced.stderr).toBe(0);
@@ -42,7 +45,7 @@ describe('kafka:// source on a real broker', () => {
     expect(Math.min(...ends)).toBeGreaterThan(100_000); // spread over every partition
 
     const out = join(dir, 'exact');
-    const d = startDaemon(['run', '-c', join(dir, 'quiet.yaml'), '--no-api', '--source', `${uri}?group=exact&startingOffsets=earliest&endingOffsets=latest`, '--output', out, '--checkpoint', join(dir, 'exact-ckpt')]);
+    const d = startDaemon(['run', '-c', cfg, '--no-api', '--source', `${uri}?group=exact&startingOffsets=earliest&endingOffsets=latest`, '--output', out, '--checkpoint', join(dir, 'exact-ckpt')]);
     expect(await d.exit, d.stderr()).toBe(0);
 
     const data = gen(GEN_ARGS(500_000, 11));
@@ -52,6 +55,10 @@ describe('kafka:// source on a real broker', () => {
     const rows = lines(readKind(out, 'metrics')).map((l) => JSON.parse(l) as Record<string, unknown>);
     expectRows(rows.sort(byWindowAndStatus), referenceRows(data).sort(byWindowAndStatus));
     expect(await committedOffsets(broker.plaintext, 'exact', topic, 3)).toEqual(ends);
+    // Every alert of alerts/ was also delivered to the alerts topic (confirmed before the daemon exited).
+    const alerts = lines(readKind(out, 'alerts'));
+    expect(alerts.length).toBeGreaterThan(10);
+    expect((await readTopic(broker.plaintext, alertsTopic, 2)).flat().sort()).toEqual(alerts.sort());
   });
 
   describe('SASL_SSL with the broker\'s CA', () => {
