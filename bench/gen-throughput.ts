@@ -5,7 +5,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
+import type { MicroRow } from './results.js';
 import type { BenchFormat } from './seed-lines.js';
+import { summarize } from './stats.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
@@ -31,20 +33,24 @@ export async function genThroughput(format: BenchFormat, lines: number): Promise
   return { format, lines, bytes, seconds, linesPerSecond: lines / seconds, mbPerSecond: bytes / 1e6 / seconds };
 }
 
-/** Median of `runs` runs per format, printed as a table. */
-export async function reportGenThroughput(lines: number, runs: number): Promise<void> {
-  const rows = [];
+/** `runs` runs per format (after one warm-up run when there are several), as micro rows: ns per line of each run. */
+export async function genSuite(lines: number, runs: number): Promise<MicroRow[]> {
+  const rows: MicroRow[] = [];
   for (const format of ['json', 'csv', 'clf'] as const) {
+    if (runs > 1) await genThroughput(format, lines);
     const results: GenResult[] = [];
     for (let i = 0; i < runs; i++) results.push(await genThroughput(format, lines));
-    results.sort((a, b) => a.linesPerSecond - b.linesPerSecond);
-    const med = results[Math.floor(results.length / 2)]!;
+    const ns = summarize(results.map((r) => (r.seconds * 1e9) / r.lines));
+    const bytes = results[0]!.bytes;
     rows.push({
-      'gen --rate 0 → pipe': `${format}, ${(lines / 1e6).toFixed(1)} M lines${TASKSET ? ', 1 core' : ''}`,
-      'median lines/s': Math.round(med.linesPerSecond),
-      'MB/s': +med.mbPerSecond.toFixed(1),
-      'runs (lines/s)': results.map((r) => `${(r.linesPerSecond / 1e6).toFixed(2)} M`).join(' '),
+      suite: 'gen',
+      task: `logpulse gen --rate 0 → pipe, ${format}${TASKSET ? ', pinned to 1 core' : ''}`,
+      unit: 'line',
+      itemsPerSecond: 1e9 / ns.median,
+      mbPerSecond: bytes / 1e6 / ((ns.median * lines) / 1e9),
+      nsPerItem: ns,
+      samples: runs,
     });
   }
-  console.table(rows);
+  return rows;
 }

@@ -1,0 +1,136 @@
+// The real daemon (`dist/cli/main.js run`) as the end-to-end benches drive it: spawned with its outputs and
+// checkpoint in a scratch directory (a checkpoint left in the working directory would be restored by the next
+// run), watched through its stdout (console: alerts) and stderr (JSON logs: 'source started', final totals).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+
+/** A scratch directory under the system temp dir, removed by `dispose`. */
+export function scratchDir(label: string): { path: string; dispose: () => void } {
+  const path = mkdtempSync(join(tmpdir(), `logpulse-bench-${label}-`));
+  return { path, dispose: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A port nobody listens on right now (bind 0, read it, close): the daemon's tcp-listen URI needs a number. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  if (address === null || typeof address !== 'object') throw new Error('no port');
+  return address.port;
+}
+
+export interface DaemonOptions {
+  source: string;
+  /** Scratch directory: outputs under `out/`, checkpoint under `checkpoint/`, the config file if any. */
+  dir: string;
+  workers?: number;
+  /** YAML written to `dir/logpulse.yaml` and passed with `-c` (flags still win). */
+  configYaml?: string;
+}
+
+export interface DaemonTotals {
+  lines: number;
+  records: number;
+  errors: number;
+}
+
+/** hrtime in milliseconds: one monotonic clock for every timestamp the benches compare, across threads. */
+export const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+export class Daemon {
+  readonly child: ChildProcess;
+  readonly outDir: string;
+  /** Resolves when the source is ready (a listening source accepts connections from then on). */
+  readonly started: Promise<void>;
+  readonly exited: Promise<number | null>;
+  /** The totals of the last log line that carried them (the final 'input ended' or 'stopped' line). */
+  totals: DaemonTotals | null = null;
+  /** When the 'source started' line reached us (nowMs clock): start-up is over, input is being read. */
+  sourceStartedAtMs = Number.NaN;
+  /** When the final totals line reached us: input done, every window emitted, every output durable. */
+  totalsAtMs = Number.NaN;
+  readonly #stderrTail: string[] = [];
+  readonly #stdoutListeners: ((line: string, atMs: number) => void)[] = [];
+
+  constructor(o: DaemonOptions) {
+    this.outDir = join(o.dir, 'out');
+    const args = [CLI, 'run', '--source', o.source, '--output', this.outDir, '--checkpoint', join(o.dir, 'checkpoint'), '--no-api', '--workers', String(o.workers ?? 2)];
+    if (o.configYaml !== undefined) {
+      const cfg = join(o.dir, 'logpulse.yaml');
+      writeFileSync(cfg, o.configYaml);
+      args.push('-c', cfg);
+    }
+    // NO_COLOR: the console's alert lines are parsed, so they must stay plain text whatever the terminal.
+    this.child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    // 'close', not 'exit': stdio is drained by then, so the final log line (the totals) has been read.
+    this.exited = once(this.child, 'close').then(([code]) => code as number | null);
+    let ready: () => void = () => undefined;
+    this.started = new Promise<void>((resolve, reject) => {
+      ready = resolve;
+      void this.exited.then((code) => reject(new Error(`daemon exited ${code} before its source started:\n${this.stderrTail}`)));
+    });
+    // The rejection is only interesting to whoever awaits `started`; an exit after start is not an error here.
+    this.started.catch(() => undefined);
+    createInterface({ input: this.child.stderr! }).on('line', (line) => {
+      this.#stderrTail.push(line);
+      if (this.#stderrTail.length > 40) this.#stderrTail.shift();
+      if (line.includes('"source started"')) {
+        this.sourceStartedAtMs = nowMs();
+        ready();
+      }
+      if (line.includes('"totals"')) {
+        try {
+          const t = (JSON.parse(line) as { totals?: DaemonTotals }).totals;
+          if (t) {
+            this.totals = { lines: t.lines, records: t.records, errors: t.errors };
+            this.totalsAtMs = nowMs();
+          }
+        } catch {
+          // not one of ours; the tail keeps it for the error message
+        }
+      }
+    });
+    // Timestamped as the chunk arrives (before splitting into lines), so alert latency is not inflated by parsing.
+    let partial = '';
+    this.child.stdout!.on('data', (chunk: Buffer) => {
+      const at = nowMs();
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) for (const l of this.#stdoutListeners) l(line, at);
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get stderrTail(): string {
+    return this.#stderrTail.join('\n');
+  }
+
+  onStdoutLine(listener: (line: string, atMs: number) => void): void {
+    this.#stdoutListeners.push(listener);
+  }
+
+  /** SIGTERM (graceful: drain, flush, checkpoint) and wait for the exit code. */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    return this.exited;
+  }
+
+  /** For error paths: no drain. */
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+}

@@ -1,0 +1,189 @@
+// The results file: `bench/results/<YYYY-MM-DD>-<host>.json`, one per machine and day (a later run that day
+// replaces it). Everything RESULTS.md and the chart show is derived from it, so it keeps every raw run.
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import type { MachineInfo } from './machine.js';
+import type { Summary } from './stats.js';
+
+export const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
+/** Committed: full runs. */
+export const RESULTS_DIR = join(BENCH_DIR, 'results');
+/** Git-ignored (bench/.cache/): `--quick` smoke runs write their JSON, RESULTS.md and chart here, never over the committed ones. */
+export const QUICK_DIR = join(BENCH_DIR, '.cache', 'quick');
+
+/** Something the run could not measure. `fatal`: the operator must act (the run exits 1); else planned or skipped. */
+export interface NotMeasured {
+  status: 'not-measured';
+  reason: string;
+  fatal: boolean;
+}
+export type Measured<T> = ({ status: 'measured' } & T) | NotMeasured;
+
+/** One end-to-end run, peers included (the same shape as bench/peers/types.ts's PeerResult). */
+export interface ThroughputRun {
+  lines: number;
+  bytes: number;
+  seconds: number;
+  linesPerSecond: number;
+  mbPerSecond: number;
+  cpuPercent: number;
+  peakRssMb: number;
+  /**
+   * logpulse only: from the source's start (start-up over) to its last log line (input done, every output
+   * durable), so the clock runs as the peers' do (they exclude start-up and teardown). Peer ratios use
+   * lines / processingSeconds.
+   */
+  processingSeconds?: number;
+  /** Scenario b: CPU % of `logpulse gen` over the same span (100 = one core), to tell who set the pace. */
+  producerCpuPercent?: number;
+}
+
+export interface ThroughputSummary {
+  linesPerSecond: Summary;
+  mbPerSecond: Summary;
+  cpuPercent: Summary;
+  peakRssMb: Summary;
+}
+
+export interface ThroughputScenario {
+  title: string;
+  /** How it was measured, one sentence, shown under the table. */
+  how: string;
+  warmupRuns: number;
+  runs: ThroughputRun[];
+  summary: ThroughputSummary;
+}
+
+export interface LatencyRun {
+  rate: number;
+  seconds: number;
+  /** Lines actually written per second (the driver's achieved rate). */
+  achievedRate: number;
+  /** p99 of how late the driver wrote lines against their schedule: a saturated daemon shows up here. */
+  driverLagP99Ms: number;
+  durabilityP50Ms: number;
+  durabilityP99Ms: number;
+  durabilityMaxMs: number;
+  durabilitySamples: number;
+  /** Error records sent but never seen in a completed errors/ file (should be 0). */
+  durabilityMissing: number;
+  alertP50Ms: number;
+  alertP99Ms: number;
+  alertMaxMs: number;
+  alertSamples: number;
+  /** Threshold crossings sent for which no alert was seen (should be 0). */
+  alertMissing: number;
+  cpuPercent: number;
+  peakRssMb: number;
+}
+
+export interface LatencyScenario {
+  title: string;
+  how: string;
+  rate: number;
+  rotateEveryMs: number;
+  warmupRuns: number;
+  runs: LatencyRun[];
+  summary: Record<'durabilityP50Ms' | 'durabilityP99Ms' | 'alertP50Ms' | 'alertP99Ms' | 'cpuPercent' | 'peakRssMb' | 'achievedRate', Summary>;
+}
+
+export interface PeerSeries {
+  peer: string;
+  title: string;
+  /** The file this peer and its paired logpulse runs read. */
+  dataset: { lines: number; bytes: number };
+  runs: ThroughputRun[];
+  summary: ThroughputSummary;
+  /** logpulse's runs paired with this peer's, round by round: same file, on the peers' clock (processing). */
+  logpulseRuns: ThroughputRun[];
+  logpulseSummary: ThroughputSummary;
+  /** logpulse over this peer, round by round: throughput, and peak RSS (lower is better for logpulse). */
+  throughputRatio: Summary;
+  rssRatio: Summary;
+}
+
+export interface MicroRow {
+  suite: 'process' | 'hll' | 'gen';
+  task: string;
+  /** What one item is: a line, an IP address, a merge. */
+  unit: string;
+  itemsPerSecond: number;
+  mbPerSecond: number | null;
+  /** ns per item, from the samples' median, fastest and slowest. */
+  nsPerItem: Summary;
+  samples: number;
+}
+
+export interface Target {
+  id: string;
+  what: string;
+  target: string;
+  measured: string;
+  /** null: not measured. */
+  met: boolean | null;
+  gap: string;
+}
+
+export interface BenchResults {
+  schema: 1;
+  quick: boolean;
+  /** The suites run when `--only` limited them (a partial run, never committed); null for all. */
+  only: string[] | null;
+  /** Measured runs of every e2e number (and peer), after `warmupRuns` dropped ones. */
+  runs: number;
+  warmupRuns: number;
+  startedAt: string;
+  finishedAt: string;
+  machine: MachineInfo;
+  loadAvgAtEnd: number[];
+  /** The data file of scenarios a and b (`gen`: the `logpulse gen` arguments that write it). */
+  dataset: { lines: number; bytes: number; gen: string };
+  /** The smaller data file of the Spark peers and their paired logpulse runs (Spark reads thousands of lines/s). */
+  sparkDataset: { lines: number; bytes: number; gen: string };
+  micro: MicroRow[];
+  e2e: {
+    file: Measured<ThroughputScenario>;
+    tcp: Measured<ThroughputScenario>;
+    latency: Measured<LatencyScenario>[];
+    kafka: Measured<ThroughputScenario>;
+  };
+  peers: Record<'naive' | 'sparkFile' | 'sparkSocket', Measured<PeerSeries>>;
+  targets: Target[];
+  /** Everything not measured, with why: printed loudly and shown in RESULTS.md. */
+  notMeasured: { what: string; reason: string; fatal: boolean }[];
+}
+
+export function resultsFileName(date: string, host: string): string {
+  return `${date}-${host.replace(/[^A-Za-z0-9._-]/g, '_')}.json`;
+}
+
+export function saveResults(dir: string, r: BenchResults): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, resultsFileName(r.startedAt.slice(0, 10), r.machine.host));
+  writeFileSync(path, `${JSON.stringify(r, null, 1)}\n`);
+  return path;
+}
+
+/** The newest results file in `dir`, by the run's own finish time (not the file's mtime, which git does not keep). */
+export function newestResults(dir: string): { path: string; results: BenchResults } | null {
+  let best: { path: string; results: BenchResults } | null = null;
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+  } catch {
+    return null;
+  }
+  for (const name of names) {
+    const path = join(dir, name);
+    const results = JSON.parse(readFileSync(path, 'utf8')) as BenchResults;
+    if (results.schema !== 1) continue;
+    if (!best || results.finishedAt > best.results.finishedAt) best = { path, results };
+  }
+  return best;
+}
+
+export function notMeasured(reason: string, fatal: boolean): NotMeasured {
+  return { status: 'not-measured', reason, fatal };
+}

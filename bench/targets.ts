@@ -1,0 +1,58 @@
+// Issue 5's targets, each with the measured value and the gap, from one results file. A target whose input was
+// not measured says so (met: null) instead of passing or failing.
+import type { BenchResults, Measured, PeerSeries, Target } from './results.js';
+import type { Summary } from './stats.js';
+import { si } from './stats.js';
+
+const pct = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v * 100).toFixed(0)} %`;
+
+/** `2.65 M lines/s (runs 2.41 M – 2.70 M)`. */
+function measured(s: Summary, show: (v: number) => string, unit: string): string {
+  return `${show(s.median)}${unit}${s.runs.length > 1 ? ` (runs ${show(s.min)} – ${show(s.max)})` : ''}`;
+}
+
+/** measured >= goal: `met (+32 %)` / `missed by 18 % (×1.22 needed)`. */
+function atLeast(id: string, what: string, target: string, s: Summary | null, goal: number, show: (v: number) => string, unit: string, missing: string): Target {
+  if (!s || !Number.isFinite(s.median)) return { id, what, target, measured: missing, met: null, gap: '—' };
+  const met = s.median >= goal;
+  const gap = met ? `met (${pct(s.median / goal - 1)})` : `missed by ${Math.round((1 - s.median / goal) * 100)} % (×${(goal / s.median).toFixed(2)} needed)`;
+  return { id, what, target, measured: measured(s, show, unit), met, gap };
+}
+
+/** measured <= goal: `met (12.3 ms under)` / `over by 4.1 ms (+8 %)`. */
+function atMost(id: string, what: string, target: string, s: Summary | null, goal: number, show: (v: number) => string, unit: string, missing: string): Target {
+  if (!s || !Number.isFinite(s.median)) return { id, what, target, measured: missing, met: null, gap: '—' };
+  const met = s.median <= goal;
+  const gap = met ? `met (${show(goal - s.median)}${unit} under)` : `over by ${show(s.median - goal)}${unit} (${pct(s.median / goal - 1)})`;
+  return { id, what, target, measured: measured(s, show, unit), met, gap };
+}
+
+function why<T>(m: Measured<T>): string {
+  return m.status === 'measured' ? '' : `NOT MEASURED: ${m.reason.split('\n')[0]}`;
+}
+
+const ratio = (v: number) => `${v.toFixed(1)}×`;
+const ms = (v: number) => v.toFixed(v < 100 ? 1 : 0);
+
+export function evaluateTargets(r: BenchResults): Target[] {
+  const out: Target[] = [];
+  const file = r.e2e.file;
+  out.push(atLeast('file-throughput', 'file → daemon, 2 workers (spawn to exit)', '≥ 2 M lines/s', file.status === 'measured' ? file.summary.linesPerSecond : null, 2e6, si, ' lines/s', why(file)));
+
+  const peer = (m: Measured<PeerSeries>, pick: (p: PeerSeries) => Summary) => (m.status === 'measured' ? pick(m) : null);
+  for (const [key, mode] of [['sparkSocket', 'socket, as the seed'], ['sparkFile', 'files']] as const) {
+    const m = r.peers[key];
+    out.push(atLeast(`spark-${key === 'sparkFile' ? 'file' : 'socket'}-throughput`, `logpulse / Spark throughput (Spark from ${mode})`, '≥ 50×', peer(m, (p) => p.throughputRatio), 50, ratio, '', why(m)));
+    // RSS: logpulse's peak over Spark's, at most 1/5.
+    out.push(atMost(`spark-${key === 'sparkFile' ? 'file' : 'socket'}-rss`, `logpulse / Spark peak RSS (Spark from ${mode})`, '≤ 0.20 (1/5)', peer(m, (p) => p.rssRatio), 0.2, (v) => v.toFixed(2), '', why(m)));
+  }
+  out.push(atLeast('naive-throughput', 'logpulse / naive Node.js throughput', '≥ 10×', peer(r.peers.naive, (p) => p.throughputRatio), 10, ratio, '', why(r.peers.naive)));
+
+  const at1k = r.e2e.latency.find((l) => l.status === 'measured' && l.rate === 1000);
+  const l1k = at1k?.status === 'measured' ? at1k : null;
+  const lMissing = r.e2e.latency.map(why).find((w) => w !== '') ?? 'NOT MEASURED';
+  const rotate = l1k?.rotateEveryMs ?? 10_000;
+  out.push(atMost('durability-p99-1k', `p99 error-record durability at 1,000 lines/s (rotation ${rotate / 1000} s)`, `≤ ${(rotate + 100).toLocaleString('en-US')} ms (rotation + 100 ms)`, l1k?.summary.durabilityP99Ms ?? null, rotate + 100, ms, ' ms', lMissing));
+  out.push(atMost('alert-p99-1k', 'p99 alert latency at 1,000 lines/s', '≤ 50 ms', l1k?.summary.alertP99Ms ?? null, 50, ms, ' ms', lMissing));
+  return out;
+}
