@@ -29,10 +29,11 @@ import sys
 import threading
 import time
 
+# Spark 3.5's parser reads the seed's pattern with 1 to 6 fraction digits and a "Z" (checked). Two cases leave it
+# null: no fraction at all (Python's isoformat() drops it when the microsecond is 0, "...:40Z") and "+HH:MM"
+# offsets. The fallback pattern covers both; coalesce evaluates it only for lines the seed's pattern missed.
 SEED_PATTERN = "yyyy-MM-dd'T'HH:mm:ss.SSSSSSX"
-# Python's isoformat() drops the fraction when the microsecond is 0 ("...:40Z"); the seed's pattern leaves those
-# null. This fallback is only evaluated for lines the seed's pattern could not parse, so every line parses.
-NO_FRACTION_PATTERN = "yyyy-MM-dd'T'HH:mm:ssX"
+FALLBACK_PATTERN = "yyyy-MM-dd'T'HH:mm:ss[.SSSSSS]XXX"
 
 
 def emit(event, **fields):
@@ -105,7 +106,7 @@ def main():
         .select("log.*")
         .withColumn(
             "timestamp",
-            coalesce(to_timestamp(col("timestamp"), SEED_PATTERN), to_timestamp(col("timestamp"), NO_FRACTION_PATTERN)),
+            coalesce(to_timestamp(col("timestamp"), SEED_PATTERN), to_timestamp(col("timestamp"), FALLBACK_PATTERN)),
         )
         .filter(col("status") >= 400)
     )
