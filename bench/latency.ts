@@ -6,7 +6,7 @@
 //   measurement); each error record's latency is that time minus its line's write time.
 // - Alert: each threshold crossing's line is known in advance; its latency runs to the moment the daemon's
 //   console alert line for that (window, status) reaches us on its stdout (printed as the alert fires).
-// All times on one monotonic clock (hrtime) shared by both threads. The driver waits one rotation after the
+// All times on one monotonic clock (hrtime) shared by both threads. The scenario waits one rotation after the
 // last line so every record becomes durable through a regular rotation, not the shutdown flush.
 import { watch } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';

@@ -39,9 +39,9 @@ export interface PeersOptions {
 }
 
 /** Printed on stderr the moment something is not measured, so nobody reads a table without knowing. */
-export function banner(what: string, reason: string): void {
+export function banner(what: string, reason: string, heading = 'NOT MEASURED'): void {
   const bar = '!'.repeat(100);
-  process.stderr.write(`\n${bar}\n!!! NOT MEASURED: ${what}\n!!! ${reason.split('\n').join('\n!!! ')}\n${bar}\n\n`);
+  process.stderr.write(`\n${bar}\n!!! ${heading}: ${what}\n!!! ${reason.split('\n').join('\n!!! ')}\n${bar}\n\n`);
 }
 
 function runPeer(key: PeerKey, data: Dataset): Promise<PeerResult> {

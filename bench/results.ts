@@ -138,6 +138,8 @@ export interface BenchResults {
   finishedAt: string;
   machine: MachineInfo;
   loadAvgAtEnd: number[];
+  /** dist/ (the daemon the benches run) was rebuilt while the run went on: its numbers may mix two builds. */
+  distRebuiltDuringRun: boolean;
   /** The data file of scenarios a and b (`gen`: the `logpulse gen` arguments that write it). */
   dataset: { lines: number; bytes: number; gen: string };
   /** The smaller data file of the Spark peers and their paired logpulse runs (Spark reads thousands of lines/s). */

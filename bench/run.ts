@@ -23,7 +23,7 @@ import { KAFKA_SCENARIO_HOW, kafkaThroughput, kafkaUnavailableReason } from './e
 import { TCP_SCENARIO_HOW, tcpThroughput } from './e2e-tcp.js';
 import { genSuite } from './gen-throughput.js';
 import { latencyHow, latencyRun, type LatencyOptions } from './latency.js';
-import { machineInfo } from './machine.js';
+import { distStamp, machineInfo } from './machine.js';
 import { microSuites } from './micro.js';
 import { banner, peersSuite } from './peers-suite.js';
 import { writeReport } from './report.js';
@@ -117,6 +117,7 @@ async function main(): Promise<number> {
   }
   const startedAt = new Date().toISOString();
   const machine = machineInfo();
+  const distAtStart = distStamp();
   log(`logpulse bench${quick ? ' --quick' : ''} on ${machine.host} (${machine.cpus} × ${machine.cpuModel}), load ${machine.loadAvgAtStart.join(' ')}`);
   const scratch = scratchDir('data');
   try {
@@ -160,6 +161,7 @@ async function main(): Promise<number> {
       finishedAt: new Date().toISOString(),
       machine,
       loadAvgAtEnd: loadavg().map((v) => +v.toFixed(2)),
+      distRebuiltDuringRun: distStamp() !== distAtStart,
       dataset: { lines: data.lines, bytes: data.bytes, gen: data.genArgs.join(' ') },
       sparkDataset: { lines: sparkData.lines, bytes: sparkData.bytes, gen: sparkData.genArgs.join(' ') },
       micro,
@@ -178,6 +180,7 @@ async function main(): Promise<number> {
     writeReport(official ? BENCH_DIR : QUICK_DIR, results, path);
     console.table(results.targets.map((t) => ({ target: `${t.met === null ? '·' : t.met ? 'MET' : 'MISSED'} ${t.target}`, what: t.what, measured: t.measured, gap: t.gap })));
     log(`results: ${path}\nreport:  ${join(official ? BENCH_DIR : QUICK_DIR, 'RESULTS.md')} and chart.svg${official ? '' : ' (not the committed ones: quick or partial run)'}`);
+    if (results.distRebuiltDuringRun) banner('dist/ was rebuilt during this run', 'a build or test run in the same checkout? The numbers may mix two builds: run again.', 'WARNING');
     const fatal = results.notMeasured.filter((n) => n.fatal);
     for (const n of results.notMeasured) (n.fatal ? banner : (w: string, r: string) => log(`not measured (planned/skipped): ${w}: ${r}`))(n.what, n.reason.split('\n')[0]!);
     return fatal.length > 0 ? 1 : 0;
