@@ -54,6 +54,8 @@ export class KafkaSource implements ReplayableSource {
   #held = false;
   #stopped = false;
   #consuming = false;
+  /** Messages fetched while held or paused, delivered (in order) on release or resume. */
+  #waiting: RdKafka.Message[] = [];
   #rebalancing: Promise<void> = Promise.resolve();
   #fatal: ((err: Error) => void) | null = null;
   /** Rejects a `start()` still waiting for the brokers (a stop during start-up). */
@@ -193,13 +195,25 @@ export class KafkaSource implements ReplayableSource {
 
   #consumeMore(): void {
     const consumer = this.#consumer;
-    if (consumer === null || this.#consuming || this.#paused || this.#held || this.#stopped) return;
+    if (consumer === null || this.#stopped || this.#paused || this.#held) return;
+    if (this.#waiting.length > 0) {
+      const batch = this.#waiting;
+      this.#waiting = [];
+      this.#deliver(batch);
+      if (this.#paused || this.#held) return;
+    }
+    if (this.#consuming) return;
     this.#consuming = true;
     consumer.consume(BATCH, (err, messages) => {
       this.#consuming = false;
       if (this.#stopped) return;
       if (err && !isTimeout(err)) this.#sink?.warn('kafka: consume failed (retrying)', { error: kafkaErrorText(err) });
-      if (!err && messages.length > 0) this.#deliver(messages);
+      // A batch that lands while held (a durable cut is reading positions and state) or paused waits here:
+      // handing it over now would put records in the state that the cut's positions do not cover.
+      if (!err && messages.length > 0) {
+        if (this.#held || this.#paused) this.#waiting.push(...messages);
+        else this.#deliver(messages);
+      }
       // Delivered data may have paused us (backpressure) or held us (a durable cut): then the next batch waits.
       if (err && !isTimeout(err)) setTimeout(() => this.#consumeMore(), 200);
       else setImmediate(() => this.#consumeMore());
@@ -209,7 +223,7 @@ export class KafkaSource implements ReplayableSource {
   /**
    * Joins each partition's messages into one chunk of lines (a value without a final newline gets one) and
    * hands it over. Messages of partitions no longer assigned are dropped: their new owner reads them from the
-   * committed offset.
+   * committed offset. Offsets only move forward.
    */
   #deliver(messages: RdKafka.Message[]): void {
     const byPartition = new Map<number, RdKafka.Message[]>();
@@ -220,8 +234,11 @@ export class KafkaSource implements ReplayableSource {
       list.push(m);
     }
     for (const [partition, list] of byPartition) {
-      const end = this.#ends.get(partition);
-      const kept = end === undefined ? list : list.filter((m) => m.offset < end);
+      const end = this.#ends.get(partition) ?? Infinity;
+      // Below the position: already handed over. A batch fetched before a rebalance can arrive after the same
+      // partition was assigned again and re-fetched from the committed offset; its records count once.
+      const from = this.#positions.get(partition) ?? -1;
+      const kept = list.filter((m) => m.offset >= from && m.offset < end);
       if (kept.length > 0) {
         let bytes = 0;
         for (const m of kept) if (m.value) bytes += m.value.length + 1;

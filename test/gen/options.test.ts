@@ -51,7 +51,8 @@ describe('gen options', () => {
     expect(parseOut('tcp-listen://0.0.0.0:9999')).toEqual({ kind: 'tcp-listen', uri: 'tcp-listen://0.0.0.0:9999', host: '0.0.0.0', port: 9999 });
     expect(parseOut('tcp://[::1]:9999')).toMatchObject({ kind: 'tcp', host: '::1', port: 9999 });
     expect(() => parseOut('tcp://h:0')).toThrow(/LP_ERR_ARGS: --out: port must be an integer from 1 to 65535/);
-    expect(() => parseOut('kafka://b:9092/t')).toThrow(/not available yet \(issue 6\)/);
+    expect(parseOut('kafka://b:9092,c/t')).toEqual({ kind: 'kafka', uri: 'kafka://b:9092,c/t', brokers: ['b:9092', 'c:9092'], topic: 't' });
+    expect(() => parseOut('kafka://b:9092/t?group=g')).toThrow(/kafka:\/\/ as an output takes no options/);
   });
 
   it('every bad value names its flag', () => {
