@@ -1,21 +1,106 @@
-// Scenario d, Kafka → daemon: the same harness as scenarios a and b, one more source. THE SLOT FOR THE KAFKA
-// ISSUE: `kafkaUnavailableReason` says why the scenario cannot run here (it is then reported as not measured,
-// without failing the run: the Kafka source is planned work, not a broken peer); once it returns null,
-// `kafkaThroughput` is called like fileThroughput and tcpThroughput (one warm-up, then `runs` runs).
+// Scenario d, Kafka → daemon, on a real broker (`scripts/kafka`, the bench's own instance on port 49092): each
+// run produces the dataset's lines into a fresh 3-partition topic with `logpulse gen --out kafka://` (its rate
+// is the producer figure, issue 6's >= 300k msgs/s), then times `logpulse run --source
+// kafka://…?startingOffsets=earliest&endingOffsets=latest` (2 workers) from spawn to exit: every message read,
+// every output durable, offsets committed. A broker that cannot start makes the scenario NOT MEASURED.
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+import type * as RdKafka from 'node-rdkafka';
+
+import { CLI, Daemon, scratchDir } from './daemon.js';
 import type { Dataset } from './dataset.js';
+import { ProcessTreeMonitor, reapedCpuSeconds } from './proc-stats.js';
 import type { ThroughputRun } from './results.js';
 
-export const KAFKA_SCENARIO_HOW = 'not measured yet: the Kafka scenario fills bench/e2e-kafka.ts';
+const require = createRequire(import.meta.url);
+const Kafka = require('node-rdkafka') as typeof RdKafka;
 
-/** Why scenario d cannot run on this machine now, or null when it can. */
-export async function kafkaUnavailableReason(): Promise<string | null> {
-  return 'Kafka source not available yet (the Kafka issue fills bench/e2e-kafka.ts)';
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BROKER = { port: 49092, dir: `${ROOT}.cache/kafka/bench` };
+const BROKERS = `127.0.0.1:${BROKER.port}`;
+const PARTITIONS = 3;
+
+export const KAFKA_SCENARIO_HOW =
+  'a real Kafka 4.3.1 broker (scripts/kafka) on this machine; per run a fresh 3-partition topic filled by `logpulse gen --rate 0 --out kafka://…` (the dataset\'s lines; its msgs/s is producerLinesPerSecond in the raw runs), then wall time from spawning `logpulse run --source kafka://…?startingOffsets=earliest&endingOffsets=latest --workers 2` to its exit: every message read, every output durable, offsets committed; CPU % and peak RSS of the daemon';
+
+function kafkaScript(command: string): void {
+  execFileSync(`${ROOT}scripts/kafka`, [command], {
+    env: { ...process.env, LOGPULSE_KAFKA_PORT: String(BROKER.port), LOGPULSE_KAFKA_DIR: BROKER.dir },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
 }
 
-/**
- * One run over the run's dataset: produce its lines into a topic, then time `logpulse run --source kafka://…`
- * (2 workers) until every line is consumed, with CPU % and peak RSS of the daemon as in e2e-file.ts.
- */
+/** Starts the bench's broker (fetching Kafka's jars on the first run); the reason when it cannot. */
+export async function kafkaUnavailableReason(): Promise<string | null> {
+  try {
+    kafkaScript('start');
+    return null;
+  } catch (err) {
+    const e = err as { stderr?: Buffer; message: string };
+    return `scripts/kafka start failed: ${e.stderr?.toString().trim().slice(-2000) || e.message}`;
+  }
+}
+
+/** Stops the bench's broker and removes its data (topics of every run). */
+export function stopKafka(): void {
+  try {
+    kafkaScript('clean');
+  } catch {
+    // Not running: nothing to stop.
+  }
+}
+
+async function admin<T>(fn: (a: RdKafka.IAdminClient, done: (err: RdKafka.LibrdKafkaError | null | undefined, value: T) => void) => void): Promise<T> {
+  const client = Kafka.AdminClient.create({ 'metadata.broker.list': BROKERS });
+  try {
+    return await new Promise<T>((resolve, reject) => fn(client, (err, value) => (err ? reject(err) : resolve(value))));
+  } finally {
+    client.disconnect();
+  }
+}
+
+let runSeq = 0;
+
 export async function kafkaThroughput(data: Dataset): Promise<ThroughputRun> {
-  throw new Error(`kafkaThroughput is not implemented yet (${data.lines} lines asked)`);
+  const topic = `bench-${process.pid}-${runSeq++}`;
+  await admin<void>((a, done) => a.createTopic({ topic, num_partitions: PARTITIONS, replication_factor: 1 }, 15_000, (err) => done(err, undefined)));
+  const scratch = scratchDir('kafka');
+  try {
+    const producing = Date.now();
+    const gen = spawn(process.execPath, [CLI, 'gen', ...data.genArgs, '--out', `kafka://${BROKERS}/${topic}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let genErr = '';
+    gen.stderr!.on('data', (b: Buffer) => (genErr += b.toString()));
+    const [genCode] = await once(gen, 'close');
+    if (genCode !== 0) throw new Error(`logpulse gen --out kafka:// exited ${genCode}: ${genErr.slice(-2000)}`);
+    const producerLinesPerSecond = data.lines / ((Date.now() - producing) / 1000);
+
+    const reapedBefore = reapedCpuSeconds();
+    const started = process.hrtime.bigint();
+    const source = `kafka://${BROKERS}/${topic}?group=bench&startingOffsets=earliest&endingOffsets=latest`;
+    const daemon = new Daemon({ source, dir: scratch.path, workers: 2 });
+    const monitor = new ProcessTreeMonitor(daemon.pid);
+    const code = await daemon.exited;
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const processingSeconds = (daemon.totalsAtMs - daemon.sourceStartedAtMs) / 1000;
+    const stats = monitor.stop(reapedCpuSeconds() - reapedBefore);
+    if (code !== 0) throw new Error(`daemon exited ${code}:\n${daemon.stderrTail}`);
+    if (daemon.totals?.lines !== data.lines) throw new Error(`daemon read ${daemon.totals?.lines ?? 'unknown'} lines of ${data.lines}:\n${daemon.stderrTail}`);
+    return {
+      lines: data.lines,
+      bytes: data.bytes,
+      seconds,
+      linesPerSecond: data.lines / seconds,
+      mbPerSecond: data.bytes / 1e6 / seconds,
+      cpuPercent: (stats.cpuSeconds / seconds) * 100,
+      peakRssMb: stats.peakRssMb,
+      processingSeconds,
+      producerLinesPerSecond,
+    };
+  } finally {
+    scratch.dispose();
+    await admin<void>((a, done) => a.deleteTopic(topic, 15_000, (err) => done(err, undefined))).catch(() => undefined);
+  }
 }

@@ -63,7 +63,9 @@ export function renderResultsMd(r: BenchResults, jsonRel: string): string {
   for (const [k, s] of [['a', r.e2e.file], ['b', r.e2e.tcp], ['d', r.e2e.kafka]] as const) {
     if (s.status !== 'measured') continue;
     const producer = s.runs.map((x) => x.producerCpuPercent).filter((v): v is number => v !== undefined);
-    const extra = producer.length ? ` The generator itself used ${showSummary(summarize(producer), fix(0))} % CPU over that span.` : '';
+    const produced = s.runs.map((x) => x.producerLinesPerSecond).filter((v): v is number => v !== undefined);
+    let extra = producer.length ? ` The generator itself used ${showSummary(summarize(producer), fix(0))} % CPU over that span.` : '';
+    if (produced.length) extra += ` \`logpulse gen --out kafka://\` produced ${showSummary(summarize(produced), si)} msgs/s (target ≥ 300 k).`;
     L.push(`- ${k}: ${s.how}.${extra}`);
   }
   L.push('');

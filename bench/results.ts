@@ -38,6 +38,8 @@ export interface ThroughputRun {
   processingSeconds?: number;
   /** Scenario b: CPU % of `logpulse gen` over the same span (100 = one core), to tell who set the pace. */
   producerCpuPercent?: number;
+  /** Scenario d: lines/s of `logpulse gen --out kafka://` filling the run's topic (start-up and final flush included). */
+  producerLinesPerSecond?: number;
 }
 
 export interface ThroughputSummary {

@@ -11,7 +11,7 @@
 // RESULTS.md and chart.svg; anything else writes the same three files under bench/.cache/quick/ (git-ignored).
 // Exit code: 0, or 1 when anything was NOT MEASURED for a reason an operator must act on (a peer that cannot be
 // installed or fails, a scenario that fails) — after every file is written and a banner printed. Planned gaps
-// (the Kafka slot until it lands, Spark under --quick or --no-spark) are reported but do not fail the run.
+// (Spark under --quick or --no-spark) are reported but do not fail the run; a Kafka broker that cannot start does.
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { writeDataset, type Dataset } from './dataset.js';
 import { CLI, scratchDir } from './daemon.js';
 import { FILE_SCENARIO_HOW, fileThroughput } from './e2e-file.js';
-import { KAFKA_SCENARIO_HOW, kafkaThroughput, kafkaUnavailableReason } from './e2e-kafka.js';
+import { KAFKA_SCENARIO_HOW, kafkaThroughput, kafkaUnavailableReason, stopKafka } from './e2e-kafka.js';
 import { TCP_SCENARIO_HOW, tcpThroughput } from './e2e-tcp.js';
 import { genSuite } from './gen-throughput.js';
 import { latencyHow, latencyRun, type LatencyOptions } from './latency.js';
@@ -143,7 +143,11 @@ async function main(): Promise<number> {
     let kafka: Measured<ThroughputScenario> = notRun();
     if (wants('kafka')) {
       const unavailable = await kafkaUnavailableReason();
-      kafka = unavailable !== null ? notMeasured(unavailable, false) : await throughputScenario('d. Kafka → daemon', KAFKA_SCENARIO_HOW, () => kafkaThroughput(data));
+      try {
+        kafka = unavailable !== null ? notMeasured(unavailable, true) : await throughputScenario('d. Kafka → daemon', KAFKA_SCENARIO_HOW, () => kafkaThroughput(data));
+      } finally {
+        stopKafka();
+      }
     }
     const peers: BenchResults['peers'] = wants('peers')
       ? await guarded('peers suite', async () => ({ status: 'measured' as const, ...(await peersSuite({ runs, warmupRuns, data, sparkData, skipSpark })) })).then((m) =>
