@@ -69,7 +69,7 @@ export function renderChart(r: BenchResults): string {
     const y = TOP + i * ROW;
     out.push(`<text x="${LEFT - 10}" y="${y + 19}" text-anchor="end" fill="#1f2328">${esc(b.label)}</text>`);
     if (!b.s) {
-      out.push(`<text x="${LEFT + 6}" y="${y + 19}" fill="#cf222e" font-style="italic">${esc(b.note)}</text>`);
+      out.push(`<text x="${LEFT + 6}" y="${y + 19}" fill="#cf222e" font-style="italic" stroke="#ffffff" stroke-width="4" paint-order="stroke">${esc(b.note)}</text>`);
       return;
     }
     const s = b.s.linesPerSecond;
@@ -80,7 +80,8 @@ export function renderChart(r: BenchResults): string {
       out.push(`<path d="M${a.toFixed(1)} ${m}H${c.toFixed(1)}M${a.toFixed(1)} ${m - 5}V${m + 5}M${c.toFixed(1)} ${m - 5}V${m + 5}" stroke="#1f2328" stroke-width="1.2" fill="none"/>`);
     }
     const label = `${si(s.median)}${b.note ? ` · ${b.note}` : ''}`;
-    out.push(`<text x="${(Math.max(x(s.max), x(s.median)) + 8).toFixed(1)}" y="${y + 19}" fill="#1f2328">${esc(label)}</text>`);
+    // A white halo keeps the label readable where it crosses a grid or the target line.
+    out.push(`<text x="${(Math.max(x(s.max), x(s.median)) + 8).toFixed(1)}" y="${y + 19}" fill="#1f2328" stroke="#ffffff" stroke-width="4" paint-order="stroke">${esc(label)}</text>`);
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;
