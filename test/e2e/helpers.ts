@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { afterAll } from 'vitest';
+
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 export interface Daemon {
@@ -15,6 +17,12 @@ export interface Daemon {
   exit: Promise<number | null>;
 }
 
+/** Every daemon a test file started: killed after the file, so a failed test never leaves one running. */
+const spawned = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of spawned) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
 export function startDaemon(args: string[], options: { stdin?: 'pipe' | 'ignore'; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Daemon {
   const child = spawn(process.execPath, [CLI, ...args], {
     stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
@@ -22,6 +30,7 @@ export function startDaemon(args: string[], options: { stdin?: 'pipe' | 'ignore'
     // A fresh working directory by default: relative defaults (./output, ./checkpoint) never leak between tests.
     cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'logpulse-cwd-')),
   });
+  spawned.add(child);
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
