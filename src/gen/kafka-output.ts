@@ -1,15 +1,11 @@
 // `logpulse gen --out kafka://BROKERS/TOPIC`: one message per line (no newline, no key: librdkafka spreads
 // them over the partitions), batched by librdkafka (linger, big batches, lz4). A full local queue is
 // backpressure: the block waits for deliveries to make room. Delivery failures are counted and fail the run.
-import { createRequire } from 'node:module';
-
 import type * as RdKafka from 'node-rdkafka';
 
 import { kafkaClientConfig, kafkaErrorText, PLAINTEXT } from '../kafka/client-config.js';
+import { rdkafka } from '../kafka/rdkafka.js';
 import type { Output, Say } from './outputs.js';
-
-const require = createRequire(import.meta.url);
-const Kafka = require('node-rdkafka') as typeof RdKafka;
 
 const ERR_QUEUE_FULL = -184;
 const NEWLINE = 0x0a;
@@ -25,7 +21,7 @@ export class KafkaOutput implements Output {
   constructor(brokers: string[], topic: string, say: Say) {
     this.#topic = topic;
     this.#say = say;
-    this.#producer = new Kafka.Producer({
+    this.#producer = new (rdkafka().Producer)({
       ...kafkaClientConfig(brokers, PLAINTEXT),
       dr_cb: true,
       'linger.ms': 20,

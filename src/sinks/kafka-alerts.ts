@@ -1,16 +1,12 @@
 // Alerts to a Kafka topic (SPEC §5, default `alerts`), JSON values keyed by rule so one rule's alerts stay in
 // order on one partition. librdkafka retries each message until `message.timeout.ms`; a delivery report with
 // an error re-queues the alert after a pause, for ever, so a broker outage delays alerts but never drops one.
-import { createRequire } from 'node:module';
-
 import type * as RdKafka from 'node-rdkafka';
 
 import { kafkaErrorText } from '../kafka/client-config.js';
+import { rdkafka } from '../kafka/rdkafka.js';
 import { Throttle } from '../kafka/throttle.js';
 import type { Alert } from './types.js';
-
-const require = createRequire(import.meta.url);
-const Kafka = require('node-rdkafka') as typeof RdKafka;
 
 const RETRY_MS = 1000;
 
@@ -33,7 +29,7 @@ export class KafkaAlertSink {
 
   constructor(options: KafkaAlertSinkOptions) {
     this.#o = options;
-    this.#producer = new Kafka.Producer({ ...options.client, dr_cb: true, 'enable.idempotence': true, 'linger.ms': 5 });
+    this.#producer = new (rdkafka().Producer)({ ...options.client, dr_cb: true, 'enable.idempotence': true, 'linger.ms': 5 });
     this.#producer.on('delivery-report', (err, report) => this.#onReport(err, report));
     this.#producer.on('event.error', (err: RdKafka.LibrdKafkaError) => {
       if (this.#warnings.due(err.message ?? '')) options.warn('kafka alerts: client error (retrying)', { error: kafkaErrorText(err) });

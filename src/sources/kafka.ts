@@ -2,16 +2,12 @@
 // input stream (its own watermark) routed to the shard of its partition number. Offsets are never committed by
 // librdkafka: the daemon commits `positions()` only after everything derived from those records is durable
 // (outputs rotated into place and open windows checkpointed), so a crash replays, and never skips, records.
-import { createRequire } from 'node:module';
-
 import type * as RdKafka from 'node-rdkafka';
 
 import { fatalHint, isFatalKafkaError, kafkaErrorText } from '../kafka/client-config.js';
+import { rdkafka } from '../kafka/rdkafka.js';
 import { Throttle } from '../kafka/throttle.js';
 import type { ReplayableSource, SourceSink, StreamPositions } from './source.js';
-
-const require = createRequire(import.meta.url);
-const Kafka = require('node-rdkafka') as typeof RdKafka;
 
 const ERR_ASSIGN = -175;
 const ERR_REVOKE = -174;
@@ -98,7 +94,7 @@ export class KafkaSource implements ReplayableSource {
   start(sink: SourceSink): Promise<void> {
     if (this.#sink !== null || this.#stopped) return Promise.reject(new Error(`${this.uri} was already started or stopped`));
     this.#sink = sink;
-    const consumer = new Kafka.KafkaConsumer(
+    const consumer = new (rdkafka().KafkaConsumer)(
       {
         ...this.#o.client,
         'group.id': this.#o.group,
