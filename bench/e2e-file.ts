@@ -5,7 +5,7 @@
 import { ProcessTreeMonitor, reapedCpuSeconds } from './proc-stats.js';
 import { Daemon, scratchDir } from './daemon.js';
 import type { Dataset } from './dataset.js';
-import type { ThroughputRun } from './results.js';
+import { throughputRun, type ThroughputRun } from './results.js';
 
 export const FILE_SCENARIO_HOW =
   'wall time from spawning `logpulse run --source file:DATA --workers 2` to its exit (start-up and final flush included), every output written; CPU % of the daemon process over that time (100 = one core), peak RSS sampled from /proc';
@@ -28,16 +28,7 @@ export async function fileThroughput(data: Dataset, workers = 2): Promise<Throug
     if (daemon.totals?.lines !== data.lines) {
       throw new Error(`daemon read ${daemon.totals?.lines ?? 'unknown'} lines of ${data.lines}:\n${daemon.stderrTail}`);
     }
-    return {
-      lines: data.lines,
-      bytes: data.bytes,
-      seconds,
-      linesPerSecond: data.lines / seconds,
-      mbPerSecond: data.bytes / 1e6 / seconds,
-      cpuPercent: (stats.cpuSeconds / seconds) * 100,
-      peakRssMb: stats.peakRssMb,
-      processingSeconds,
-    };
+    return throughputRun(data, seconds, stats.cpuSeconds, stats.peakRssMb, { processingSeconds });
   } finally {
     scratch.dispose();
   }

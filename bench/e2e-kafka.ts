@@ -13,7 +13,7 @@ import type * as RdKafka from 'node-rdkafka';
 import { CLI, Daemon, scratchDir } from './daemon.js';
 import type { Dataset } from './dataset.js';
 import { ProcessTreeMonitor, reapedCpuSeconds } from './proc-stats.js';
-import type { ThroughputRun } from './results.js';
+import { throughputRun, type ThroughputRun } from './results.js';
 
 const require = createRequire(import.meta.url);
 const Kafka = require('node-rdkafka') as typeof RdKafka;
@@ -88,17 +88,7 @@ export async function kafkaThroughput(data: Dataset): Promise<ThroughputRun> {
     const stats = monitor.stop(reapedCpuSeconds() - reapedBefore);
     if (code !== 0) throw new Error(`daemon exited ${code}:\n${daemon.stderrTail}`);
     if (daemon.totals?.lines !== data.lines) throw new Error(`daemon read ${daemon.totals?.lines ?? 'unknown'} lines of ${data.lines}:\n${daemon.stderrTail}`);
-    return {
-      lines: data.lines,
-      bytes: data.bytes,
-      seconds,
-      linesPerSecond: data.lines / seconds,
-      mbPerSecond: data.bytes / 1e6 / seconds,
-      cpuPercent: (stats.cpuSeconds / seconds) * 100,
-      peakRssMb: stats.peakRssMb,
-      processingSeconds,
-      producerLinesPerSecond,
-    };
+    return throughputRun(data, seconds, stats.cpuSeconds, stats.peakRssMb, { processingSeconds, producerLinesPerSecond });
   } finally {
     scratch.dispose();
     await admin<void>((a, done) => a.deleteTopic(topic, 15_000, (err) => done(err, undefined))).catch(() => undefined);

@@ -42,6 +42,26 @@ export interface ThroughputRun {
   producerLinesPerSecond?: number;
 }
 
+/** A run's figures from what every scenario measures: the data, the wall seconds, the daemon's CPU seconds and peak RSS. */
+export function throughputRun(
+  data: { lines: number; bytes: number },
+  seconds: number,
+  cpuSeconds: number,
+  peakRssMb: number,
+  extra: Partial<ThroughputRun> = {},
+): ThroughputRun {
+  return {
+    lines: data.lines,
+    bytes: data.bytes,
+    seconds,
+    linesPerSecond: data.lines / seconds,
+    mbPerSecond: data.bytes / 1e6 / seconds,
+    cpuPercent: (cpuSeconds / seconds) * 100,
+    peakRssMb,
+    ...extra,
+  };
+}
+
 export interface ThroughputSummary {
   linesPerSecond: Summary;
   mbPerSecond: Summary;

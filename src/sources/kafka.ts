@@ -44,7 +44,7 @@ export class KafkaSource implements ReplayableSource {
   /** Finite mode: end offset per assigned partition, and the partitions already ended. */
   readonly #ends = new Map<number, number>();
   readonly #ended = new Set<number>();
-  /** Checkpointed positions: where each partition resumes when this process is assigned it. */
+  /** Checkpointed or handed-over positions: each partition resumes at least there when assigned to this process. */
   #resume: StreamPositions = {};
   #paused = false;
   #held = false;
@@ -334,11 +334,14 @@ export class KafkaSource implements ReplayableSource {
     for (const s of streams) this.#sink?.streamEnd(s);
     if (this.#sink?.handOff) await this.#sink.handOff(streams);
     for (const p of partitions) {
+      // Remembered in case the group gives the partition back: a commit that failed during the rebalance
+      // must not make this process read again what its state already holds.
+      const at = this.#positions.get(p);
+      if (at !== undefined) this.#resume[streamName(this.#o.topic, p)] = at;
       this.#positions.delete(p);
       this.#ends.delete(p);
       this.#ended.delete(p);
     }
-    this.#resume = {};
     try {
       consumer.unassign();
     } catch {
