@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url';
 
 import type * as RdKafka from 'node-rdkafka';
 
-import { CLI, Daemon, scratchDir } from './daemon.js';
+import { CLI, scratchDir } from './daemon.js';
 import type { Dataset } from './dataset.js';
-import { ProcessTreeMonitor, reapedCpuSeconds } from './proc-stats.js';
-import { throughputRun, type ThroughputRun } from './results.js';
+import { timeDaemonRun } from './e2e-file.js';
+import type { ThroughputRun } from './results.js';
 
 const require = createRequire(import.meta.url);
 const Kafka = require('node-rdkafka') as typeof RdKafka;
@@ -77,18 +77,8 @@ export async function kafkaThroughput(data: Dataset): Promise<ThroughputRun> {
     if (genCode !== 0) throw new Error(`logpulse gen --out kafka:// exited ${genCode}: ${genErr.slice(-2000)}`);
     const producerLinesPerSecond = data.lines / ((Date.now() - producing) / 1000);
 
-    const reapedBefore = reapedCpuSeconds();
-    const started = process.hrtime.bigint();
     const source = `kafka://${BROKERS}/${topic}?group=bench&startingOffsets=earliest&endingOffsets=latest`;
-    const daemon = new Daemon({ source, dir: scratch.path, workers: 2 });
-    const monitor = new ProcessTreeMonitor(daemon.pid);
-    const code = await daemon.exited;
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const processingSeconds = (daemon.totalsAtMs - daemon.sourceStartedAtMs) / 1000;
-    const stats = monitor.stop(reapedCpuSeconds() - reapedBefore);
-    if (code !== 0) throw new Error(`daemon exited ${code}:\n${daemon.stderrTail}`);
-    if (daemon.totals?.lines !== data.lines) throw new Error(`daemon read ${daemon.totals?.lines ?? 'unknown'} lines of ${data.lines}:\n${daemon.stderrTail}`);
-    return throughputRun(data, seconds, stats.cpuSeconds, stats.peakRssMb, { processingSeconds, producerLinesPerSecond });
+    return { ...(await timeDaemonRun(source, data, scratch.path)), producerLinesPerSecond };
   } finally {
     scratch.dispose();
     await admin<void>((a, done) => a.deleteTopic(topic, 15_000, (err) => done(err, undefined))).catch(() => undefined);

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI, Daemon, freePort, nowMs, scratchDir } from './daemon.js';
 import type { Dataset } from './dataset.js';
 import { bytesReadBy, ProcessTreeMonitor, reapedCpuSeconds, treeCpuSeconds } from './proc-stats.js';
-import { throughputRun, type ThroughputRun } from './results.js';
+import { runFigures, type ThroughputRun } from './results.js';
 
 export const TCP_SCENARIO_HOW =
   'from spawning `logpulse gen --rate 0 --out tcp://…` (the dataset\'s lines) until the listening daemon (`--source tcp-listen://…`, 2 workers, started beforehand) has read the last byte; CPU % of the daemon over that span (the generator\'s own CPU % is in the raw runs as producerCpuPercent), peak RSS over its life';
@@ -60,7 +60,7 @@ export async function tcpThroughput(data: Dataset, workers = 2): Promise<Through
     if (code !== 0) throw new Error(`daemon exited ${code}:\n${daemon.stderrTail}`);
     if (daemon.totals?.lines !== data.lines) throw new Error(`daemon handled ${daemon.totals?.lines ?? 'unknown'} lines of ${data.lines}:\n${daemon.stderrTail}`);
     const seconds = (tEnd - t0) / 1000;
-    return throughputRun(data, seconds, cpu, stats.peakRssMb, { producerCpuPercent: (genCpu / seconds) * 100 });
+    return { ...runFigures(data, seconds, cpu, stats.peakRssMb), producerCpuPercent: (genCpu / seconds) * 100 };
   } finally {
     monitor.stop();
     daemon.kill();

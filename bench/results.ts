@@ -21,8 +21,8 @@ export interface NotMeasured {
 }
 export type Measured<T> = ({ status: 'measured' } & T) | NotMeasured;
 
-/** One end-to-end run, peers included (the same shape as bench/peers/types.ts's PeerResult). */
-export interface ThroughputRun {
+/** What every throughput run reports, logpulse's and the peers' (bench/peers/types.ts's PeerResult extends it). */
+export interface RunFigures {
   lines: number;
   bytes: number;
   seconds: number;
@@ -30,6 +30,10 @@ export interface ThroughputRun {
   mbPerSecond: number;
   cpuPercent: number;
   peakRssMb: number;
+}
+
+/** One end-to-end run, peers included. */
+export interface ThroughputRun extends RunFigures {
   /**
    * logpulse only: from the source's start (start-up over) to its last log line (input done, every output
    * durable), so the clock runs as the peers' do (they exclude start-up and teardown). Peer ratios use
@@ -42,14 +46,8 @@ export interface ThroughputRun {
   producerLinesPerSecond?: number;
 }
 
-/** A run's figures from what every scenario measures: the data, the wall seconds, the daemon's CPU seconds and peak RSS. */
-export function throughputRun(
-  data: { lines: number; bytes: number },
-  seconds: number,
-  cpuSeconds: number,
-  peakRssMb: number,
-  extra: Partial<ThroughputRun> = {},
-): ThroughputRun {
+/** A run's figures from what every run measures: the data, the wall seconds, the CPU seconds and the peak RSS. */
+export function runFigures(data: { lines: number; bytes: number }, seconds: number, cpuSeconds: number, peakRssMb: number): RunFigures {
   return {
     lines: data.lines,
     bytes: data.bytes,
@@ -58,7 +56,6 @@ export function throughputRun(
     mbPerSecond: data.bytes / 1e6 / seconds,
     cpuPercent: (cpuSeconds / seconds) * 100,
     peakRssMb,
-    ...extra,
   };
 }
 

@@ -5,6 +5,7 @@ import { createReadStream, readdirSync, readFileSync, readlinkSync, statSync } f
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
+import { runFigures } from '../results.js';
 import type { PeerResult } from './types.js';
 
 const CLK_TCK = 100; // USER_HZ: 100 on every Linux ABI node runs on
@@ -313,15 +314,5 @@ export function result(
   peakRssBytes: number,
   notes?: Record<string, string | number>,
 ): PeerResult {
-  return {
-    peer,
-    lines: facts.lines,
-    bytes: facts.bytes,
-    seconds,
-    linesPerSecond: facts.lines / seconds,
-    mbPerSecond: facts.bytes / 1e6 / seconds,
-    cpuPercent: (cpuSeconds / seconds) * 100,
-    peakRssMb: peakRssBytes / (1024 * 1024),
-    ...(notes ? { notes } : {}),
-  };
+  return { peer, ...runFigures(facts, seconds, cpuSeconds, peakRssBytes / (1024 * 1024)), ...(notes ? { notes } : {}) };
 }

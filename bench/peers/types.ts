@@ -1,23 +1,16 @@
 // What every benchmark peer (bench/peers/*) reports, so the harness can print logpulse and its peers in one table.
+import type { RunFigures } from '../results.js';
 
-export interface PeerResult {
+/**
+ * The run's figures (lines verified by each peer against its own outputs) with these meanings: `seconds` is
+ * the processing alone, from the moment the peer starts consuming its input until every output is written
+ * (process/JVM/venv start-up excluded; each peer states where its clock starts and stops); `cpuPercent` is the
+ * user + sys CPU of the whole process tree over that time (200 = both cores); `peakRssMb` the peak RSS of the
+ * whole tree (python + JVM children, or the node child), sampled every ~50 ms.
+ */
+export interface PeerResult extends RunFigures {
   /** e.g. 'spark (file)', 'spark (socket)', 'naive node'. */
   peer: string;
-  /** Input lines processed (verified by each peer against its own outputs). */
-  lines: number;
-  /** Bytes of the input file. */
-  bytes: number;
-  /**
-   * Wall time of the processing alone: from the moment the peer starts consuming its input until every output
-   * is written. Process/JVM/venv start-up is excluded; each peer states exactly where its clock starts and stops.
-   */
-  seconds: number;
-  linesPerSecond: number;
-  mbPerSecond: number;
-  /** (user + sys CPU of the whole process tree over the run) / wall time of the run * 100; 200 = both cores. */
-  cpuPercent: number;
-  /** Peak RSS of the whole process tree (python + JVM children, or the node child), sampled every ~50 ms. */
-  peakRssMb: number;
   /** Peer-specific extras (start-up time, tuning used, ...), printed by the harness as-is. */
   notes?: Record<string, string | number>;
 }
