@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import { type Config, type FlagOverrides, loadConfig } from '../config/load.js';
 import { formatProblem } from '../config/errors.js';
-import { readCheckpoint, retireCheckpoint, writeCheckpoint } from '../lifecycle/checkpoint.js';
+import { newCheckpoint, readCheckpoint, retireCheckpoint, writeCheckpoint } from '../lifecycle/checkpoint.js';
 import { DurableCuts } from '../lifecycle/durable-cut.js';
 import { installSignalHandlers } from '../lifecycle/signals.js';
 import { kafkaClientConfig } from '../kafka/client-config.js';
@@ -18,7 +18,7 @@ import { KafkaAlertSink } from '../sinks/kafka-alerts.js';
 import { ResultsTxt } from '../sinks/results-txt.js';
 import { RotatingFileSink } from '../sinks/rotating-file.js';
 import type { FileKind } from '../sinks/sink.js';
-import { isReplayable, type Source } from '../sources/source.js';
+import { isReplayable, type ReplayableSource, type Source } from '../sources/source.js';
 import { createSource, parseSourceUri } from '../sources/uri.js';
 
 export interface RunOptions extends FlagOverrides {
@@ -70,7 +70,7 @@ function notYetAvailable(c: Config): string[] {
  * A replayable source also gets the positions the state includes, and the checkpoint stays until the next cut
  * replaces it (deleting it before then would lose its windows on a crash).
  */
-async function restoreCheckpoint(c: Config, pipeline: Pipeline, source: Source, log: Logger): Promise<void> {
+async function restoreCheckpoint(c: Config, pipeline: Pipeline, replayable: ReplayableSource | null, log: Logger): Promise<void> {
   const dir = c.checkpoint.dir;
   try {
     const cp = await readCheckpoint(dir);
@@ -80,7 +80,7 @@ async function restoreCheckpoint(c: Config, pipeline: Pipeline, source: Source, 
       return;
     }
     await pipeline.restoreState(cp);
-    if (isReplayable(source)) source.resumeFrom(cp.positions ?? {});
+    if (replayable) replayable.resumeFrom(cp.positions ?? {});
     else await retireCheckpoint(dir, 'restored');
     log.info({ dir, savedAt: cp.createdAt }, 'open windows restored from the checkpoint');
   } catch (err) {
@@ -121,6 +121,8 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     return 2;
   }
 
+  // Kafka: offsets are committed after durable cuts, and a restart resumes from the checkpointed positions.
+  const replayable = isReplayable(source) ? source : null;
   const outDir = config.output.dir;
   await mkdir(outDir, { recursive: true });
   const sinkFor = (kind: FileKind) =>
@@ -134,7 +136,6 @@ export async function runCommand(opts: RunOptions): Promise<number> {
       // A replayable source re-delivers whatever a crash left in `.part` files: publishing them would duplicate.
       leftovers: replayable ? 'discard' : 'publish',
     });
-  const replayable = isReplayable(source);
   const sinks: PipelineSinks = { errors: sinkFor('errors'), rejected: sinkFor('rejected'), metrics: sinkFor('metrics'), alerts: sinkFor('alerts') };
   // Several daemons sharing a consumer group each see some partitions: their partials merge (`logpulse merge`).
   if (replayable) sinks.partials = sinkFor('partials');
@@ -213,10 +214,10 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     stop: (signal) => stopRequested?.(signal),
   });
 
-  await restoreCheckpoint(config, pipeline, source, log);
-  const cuts = isReplayable(source)
+  await restoreCheckpoint(config, pipeline, replayable, log);
+  const cuts = replayable
     ? new DurableCuts({
-        source,
+        source: replayable,
         pipeline,
         sinks: Object.values(sinks),
         checkpointDir: config.checkpoint.dir,
@@ -227,7 +228,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     : null;
   let failed: ((err: Error) => void) | null = null;
   const failure = new Promise<Error>((resolve) => (failed = resolve));
-  if (isReplayable(source)) source.onFatal((err) => failed?.(err));
+  replayable?.onFatal((err) => failed?.(err));
   log.info({ source: source.uri, workers: config.pipeline.workers, output: outDir }, 'logpulse starting');
   const notYet = notYetAvailable(config);
   if (notYet.length > 0) log.warn({ keys: notYet }, 'configured but not available in this version yet (ignored)');
@@ -273,10 +274,10 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   } else if (outcome === 'ended') {
     await pipeline.finish();
     await closeOutputs();
-    if (isReplayable(source)) {
+    if (replayable) {
       // Every window is emitted and every output durable: the whole read is done, nothing to resume.
-      await source.commit(source.positions());
-      await source.stop();
+      await replayable.commit(replayable.positions());
+      await replayable.stop();
       await retireCheckpoint(config.checkpoint.dir, 'restored');
     }
     log.info({ totals: pipeline.totals }, 'input ended; every window emitted, outputs flushed');
@@ -297,7 +298,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     // An unbounded source has no end: its open windows wait in a checkpoint for the next start (SPEC §3).
     if (!source.finite && !cuts) {
       const state = await pipeline.checkpointState();
-      await writeCheckpoint(config.checkpoint.dir, { version: 1, workers: config.pipeline.workers, createdAt: new Date().toISOString(), ...state });
+      await writeCheckpoint(config.checkpoint.dir, newCheckpoint(config.pipeline.workers, state));
     }
     await closeOutputs();
     clearTimeout(deadline);

@@ -20,6 +20,11 @@ export interface Checkpoint {
 
 const FILE = 'state.msgpack';
 
+/** The checkpoint of `workers` shards' state saved now (with the positions it includes, for a replayable source). */
+export function newCheckpoint(workers: number, state: { shards: Uint8Array[]; merger: Uint8Array }, positions?: Record<string, number>): Checkpoint {
+  return { version: 1, workers, createdAt: new Date().toISOString(), ...state, ...(positions ? { positions } : {}) };
+}
+
 export function checkpointPath(dir: string): string {
   return join(dir, FILE);
 }

@@ -11,7 +11,7 @@ import type { Logger } from '../log.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import type { RecordSink } from '../sinks/sink.js';
 import type { ReplayableSource, StreamPositions } from '../sources/source.js';
-import { writeCheckpoint } from './checkpoint.js';
+import { newCheckpoint, writeCheckpoint } from './checkpoint.js';
 
 export interface DurableCutOptions {
   source: ReplayableSource;
@@ -69,13 +69,7 @@ export class DurableCuts {
       await pipeline.drainInFlight();
       await Promise.all(sinks.map((s) => s.rotate()));
       const state = await pipeline.checkpointState();
-      await writeCheckpoint(this.#o.checkpointDir, {
-        version: 1,
-        workers: this.#o.workers,
-        createdAt: new Date().toISOString(),
-        ...state,
-        positions,
-      });
+      await writeCheckpoint(this.#o.checkpointDir, newCheckpoint(this.#o.workers, state, positions));
     } finally {
       if (release) source.release();
     }

@@ -354,9 +354,11 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     if (r.rejected.length > 0) this.#write(sinks.rejected, r.rejected);
     if (r.closedWindows > 0) {
       this.#merger.add(r.partials);
-      // Results cross from the worker as plain Uint8Arrays: wrap (no copy) for Buffer's base64.
-      const bytes = Buffer.from(r.partials.buffer, r.partials.byteOffset, r.partials.byteLength);
-      if (sinks.partials) this.#write(sinks.partials, Buffer.from(`{"partials":"${bytes.toString('base64')}"}\n`));
+      if (sinks.partials) {
+        // Results cross from the worker as plain Uint8Arrays: wrap (no copy) for Buffer's base64.
+        const bytes = Buffer.from(r.partials.buffer, r.partials.byteOffset, r.partials.byteLength);
+        this.#write(sinks.partials, Buffer.from(`{"partials":"${bytes.toString('base64')}"}\n`));
+      }
     }
     this.#watermark[shard] = r.watermarkUs;
     this.#closedThrough[shard] = r.closedThroughUs;

@@ -23,8 +23,7 @@ export class KafkaAlertSink {
   /** Produced, not yet confirmed: opaque id → value. */
   readonly #unconfirmed = new Map<number, { key: string; value: Buffer }>();
   #nextId = 0;
-  #delivered = 0;
-  #connected: Promise<void>;
+  readonly #connected: Promise<void>;
   readonly #warnings = new Throttle(10_000);
 
   constructor(options: KafkaAlertSinkOptions) {
@@ -41,10 +40,6 @@ export class KafkaAlertSink {
         resolve();
       });
     });
-  }
-
-  get delivered(): number {
-    return this.#delivered;
   }
 
   send(alert: Alert): void {
@@ -84,10 +79,7 @@ export class KafkaAlertSink {
     const entry = this.#unconfirmed.get(id);
     if (!entry) return;
     this.#unconfirmed.delete(id);
-    if (!err) {
-      this.#delivered++;
-      return;
-    }
+    if (!err) return;
     this.#o.warn('kafka alerts: delivery failed; retrying', { error: kafkaErrorText(err) });
     setTimeout(() => this.#produce(entry.key, entry.value), RETRY_MS).unref();
   }
