@@ -231,10 +231,17 @@ export class KafkaSource implements ReplayableSource {
     }
     for (const [partition, list] of byPartition) {
       const end = this.#ends.get(partition) ?? Infinity;
-      // Below the position: already handed over. A batch fetched before a rebalance can arrive after the same
-      // partition was assigned again and re-fetched from the committed offset; its records count once.
-      const from = this.#positions.get(partition) ?? -1;
-      const kept = list.filter((m) => m.offset >= from && m.offset < end);
+      // Below the next expected offset: already handed over. One consume call that spans a rebalance returns
+      // the records prefetched for the old assignment and then the same offsets again, fetched anew from the
+      // committed offset, in one batch (seen: offsets 33908-34464 twice); a batch fetched before a rebalance can
+      // also arrive after the partition was re-fetched. Either way each offset counts once.
+      let next = this.#positions.get(partition) ?? -1;
+      const kept: RdKafka.Message[] = [];
+      for (const m of list) {
+        if (m.offset < next || m.offset >= end) continue;
+        kept.push(m);
+        next = m.offset + 1;
+      }
       if (kept.length > 0) {
         let bytes = 0;
         for (const m of kept) if (m.value) bytes += m.value.length + 1;
