@@ -244,7 +244,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
       warn: (message, details) => log.warn(details ?? {}, message),
       info: (message, details) => log.info(details ?? {}, message),
       handOff: async (streams) => {
-        await cuts?.cut();
+        await cuts?.cut(true);
         log.info({ streams }, 'streams handed over: outputs durable, offsets committed');
       },
     });
@@ -276,7 +276,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     await closeOutputs();
     if (replayable) {
       // Every window is emitted and every output durable: the whole read is done, nothing to resume.
-      await replayable.commit(replayable.positions());
+      await replayable.commit(replayable.positions(), true);
       await replayable.stop();
       await retireCheckpoint(config.checkpoint.dir, 'restored');
     }

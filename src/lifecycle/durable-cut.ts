@@ -4,7 +4,7 @@
 //      before these positions";
 //   2. in-flight work settles; every output file is completed (fsync, rename);
 //   3. the open windows and the positions go to the checkpoint (fsync, rename);
-//   4. delivery resumes, and the positions are committed to the group.
+//   4. delivery resumes, and the positions are committed to the group (confirmed at a hand-over and at stop).
 // A crash before 3 replays from the previous cut (its `.part` files are discarded at restart, so nothing is
 // written twice); after 3 the checkpoint carries the state and where to resume.
 import type { Logger } from '../log.js';
@@ -35,14 +35,17 @@ export class DurableCuts {
 
   start(): void {
     this.#timer = setInterval(() => {
-      this.cut().catch((err: unknown) => this.#o.log.error({ err: (err as Error).message }, 'durable cut failed; offsets not committed, retrying at the next one'));
+      this.cut(false).catch((err: unknown) => this.#o.log.error({ err: (err as Error).message }, 'durable cut failed; offsets not committed, retrying at the next one'));
     }, this.#o.everyMs);
     this.#timer.unref();
   }
 
-  /** One cut after any running one (cuts never overlap). Resolves once the positions are committed. */
-  cut(): Promise<void> {
-    const next = this.#running.catch(() => undefined).then(() => this.#cut(true));
+  /**
+   * One cut after any running one (cuts never overlap). `handOff`: resolves once the commit is confirmed (the
+   * partitions' next owner starts there); a timed cut leaves its commit on its way.
+   */
+  cut(handOff = false): Promise<void> {
+    const next = this.#running.catch(() => undefined).then(() => this.#cut(true, handOff));
     this.#running = next;
     return next;
   }
@@ -57,10 +60,10 @@ export class DurableCuts {
   /** The last cut at stop: the source stays held afterwards, so nothing arrives that would not be committed. */
   async final(): Promise<void> {
     await this.stop();
-    await this.#cut(false);
+    await this.#cut(false, true);
   }
 
-  async #cut(release: boolean): Promise<void> {
+  async #cut(release: boolean, confirmed: boolean): Promise<void> {
     const { source, pipeline, sinks, log } = this.#o;
     source.hold();
     let positions: StreamPositions;
@@ -73,7 +76,7 @@ export class DurableCuts {
     } finally {
       if (release) source.release();
     }
-    await source.commit(positions);
+    await source.commit(positions, confirmed);
     this.#cuts++;
     log.debug({ positions, cuts: this.#cuts }, 'durable cut: outputs and state on disk, offsets committed');
   }

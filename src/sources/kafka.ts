@@ -74,7 +74,7 @@ export class KafkaSource implements ReplayableSource {
     return out;
   }
 
-  async commit(positions: StreamPositions): Promise<void> {
+  async commit(positions: StreamPositions, confirmed: boolean): Promise<void> {
     const consumer = this.#consumer;
     if (consumer === null || this.#stopped) return;
     const prefix = `${this.#o.topic}/`;
@@ -82,13 +82,19 @@ export class KafkaSource implements ReplayableSource {
       .filter(([name]) => name.startsWith(prefix))
       .map(([name, offset]) => ({ topic: this.#o.topic, partition: Number(name.slice(prefix.length)), offset }));
     if (list.length === 0) return;
-    // commitSync: the daemon calls this after each durable cut; a failure (broker away, group rebalancing) is
-    // reported and the next cut commits newer offsets, which cover these.
+    // A failure (broker away, group rebalancing) is reported and the next cut commits newer offsets, which
+    // cover these. Periodic commits are asynchronous: commitSync blocks the event loop (API, alerts, sinks)
+    // for as long as the coordinator does not answer; their result arrives as an 'offset.commit' event.
     try {
-      consumer.commitSync(list);
+      if (confirmed) consumer.commitSync(list);
+      else consumer.commit(list);
     } catch (err) {
-      this.#sink?.warn('kafka: offset commit failed; the next commit covers it', { error: kafkaErrorText(err as RdKafka.LibrdKafkaError) });
+      this.#commitFailed(err as RdKafka.LibrdKafkaError);
     }
+  }
+
+  #commitFailed(err: RdKafka.LibrdKafkaError): void {
+    if (this.#warnings.due(`commit ${err.code}`)) this.#sink?.warn('kafka: offset commit failed; the next commit covers it', { error: kafkaErrorText(err) });
   }
 
   start(sink: SourceSink): Promise<void> {
@@ -103,6 +109,7 @@ export class KafkaSource implements ReplayableSource {
         // Eager protocol: a rebalance revokes everything, the daemon commits, then takes its new share.
         'partition.assignment.strategy': 'range,roundrobin',
         'queued.max.messages.kbytes': 16384,
+        offset_commit_cb: true,
         rebalance_cb: (err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]) => this.#onRebalance(err, assignment),
       },
       { 'auto.offset.reset': this.#o.startingOffsets },
@@ -121,6 +128,9 @@ export class KafkaSource implements ReplayableSource {
       };
       this.#fatal ??= (err) => sink.warn(err.message, { fatal: true });
       this.#abortStart = () => fail(Object.assign(new Error(`${this.uri}: stopped before the brokers were reached`), { code: 'LP_ERR_STOPPED' }));
+      consumer.on('offset.commit', (err: RdKafka.LibrdKafkaError | undefined) => {
+        if (err && !this.#stopped) this.#commitFailed(err);
+      });
       consumer.on('event.error', (err: RdKafka.LibrdKafkaError) => {
         if (isFatalKafkaError(err)) {
           fail(Object.assign(new Error(`LP_ERR_KAFKA: ${fatalHint(err)} (${kafkaErrorText(err)})`), { code: 'LP_ERR_KAFKA' }));

@@ -59,8 +59,12 @@ export type StreamPositions = Record<string, number>;
 export interface ReplayableSource extends Source {
   readonly replayable: true;
   positions(): StreamPositions;
-  /** Records positions as done: call only once every output derived from them is durable. */
-  commit(positions: StreamPositions): Promise<void>;
+  /**
+   * Records positions as done: call only once every output derived from them is durable. `confirmed`: resolves
+   * once the commit is settled (a hand-over, the last commit at stop); otherwise it may still be on its way (a
+   * periodic commit: a newer one follows and covers it, and the process never waits on an absent broker).
+   */
+  commit(positions: StreamPositions, confirmed: boolean): Promise<void>;
   /** Before `start`: streams resume after these checkpointed positions when this process gets them. */
   resumeFrom(positions: StreamPositions): void;
   /** Stops handing data to the sink at once (no call until `release`), so a cut of positions and state agree. */
