@@ -35,7 +35,9 @@ export function startDaemon(args: string[], options: { stdin?: 'pipe' | 'ignore'
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = once(child, 'exit').then(([code]) => code as number | null);
+  // 'close', not 'exit': 'exit' can come before the last stdout/stderr bytes are read (the daemon starts no
+  // processes of its own, so nothing else holds the pipes open).
+  const exit = once(child, 'close').then(([code]) => code as number | null);
   return { child, stdout: () => out, stderr: () => err, exit };
 }
 

@@ -111,8 +111,11 @@ describe('logpulse run lifecycle', () => {
     await sleep(3000);
     const sent = Date.now();
     d.child.kill('SIGTERM');
+    // Exit 0 is the proof the drain beat the shutdown timeout: on the deadline run.ts logs and exits 1.
     expect(await d.exit, d.stderr()).toBe(0);
-    expect(Date.now() - sent).toBeLessThan(10_000);
+    expect(d.stderr()).toContain('stopped; open windows were not emitted');
+    expect(d.stderr()).not.toContain('shutdown timeout exceeded');
+    expect(Date.now() - sent).toBeLessThan(20_000); // only catches a daemon that outlives its own deadline
     expectOnlyCompleteFiles(out);
     expect(lines(readKind(out, 'errors')).length).toBeGreaterThan(1000);
   });
@@ -129,7 +132,9 @@ describe('logpulse run lifecycle', () => {
     const sent = Date.now();
     expect(await d.exit, d.stderr()).toBe(1);
     expect(d.stderr()).toContain('second stop signal');
-    expect(Date.now() - sent).toBeLessThan(2000);
+    // No drain: exit 1 without the drain's closing line; the clock only catches a hang (loose for a loaded CI).
+    expect(d.stderr()).not.toContain('stopped; open windows were not emitted');
+    expect(Date.now() - sent).toBeLessThan(5000);
     // Visible files are complete whatever the moment of the exit; a .part is the only thing that may be left.
     const visible = allFiles(out).filter((f) => !f.path.endsWith('.part'));
     for (const f of visible) {
@@ -141,11 +146,14 @@ describe('logpulse run lifecycle', () => {
     expectOnlyCompleteFiles(out);
   });
 
-  it('a 35 s run at 1,000 lines/s leaves at least 3 rotated error files, none empty, no .part', async () => {
+  it('a 9 s run at 1,000 lines/s rotating every 2 s leaves at least 3 rotated error files, none empty, no .part', async () => {
     const out = join(dir, 'rotate-out');
-    const d = startDaemon(['run', '--source', 'generator:?rate=1000', '--output', out, '--no-api']);
+    // 2 s instead of the default 10 s (a config value, test/config/load.test.ts): the same rotations in a quarter of the time.
+    const cfg = join(dir, 'rotate.yaml');
+    writeFileSync(cfg, 'output:\n  rotateEvery: 2s\n');
+    const d = startDaemon(['run', '-c', cfg, '--source', 'generator:?rate=1000', '--output', out, '--no-api']);
     await waitForLog(d, 'logpulse starting');
-    await sleep(35_000);
+    await sleep(9000);
     d.child.kill('SIGTERM');
     expect(await d.exit, d.stderr()).toBe(0);
     const files = listKind(out, 'errors');

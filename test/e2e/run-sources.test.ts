@@ -185,7 +185,7 @@ describe('logpulse run: same results through every source and any worker count',
     d.child.kill('SIGTERM');
     expect(await d.exit, d.stderr()).toBe(0);
     expectSameOutputs(out, expected, /^tcp-listen:\/\/127\.0\.0\.1:\d+\//);
-  });
+  }, 120_000); // start + waitForAll (up to 30 s) + the drain + comparing 300k lines, on a loaded 2-core CI
 
   it('tcp:// client source (the seed\'s nc -lk 9999 setup)', async () => {
     const out = join(dir, 'tcp-client');
@@ -204,5 +204,5 @@ describe('logpulse run: same results through every source and any worker count',
     expect(await d.exit, d.stderr()).toBe(0);
     server.close();
     expectSameOutputs(out, expected, /^tcp:\/\/127\.0\.0\.1:\d+#\d+$/);
-  });
+  }, 120_000); // as tcp-listen above
 });

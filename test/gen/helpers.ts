@@ -44,14 +44,17 @@ export interface Gen {
   exit: Promise<number | null>;
 }
 
-/** Spawns `logpulse gen ARGS` with stdout and stderr captured. */
+/**
+ * Spawns `logpulse gen ARGS` with stdout and stderr captured. `exit` resolves on 'close', once both pipes are
+ * read to the end ('exit' can come first, before the last bytes): without captureStdout, the caller must read stdout.
+ */
 export function spawnGen(args: string[], { captureStdout = true }: { captureStdout?: boolean } = {}): Gen {
   const child = spawn(process.execPath, [CLI, 'gen', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   let err = '';
   if (captureStdout) child.stdout!.on('data', (d: Buffer) => out.push(d));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = once(child, 'exit').then(([code]) => code as number | null);
+  const exit = once(child, 'close').then(([code]) => code as number | null);
   return { child, stdout: () => Buffer.concat(out), stderr: () => err, exit };
 }
 

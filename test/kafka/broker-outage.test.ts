@@ -40,7 +40,14 @@ it('broker stopped for 10 s mid-stream, then restarted: the run continues and ev
   let producerLog = '';
   producer.stderr!.on('data', (b: Buffer) => (producerLog += b.toString()));
   const produced = once(producer, 'exit');
+  // The broker goes away 5 s into the ~20 s the producer needs, and only once the daemon has made some records
+  // durable (rotateEvery 1s), however slow its start on a loaded CI: that is what makes the outage mid-stream.
+  const waitedFrom = Date.now();
   await sleep(5000);
+  while (lines(readKind(out, 'errors')).length === 0) {
+    expect(Date.now() - waitedFrom, `no errors file yet\n${d.stderr().slice(-4000)}`).toBeLessThan(30_000);
+    await sleep(100);
+  }
   const errorsBefore = lines(readKind(out, 'errors')).length;
   kafkaScript('stop', OUTAGE_BROKER);
   await sleep(10_000);

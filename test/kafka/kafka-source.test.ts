@@ -59,7 +59,7 @@ describe('kafka:// source on a real broker', () => {
     const alerts = lines(readKind(out, 'alerts'));
     expect(alerts.length).toBeGreaterThan(10);
     expect((await readTopic(broker.plaintext, alertsTopic, 2)).flat().sort()).toEqual(alerts.sort());
-  });
+  }, 180_000); // produce, consume, regenerate and reference-compute 500k lines, on a loaded 2-core CI
 
   it('gen --out kafka:// to a topic the brokers do not have: exit 1 naming the topic, at once, no stack trace', () => {
     const r = spawnSync(process.execPath, [CLI, ...GEN_ARGS(10, 1), '--out', `kafka://${broker.plaintext}/no-such-topic`], { encoding: 'utf8', timeout: 20_000 });

@@ -10,6 +10,8 @@ import { SinkError } from '../../src/sinks/types.js';
 import { FaultFs, type FaultOp } from './fault-fs.js';
 
 const NAME = /^errors-\d{8}T\d{6}Z-0-\d{6}\.ndjson$/;
+/** vi.waitFor gives up after 1 s by default: too short for a few fs calls on a loaded 2-core CI. A stuck sink still fails. */
+const WAIT = { timeout: 10_000 };
 
 let dir: string;
 const sinks: RotatingFileSink[] = [];
@@ -192,7 +194,7 @@ describe('RotatingFileSink: failing disk', () => {
     s.write(b);
     let rotated = false;
     const rotation = s.rotate().then(() => (rotated = true));
-    await vi.waitFor(() => expect(fs.failures.write ?? 0).toBeGreaterThanOrEqual(4));
+    await vi.waitFor(() => expect(fs.failures.write ?? 0).toBeGreaterThanOrEqual(4), WAIT);
     s.write(c);
     await sleep(20);
 
@@ -203,7 +205,7 @@ describe('RotatingFileSink: failing disk', () => {
     // Polled: a retry in flight holds garbage for the instant between its write and its cut.
     const parts = (await readdir(dir)).filter((n) => n.endsWith('.part'));
     expect(parts).toHaveLength(1);
-    await vi.waitFor(async () => expect((await stat(join(dir, parts[0]!))).size).toBe(0));
+    await vi.waitFor(async () => expect((await stat(join(dir, parts[0]!))).size).toBe(0), WAIT);
     expect(onError).toHaveBeenCalledTimes(1);
     const err = onError.mock.calls[0]![0] as SinkError;
     expect(err).toBeInstanceOf(SinkError);
@@ -218,7 +220,7 @@ describe('RotatingFileSink: failing disk', () => {
     fs.full = true;
     s.write(a);
     const again = s.close();
-    await vi.waitFor(() => expect(onError).toHaveBeenCalledTimes(2));
+    await vi.waitFor(() => expect(onError).toHaveBeenCalledTimes(2), WAIT);
     fs.full = false;
     await again;
     expect(onError).toHaveBeenCalledTimes(2);
@@ -270,11 +272,11 @@ describe('RotatingFileSink: failing disk', () => {
       const parts = (await readdir(dir)).filter((n) => n.endsWith('.part'));
       expect(parts).toHaveLength(1);
       expect((await stat(join(dir, parts[0]!))).size).toBe(y.length);
-    });
+    }, WAIT);
     fs.full = true;
     s.write(x);
     const closing = s.close();
-    await vi.waitFor(() => expect(fs.failures.write ?? 0).toBeGreaterThanOrEqual(2));
+    await vi.waitFor(() => expect(fs.failures.write ?? 0).toBeGreaterThanOrEqual(2), WAIT);
     expect(await s.destroy()).toBe(x.length);
     await expect(closing).rejects.toMatchObject({ code: 'LP_ERR_SINK_DESTROYED' });
     expect(() => s.write(x)).toThrow(expect.objectContaining({ code: 'LP_ERR_SINK_CLOSED' }));

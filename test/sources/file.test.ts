@@ -186,6 +186,8 @@ describe('file source, follow', () => {
     await source.start(sink);
     await sink.waitFor('initial content', () => sink.dataCount === 1);
     await unlink(path);
+    // Waited for first (a loaded machine may take more than a few polls to notice), then ten more polls: still one.
+    await sink.waitFor('the warning', () => sink.warnings.length > 0);
     await sleep(10 * POLL_MS);
     expect(sink.warnings).toHaveLength(1);
     expect(sink.warnings[0]).toMatch(/the file is gone/);
