@@ -3,11 +3,13 @@
 // everything else (status, errors, --stats) goes to stderr so a pipe only ever carries log lines.
 import type { Command } from 'commander';
 
-import { LogpulseError } from '../config/errors.js';
+import { formatProblem, LogpulseError } from '../config/errors.js';
+import { loadConfig } from '../config/load.js';
 import { wallClockUs } from '../gen/clock.js';
 import { generate } from '../gen/generate.js';
 import { GEN_DEFAULTS, type GenOptions, type RawGenOptions, resolveGenOptions } from '../gen/options.js';
 import { openOutput, type Output } from '../gen/outputs.js';
+import { KafkaConfigError, PLAINTEXT } from '../kafka/client-config.js';
 
 const say = (message: string): void => {
   process.stderr.write(`logpulse gen: ${message}\n`);
@@ -37,7 +39,8 @@ export function configureGenCommand(cmd: Command): Command {
     .option('--error-user-percent <p>', 'share of client IPs that are error users (default 0)')
     .option('--error-rate <r>', `% of error users' requests (and of requests to error URLs) that fail (default ${d.errorRate})`)
     .option('--error-url-percent <p>', 'share of URLs that are error URLs (default 0)')
-    .option('--out <target>', 'stdout, tcp-listen://HOST:PORT (serve every client) or tcp://HOST:PORT (connect) (default stdout)')
+    .option('--out <target>', 'stdout, tcp-listen://HOST:PORT (serve every client), tcp://HOST:PORT (connect) or kafka://BROKERS/TOPIC (default stdout)')
+    .option('-c, --config <file>', "with --out kafka://: the config's kafka.security (SASL_SSL, CA file); credentials from KAFKA_USERNAME / KAFKA_PASSWORD")
     .option('--stats', 'at exit, print a JSON summary of what was written (lines, late, bad lines per kind) to stderr')
     .action(async (raw: RawGenOptions) => {
       process.exitCode = await genCommand(raw);
@@ -56,10 +59,24 @@ export async function genCommand(raw: RawGenOptions): Promise<number> {
     throw err;
   }
 
+  let security = PLAINTEXT;
+  if (raw.config !== undefined) {
+    const loaded = loadConfig(raw.config);
+    if (!loaded.ok) {
+      for (const p of loaded.problems) say(formatProblem(p));
+      return 2;
+    }
+    security = loaded.config.kafka.security;
+  }
+
   let output: Output;
   try {
-    output = await openOutput(options.out, say);
+    output = await openOutput(options.out, say, security);
   } catch (err) {
+    if (err instanceof KafkaConfigError) {
+      say(err.message);
+      return 2;
+    }
     const e = err as NodeJS.ErrnoException;
     say(`LP_ERR_GEN_OUTPUT: cannot open --out ${raw.out ?? 'stdout'}: ${e.code ?? e.message}`);
     return 1;
@@ -82,7 +99,7 @@ export async function genCommand(raw: RawGenOptions): Promise<number> {
   }
   if (output.failure !== null) {
     const e = output.failure as NodeJS.ErrnoException;
-    say(`LP_ERR_GEN_OUTPUT: writing to stdout failed: ${e.code ?? e.message}`);
+    say(`LP_ERR_GEN_OUTPUT: writing to ${raw.out ?? 'stdout'} failed: ${e.code ?? e.message}`);
     return 1;
   }
   return 0;

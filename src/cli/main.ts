@@ -24,7 +24,7 @@ program
   .command('run')
   .description('run the daemon (no config: the embedded default, built-in generator, outputs under ./output)')
   .option('-c, --config <file>', 'config file (YAML or JSON)')
-  .option('--source <uri>', 'source URI: generator:, stdin:, file:PATH[?follow=true], tcp://HOST:PORT, tcp-listen://HOST:PORT')
+  .option('--source <uri>', 'source URI: generator:, stdin:, file:PATH[?follow=true], tcp://HOST:PORT, tcp-listen://HOST:PORT, kafka://BROKERS/TOPIC[?group=G]')
   .option('--format <format>', 'input format: json, csv, clf or auto')
   .option('--output <dir>', 'output directory (output.dir)')
   .option('--checkpoint <dir>', 'checkpoint directory (checkpoint.dir)')

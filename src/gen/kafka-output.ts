@@ -5,7 +5,7 @@
 // backpressure: the block waits for deliveries to make room. Delivery failures are counted and fail the run.
 import type * as RdKafka from 'node-rdkafka';
 
-import { kafkaClientConfig, kafkaErrorText, PLAINTEXT } from '../kafka/client-config.js';
+import { kafkaClientConfig, kafkaErrorText, type KafkaSecurity } from '../kafka/client-config.js';
 import { rdkafka } from '../kafka/rdkafka.js';
 import type { Output, Say } from './outputs.js';
 
@@ -21,12 +21,14 @@ export class KafkaOutput implements Output {
   #failedDeliveries = 0;
   #partitions = 1;
   #nextPartition = 0;
+  readonly #sasl: boolean;
 
-  constructor(brokers: string[], topic: string, say: Say) {
+  constructor(brokers: string[], topic: string, security: KafkaSecurity, say: Say) {
     this.#topic = topic;
     this.#say = say;
+    this.#sasl = security.protocol.startsWith('SASL');
     this.#producer = new (rdkafka().Producer)({
-      ...kafkaClientConfig(brokers, PLAINTEXT),
+      ...kafkaClientConfig(brokers, security),
       dr_cb: true,
       'linger.ms': 20,
       'batch.num.messages': 100_000,
@@ -45,7 +47,9 @@ export class KafkaOutput implements Output {
   connect(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.#producer.connect({ timeout: 15_000 }, (err) => {
-        if (err) return reject(new Error(`cannot reach the Kafka brokers: ${kafkaErrorText(err)}`));
+        // librdkafka's producer reports rejected credentials only as this failed connect.
+        const hint = this.#sasl ? '; if they answer, check KAFKA_USERNAME / KAFKA_PASSWORD and kafka.security.mechanism' : '';
+        if (err) return reject(new Error(`cannot reach the Kafka brokers: ${kafkaErrorText(err)}${hint}`));
         this.#producer.setPollInterval(50);
         resolve();
       });

@@ -124,6 +124,8 @@ export interface RawGenOptions {
   step?: string;
   out?: string;
   stats?: boolean;
+  /** A logpulse config file: `--out kafka://` takes its `kafka.security` section. */
+  config?: string;
 }
 
 function argError(message: string): LogpulseError {

@@ -3,6 +3,7 @@
 // torn line. Backpressure everywhere: a block's promise resolves only once its buffer may be reused.
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
+import { type KafkaSecurity, PLAINTEXT } from '../kafka/client-config.js';
 import { KafkaOutput } from './kafka-output.js';
 import type { OutputSpec } from './options.js';
 
@@ -255,7 +256,7 @@ function endGracefully(socket: Socket): Promise<void> {
 }
 
 /** Builds the output of a parsed `--out`; tcp-listen is bound before the first line is made. */
-export async function openOutput(spec: OutputSpec, say: Say): Promise<Output> {
+export async function openOutput(spec: OutputSpec, say: Say, kafkaSecurity: KafkaSecurity = PLAINTEXT): Promise<Output> {
   switch (spec.kind) {
     case 'stdout':
       return new StreamOutput(process.stdout);
@@ -269,7 +270,7 @@ export async function openOutput(spec: OutputSpec, say: Say): Promise<Output> {
     case 'tcp':
       return new TcpClientOutput(spec.host, spec.port, say);
     case 'kafka': {
-      const out = new KafkaOutput(spec.brokers, spec.topic, say);
+      const out = new KafkaOutput(spec.brokers, spec.topic, kafkaSecurity, say);
       await out.connect();
       return out;
     }

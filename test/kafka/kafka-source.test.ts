@@ -71,16 +71,40 @@ describe('kafka:// source on a real broker', () => {
   describe('SASL_SSL with the broker\'s CA', () => {
     let topic: string;
     let data: Buffer;
+    const saslConfig = (name: string, mechanism: string): string => {
+      const cfg = join(dir, `${name}.yaml`);
+      writeFileSync(cfg, `console:\n  enabled: false\nkafka:\n  security:\n    protocol: SASL_SSL\n    mechanism: ${mechanism}\n    caFile: ${broker.caFile}\n`);
+      return cfg;
+    };
+    const genSasl = (cfg: string, env: NodeJS.ProcessEnv) =>
+      spawnSync(process.execPath, [CLI, ...GEN_ARGS(20_000, 5), '-c', cfg, '--out', `kafka://${broker.saslSsl}/${topic}`], {
+        encoding: 'utf8',
+        env: { ...process.env, KAFKA_USERNAME: '', KAFKA_PASSWORD: '', ...env },
+      });
+
+    // The messages themselves go in over SASL_SSL too: `gen -c` takes the config's kafka.security.
     beforeAll(async () => {
       topic = await createTopic(broker.plaintext, 3);
-      const produced = spawnSync(process.execPath, [CLI, ...GEN_ARGS(20_000, 5), '--out', `kafka://${broker.plaintext}/${topic}`], { encoding: 'utf8' });
+      const produced = genSasl(saslConfig('gen-scram', 'SCRAM-SHA-512'), { KAFKA_USERNAME: broker.scram.username, KAFKA_PASSWORD: broker.scram.password });
       expect(produced.status, produced.stderr).toBe(0);
+      expect(produced.stderr).not.toContain(broker.scram.password);
       data = gen(GEN_ARGS(20_000, 5));
     });
 
+    it('gen over SASL_SSL without credentials in the environment: exit 2 naming the variables; with a wrong password: exit 1 naming what to check, the password nowhere', () => {
+      const cfg = saslConfig('gen-plain', 'PLAIN');
+      const missing = genSasl(cfg, {});
+      expect(missing.status).toBe(2);
+      expect(missing.stderr).toMatch(/needs KAFKA_USERNAME and KAFKA_PASSWORD in the environment/);
+      const secret = 'not-the-password-91c2';
+      const wrong = genSasl(cfg, { KAFKA_USERNAME: broker.plain.username, KAFKA_PASSWORD: secret });
+      expect(wrong.status).toBe(1);
+      expect(wrong.stderr).toMatch(/check KAFKA_USERNAME \/ KAFKA_PASSWORD and kafka.security.mechanism/);
+      expect(wrong.stderr + wrong.stdout).not.toContain(secret);
+    });
+
     const runSasl = (name: string, mechanism: string, username: string, password: string) => {
-      const cfg = join(dir, `${name}.yaml`);
-      writeFileSync(cfg, `console:\n  enabled: false\nkafka:\n  security:\n    protocol: SASL_SSL\n    mechanism: ${mechanism}\n    caFile: ${broker.caFile}\n`);
+      const cfg = saslConfig(name, mechanism);
       const out = join(dir, name);
       const source = `kafka://${broker.saslSsl}/${topic}?group=${name}&startingOffsets=earliest&endingOffsets=latest`;
       const d = startDaemon(['run', '-c', cfg, '--no-api', '--source', source, '--output', out, '--checkpoint', join(dir, `${name}-ckpt`)], {
