@@ -108,7 +108,12 @@ export class KafkaSource implements ReplayableSource {
         'enable.auto.offset.store': false,
         // Eager protocol: a rebalance revokes everything, the daemon commits, then takes its new share.
         'partition.assignment.strategy': 'range,roundrobin',
-        'queued.max.messages.kbytes': 16384,
+        // Bigger fetches than librdkafka's 1 MB per partition, a smaller prefetch queue than its 64 MB: measured
+        // with a bare node-rdkafka loop, 159 k msgs/s at 201 MB RSS (defaults: 144 k at 188 MB; 8 MB / 64 MB
+        // fetches: 182 k at 438 MB).
+        'max.partition.fetch.bytes': 2 * 1024 * 1024,
+        'fetch.max.bytes': 16 * 1024 * 1024,
+        'queued.max.messages.kbytes': 8192,
         offset_commit_cb: true,
         rebalance_cb: (err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]) => this.#onRebalance(err, assignment),
       },
@@ -217,8 +222,14 @@ export class KafkaSource implements ReplayableSource {
       // A batch that lands while held (a durable cut is reading positions and state) or paused waits here:
       // handing it over now would put records in the state that the cut's positions do not cover.
       if (!err && messages.length > 0) {
-        if (this.#held || this.#paused) this.#waiting.push(...messages);
-        else this.#deliver(messages);
+        if (this.#held || this.#paused) {
+          this.#waiting.push(...messages);
+        } else {
+          // The next batch is fetched on libuv's thread while this one is joined and handed over on this one
+          // (first any older waiting messages, then this batch: order is kept).
+          this.#consumeMore();
+          this.#deliver(messages);
+        }
       }
       // Delivered data may have paused us (backpressure) or held us (a durable cut): then the next batch waits.
       if (err && !isTimeout(err)) setTimeout(() => this.#consumeMore(), 200);
