@@ -1,0 +1,57 @@
+// Key paths (`alerts.rules[1].threshold`) and the problems every stage collects against them, ranked so a root
+// cause hides the complaints it causes.
+
+export type Seg = string | number;
+export const ROOT = '(root)';
+
+/** `['alerts', 'rules', 1, 'threshold']` → `alerts.rules[1].threshold`. */
+export function formatPath(segs: readonly Seg[]): string {
+  if (segs.length === 0) return ROOT;
+  let out = '';
+  for (const s of segs) out += typeof s === 'number' ? `[${s}]` : out === '' ? s : `.${s}`;
+  return out;
+}
+
+export interface Problem {
+  segs: Seg[];
+  message: string;
+  /** A problem hides lower-rank problems at its path or below (a missing ${VAR} hides the type error it causes). */
+  rank: number;
+}
+
+export const RANK = { normal: 0, type: 1, interpolation: 2, credentials: 3 } as const;
+
+export class Problems {
+  private readonly items: Problem[] = [];
+
+  add(...problems: Problem[]): void {
+    this.items.push(...problems);
+  }
+
+  list(): Problem[] {
+    const out: Problem[] = [];
+    const seen = new Set<string>();
+    for (const p of this.items) {
+      const hidden = this.items.some((q) => q.rank > p.rank && isUnder(p.segs, q.segs));
+      const key = `${formatPath(p.segs)}\0${p.message}`;
+      if (!hidden && !seen.has(key)) {
+        seen.add(key);
+        out.push(p);
+      }
+    }
+    return out;
+  }
+}
+
+function isUnder(segs: readonly Seg[], prefix: readonly Seg[]): boolean {
+  return prefix.length <= segs.length && prefix.every((s, i) => segs[i] === s);
+}
+
+export function problem(segs: Seg[], message: string, rank: number = RANK.normal): Problem {
+  return { segs, message, rank };
+}
+
+/** A mapping of keys, as opposed to null, a list or a scalar; every stage that walks the data asks this. */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}

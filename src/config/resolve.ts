@@ -1,0 +1,59 @@
+// Resolution, the last stage: a validated file → the fully defaulted `Config`, durations in milliseconds.
+
+import { parseDuration } from './duration.js';
+import type { AlertRule, Config, Env } from './load.js';
+import { DEFAULT_ERRORS_PER_STATUS_THRESHOLD, DEFAULT_MIN_REQUESTS, type ConfigFile } from './schema.js';
+
+export function resolve(f: ConfigFile, env: Env): Config {
+  const ms = (v: string | number): number => {
+    const r = parseDuration(v);
+    if (!r.ok) throw new Error(`unreachable: duration passed validation but not parsing (${r.message})`);
+    return r.ms;
+  };
+  const envToken = env.LOGPULSE_API_TOKEN;
+  const token = envToken !== undefined && envToken !== '' ? envToken : f.api.token !== undefined && f.api.token !== '' ? f.api.token : null;
+  return {
+    source: f.source,
+    format: f.format,
+    csv: { delimiter: f.csv.delimiter },
+    pipeline: {
+      errorStatusMin: f.pipeline.errorStatusMin,
+      windowMs: ms(f.pipeline.window),
+      watermarkMs: ms(f.pipeline.watermark),
+      idleTimeoutMs: ms(f.pipeline.idleTimeout),
+      maxFutureSkewMs: ms(f.pipeline.maxFutureSkew),
+      maxUrlsPerWindow: f.pipeline.maxUrlsPerWindow,
+      workers: f.pipeline.workers,
+      chunkBytes: f.pipeline.chunkBytes,
+      maxInFlightChunks: f.pipeline.maxInFlightChunks,
+    },
+    output: { dir: f.output.dir, rotateEveryMs: ms(f.output.rotateEvery), resultsEveryMs: ms(f.output.resultsEvery) },
+    console: { enabled: f.console.enabled, everyMs: ms(f.console.every) },
+    alerts: {
+      early: f.alerts.early,
+      kafkaTopic: f.alerts.kafkaTopic,
+      webhook: f.alerts.webhook ?? null,
+      rules: f.alerts.rules.map((r): AlertRule =>
+        r.type === 'errors_per_status'
+          ? { type: r.type, threshold: r.threshold ?? DEFAULT_ERRORS_PER_STATUS_THRESHOLD }
+          : { type: r.type, threshold: r.threshold as number, minRequests: r.minRequests ?? DEFAULT_MIN_REQUESTS[r.type] },
+      ),
+    },
+    kafka: {
+      brokers: f.kafka.brokers === undefined ? null : f.kafka.brokers.split(',').map((b) => b.trim()),
+      group: f.kafka.group,
+      startingOffsets: f.kafka.startingOffsets,
+      security: {
+        protocol: f.kafka.security.protocol,
+        mechanism: f.kafka.security.mechanism,
+        caFile: f.kafka.security.caFile ?? null,
+      },
+    },
+    archive: { enabled: f.archive.enabled, dir: f.archive.dir },
+    checkpoint: { dir: f.checkpoint.dir },
+    api: { enabled: f.api.enabled, host: f.api.host, port: f.api.port, token },
+    limits: { maxLineBytes: f.limits.maxLineBytes },
+    shutdownTimeoutMs: ms(f.shutdownTimeout),
+    log: { level: f.log.level },
+  };
+}
