@@ -4,7 +4,9 @@
 // and written again with the next one.
 import { join } from 'node:path';
 
-import { type SinkFs, completeLinesLength, errnoCode, nodeSinkFs, reportToStderr } from './rotating-file.js';
+import { completeLinesLength } from './complete-lines.js';
+import { type SinkFs, errnoCode, nodeSinkFs } from './sink-fs.js';
+import { reportToStderr } from './stderr-report.js';
 import { SinkError } from './types.js';
 
 export interface ResultsTxtOptions {

@@ -9,108 +9,28 @@
 //
 // One writer per (dir, kind, shard): at start the sink takes over every `.part` of its kind and shard it finds
 // (a crash leftover) and continues the sequence numbers after the highest file there.
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { completeLinesLength } from './complete-lines.js';
+import { compactUtc, fileName, fileNamePattern } from './file-names.js';
+import { type Part, rewritePart } from './part-file.js';
+import { KINDS, type RotatingFileSinkOptions, checkMs, optionError } from './rotating-file-options.js';
 import type { FileKind, RecordSink } from './sink.js';
+import { type SinkFs, errnoCode, nodeSinkFs } from './sink-fs.js';
+import { reportToStderr } from './stderr-report.js';
 import { SinkError } from './types.js';
 
-/** The few calls the sinks make on an open file; `node:fs/promises`' FileHandle has them. Injectable for tests. */
-export interface SinkFile {
-  write(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
-  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
-  truncate(length: number): Promise<void>;
-  sync(): Promise<void>;
-  stat(): Promise<{ size: number }>;
-  close(): Promise<void>;
-}
+// Moved to their own files; re-exported so that everything this module exported stays importable from it.
+export { completeLinesLength } from './complete-lines.js';
+export { compactUtc } from './file-names.js';
+export type { RotatingFileSinkOptions } from './rotating-file-options.js';
+export { type SinkFile, type SinkFs, errnoCode, nodeSinkFs } from './sink-fs.js';
+export { reportToStderr } from './stderr-report.js';
 
-/** The file-system layer of the sinks. Injectable, so tests can make any call fail (ENOSPC, EIO) on demand. */
-export interface SinkFs {
-  /** `mkdir -p`. */
-  mkdir(dir: string): Promise<void>;
-  readdir(dir: string): Promise<string[]>;
-  /** `wx`: create, fail with EEXIST if present; `w`: create or truncate; `r+`: existing, read-write; `a+`: append. */
-  open(path: string, flags: 'wx' | 'w' | 'r+' | 'a+'): Promise<SinkFile>;
-  rename(from: string, to: string): Promise<void>;
-  unlink(path: string): Promise<void>;
-  exists(path: string): Promise<boolean>;
-  /** fsync of a directory: makes the creations, renames and removals in it durable. */
-  syncDir(dir: string): Promise<void>;
-}
-
-export const nodeSinkFs: SinkFs = {
-  async mkdir(dir) {
-    await mkdir(dir, { recursive: true });
-  },
-  readdir: (dir) => readdir(dir),
-  open: (path, flags) => open(path, flags),
-  rename: (from, to) => rename(from, to),
-  unlink: (path) => unlink(path),
-  async exists(path) {
-    try {
-      await stat(path);
-      return true;
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return false;
-      throw err;
-    }
-  },
-  async syncDir(dir) {
-    const fh = await open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  },
-};
-
-export interface RotatingFileSinkOptions {
-  /** The kind's directory, e.g. `output/errors`; created (recursively) when missing. */
-  dir: string;
-  kind: FileKind;
-  /** Label in the file names, e.g. `0` or `all`: letters, digits and `_` only, so names split on `-`. */
-  shard: string;
-  /** The `.part` file is renamed this often (when it holds anything). */
-  rotateEveryMs: number;
-  /** Told once per failure streak (the first failure after a success); the sink keeps retrying regardless. */
-  onError?: (err: SinkError) => void;
-  /** Called after each rotation that made bytes durable: `pendingBytes` went down, paused sources may resume. */
-  onDurable?: () => void;
-  /** Default: `node:fs/promises`. */
-  fs?: SinkFs;
-  /** Wall clock in ms for the timestamps in file names. Default `Date.now`. */
-  now?: () => number;
-  /** Retry delay after a failed file-system call, doubling up to `retryMaxMs`. Defaults 100 and 5000. */
-  retryMinMs?: number;
-  retryMaxMs?: number;
-  /**
-   * Crash leftovers (`.part`): `publish` (default) keeps their complete lines; `discard` deletes them, for a
-   * source that replays everything not committed (Kafka), where publishing would write those records twice.
-   */
-  leftovers?: 'publish' | 'discard';
-}
-
-const KINDS: readonly FileKind[] = ['errors', 'metrics', 'rejected', 'alerts', 'partials'];
 /** Queued chunks are joined into writes of at most this size (a single larger chunk is written as is). */
 const MAX_WRITE_BYTES = 4 << 20;
 const NEWLINE = 0x0a;
 const noop = (): void => {};
-
-/** The open `.part` file. */
-interface Part {
-  /** Null only between a failed fsync's close and the reopen that rewrites the file. */
-  fh: SinkFile | null;
-  path: string;
-  final: string;
-  /** Bytes written at offsets [0, bytes); the next write goes at `bytes`. */
-  bytes: number;
-  /** Every fully written batch, kept until the rename: a failed fsync means the file must be written again. */
-  chunks: Buffer[];
-  /** A failed write may have left bytes beyond `bytes`; they are cut before the fsync. */
-  torn: boolean;
-}
 
 export class RotatingFileSink implements RecordSink {
   readonly #dir: string;
@@ -264,7 +184,7 @@ export class RotatingFileSink implements RecordSink {
     const dir = this.#dir;
     await this.#retrying('mkdir', dir, () => this.#fs.mkdir(dir));
     const names = await this.#retrying('readdir', dir, () => this.#fs.readdir(dir));
-    const re = new RegExp(`^${this.#kind}-(\\d{8}T\\d{6}Z)-${this.#shard}-(\\d{6,})\\.ndjson(\\.part)?$`);
+    const re = fileNamePattern(this.#kind, this.#shard);
     const leftovers: { name: string; ts: string; seq: number }[] = [];
     let maxSeq = 0;
     for (const name of names) {
@@ -483,7 +403,7 @@ export class RotatingFileSink implements RecordSink {
   }
 
   #fileName(ts: string, seq: number): string {
-    return `${this.#kind}-${ts}-${this.#shard}-${String(seq).padStart(6, '0')}.ndjson`;
+    return fileName(this.#kind, this.#shard, ts, seq);
   }
 
   #label(): string {
@@ -491,48 +411,6 @@ export class RotatingFileSink implements RecordSink {
   }
 }
 
-/** `20250609T094240Z`: the UTC time `ms`, to the second. */
-export function compactUtc(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
-}
-
-/** Length of the prefix of the file that ends with its last newline (0 when it holds no complete line). */
-export async function completeLinesLength(fh: SinkFile, size: number): Promise<number> {
-  const block = Buffer.allocUnsafe(Math.min(size, 8 * 1024));
-  for (let end = size; end > 0; ) {
-    const start = Math.max(0, end - block.length);
-    let got = 0;
-    while (got < end - start) {
-      const { bytesRead } = await fh.read(block, got, end - start - got, start + got);
-      if (bytesRead <= 0) throw Object.assign(new Error('file shrank while being read'), { code: 'EIO' });
-      got += bytesRead;
-    }
-    const i = block.lastIndexOf(NEWLINE, end - start - 1);
-    if (i >= 0) return start + i + 1;
-    end = start;
-  }
-  return 0;
-}
-
-async function rewritePart(fs: SinkFs, part: Part): Promise<void> {
-  if (part.fh) {
-    const old = part.fh;
-    part.fh = null;
-    await old.close().catch(noop);
-  }
-  const fh = await fs.open(part.path, 'w');
-  part.fh = fh;
-  part.torn = false;
-  let pos = 0;
-  for (const chunk of part.chunks) {
-    for (let done = 0; done < chunk.length; ) {
-      const { bytesWritten } = await fh.write(chunk, done, chunk.length - done, pos + done);
-      if (bytesWritten <= 0) throw Object.assign(new Error('write wrote nothing'), { code: 'EIO' });
-      done += bytesWritten;
-    }
-    pos += chunk.length;
-  }
-}
 
 /** A throwing callback must not break the writer chain (bytes would be stranded in the queue). */
 function callSafely(fn: () => void): void {
@@ -541,25 +419,4 @@ function callSafely(fn: () => void): void {
   } catch {
     // the caller's bug; the sink's state is already consistent
   }
-}
-
-export function errnoCode(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-function checkMs(name: string, v: unknown): void {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1) {
-    throw optionError(name, 'must be an integer number of milliseconds between 1 and 2147483647');
-  }
-}
-
-function optionError(name: string, why: string): SinkError {
-  return new SinkError('LP_ERR_SINK_OPTION', `${name} ${why}`);
-}
-
-/** Without an `onError`, the daemon's stderr log format: one JSON object per line. */
-export function reportToStderr(err: SinkError): void {
-  const line = { level: 'error', time: new Date().toISOString(), code: err.code, msg: err.message, path: err.path };
-  process.stderr.write(`${JSON.stringify(line)}\n`);
 }

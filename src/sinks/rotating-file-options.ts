@@ -1,0 +1,42 @@
+// RotatingFileSink's options: their shape, and the checks its constructor runs on them.
+import type { FileKind } from './sink.js';
+import type { SinkFs } from './sink-fs.js';
+import { SinkError } from './types.js';
+
+export interface RotatingFileSinkOptions {
+  /** The kind's directory, e.g. `output/errors`; created (recursively) when missing. */
+  dir: string;
+  kind: FileKind;
+  /** Label in the file names, e.g. `0` or `all`: letters, digits and `_` only, so names split on `-`. */
+  shard: string;
+  /** The `.part` file is renamed this often (when it holds anything). */
+  rotateEveryMs: number;
+  /** Told once per failure streak (the first failure after a success); the sink keeps retrying regardless. */
+  onError?: (err: SinkError) => void;
+  /** Called after each rotation that made bytes durable: `pendingBytes` went down, paused sources may resume. */
+  onDurable?: () => void;
+  /** Default: `node:fs/promises`. */
+  fs?: SinkFs;
+  /** Wall clock in ms for the timestamps in file names. Default `Date.now`. */
+  now?: () => number;
+  /** Retry delay after a failed file-system call, doubling up to `retryMaxMs`. Defaults 100 and 5000. */
+  retryMinMs?: number;
+  retryMaxMs?: number;
+  /**
+   * Crash leftovers (`.part`): `publish` (default) keeps their complete lines; `discard` deletes them, for a
+   * source that replays everything not committed (Kafka), where publishing would write those records twice.
+   */
+  leftovers?: 'publish' | 'discard';
+}
+
+export const KINDS: readonly FileKind[] = ['errors', 'metrics', 'rejected', 'alerts', 'partials'];
+
+export function checkMs(name: string, v: unknown): void {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1) {
+    throw optionError(name, 'must be an integer number of milliseconds between 1 and 2147483647');
+  }
+}
+
+export function optionError(name: string, why: string): SinkError {
+  return new SinkError('LP_ERR_SINK_OPTION', `${name} ${why}`);
+}
