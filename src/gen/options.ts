@@ -191,6 +191,8 @@ function oneOf<T extends string>(flag: string, text: string | undefined, values:
 export function resolveGenOptions(raw: RawGenOptions, nowUs: number): GenOptions {
   const format = oneOf('--format', raw.format, ['json', 'csv', 'clf'] as const, GEN_DEFAULTS.format);
   if (raw.compact === true && format !== 'json') throw argError('--compact applies to --format json only');
+  const out = parseOut(raw.out ?? GEN_DEFAULTS.out);
+  if (raw.config !== undefined && out.kind !== 'kafka') throw argError('-c/--config applies to --out kafka:// only (its kafka.security)');
   if (raw.clfVariant !== undefined && format !== 'clf') throw argError('--clf-variant applies to --format clf only');
   const clfVariant = oneOf('--clf-variant', raw.clfVariant, ['common', 'single', 'mixed'] as const, GEN_DEFAULTS.clfVariant);
 
@@ -242,7 +244,7 @@ export function resolveGenOptions(raw: RawGenOptions, nowUs: number): GenOptions
     startUs,
     speed,
     stepMs,
-    out: parseOut(raw.out ?? GEN_DEFAULTS.out),
+    out,
     stats: raw.stats === true,
   };
 }

@@ -25,6 +25,7 @@ describe('logpulse gen: arguments', () => {
     [['--out', 'udp://x:1'], /--out must be stdout, tcp-listen:\/\/HOST:PORT, tcp:\/\/HOST:PORT or kafka:\/\/BROKERS\/TOPIC/],
     [['--out', 'tcp://127.0.0.1'], /--out: .*needs a port/],
     [['--out', 'kafka://127.0.0.1:9092/http-logs?group=g'], /--out: kafka:\/\/ as an output takes no options/],
+    [['-c', 'logpulse.yaml'], /-c\/--config applies to --out kafka:\/\/ only/],
   ])('%j → exit 2 naming the flag, no lines written', (args, message) => {
     const r = gen(args);
     expect(r.status).toBe(2);
