@@ -57,12 +57,3 @@ export function spawnGen(args: string[], { captureStdout = true }: { captureStdo
   const exit = once(child, 'close').then(([code]) => code as number | null);
   return { child, stdout: () => Buffer.concat(out), stderr: () => err, exit };
 }
-
-/** Polls until `check` holds; fails saying `what` after `ms`. */
-export async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -5,7 +5,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { type Gen, spawnGen, textLines, until } from './helpers.js';
+import { until } from '../wait.js';
+import { type Gen, spawnGen, textLines } from './helpers.js';
 
 const JSON_LINE = /^\{"timestamp": "[^"]+", "ip": "[\d.]+", "method": "[A-Z]+", "url": "\/resource\/\d+", "status": \d{3}\}$/;
 const running: Gen[] = [];

@@ -10,18 +10,9 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 
 import { CLI, lines, readKind, startDaemon, waitForLog } from '../e2e/helpers.js';
+import { sleep, until } from '../wait.js';
 import { expectRows, referenceRows } from './expect-rows.js';
 import { brokerInfo, closeAllWindows, createTopic, inEventTimeOrder, readTopic } from './support.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: () => string, ms: number, check: () => boolean): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > ms) throw new Error(`timed out after ${ms} ms waiting for ${what()}`);
-    await sleep(250);
-  }
-}
 
 // The join makes every partition move (eager rebalance): one consume call in flight across it returned the old
 // assignment's prefetched records and the same offsets again, fetched anew, in one batch; before offsets per
@@ -58,7 +49,8 @@ it('a second daemon joining mid-stream: errors exactly once across both, merged 
   };
   const state = () =>
     `errors a ${errorsOf('a').length} + b ${errorsOf('b').length} of ${wantErrors.length}, merged rows ${merged().length} of ${want.length}\n--- a:\n${a.stderr().slice(-3000)}\n--- b:\n${b.stderr().slice(-3000)}`;
-  await until(state, 60_000, () => errorsOf('a').length + errorsOf('b').length >= wantErrors.length && merged().length >= want.length);
+  // Every 250 ms: each check runs `logpulse merge`.
+  await until(state, () => errorsOf('a').length + errorsOf('b').length >= wantErrors.length && merged().length >= want.length, { ms: 60_000, everyMs: 250 });
 
   a.child.kill('SIGTERM');
   b.child.kill('SIGTERM');
