@@ -5,7 +5,7 @@
 // backpressure: the block waits for deliveries to make room. Delivery failures are counted and fail the run.
 import type * as RdKafka from 'node-rdkafka';
 
-import { kafkaClientConfig, kafkaErrorText, type KafkaSecurity } from '../kafka/client-config.js';
+import { CREDENTIALS_HINT, kafkaClientConfig, kafkaErrorText, type KafkaSecurity, usesSasl } from '../kafka/client-config.js';
 import { rdkafka } from '../kafka/rdkafka.js';
 import type { Output, Say } from './outputs.js';
 
@@ -26,7 +26,7 @@ export class KafkaOutput implements Output {
   constructor(brokers: string[], topic: string, security: KafkaSecurity, say: Say) {
     this.#topic = topic;
     this.#say = say;
-    this.#sasl = security.protocol.startsWith('SASL');
+    this.#sasl = usesSasl(security);
     this.#producer = new (rdkafka().Producer)({
       ...kafkaClientConfig(brokers, security),
       dr_cb: true,
@@ -48,7 +48,7 @@ export class KafkaOutput implements Output {
     return new Promise<void>((resolve, reject) => {
       this.#producer.connect({ timeout: 15_000 }, (err) => {
         // librdkafka's producer reports rejected credentials only as this failed connect.
-        const hint = this.#sasl ? '; if they answer, check KAFKA_USERNAME / KAFKA_PASSWORD and kafka.security.mechanism' : '';
+        const hint = this.#sasl ? `; if they answer, ${CREDENTIALS_HINT}` : '';
         if (err) return reject(new Error(`cannot reach the Kafka brokers: ${kafkaErrorText(err)}${hint}`));
         this.#producer.setPollInterval(50);
         resolve();

@@ -11,6 +11,14 @@ export interface KafkaSecurity {
 
 export const PLAINTEXT: KafkaSecurity = { protocol: 'PLAINTEXT', mechanism: 'PLAIN', caFile: null };
 
+/** SASL_PLAINTEXT or SASL_SSL: the client authenticates with KAFKA_USERNAME / KAFKA_PASSWORD. */
+export function usesSasl(security: KafkaSecurity): boolean {
+  return security.protocol === 'SASL_PLAINTEXT' || security.protocol === 'SASL_SSL';
+}
+
+/** What to check when the brokers reject the credentials. */
+export const CREDENTIALS_HINT = 'check KAFKA_USERNAME / KAFKA_PASSWORD and kafka.security.mechanism';
+
 export class KafkaConfigError extends Error {
   readonly code = 'LP_ERR_KAFKA_CONFIG';
 }
@@ -33,7 +41,7 @@ export function kafkaClientConfig(
   if (security.protocol === 'SSL' || security.protocol === 'SASL_SSL') {
     if (security.caFile !== null) conf['ssl.ca.location'] = security.caFile;
   }
-  if (security.protocol === 'SASL_PLAINTEXT' || security.protocol === 'SASL_SSL') {
+  if (usesSasl(security)) {
     const username = env.KAFKA_USERNAME;
     const password = env.KAFKA_PASSWORD;
     const missing = [username ? null : 'KAFKA_USERNAME', password ? null : 'KAFKA_PASSWORD'].filter((v) => v !== null);
@@ -62,7 +70,7 @@ export function isFatalKafkaError(err: { code?: number; message?: string }): boo
 /** What an operator should check for a fatal error (never the values themselves). */
 export function fatalHint(err: { message?: string }): string {
   return /authentication/i.test(err.message ?? '')
-    ? 'credentials rejected: check KAFKA_USERNAME / KAFKA_PASSWORD and kafka.security.mechanism'
+    ? `credentials rejected: ${CREDENTIALS_HINT}`
     : 'check kafka.security (protocol, caFile) and the broker\'s listener and ACLs';
 }
 
