@@ -3,13 +3,12 @@
 // so start-up is included and the figure is a floor. It proves throughput only; test/gen/ proves the lines.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 
+import { CLI } from './daemon.js';
 import type { MicroRow } from './results.js';
 import type { BenchFormat } from './seed-lines.js';
 import { summarize } from './stats.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
 export interface GenResult {

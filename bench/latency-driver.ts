@@ -6,6 +6,7 @@
 import { connect } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 
+import { nowMs } from './daemon.js';
 import { type LineDesign, lineOf } from './latency-lines.js';
 
 export interface DriverInput {
@@ -22,8 +23,6 @@ export interface DriverOutput {
   startMs: number;
   sent: number;
 }
-
-const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 async function drive(input: DriverInput): Promise<DriverOutput> {
   const sendMs = new Float64Array(input.sendMs);

@@ -6,6 +6,8 @@
 // come at a known pace whatever the rate. In each window, every 5th line is an error, alternately 500 and 503, so
 // each of those statuses gets linesPerWindow / 10 errors, and the 101st of each crosses the default
 // `errors_per_status` threshold of 100: the driver knows exactly which line must raise which alert.
+import { isoUs } from './seed-lines.js';
+
 export const WINDOW_US = 30_000_000;
 export const ALERT_THRESHOLD = 100;
 const ERROR_EVERY = 5;
@@ -38,10 +40,6 @@ export function eventUsOf(d: LineDesign, id: number): number {
   const w = Math.floor(id / d.linesPerWindow);
   const j = id % d.linesPerWindow;
   return d.baseUs + w * WINDOW_US + Math.floor((j * WINDOW_US) / d.linesPerWindow);
-}
-
-function isoUs(us: number): string {
-  return `${new Date(Math.floor(us / 1000)).toISOString().slice(0, 19)}.${String(us % 1_000_000).padStart(6, '0')}Z`;
 }
 
 export function lineOf(d: LineDesign, id: number): string {

@@ -4,12 +4,12 @@ import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 import { renderChart } from './chart.js';
-import type { BenchResults, LatencyScenario, Measured, MicroRow, ThroughputScenario } from './results.js';
+import { type BenchResults, type LatencyScenario, type Measured, type MicroRow, reasonLine, type ThroughputScenario } from './results.js';
 import { showSummary, si, summarize, type Summary } from './stats.js';
 
 const fix = (d: number) => (v: number) => (Number.isFinite(v) ? v.toFixed(d) : '—');
 const show = (s: Summary, f: (v: number) => string = si) => showSummary(s, f);
-const notMeasuredCell = (m: { reason: string; fatal: boolean }) => `${m.fatal ? '**NOT MEASURED**' : 'not measured'}: ${m.reason.split('\n')[0]}`;
+const notMeasuredCell = (m: { reason: string; fatal: boolean }) => `${m.fatal ? '**NOT MEASURED**' : 'not measured'}: ${reasonLine(m.reason)}`;
 
 function throughputRow(name: string, m: Measured<ThroughputScenario>): string {
   if (m.status !== 'measured') return `| ${name} | ${notMeasuredCell(m)} | | | | |`;
@@ -91,7 +91,7 @@ export function renderResultsMd(r: BenchResults, jsonRel: string): string {
 
   if (r.notMeasured.length > 0) {
     L.push('## Not measured', '');
-    for (const n of r.notMeasured) L.push(`- ${n.fatal ? '**NOT MEASURED**' : 'not measured'} — ${n.what}: ${n.reason.split('\n')[0]}`);
+    for (const n of r.notMeasured) L.push(`- ${n.fatal ? '**NOT MEASURED**' : 'not measured'} — ${n.what}: ${reasonLine(n.reason)}`);
     L.push('');
   }
   return L.join('\n');

@@ -21,6 +21,9 @@ export interface NotMeasured {
 }
 export type Measured<T> = ({ status: 'measured' } & T) | NotMeasured;
 
+/** A not-measured reason as one line (its first: the rest is a stack or detail), for tables and summaries. */
+export const reasonLine = (reason: string): string => reason.split('\n')[0]!;
+
 /** What every throughput run reports, logpulse's and the peers' (bench/peers/types.ts's PeerResult extends it). */
 export interface RunFigures {
   lines: number;

@@ -27,7 +27,7 @@ import { distStamp, machineInfo } from './machine.js';
 import { microSuites } from './micro.js';
 import { banner, peersSuite } from './peers-suite.js';
 import { writeReport } from './report.js';
-import { type BenchResults, BENCH_DIR, type LatencyScenario, type Measured, newestResults, notMeasured, QUICK_DIR, RESULTS_DIR, saveResults, type ThroughputRun, type ThroughputScenario } from './results.js';
+import { type BenchResults, BENCH_DIR, type LatencyScenario, type Measured, newestResults, notMeasured, QUICK_DIR, reasonLine, RESULTS_DIR, saveResults, type ThroughputRun, type ThroughputScenario } from './results.js';
 import { si, summarizeFields } from './stats.js';
 import { evaluateTargets } from './targets.js';
 
@@ -186,7 +186,7 @@ async function main(): Promise<number> {
     log(`results: ${path}\nreport:  ${join(official ? BENCH_DIR : QUICK_DIR, 'RESULTS.md')} and chart.svg${official ? '' : ' (not the committed ones: quick or partial run)'}`);
     if (results.distRebuiltDuringRun) banner('dist/ was rebuilt during this run', 'a build or test run in the same checkout? The numbers may mix two builds: run again.', 'WARNING');
     const fatal = results.notMeasured.filter((n) => n.fatal);
-    for (const n of results.notMeasured) (n.fatal ? banner : (w: string, r: string) => log(`not measured (planned/skipped): ${w}: ${r}`))(n.what, n.reason.split('\n')[0]!);
+    for (const n of results.notMeasured) (n.fatal ? banner : (w: string, r: string) => log(`not measured (planned/skipped): ${w}: ${r}`))(n.what, reasonLine(n.reason));
     return fatal.length > 0 ? 1 : 0;
   } finally {
     scratch.dispose();

@@ -20,7 +20,8 @@ function rng(seed: number): () => number {
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
-function iso(us: number): string {
+/** `2025-06-09T09:42:30.000000Z`: ISO 8601 UTC with microseconds, from epoch µs. */
+export function isoUs(us: number): string {
   const d = new Date(Math.floor(us / 1000));
   return `${d.toISOString().slice(0, 19)}.${pad(us % 1_000_000, 6)}Z`;
 }
@@ -57,9 +58,9 @@ export function seedLines(o: SeedLinesOptions): Buffer {
     const r = next();
     const status = r < errorRate / 2 ? 404 : r < errorRate ? 500 : 200;
     if (o.format === 'json') {
-      out.push(`{"timestamp": "${iso(us)}", "ip": "${ip}", "method": "${method}", "url": "${url}", "status": ${status}}`);
+      out.push(`{"timestamp": "${isoUs(us)}", "ip": "${ip}", "method": "${method}", "url": "${url}", "status": ${status}}`);
     } else if (o.format === 'csv') {
-      out.push(`${iso(us)};${ip};${method};${url};${status}`);
+      out.push(`${isoUs(us)};${ip};${method};${url};${status}`);
     } else {
       out.push(`${ip} - - [${clfTime(us)}] "${method} ${url} HTTP/1.1" ${status} ${(next() * 5000) | 0}`);
     }

@@ -1,6 +1,6 @@
 // Issue 5's targets, each with the measured value and the gap, from one results file. A target whose input was
 // not measured says so (met: null) instead of passing or failing.
-import type { BenchResults, Measured, PeerSeries, Target } from './results.js';
+import { type BenchResults, type Measured, type PeerSeries, reasonLine, type Target } from './results.js';
 import type { Summary } from './stats.js';
 import { si } from './stats.js';
 
@@ -28,7 +28,7 @@ function atMost(id: string, what: string, target: string, s: Summary | null, goa
 }
 
 function why<T>(m: Measured<T>): string {
-  return m.status === 'measured' ? '' : `NOT MEASURED: ${m.reason.split('\n')[0]}`;
+  return m.status === 'measured' ? '' : `NOT MEASURED: ${reasonLine(m.reason)}`;
 }
 
 const ratio = (v: number) => `${v.toFixed(1)}×`;

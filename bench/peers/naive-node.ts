@@ -1,11 +1,11 @@
 // The naive Node peer: naive-node/main.mjs (the seed's job written by hand in plain Node) run as a child
 // process, so its RSS and CPU are its own, measured like the Spark peer's.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { EventChild, ProcTreeSampler, countLines, datasetFacts, linesUnder, now, result } from './common.js';
+import { scratchDir } from '../daemon.js';
+import { EventChild, ProcTreeSampler, countLines, datasetFacts, now, result } from './common.js';
 import type { PeerResult } from './types.js';
 
 const MAIN = fileURLToPath(new URL('./naive-node/main.mjs', import.meta.url));
@@ -19,7 +19,8 @@ export async function naivePeer(opts: { dataFile: string; lines: number; timeout
   const peer = 'naive node';
   const facts = await datasetFacts(opts.dataFile);
   if (facts.lines !== opts.lines) throw new Error(`${peer}: ${opts.dataFile} has ${facts.lines} lines, not ${opts.lines}`);
-  const out = mkdtempSync(join(tmpdir(), 'logpulse-naive-'));
+  const scratch = scratchDir('naive');
+  const out = scratch.path;
   const spawnedAt = now();
   const child = new EventChild(process.execPath, [MAIN, opts.dataFile, out], {});
   const sampler = new ProcTreeSampler(child.child.pid!).start();
@@ -35,8 +36,8 @@ export async function naivePeer(opts: { dataFile: string; lines: number; timeout
     const errorsWritten = countLines(join(out, 'errors.ndjson'));
     if (errorsWritten !== facts.errors) throw new Error(`${peer}: wrote ${errorsWritten} error records, the input has ${facts.errors}`);
     let counted = 0;
-    for (const { path, line } of linesUnder(out)) {
-      if (path.endsWith('metrics.ndjson')) counted += (JSON.parse(line) as { error_count: number }).error_count;
+    for (const line of readFileSync(join(out, 'metrics.ndjson'), 'utf8').split('\n')) {
+      if (line.trim() !== '') counted += (JSON.parse(line) as { error_count: number }).error_count;
     }
     if (counted !== facts.errors) throw new Error(`${peer}: windows count ${counted} errors, the input has ${facts.errors}`);
 
@@ -51,6 +52,6 @@ export async function naivePeer(opts: { dataFile: string; lines: number; timeout
     sampler.stop();
     child.kill();
     await child.exitPromise;
-    rmSync(out, { recursive: true, force: true });
+    scratch.dispose();
   }
 }

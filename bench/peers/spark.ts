@@ -2,11 +2,11 @@
 // by pyspark in a gitignored venv (bench/.venv), on local[2], over a file source or, exactly as the seed, over a
 // TCP socket source fed like `nc -lk 9999`. See spark/log_analyzer.py for the job and its (stated) tuning.
 import { spawn } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, linkSync, mkdirSync, symlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { scratchDir } from '../daemon.js';
 import { LineServer } from './line-server.js';
 import { EventChild, ProcTreeSampler, countLinesUnder, datasetFacts, linesUnder, now, result } from './common.js';
 import { type PeerResult, PeerUnavailable } from './types.js';
@@ -130,7 +130,8 @@ export async function sparkPeer(opts: SparkPeerOptions): Promise<PeerResult> {
   const inFlightLines = opts.inFlightLines ?? 20_000;
   const timeoutMs = opts.timeoutMs ?? 300_000 + facts.lines * 2;
 
-  const work = mkdtempSync(join(tmpdir(), 'logpulse-spark-'));
+  const scratch = scratchDir('spark');
+  const work = scratch.path;
   const out = join(work, 'out');
   const args = [JOB, '--mode', opts.mode, '--out', out, '--checkpoint', join(work, 'checkpoint'), '--expected', String(facts.lines)];
   args.push('--shuffle-partitions', String(shufflePartitions), '--driver-memory', opts.driverMemory ?? '1g');
@@ -217,7 +218,7 @@ export async function sparkPeer(opts: SparkPeerOptions): Promise<PeerResult> {
     job?.kill();
     if (job) await job.exitPromise;
     await server?.close();
-    rmSync(work, { recursive: true, force: true });
+    scratch.dispose();
   }
 }
 

@@ -1,12 +1,8 @@
 // Runs the benchmark peers on one seed-shaped dataset and prints their results.
 //   node --import tsx bench/peers/try.ts [--lines 200000] [--peers naive,spark-file,spark-socket]
 //        [--trigger '0 seconds'] [--feed paced|burst] [--in-flight 20000] [--shuffle-partitions 2]
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { once } from 'node:events';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-import { seedLines } from '../seed-lines.js';
+import { scratchDir } from '../daemon.js';
+import { writeDataset } from '../dataset.js';
 import { naivePeer } from './naive-node.js';
 import { ensureSpark, sparkPeer } from './spark.js';
 import { type PeerResult, PeerUnavailable } from './types.js';
@@ -14,19 +10,6 @@ import { type PeerResult, PeerUnavailable } from './types.js';
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
-}
-
-/** Seed-shaped JSON lines, 10 % errors, event time continuing across batches (as bench/e2e-file.ts writes). */
-async function writeDataset(path: string, lines: number): Promise<number> {
-  const out = createWriteStream(path);
-  const batch = 100_000;
-  for (let i = 0; i < lines; i += batch) {
-    const buf = seedLines({ format: 'json', lines: Math.min(batch, lines - i), seed: 1 + i, startUs: 1_749_462_150_000_000 + i * 500 });
-    if (!out.write(buf)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-  return statSync(path).size;
 }
 
 async function main(): Promise<void> {
@@ -38,10 +21,10 @@ async function main(): Promise<void> {
   const feed = arg('feed', 'paced') === 'burst' ? 'burst' : 'paced';
   const inFlightLines = Number(arg('in-flight', '20000'));
   const shufflePartitions = Number(arg('shuffle-partitions', '2'));
-  const dir = mkdtempSync(join(tmpdir(), 'logpulse-peers-'));
+  const scratch = scratchDir('peers');
   try {
-    const file = join(dir, 'seed.log');
-    const bytes = await writeDataset(file, lines);
+    // The bench's own dataset (bench/dataset.ts: `logpulse gen`, so dist/ must be built).
+    const { path: file, bytes } = await writeDataset(scratch.path, lines);
     console.log(`dataset: ${lines} lines, ${(bytes / 1e6).toFixed(1)} MB`);
     if (peers.some((p) => p.startsWith('spark'))) {
       const t = Date.now();
@@ -81,7 +64,7 @@ async function main(): Promise<void> {
       })),
     );
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    scratch.dispose();
   }
 }
 

@@ -164,20 +164,20 @@ def main():
 
         return write
 
+    def batch_query(df, name):
+        return (
+            df.writeStream.queryName(name)
+            .outputMode("update")
+            .foreachBatch(json_files(f"{args.out}/{name}"))
+            .option("checkpointLocation", f"{args.checkpoint}/{name}")
+            .trigger(**trigger)
+            .start()
+        )
+
     emit("start")
     queries = [
-        metrics.writeStream.queryName("metrics")
-        .outputMode("update")
-        .foreachBatch(json_files(f"{args.out}/metrics"))
-        .option("checkpointLocation", f"{args.checkpoint}/metrics")
-        .trigger(**trigger)
-        .start(),
-        alerts.writeStream.queryName("alerts")
-        .outputMode("update")
-        .foreachBatch(json_files(f"{args.out}/alerts"))
-        .option("checkpointLocation", f"{args.checkpoint}/alerts")
-        .trigger(**trigger)
-        .start(),
+        batch_query(metrics, "metrics"),
+        batch_query(alerts, "alerts"),
         logs.select(to_json(struct("*")).alias("value"))
         .writeStream.queryName("errors")
         .outputMode("append")
