@@ -13,8 +13,11 @@ const Kafka = require('node-rdkafka') as typeof RdKafka;
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const KAFKA_SCRIPT = `${ROOT}scripts/kafka`;
 
-/** The tests' own broker instance: its own port and data dir, so a developer's broker on 9092 is left alone. */
-export const TEST_BROKER = { port: 19092, dir: `${ROOT}.cache/kafka/test` };
+/**
+ * The tests' own broker instance: its own port and data dir, so a developer's broker on 9092 is left alone.
+ * LOGPULSE_TEST_KAFKA_PORT moves it, so test runs of two checkouts on one machine do not share a broker.
+ */
+export const TEST_BROKER = { port: Number(process.env.LOGPULSE_TEST_KAFKA_PORT ?? 19092), dir: `${ROOT}.cache/kafka/test` };
 
 export interface BrokerInfo {
   plaintext: string;
