@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 
 import { formatProblem, LogpulseError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
+import { installSignals } from '../daemon/shutdown.js';
 import { wallClockUs } from '../gen/clock.js';
 import { generate } from '../gen/generate.js';
 import { GEN_DEFAULTS, type GenOptions, type RawGenOptions, resolveGenOptions } from '../gen/options.js';
@@ -82,20 +83,15 @@ export async function genCommand(raw: RawGenOptions): Promise<number> {
     return 1;
   }
 
+  // A second signal exits at once, without waiting for readers.
   const stop = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stop.signal.aborted) process.exit(1); // a second signal: exit now, without waiting for readers
-    stop.abort(signal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const uninstall = installSignals({ stop: (signal) => stop.abort(signal) });
   try {
     const stats = await generate(options, output, stop.signal);
     await output.close();
     if (options.stats) process.stderr.write(`${JSON.stringify({ seed: options.seed, ...stats })}\n`);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    uninstall();
   }
   if (output.failure !== null) {
     const e = output.failure as NodeJS.ErrnoException;

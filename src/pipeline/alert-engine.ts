@@ -2,7 +2,7 @@
 // errors_per_status can fire early: its running count is summed over all shards as their counts arrive, so
 // N shards fire exactly when one would.
 import type { StatusCount, WindowSummary } from '../native.js';
-import type { Alert } from '../sinks/types.js';
+import type { Alert } from './output-port.js';
 
 export type AlertRuleType = 'errors_per_status' | 'global_error_rate' | 'url_error_rate' | 'ip_error_rate';
 

@@ -1,7 +1,8 @@
 // The human console of SPEC §4: every `console.every` a compact table of the windows updated since the last
 // tick, and one line per alert as it fires. Colours only on a terminal (and never with NO_COLOR set), so a
 // redirected stdout stays plain text.
-import { type Alert, SinkError, type WindowRow } from './types.js';
+import type { Alert, WindowRow } from '../pipeline/output-port.js';
+import { SinkError } from './types.js';
 
 /** What the console writes to; `process.stdout` by default. */
 export interface ConsoleStream {

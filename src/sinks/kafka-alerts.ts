@@ -6,7 +6,7 @@ import type * as RdKafka from 'node-rdkafka';
 import { kafkaErrorText } from '../kafka/client-config.js';
 import { rdkafka } from '../kafka/rdkafka.js';
 import { Throttle } from '../kafka/throttle.js';
-import type { Alert } from './types.js';
+import type { Alert } from '../pipeline/output-port.js';
 
 const RETRY_MS = 1000;
 

@@ -1,37 +1,4 @@
-// Shapes shared by the sinks and their producers, and the sinks' coded errors.
-
-/** One window as the console shows it: a closed window from the merger, or a running one. Times in µs since epoch. */
-export interface WindowRow {
-  windowStartUs: number;
-  windowEndUs: number;
-  requests: number;
-  errors: number;
-  /** NaN while the window is open (sketches are only merged at close): shown as `-`. */
-  uniqueIps: number;
-  /** Error statuses seen in the window with their counts (any order; the console sorts them). */
-  statuses: { status: number; count: number }[];
-  /** Closed by the watermark (final numbers) rather than still open (running numbers). */
-  closed: boolean;
-}
-
-/** An alert of SPEC §5, exactly as written to `alerts/` files, the Kafka topic and the webhook. */
-export interface Alert {
-  /** Upper-case form of `rule`, as the seed's alerts carried (`ERRORS_PER_STATUS`, `GLOBAL_ERROR_RATE`, …). */
-  type: string;
-  /** The rule that fired: `errors_per_status`, `global_error_rate`, `url_error_rate`, `ip_error_rate`. */
-  rule: string;
-  /** ISO 8601 UTC with milliseconds, as in metrics rows. */
-  window_start: string;
-  window_end: string;
-  /** What the rule groups by: a status (`"500"`), a URL, an IP, or `"all"`. */
-  group: string;
-  /** An error count for `errors_per_status`, a fraction in 0..1 for the rate rules. */
-  value: number;
-  threshold: number;
-  message: string;
-  /** ISO 8601 UTC wall-clock time the alert fired. */
-  emitted_at: string;
-}
+// The sinks' coded errors.
 
 // Coded errors of the sinks. They belong in the project's single errors module once one exists; they are
 // here because the sinks were written before it.

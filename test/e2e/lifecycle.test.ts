@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { readCheckpoint } from '../../src/lifecycle/checkpoint.js';
+import { readCheckpoint } from '../../src/daemon/checkpoint.js';
 import { lines, listKind, readKind, startDaemon, waitForLog } from './helpers.js';
 
 let dir: string;

@@ -1,8 +1,9 @@
 // The coordinator with real worker shards (from dist/): several streams spread over shards give the rows one
-// shard holding every stream gives, each window written once; backpressure pauses the source; a sink that
-// grows past rotateAtBytes is rotated early.
+// shard holding every stream gives, each window written once; backpressure pauses the source; a file of the
+// daemon's outputs that grows past rotateAtBytes is rotated early.
 import { describe, expect, it } from 'vitest';
 
+import { Outputs } from '../../src/daemon/outputs.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import type { RecordSink } from '../../src/sinks/sink.js';
 import { ReferenceShard, type ReferenceWindow, windowsToOutput } from '../reference/reference-shard.js';
@@ -36,10 +37,10 @@ function sinks() {
   return { errors: new MemorySink(), rejected: new MemorySink(), metrics: new MemorySink(), alerts: new MemorySink() };
 }
 
-function pipeline(shards: number, s: ReturnType<typeof sinks>, extra: Partial<ConstructorParameters<typeof Pipeline>[0]> = {}) {
+function pipeline(shards: number, s: ReturnType<typeof sinks>, extra: { rotateAtBytes?: number } = {}) {
   return new Pipeline({
     shards,
-    shardOptions: { format: 'json' },
+    shardOptions: { format: 'json', windowMs: 30_000, idleTimeoutMs: 30_000 },
     chunkBytes: 16 << 10,
     maxInFlightChunks: 2,
     lingerMs: 5,
@@ -47,11 +48,10 @@ function pipeline(shards: number, s: ReturnType<typeof sinks>, extra: Partial<Co
     rules: [{ type: 'errors_per_status', threshold: 50 }],
     earlyAlerts: true,
     maxUrlsPerWindow: 100,
-    sinks: s,
-    maxPendingSinkBytes: 1 << 30,
-    rotateAtBytes: 1 << 30,
+    // The daemon's own outputs over in-memory files: rotation at size is theirs.
+    output: new Outputs({ files: s, rotateAtBytes: extra.rotateAtBytes ?? 1 << 30 }),
+    maxPendingOutputBytes: 1 << 30,
     nowUs: () => NOW,
-    ...extra,
   });
 }
 

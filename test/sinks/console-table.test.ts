@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { ConsoleTable, formatAlertLine, renderWindowTable } from '../../src/sinks/console-table.js';
-import type { Alert, WindowRow } from '../../src/sinks/types.js';
+import type { Alert, WindowRow } from '../../src/pipeline/output-port.js';
 
 const us = (iso: string): number => Date.parse(iso) * 1000;
 const ANSI = /\x1b\[/;

@@ -1,0 +1,153 @@
+// The one answer to "when is what committed" (SPEC §5: offsets are committed only after everything derived from
+// them is durable). Every commit of a replayable source (Kafka) is made here, after a durable cut:
+//   1. the source holds delivery, and its positions are read: the pipeline state is now exactly "everything
+//      before these positions";
+//   2. in-flight work settles; every output file is completed (fsync, rename);
+//   3. the open windows and the positions go to the checkpoint (fsync, rename);
+//   4. delivery resumes, and the positions are committed to the group (confirmed at a hand-over and at stop).
+// A crash before 3 replays from the previous cut (its `.part` files are discarded at restart, so nothing is
+// written twice); after 3 the checkpoint carries the state and where to resume. Cuts run every
+// `output.rotateEvery`, at a partition hand-over, and at stop; at the end of a bounded read the whole read is
+// committed once every window is emitted. A source that cannot replay keeps its open windows across a graceful
+// stop in the same checkpoint, without positions.
+import type { Logger } from '../log.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
+import { isReplayable, type ReplayableSource, type Source, type StreamPositions } from '../sources/source.js';
+import { newCheckpoint, readCheckpoint, retireCheckpoint, writeCheckpoint } from './checkpoint.js';
+import type { Outputs } from './outputs.js';
+
+export interface DurabilityOptions {
+  source: Source;
+  pipeline: Pipeline;
+  outputs: Outputs;
+  checkpointDir: string;
+  /** Shard snapshots only fit the same worker count. */
+  workers: number;
+  /** How often a replayable source's cut runs (`output.rotateEvery`). */
+  everyMs: number;
+  log: Logger;
+}
+
+export class Durability {
+  readonly #o: DurabilityOptions;
+  /** The source when it can replay (Kafka); null otherwise. */
+  readonly #replayable: ReplayableSource | null;
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<void> = Promise.resolve();
+  #cuts = 0;
+
+  constructor(options: DurabilityOptions) {
+    this.#o = options;
+    this.#replayable = isReplayable(options.source) ? options.source : null;
+  }
+
+  /**
+   * Puts back the open windows a graceful stop saved; an unusable checkpoint is moved aside, never half-applied.
+   * A replayable source also gets the positions the state includes, and the checkpoint stays until the next cut
+   * replaces it (deleting it before then would lose its windows on a crash).
+   */
+  async restore(): Promise<void> {
+    const { checkpointDir: dir, workers, pipeline, log } = this.#o;
+    try {
+      const cp = await readCheckpoint(dir);
+      if (!cp) return;
+      if (cp.workers !== workers) {
+        log.warn({ dir, checkpointWorkers: cp.workers, workers }, 'checkpoint was written with another worker count; not restored (left in place)');
+        return;
+      }
+      await pipeline.restoreState(cp);
+      if (this.#replayable) this.#replayable.resumeFrom(cp.positions ?? {});
+      else await retireCheckpoint(dir, 'restored');
+      log.info({ dir, savedAt: cp.createdAt }, 'open windows restored from the checkpoint');
+    } catch (err) {
+      const aside = await retireCheckpoint(dir, 'rejected').catch(() => null);
+      log.error({ err: (err as Error).message, movedTo: aside }, 'checkpoint could not be restored; starting without it');
+    }
+  }
+
+  /** Timed cuts, once the source reads (replayable sources only). */
+  start(): void {
+    if (!this.#replayable) return;
+    this.#timer = setInterval(() => {
+      this.#next(true, false).catch((err: unknown) =>
+        this.#o.log.error({ err: (err as Error).message }, 'durable cut failed; offsets not committed, retrying at the next one'),
+      );
+    }, this.#o.everyMs);
+    this.#timer.unref();
+  }
+
+  /** Streams leave this process (partitions revoked): resolves once their outputs are durable and the commit confirmed. */
+  async handOff(streams: string[]): Promise<void> {
+    if (!this.#replayable) return;
+    await this.#next(true, true);
+    this.#o.log.info({ streams }, 'streams handed over: outputs durable, offsets committed');
+  }
+
+  /** No more timed cuts; resolves when a running one is done. */
+  async stopCuts(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#running.catch(() => undefined);
+  }
+
+  /**
+   * After a bounded read ended, every window was emitted and the outputs closed: the whole read is done, so its
+   * positions are committed and nothing is left to resume.
+   */
+  async inputDone(): Promise<void> {
+    const source = this.#replayable;
+    if (!source) return;
+    await source.commit(source.positions(), true);
+    await source.stop();
+    await retireCheckpoint(this.#o.checkpointDir, 'restored');
+  }
+
+  /**
+   * A graceful stop: reading ends and what was read is made durable. A replayable source gets a last cut
+   * (outputs, open windows and positions together, the commit confirmed) and stays held, so nothing arrives that
+   * would not be committed, then leaves its group. Otherwise in-flight work settles, and an unbounded source's
+   * open windows wait in the checkpoint for the next start (SPEC §3).
+   */
+  async stopReading(): Promise<void> {
+    const { source, pipeline } = this.#o;
+    if (this.#replayable) {
+      await this.stopCuts();
+      await this.#cut(false, true);
+      await source.stop();
+      return;
+    }
+    await source.stop();
+    await pipeline.drainInFlight();
+    if (!source.finite) {
+      const state = await pipeline.checkpointState();
+      await writeCheckpoint(this.#o.checkpointDir, newCheckpoint(this.#o.workers, state));
+    }
+  }
+
+  /** One cut after any running one (cuts never overlap). */
+  #next(release: boolean, confirmed: boolean): Promise<void> {
+    const next = this.#running.catch(() => undefined).then(() => this.#cut(release, confirmed));
+    this.#running = next;
+    return next;
+  }
+
+  /** `confirmed`: resolves once the commit is settled (a hand-over, the stop); a timed cut's commit may still be on its way. */
+  async #cut(release: boolean, confirmed: boolean): Promise<void> {
+    const source = this.#replayable!;
+    const { pipeline, outputs, log } = this.#o;
+    source.hold();
+    let positions: StreamPositions;
+    try {
+      positions = source.positions();
+      await pipeline.drainInFlight();
+      await outputs.makeDurable();
+      const state = await pipeline.checkpointState();
+      await writeCheckpoint(this.#o.checkpointDir, newCheckpoint(this.#o.workers, state, positions));
+    } finally {
+      if (release) source.release();
+    }
+    await source.commit(positions, confirmed);
+    this.#cuts++;
+    log.debug({ positions, cuts: this.#cuts }, 'durable cut: outputs and state on disk, offsets committed');
+  }
+}

@@ -1,0 +1,187 @@
+// Every sink of a running daemon behind the pipeline's one output port (SPEC §4, §5): the rotating newline-JSON
+// files, results.txt, the console table and the Kafka alerts topic. The pipeline hands over bytes and events;
+// this decides where each goes, maps windows to console rows, completes a file early when it grows large and
+// counts the bytes not yet durable (the pipeline's backpressure reads them).
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import type { Config } from '../config/load.js';
+import type { Logger } from '../log.js';
+import type { WindowSummary } from '../native.js';
+import type { Alert, OutputPort, WindowRow } from '../pipeline/output-port.js';
+import { ConsoleTable } from '../sinks/console-table.js';
+import { KafkaAlertSink } from '../sinks/kafka-alerts.js';
+import { ResultsTxt } from '../sinks/results-txt.js';
+import { RotatingFileSink } from '../sinks/rotating-file.js';
+import type { FileKind, RecordSink } from '../sinks/sink.js';
+
+/** Sinks hold at most this much data not yet durable before sources are paused (a slow or full disk). */
+export const MAX_PENDING_OUTPUT_BYTES = 256 << 20;
+/**
+ * A file is also completed once it holds this many bytes: a sink keeps its open file's bytes in memory until
+ * the rename, so at high rates time-only rotation would reach MAX_PENDING_OUTPUT_BYTES.
+ */
+const ROTATE_AT_BYTES = 64 << 20;
+
+/** The newline-JSON file sinks; `partials` only where daemons are merged later (Kafka runs). */
+export type FileSinks = Record<Exclude<FileKind, 'partials'>, RecordSink> & { partials?: RecordSink };
+
+export interface OutputParts {
+  files: FileSinks;
+  results?: ResultsTxt | null;
+  console?: ConsoleTable | null;
+  kafkaAlerts?: KafkaAlertSink | null;
+  log?: Logger;
+  /** Default 64 MiB. */
+  rotateAtBytes?: number;
+  /** How long `close` waits for the Kafka alerts topic to confirm. */
+  closeTimeoutMs?: number;
+}
+
+export class Outputs implements OutputPort {
+  readonly #p: OutputParts;
+  readonly #files: RecordSink[];
+  readonly #rotateAtBytes: number;
+  readonly #rotating = new Set<RecordSink>();
+  /** Called when a file was completed early and its bytes left memory (backpressure may release). */
+  onDrained: () => void = () => {};
+
+  constructor(parts: OutputParts) {
+    this.#p = parts;
+    this.#files = Object.values(parts.files);
+    this.#rotateAtBytes = parts.rotateAtBytes ?? ROTATE_AT_BYTES;
+  }
+
+  start(): void {
+    this.#p.results?.start();
+    this.#p.console?.start();
+  }
+
+  get pendingBytes(): number {
+    let bytes = 0;
+    for (const f of this.#files) bytes += f.pendingBytes;
+    return bytes;
+  }
+
+  errors(lines: Buffer): void {
+    this.#write(this.#p.files.errors, lines);
+  }
+
+  rejected(lines: Buffer): void {
+    this.#write(this.#p.files.rejected, lines);
+  }
+
+  partials(bytes: Uint8Array): void {
+    const sink = this.#p.files.partials;
+    if (!sink) return;
+    // Results cross from the worker as plain Uint8Arrays: wrap (no copy) for Buffer's base64.
+    const b64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+    this.#write(sink, Buffer.from(`{"partials":"${b64}"}\n`));
+  }
+
+  closedWindows(rows: Buffer, windows: WindowSummary[]): void {
+    this.#write(this.#p.files.metrics, rows);
+    this.#p.console?.update(windows.map(closedRow));
+  }
+
+  openWindows(windows: WindowRow[]): void {
+    this.#p.console?.update(windows);
+  }
+
+  alert(alert: Alert): void {
+    this.#write(this.#p.files.alerts, Buffer.from(`${JSON.stringify(alert)}\n`));
+    this.#p.console?.alert(alert);
+    this.#p.kafkaAlerts?.send(alert);
+    this.#p.log?.warn({ alert }, 'alert');
+  }
+
+  counters(records: number, errors: number): void {
+    this.#p.results?.add(records, errors);
+  }
+
+  /** Completes every file written so far (fsync, rename): what they hold is durable once this resolves. */
+  async makeDurable(): Promise<void> {
+    await Promise.all(this.#files.map((f) => f.rotate()));
+  }
+
+  /** Prints and writes what is left, closes every file and waits (bounded) for the alerts topic. */
+  async close(): Promise<void> {
+    this.#p.console?.stop();
+    await this.#p.results?.stop();
+    await Promise.all(this.#files.map((f) => f.close()));
+    await this.#p.kafkaAlerts?.close(this.#p.closeTimeoutMs ?? 5000);
+  }
+
+  #write(sink: RecordSink, lines: Buffer): void {
+    sink.write(lines);
+    if (sink.pendingBytes < this.#rotateAtBytes || this.#rotating.has(sink)) return;
+    this.#rotating.add(sink);
+    sink
+      .rotate()
+      .catch((err: unknown) => this.#p.log?.error({ err: (err as Error).message }, 'output rotation failed'))
+      .finally(() => {
+        this.#rotating.delete(sink);
+        this.onDrained();
+      });
+  }
+}
+
+/** A merged closed window as the console shows it. */
+function closedRow(w: WindowSummary): WindowRow {
+  return {
+    windowStartUs: w.windowStartUs,
+    windowEndUs: w.windowEndUs,
+    requests: w.requests,
+    errors: w.errors,
+    uniqueIps: w.uniqueIps,
+    statuses: w.statuses.map((s) => ({ status: s.status, count: s.errorCount })),
+    closed: true,
+  };
+}
+
+export interface OpenOutputsOptions {
+  log: Logger;
+  /** librdkafka settings of the brokers alerts go to (see kafka/client-config.ts); null: no Kafka alerts. */
+  alertClient: Record<string, string | number | boolean> | null;
+  /**
+   * A replayable source (Kafka) re-delivers whatever a crash left in `.part` files, so publishing them would
+   * duplicate; its runs also keep closed-window partials for `logpulse merge`.
+   */
+  replayable: boolean;
+}
+
+/** The outputs a config asks for, under `output.dir` (created). */
+export async function openOutputs(config: Config, o: OpenOutputsOptions): Promise<Outputs> {
+  const { log } = o;
+  const outDir = config.output.dir;
+  await mkdir(outDir, { recursive: true });
+  let outputs: Outputs | null = null;
+  const fileSink = (kind: FileKind) =>
+    new RotatingFileSink({
+      dir: join(outDir, kind),
+      kind,
+      shard: 'all',
+      rotateEveryMs: config.output.rotateEveryMs,
+      onError: (err) => log.error({ err: err.message, kind }, 'output file write failed; retrying (data kept in memory)'),
+      onDurable: () => outputs?.onDrained(),
+      leftovers: o.replayable ? 'discard' : 'publish',
+    });
+  const files: FileSinks = { errors: fileSink('errors'), rejected: fileSink('rejected'), metrics: fileSink('metrics'), alerts: fileSink('alerts') };
+  if (o.replayable) files.partials = fileSink('partials');
+  outputs = new Outputs({
+    files,
+    results: new ResultsTxt({ dir: outDir, everyMs: config.output.resultsEveryMs }),
+    console: config.console.enabled ? new ConsoleTable({ everyMs: config.console.everyMs }) : null,
+    kafkaAlerts:
+      o.alertClient === null
+        ? null
+        : new KafkaAlertSink({
+            topic: config.alerts.kafkaTopic,
+            client: o.alertClient,
+            warn: (message, details) => log.warn(details ?? {}, message),
+          }),
+    log,
+    closeTimeoutMs: Math.max(1000, config.shutdownTimeoutMs / 2),
+  });
+  return outputs;
+}

@@ -1,0 +1,84 @@
+// How a running process ends. Signals (shared by `run` and `gen`): SIGHUP reloads; the first SIGTERM/SIGINT
+// stops gracefully; a second one exits at once — output files are written as `.part` and renamed only when
+// complete, so exiting at any moment leaves no corrupt visible file (a leftover `.part` is recovered on the next
+// start). Then the daemon's three ways to end, each in the order that keeps every output complete and every
+// commit honest, and the deadline that bounds a graceful stop.
+import type { Logger } from '../log.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
+import type { Source } from '../sources/source.js';
+import type { Durability } from './durability.js';
+import type { Outputs } from './outputs.js';
+
+export interface SignalHandlers {
+  /** The first SIGTERM or SIGINT. */
+  stop: (signal: NodeJS.Signals) => void;
+  /** A second one, just before the process exits with status 1. */
+  second?: (signal: NodeJS.Signals) => void;
+  /** SIGHUP; without it SIGHUP keeps Node's default (the process ends). */
+  reload?: () => void;
+}
+
+/** Installs the handlers; returns the function that removes them. */
+export function installSignals(handlers: SignalHandlers): () => void {
+  let stopping = false;
+  const onStop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      handlers.second?.(signal);
+      process.exit(1);
+    }
+    stopping = true;
+    handlers.stop(signal);
+  };
+  const onHup = () => handlers.reload?.();
+  process.on('SIGTERM', onStop);
+  process.on('SIGINT', onStop);
+  if (handlers.reload) process.on('SIGHUP', onHup);
+  return () => {
+    process.off('SIGTERM', onStop);
+    process.off('SIGINT', onStop);
+    process.off('SIGHUP', onHup);
+  };
+}
+
+/** The parts of a running daemon a stop path works on. */
+export interface RunningParts {
+  source: Source;
+  pipeline: Pipeline;
+  outputs: Outputs;
+  durability: Durability;
+  log: Logger;
+}
+
+/** A finite input ended: every window is emitted, every output closed, then the whole read is committed. */
+export async function endOfInput(d: RunningParts): Promise<void> {
+  await d.durability.stopCuts();
+  await d.pipeline.finish();
+  await d.outputs.close();
+  await d.durability.inputDone();
+  d.log.info({ totals: d.pipeline.totals }, 'input ended; every window emitted, outputs flushed');
+}
+
+/**
+ * A stop signal: reading ends, what was read is made durable, open windows are kept for the next start (not
+ * emitted). Exits with status 1 if this takes longer than `timeoutMs` (`shutdownTimeout`).
+ */
+export async function stopGracefully(d: RunningParts, signal: NodeJS.Signals, timeoutMs: number, checkpointDir: string): Promise<void> {
+  const deadline = setTimeout(() => {
+    d.log.error({ shutdownTimeoutMs: timeoutMs }, 'shutdown timeout exceeded; exiting');
+    process.exit(1);
+  }, timeoutMs);
+  deadline.unref();
+  await d.durability.stopReading();
+  await d.outputs.close();
+  clearTimeout(deadline);
+  d.log.info({ signal, totals: d.pipeline.totals, checkpoint: d.source.finite ? null : checkpointDir }, 'stopped; open windows were not emitted');
+}
+
+/** The source cannot go on (credentials rejected): nothing more is read; what was read is made durable. */
+export async function stopOnFailure(d: RunningParts, err: Error): Promise<void> {
+  d.log.error({ err: err.message, source: d.source.uri }, 'source failed');
+  await d.durability.stopCuts();
+  await d.source.stop();
+  await d.pipeline.drainInFlight();
+  await d.outputs.close();
+}

@@ -1,0 +1,112 @@
+// Streams to shards, and their bytes into chunks: a stream stays on one shard for its life (its state and
+// watermark live there), and its bytes are coalesced into ~chunkBytes chunks so Rust is crossed once per chunk,
+// never per line — but a quiet stream's bytes wait at most `lingerMs` (DESIGN: latency is bounded).
+
+interface StreamState {
+  shard: number;
+  parts: Buffer[];
+  bytes: number;
+  timer: NodeJS.Timeout | null;
+}
+
+export interface StreamRouterOptions {
+  shards: number;
+  chunkBytes: number;
+  /** A stream's bytes wait at most this long to fill a chunk. */
+  lingerMs: number;
+  /** A chunk is ready for `shard`. It owns its whole ArrayBuffer, so it can be moved to a worker. */
+  dispatch: (stream: string, shard: number, chunk: Buffer) => void;
+}
+
+export class StreamRouter {
+  readonly #o: StreamRouterOptions;
+  readonly #streams = new Map<string, StreamState>();
+  readonly #streamsPerShard: number[];
+
+  constructor(options: StreamRouterOptions) {
+    this.#o = options;
+    this.#streamsPerShard = new Array<number>(options.shards).fill(0);
+  }
+
+  /** The stream's shard: `route % shards` when given (a Kafka partition), else the least loaded one. */
+  shardOf(stream: string, route?: number): number {
+    return this.#state(stream, route).shard;
+  }
+
+  hasStreams(shard: number): boolean {
+    return this.#streamsPerShard[shard]! > 0;
+  }
+
+  data(stream: string, chunk: Buffer, route?: number): void {
+    const s = this.#state(stream, route);
+    s.parts.push(chunk);
+    s.bytes += chunk.length;
+    if (s.bytes >= this.#o.chunkBytes) {
+      this.#dispatch(stream, s);
+    } else if (!s.timer) {
+      s.timer = setTimeout(() => {
+        s.timer = null;
+        this.#dispatch(stream, s);
+      }, this.#o.lingerMs);
+    }
+  }
+
+  /** Sends what the stream has buffered and forgets it; its shard, or null for a stream never seen. */
+  end(stream: string): number | null {
+    const s = this.#streams.get(stream);
+    if (!s) return null;
+    this.#dispatch(stream, s);
+    this.#streams.delete(stream);
+    this.#streamsPerShard[s.shard]!--;
+    return s.shard;
+  }
+
+  /** Sends every stream's buffered bytes now (end of input, a durable cut). */
+  flushAll(): void {
+    for (const [stream, s] of this.#streams) this.#dispatch(stream, s);
+  }
+
+  close(): void {
+    for (const s of this.#streams.values()) if (s.timer) clearTimeout(s.timer);
+  }
+
+  #state(stream: string, route: number | undefined): StreamState {
+    let s = this.#streams.get(stream);
+    if (!s) {
+      s = { shard: route === undefined ? this.#leastLoadedShard() : route % this.#o.shards, parts: [], bytes: 0, timer: null };
+      this.#streamsPerShard[s.shard]!++;
+      this.#streams.set(stream, s);
+    }
+    return s;
+  }
+
+  #leastLoadedShard(): number {
+    let best = 0;
+    for (let i = 1; i < this.#streamsPerShard.length; i++) {
+      if (this.#streamsPerShard[i]! < this.#streamsPerShard[best]!) best = i;
+    }
+    return best;
+  }
+
+  #dispatch(stream: string, s: StreamState): void {
+    if (s.timer) {
+      clearTimeout(s.timer);
+      s.timer = null;
+    }
+    if (s.bytes === 0) return;
+    const only = s.parts.length === 1 ? s.parts[0]! : null;
+    // Moved to the worker, so the chunk must own its whole ArrayBuffer: a lone part that already does (a full
+    // file read) goes as is; anything else is joined into a fresh, unpooled buffer.
+    let chunk: Buffer;
+    if (only && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength) {
+      chunk = only;
+    } else {
+      chunk = Buffer.allocUnsafeSlow(s.bytes);
+      let at = 0;
+      for (const p of s.parts) at += p.copy(chunk, at);
+    }
+    s.parts = [];
+    s.bytes = 0;
+    this.#o.dispatch(stream, s.shard, chunk);
+  }
+}
