@@ -11,9 +11,11 @@ import { afterAll, expect, it } from 'vitest';
 import { CLI, lines, readKind, startDaemon, waitForLog } from '../e2e/helpers.js';
 import { sleep, until } from '../wait.js';
 import { expectRows, referenceRows } from './expect-rows.js';
-import { brokerInfo, closeAllWindows, createTopic, inEventTimeOrder, kafkaScript, readTopic, ROOT } from './support.js';
+import { brokerInfo, closeAllWindows, createTopic, inEventTimeOrder, kafkaScript, readTopic, ROOT, TEST_BROKER } from './support.js';
 
-const OUTAGE_BROKER = { port: 29092, dir: `${ROOT}.cache/kafka/test-outage` };
+// Beside the tests' broker (which takes its port and the next two), so runs that move that one move this too.
+const OUTAGE_PORT = TEST_BROKER.port + 10;
+const OUTAGE_BROKER = { port: OUTAGE_PORT, dir: `${ROOT}.cache/kafka/test-outage-${OUTAGE_PORT}` };
 
 afterAll(() => {
   try {

@@ -15,9 +15,10 @@ export const KAFKA_SCRIPT = `${ROOT}scripts/kafka`;
 
 /**
  * The tests' own broker instance: its own port and data dir, so a developer's broker on 9092 is left alone.
- * LOGPULSE_TEST_KAFKA_PORT moves it, so test runs of two checkouts on one machine do not share a broker.
+ * LOGPULSE_TEST_KAFKA_PORT moves it (and its data dir), so two test runs on one machine do not share a broker.
  */
-export const TEST_BROKER = { port: Number(process.env.LOGPULSE_TEST_KAFKA_PORT ?? 19092), dir: `${ROOT}.cache/kafka/test` };
+const TEST_PORT = Number(process.env.LOGPULSE_TEST_KAFKA_PORT ?? 19092);
+export const TEST_BROKER = { port: TEST_PORT, dir: `${ROOT}.cache/kafka/test-${TEST_PORT}` };
 
 export interface BrokerInfo {
   plaintext: string;
