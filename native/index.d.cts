@@ -98,10 +98,6 @@ export interface BindingShardOptions {
   format?: string
   /** CSV field delimiter, one ASCII character. Default `;`. */
   csvDelimiter?: string
-  /** Whether `errors_per_status` fires early, as soon as a count crosses the threshold. Default true. */
-  earlyAlerts?: boolean
-  /** `errors_per_status` threshold: fires when a (window, status) count exceeds it. Default 100. */
-  earlyAlertThreshold?: number
   /** Keep per-URL request/error counts per window (for `url_error_rate`). Default false. */
   trackUrlCounts?: boolean
   /** Keep per-IP request/error counts per window (for `ip_error_rate`; memory grows with distinct IPs). Default false. */
@@ -122,14 +118,6 @@ export interface Counters {
   rejected: RejectedCounters
 }
 
-export interface EarlyAlert {
-  windowStartUs: number
-  windowEndUs: number
-  status: number
-  count: number
-  threshold: number
-}
-
 export interface GroupRate {
   /** The URL or the IP address. */
   group: string
@@ -145,7 +133,6 @@ export interface ProcessResult {
   /** Closed windows, opaque; give to `WindowMerger.add`. */
   partials: Buffer
   closedWindows: number
-  earlyAlerts: Array<EarlyAlert>
   statusCounts: Array<StatusCount>
   /** Running totals of every still-open window this call added to. */
   windowCounts: Array<WindowCount>

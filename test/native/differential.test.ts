@@ -24,7 +24,6 @@ interface Outcome {
   errors: Buffer;
   rejected: Buffer;
   closedWindows: number;
-  earlyAlerts: unknown;
   statusCounts: unknown;
   watermarkUs: number | null;
   closedThroughUs: number | null;
@@ -36,7 +35,6 @@ function nativeOutcome(r: ProcessResult): Outcome {
     errors: Buffer.from(r.errors),
     rejected: Buffer.from(r.rejected),
     closedWindows: r.closedWindows,
-    earlyAlerts: r.earlyAlerts,
     statusCounts: r.statusCounts,
     watermarkUs: r.watermarkUs,
     closedThroughUs: r.closedThroughUs,
@@ -49,7 +47,6 @@ function refOutcome(r: ReferenceResult): Outcome {
     errors: r.errors,
     rejected: r.rejected,
     closedWindows: r.closedWindows,
-    earlyAlerts: r.earlyAlerts,
     statusCounts: r.statusCounts,
     watermarkUs: r.watermarkUs,
     closedThroughUs: r.closedThroughUs,
@@ -79,7 +76,6 @@ function concatRef(a: ReferenceResult, b: ReferenceResult): ReferenceResult {
     rejected: Buffer.concat([a.rejected, b.rejected]),
     closed: [...a.closed, ...b.closed],
     closedWindows: a.closedWindows + b.closedWindows,
-    earlyAlerts: [...a.earlyAlerts, ...b.earlyAlerts],
     statusCounts: [...counts.values()],
     watermarkUs: b.watermarkUs,
     closedThroughUs: b.closedThroughUs,
@@ -110,7 +106,7 @@ function diffOutcome(native: Outcome, ref: Outcome): string[] {
     const i = first >= 0 ? first : nr.length;
     out.push(`rejected differ at record ${i} (${nr.length} vs ${rr.length}): native ${show(nr[i])} ref ${show(rr[i])}`);
   }
-  for (const k of ['closedWindows', 'earlyAlerts', 'statusCounts', 'watermarkUs', 'closedThroughUs'] as const) {
+  for (const k of ['closedWindows', 'statusCounts', 'watermarkUs', 'closedThroughUs'] as const) {
     if (!same(native[k], ref[k])) out.push(`${k}: native ${show(native[k])} ref ${show(ref[k])}`);
   }
   return out;
@@ -298,7 +294,6 @@ function runCut(sc: Scenario, chunks: Buffer[], nowUs: number): { outcomes: Outc
       errors: Buffer.concat(results.map((r) => Buffer.from(r.errors))),
       rejected: Buffer.concat(results.map((r) => Buffer.from(r.rejected))),
       closedWindows: results.reduce((n, r) => n + r.closedWindows, 0),
-      earlyAlerts: results.flatMap((r) => r.earlyAlerts),
       statusCounts: null,
       watermarkUs: last?.watermarkUs ?? null,
       closedThroughUs: last?.closedThroughUs ?? null,

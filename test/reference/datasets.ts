@@ -539,8 +539,6 @@ export interface ScenarioOptions extends ReferenceOptions {
   maxLineBytes: number;
   format: Format;
   csvDelimiter: string;
-  earlyAlertThreshold: number;
-  earlyAlerts: boolean;
 }
 
 export interface Scenario {
@@ -579,8 +577,6 @@ export function buildScenario(seed: number, shape: ScenarioShape = {}): Scenario
     maxLineBytes: rng.weighted([[65536, 6], [120, 1], [200, 1], [300, 1], [5000, 1]]),
     format,
     csvDelimiter: rng.weighted([[';', 8], [',', 1], ['|', 1], ['\t', 0.5]]),
-    earlyAlertThreshold: rng.pick([1, 3, 10, 100]),
-    earlyAlerts: rng.chance(0.9),
   };
   const formats: LineFormat[] = format === 'auto' ? ['json', 'csv', 'clf'] : [format];
   const windowUs = windowMs * 1000;

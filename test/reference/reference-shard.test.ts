@@ -543,17 +543,13 @@ describe('windows, watermarks and lateness', () => {
     expect(r.closedThroughUs).toBe(T0 + 1 - 2 * S);
   });
 
-  it('early alerts fire once when a count first exceeds the threshold; statusCounts report running counts', () => {
-    const shard = new ReferenceShard({ ...opts, earlyAlertThreshold: 2 });
+  it('statusCounts report the running count of each (window, status) a call touched', () => {
+    const shard = new ReferenceShard(opts);
     const lines = [at(T0 + 1, 500), at(T0 + 2, 500), at(T0 + 3, 404), at(T0 + 4, 500), at(T0 + 5, 500), at(T0 + 6, 200)];
     const r = shard.process('s', buf(lines.join('')), NOW);
-    expect(r.earlyAlerts).toEqual([{ windowStartUs: T0, windowEndUs: T0 + W, status: 500, count: 3, threshold: 2 }]);
     expect(r.statusCounts).toEqual([{ windowStartUs: T0, status: 500, count: 4 }, { windowStartUs: T0, status: 404, count: 1 }]);
     const r2 = shard.process('s', buf(at(T0 + 7, 404)), NOW);
     expect(r2.statusCounts).toEqual([{ windowStartUs: T0, status: 404, count: 2 }]);
-    expect(r2.earlyAlerts).toEqual([]);
-    const off = new ReferenceShard({ ...opts, earlyAlertThreshold: 0, earlyAlerts: false });
-    expect(off.process('s', buf(lines.join('')), NOW).earlyAlerts).toEqual([]);
   });
 
   it('counts per call', () => {

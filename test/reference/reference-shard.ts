@@ -42,8 +42,6 @@ export interface ReferenceOptions {
   maxLineBytes?: number;
   format?: Format;
   csvDelimiter?: string;
-  earlyAlertThreshold?: number | null;
-  earlyAlerts?: boolean;
 }
 
 export type RejectReason =
@@ -76,14 +74,6 @@ export interface Counters {
   rejected: RejectedCounters;
 }
 
-export interface EarlyAlert {
-  windowStartUs: number;
-  windowEndUs: number;
-  status: number;
-  count: number;
-  threshold: number;
-}
-
 export interface StatusCount {
   windowStartUs: number;
   status: number;
@@ -114,7 +104,6 @@ export interface ReferenceResult {
   /** Closed windows of this call, in closing order (the native `partials`, decoded). */
   closed: ReferenceWindow[];
   closedWindows: number;
-  earlyAlerts: EarlyAlert[];
   statusCounts: StatusCount[];
   watermarkUs: number | null;
   closedThroughUs: number | null;
@@ -703,7 +692,6 @@ interface ResolvedOptions {
   maxLineBytes: number;
   format: Format;
   csvDelimiter: string;
-  earlyAlertThreshold: number | null;
 }
 
 function msToUs(ms: number): bigint {
@@ -739,7 +727,6 @@ class CallOutput {
   errors: Buffer[] = [];
   rejected: string[] = [];
   closed: ReferenceWindow[] = [];
-  earlyAlerts: EarlyAlert[] = [];
   statusCounts = new Map<string, StatusCount>();
   counters = emptyCounters();
 }
@@ -759,8 +746,6 @@ export class ReferenceShard {
   private out = new CallOutput();
 
   constructor(options: ReferenceOptions = {}) {
-    const earlyAlerts = options.earlyAlerts ?? true;
-    const threshold = options.earlyAlertThreshold === undefined ? 100 : options.earlyAlertThreshold;
     this.o = {
       errorStatusMin: options.errorStatusMin ?? 400,
       windowUs: msToUs(options.windowMs ?? 30000),
@@ -770,7 +755,6 @@ export class ReferenceShard {
       maxLineBytes: options.maxLineBytes ?? 65536,
       format: options.format ?? 'auto',
       csvDelimiter: options.csvDelimiter ?? ';',
-      earlyAlertThreshold: earlyAlerts ? threshold : null,
     };
     if (this.o.windowUs <= 0n) throw new Error('LP_ERR_NATIVE_OPTION: windowMs must be > 0');
     if (this.o.csvDelimiter.length !== 1 || this.o.csvDelimiter.charCodeAt(0) > 0x7f) {
@@ -904,12 +888,6 @@ export class ReferenceShard {
     st.errorCount++;
     st.ips.add(r.ipKey);
     st.urls.set(r.url, (st.urls.get(r.url) ?? 0) + 1);
-    const threshold = this.o.earlyAlertThreshold;
-    if (threshold !== null && st.errorCount === threshold + 1) {
-      this.out.earlyAlerts.push({
-        windowStartUs: Number(start), windowEndUs: Number(end), status: r.status, count: st.errorCount, threshold,
-      });
-    }
     this.out.statusCounts.set(`${start}/${r.status}`, { windowStartUs: Number(start), status: r.status, count: st.errorCount });
   }
 
@@ -955,7 +933,6 @@ export class ReferenceShard {
       rejected: Buffer.from(o.rejected.map((l) => `${l}\n`).join(''), 'utf8'),
       closed: o.closed,
       closedWindows: o.closed.length,
-      earlyAlerts: o.earlyAlerts,
       statusCounts: [...o.statusCounts.values()],
       watermarkUs: wm === null ? null : Number(wm),
       closedThroughUs: this.closedThrough === null ? null : Number(this.closedThrough),

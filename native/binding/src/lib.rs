@@ -27,10 +27,6 @@ pub struct BindingShardOptions {
     pub format: Option<String>,
     /// CSV field delimiter, one ASCII character. Default `;`.
     pub csv_delimiter: Option<String>,
-    /// Whether `errors_per_status` fires early, as soon as a count crosses the threshold. Default true.
-    pub early_alerts: Option<bool>,
-    /// `errors_per_status` threshold: fires when a (window, status) count exceeds it. Default 100.
-    pub early_alert_threshold: Option<u32>,
     /// Keep per-URL request/error counts per window (for `url_error_rate`). Default false.
     pub track_url_counts: Option<bool>,
     /// Keep per-IP request/error counts per window (for `ip_error_rate`; memory grows with distinct IPs). Default false.
@@ -75,12 +71,10 @@ fn to_core_options(o: Option<BindingShardOptions>) -> Result<core::ShardOptions>
         max_line_bytes: o.max_line_bytes.map_or(d.max_line_bytes, |v| v as usize),
         format,
         csv_delimiter,
-        early_alert_threshold: if o.early_alerts == Some(false) {
-            None
-        } else {
-            Some(o.early_alert_threshold.map_or(100, u64::from))
+        group_tracking: core::GroupTracking {
+            urls: o.track_url_counts.unwrap_or(d.group_tracking.urls),
+            ips: o.track_ip_counts.unwrap_or(d.group_tracking.ips),
         },
-        group_tracking: core::GroupTracking { urls: o.track_url_counts.unwrap_or(false), ips: o.track_ip_counts.unwrap_or(false) },
     };
     opts.validate().map_err(|e| option_error(e.option, &e.message))?;
     Ok(opts)
@@ -114,15 +108,6 @@ pub struct Counters {
 }
 
 #[napi(object)]
-pub struct EarlyAlert {
-    pub window_start_us: i64,
-    pub window_end_us: i64,
-    pub status: u32,
-    pub count: f64,
-    pub threshold: f64,
-}
-
-#[napi(object)]
 pub struct StatusCount {
     pub window_start_us: i64,
     pub status: u32,
@@ -146,7 +131,6 @@ pub struct ProcessResult {
     /// Closed windows, opaque; give to `WindowMerger.add`.
     pub partials: Buffer,
     pub closed_windows: u32,
-    pub early_alerts: Vec<EarlyAlert>,
     pub status_counts: Vec<StatusCount>,
     /// Running totals of every still-open window this call added to.
     pub window_counts: Vec<WindowCount>,
@@ -165,17 +149,6 @@ fn to_result(out: core::ProcessOutput) -> ProcessResult {
         closed_windows: out.closed.len() as u32,
         errors: out.errors.into(),
         rejected: out.rejected.into(),
-        early_alerts: out
-            .early_alerts
-            .iter()
-            .map(|a| EarlyAlert {
-                window_start_us: a.window_start_us,
-                window_end_us: a.window_end_us,
-                status: u32::from(a.status),
-                count: a.count as f64,
-                threshold: a.threshold as f64,
-            })
-            .collect(),
         status_counts: out
             .status_counts
             .iter()
@@ -345,12 +318,15 @@ impl WindowMerger {
     #[napi(constructor)]
     pub fn new(options: Option<BindingMergerOptions>) -> Self {
         let rule = |r: Option<&BindingRateRule>| r.map(|r| core::merger::RateRule { threshold: r.threshold, min_requests: u64::from(r.min_requests) });
-        let max_urls = options.as_ref().and_then(|o| o.max_urls_per_window).unwrap_or(100);
+        let max_urls = options
+            .as_ref()
+            .and_then(|o| o.max_urls_per_window)
+            .map_or(core::ShardOptions::default().max_urls_per_window, |v| v as usize);
         let rates = core::merger::RateRules {
             url: rule(options.as_ref().and_then(|o| o.url_error_rate.as_ref())),
             ip: rule(options.as_ref().and_then(|o| o.ip_error_rate.as_ref())),
         };
-        WindowMerger { inner: core::WindowMerger::with_rates(max_urls as usize, rates) }
+        WindowMerger { inner: core::WindowMerger::with_rates(max_urls, rates) }
     }
 
     /// Adds a shard's `partials`; returns how many windows they held.

@@ -18,5 +18,5 @@ pub mod window;
 pub use merger::{MergedWindows, WindowMerger, WindowSummary};
 pub use options::{Format, OptionError, ShardOptions};
 pub use record::{Counters, Reason};
-pub use shard::{EarlyAlert, ProcessOutput, Shard, StatusCount, WindowCount};
+pub use shard::{ProcessOutput, Shard, StatusCount, WindowCount};
 pub use window::{GroupCount, GroupTracking};

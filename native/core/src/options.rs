@@ -37,8 +37,6 @@ pub struct ShardOptions {
     pub max_line_bytes: usize,
     pub format: Format,
     pub csv_delimiter: u8,
-    /// `errors_per_status` early alert: fires when a (window, status) count first exceeds this.
-    pub early_alert_threshold: Option<u64>,
     /// Per-URL / per-IP request and error counts per window, for the `url_error_rate` / `ip_error_rate` rules.
     pub group_tracking: GroupTracking,
 }
@@ -55,7 +53,6 @@ impl Default for ShardOptions {
             max_line_bytes: 65_536,
             format: Format::Auto,
             csv_delimiter: b';',
-            early_alert_threshold: Some(100),
             group_tracking: GroupTracking::default(),
         }
     }

@@ -21,15 +21,6 @@ pub const REJECT_KEEP_BYTES: usize = 4096;
 /// `REJECT_KEEP_BYTES` is stripped the same way as when the whole line arrives in one chunk.
 const OVERFLOW_KEEP_BYTES: usize = REJECT_KEEP_BYTES + 1;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EarlyAlert {
-    pub window_start_us: i64,
-    pub window_end_us: i64,
-    pub status: u16,
-    pub count: u64,
-    pub threshold: u64,
-}
-
 /// Running totals of a window still open at the end of a call (for live displays; final rows come at close).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WindowCount {
@@ -52,7 +43,6 @@ pub struct ProcessOutput {
     pub errors: Vec<u8>,
     pub rejected: Vec<u8>,
     pub closed: Vec<WindowPartial>,
-    pub early_alerts: Vec<EarlyAlert>,
     pub status_counts: Vec<StatusCount>,
     /// Every window this call added to that is still open, with its running totals.
     pub window_counts: Vec<WindowCount>,
@@ -463,7 +453,7 @@ impl State {
             }
             if is_error {
                 self.write_error(rec, line);
-                self.count_status(start, end, rec.status, count);
+                self.count_status(start, rec.status, count);
             }
         }
         let stream = &mut self.streams[sidx];
@@ -486,18 +476,7 @@ impl State {
         &mut self.windows[i - 1]
     }
 
-    fn count_status(&mut self, start: i64, end: i64, status: u16, count: u64) {
-        if let Some(threshold) = self.opts.early_alert_threshold {
-            if count == threshold + 1 {
-                self.out.early_alerts.push(EarlyAlert {
-                    window_start_us: start,
-                    window_end_us: end,
-                    status,
-                    count,
-                    threshold,
-                });
-            }
-        }
+    fn count_status(&mut self, start: i64, status: u16, count: u64) {
         let touched = &mut self.out.status_counts;
         match touched.iter_mut().rev().find(|t| t.window_start_us == start && t.status == status) {
             Some(t) => t.count = count,

@@ -13,7 +13,6 @@ fuzz_target!(|data: &[u8]| {
         max_line_bytes: if ctl & 4 != 0 { 64 } else { 65_536 },
         window_us: if ctl & 8 != 0 { 1_000_000 } else { 30_000_000 },
         watermark_us: if ctl & 16 != 0 { 0 } else { 10_000_000 },
-        early_alert_threshold: Some(u64::from(ctl >> 5)),
         ..ShardOptions::default()
     };
     let Ok(mut shard) = Shard::new(opts) else { return };

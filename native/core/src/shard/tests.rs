@@ -191,13 +191,13 @@ fn peer_watermark_holds_back_and_ending_a_stream_releases() {
 }
 
 #[test]
-fn early_alert_fires_once_when_the_count_exceeds_the_threshold() {
-    let mut s = Shard::new(ShardOptions { early_alert_threshold: Some(3), ..ShardOptions::default() }).unwrap();
+fn status_counts_report_the_running_count_of_each_window_and_status() {
+    let mut s = Shard::new(ShardOptions::default()).unwrap();
     let input: String = (0..6).map(|i| line(T0 + i, "1.1.1.1", 503)).collect();
     let out = s.process("a", input.as_bytes(), NOW);
-    assert_eq!(out.early_alerts, vec![EarlyAlert { window_start_us: T0, window_end_us: T0 + 30 * S, status: 503, count: 4, threshold: 3 }]);
     assert_eq!(out.status_counts, vec![StatusCount { window_start_us: T0, status: 503, count: 6 }]);
-    assert!(s.process("a", line(T0 + 9, "1.1.1.1", 503).as_bytes(), NOW).early_alerts.is_empty());
+    let out = s.process("a", line(T0 + 9, "1.1.1.1", 503).as_bytes(), NOW);
+    assert_eq!(out.status_counts, vec![StatusCount { window_start_us: T0, status: 503, count: 7 }]);
 }
 
 #[test]
