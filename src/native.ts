@@ -8,7 +8,6 @@ const require = createRequire(import.meta.url);
 const binding = require('../native/index.cjs') as typeof Binding;
 
 export type ShardOptions = Binding.BindingShardOptions;
-export type EarlyAlert = Binding.EarlyAlert;
 export type StatusCount = Binding.StatusCount;
 export type Counters = Binding.Counters;
 export type WindowSummary = Binding.WindowSummary;
