@@ -6,8 +6,8 @@
 // before the clock starts (its start-up is not in this figure, unlike the file scenario); the generator's is.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 
+import { sleep } from '../test/support/wait.js';
 import { CLI, Daemon, freePort, nowMs, scratchDir } from './daemon.js';
 import type { Dataset } from './dataset.js';
 import { bytesReadBy, ProcessTreeMonitor, reapedCpuSeconds, treeCpuSeconds } from './proc-stats.js';

@@ -11,9 +11,9 @@
 import { watch } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 
+import { sleep } from '../test/support/wait.js';
 import { Daemon, freePort, nowMs, scratchDir } from './daemon.js';
 import type { DriverInput, DriverOutput } from './latency-driver.js';
 import { alertKeyOfConsoleLine, alertTriggers, lineDesign, statusOf } from './latency-lines.js';

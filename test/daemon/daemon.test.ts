@@ -12,7 +12,7 @@ import { expect, it } from 'vitest';
 import { configFrom } from '../../src/config/load.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import type { Logger } from '../../src/log.js';
-import { until } from '../wait.js';
+import { until } from '../support/wait.js';
 
 /** `n` records 100 ms apart inside the window starting `windowStartMs`, every tenth a 500. */
 function records(windowStartMs: number, from: number, n: number): string {

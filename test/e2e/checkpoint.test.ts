@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 
 import { ReferenceShard, type ReferenceWindow, windowsToOutput } from '../reference/reference-shard.js';
+import { sleep } from '../support/wait.js';
 import { lines, readKind, startDaemon, waitForLog } from './helpers.js';
 
 const WINDOW_US = 30_000_000;
@@ -59,7 +60,7 @@ it('a stopped tcp-listen run checkpoints its open windows; the next run restores
   const started = Date.now();
   while (lines(readKind(first, 'errors')).length < errors || lines(readKind(first, 'metrics')).length < windowsToOutput(closedLive, 100).windows.length * 2) {
     expect(Date.now() - started, a.stderr()).toBeLessThan(30_000);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   a.child.kill('SIGTERM');
   expect(await a.exit, a.stderr()).toBe(0);

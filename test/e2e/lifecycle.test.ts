@@ -6,14 +6,13 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { readCheckpoint } from '../../src/daemon/checkpoint.js';
+import { sleep } from '../support/wait.js';
 import { lines, listKind, readKind, startDaemon, waitForLog } from './helpers.js';
 
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'logpulse-life-'));
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Every file under `out`, recursively, with its size. */
 function allFiles(out: string): { path: string; size: number }[] {

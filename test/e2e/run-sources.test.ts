@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type DatasetConfig, Rng, StreamGenerator } from '../reference/datasets.js';
 import { ReferenceShard, type ReferenceWindow, windowsToOutput } from '../reference/reference-shard.js';
+import { until } from '../support/wait.js';
 import { lines, readKind, startDaemon, waitForLog } from './helpers.js';
 
 const LINES = 300_000;
@@ -122,12 +123,12 @@ async function freePort(): Promise<number> {
 
 /** Waits until the daemon has written every expected error and rejected record (then a stop loses nothing). */
 async function waitForAll(out: string, expected: Expected, ms = 30_000): Promise<void> {
-  const started = Date.now();
   const count = () => [lines(readKind(out, 'errors')).length, lines(readKind(out, 'rejected')).length];
-  while (count()[0]! < expected.errors.length || count()[1]! < expected.rejected.length) {
-    if (Date.now() - started > ms) throw new Error(`after ${ms} ms: ${count().join('/')} of ${expected.errors.length}/${expected.rejected.length} records`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await until(
+    () => `every record: ${count().join('/')} of ${expected.errors.length}/${expected.rejected.length}`,
+    () => count()[0]! >= expected.errors.length && count()[1]! >= expected.rejected.length,
+    { ms, everyMs: 100 },
+  );
 }
 
 beforeAll(() => {

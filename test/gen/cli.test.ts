@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 
 import { describe, expect, it } from 'vitest';
 
-import { until } from '../wait.js';
+import { until } from '../support/wait.js';
 import { CLI, spawnGen, textLines } from './helpers.js';
 
 const gen = (args: string[]) => spawnSync(process.execPath, [CLI, 'gen', ...args], { maxBuffer: 1 << 28 });

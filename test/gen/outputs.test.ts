@@ -5,7 +5,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { until } from '../wait.js';
+import { sleep, until } from '../support/wait.js';
 import { type Gen, spawnGen, textLines } from './helpers.js';
 
 const JSON_LINE = /^\{"timestamp": "[^"]+", "ip": "[\d.]+", "method": "[A-Z]+", "url": "\/resource\/\d+", "status": \d{3}\}$/;
@@ -56,7 +56,7 @@ describe('--out tcp-listen://', () => {
     const port = Number(/serving tcp-listen:\/\/127\.0\.0\.1:(\d+)/.exec(g.stderr())![1]);
 
     // Nobody connected yet: nothing is made (no backlog burst, no stale lines for the first client).
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     const a = await client(port);
     await until('lines for a', () => textLines(a.text()).length > 200);
     const b = await client(port);

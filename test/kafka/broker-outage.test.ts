@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 
 import { CLI, lines, readKind, startDaemon, waitForLog } from '../e2e/helpers.js';
-import { sleep, until } from '../wait.js';
+import { sleep, until } from '../support/wait.js';
 import { expectRows, referenceRows } from './expect-rows.js';
 import { brokerInfo, closeAllWindows, createTopic, inEventTimeOrder, kafkaScript, readTopic, ROOT, TEST_BROKER } from './support.js';
 

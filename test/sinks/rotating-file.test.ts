@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { RotatingFileSink, type RotatingFileSinkOptions, compactUtc } from '../../src/sinks/rotating-file.js';
 import { SinkError } from '../../src/sinks/types.js';
+import { sleep } from '../support/wait.js';
 import { FaultFs, type FaultOp } from './fault-fs.js';
 
 const NAME = /^errors-\d{8}T\d{6}Z-0-\d{6}\.ndjson$/;
@@ -60,8 +61,6 @@ async function concatFiles(): Promise<Buffer> {
   const names = await finalFiles();
   return Buffer.concat(await Promise.all(names.map((n) => readFile(join(dir, n)))));
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('RotatingFileSink: rotation', () => {
   it('rotates on its timer into several complete, non-empty files whose concatenation is the input, byte for byte', async () => {

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { FileSource } from '../../src/sources/file.js';
-import { RecordingSink, sleep } from './recording-sink.js';
+import { sleep } from '../support/wait.js';
+import { RecordingSink } from './recording-sink.js';
 
 let dir: string;
 const sources: FileSource[] = [];

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { GeneratorSource, type GeneratorSourceOptions } from '../../src/sources/generator.js';
-import { RecordingSink, sleep } from './recording-sink.js';
+import { sleep } from '../support/wait.js';
+import { RecordingSink } from './recording-sink.js';
 
 const STREAM = 'generator:';
 // Python's isoformat(): six fraction digits, none when the microsecond is 0 (the shared `logpulse gen` writer).

@@ -113,5 +113,3 @@ export class RecordingSink implements SourceSink {
     for (const w of ready) w.done();
   }
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -6,7 +6,8 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { StdinSource } from '../../src/sources/stdin.js';
-import { RecordingSink, sleep } from './recording-sink.js';
+import { sleep } from '../support/wait.js';
+import { RecordingSink } from './recording-sink.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const STDIN_TS = pathToFileURL(fileURLToPath(new URL('../../src/sources/stdin.ts', import.meta.url))).href;

@@ -4,7 +4,8 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { TcpClientSource } from '../../src/sources/tcp-client.js';
-import { RecordingSink, sleep } from './recording-sink.js';
+import { sleep } from '../support/wait.js';
+import { RecordingSink } from './recording-sink.js';
 
 const BACKOFF = { initialMs: 20, maxMs: 200 };
 const sources: TcpClientSource[] = [];

@@ -4,7 +4,8 @@ import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { TcpListenSource } from '../../src/sources/tcp-listen.js';
-import { RecordingSink, sleep } from './recording-sink.js';
+import { sleep } from '../support/wait.js';
+import { RecordingSink } from './recording-sink.js';
 
 const sources: TcpListenSource[] = [];
 const clients: Socket[] = [];
