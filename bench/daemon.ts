@@ -4,7 +4,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,18 +15,6 @@ export const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url)
 export function scratchDir(label: string): { path: string; dispose: () => void } {
   const path = mkdtempSync(join(tmpdir(), `logpulse-bench-${label}-`));
   return { path, dispose: () => rmSync(path, { recursive: true, force: true }) };
-}
-
-/** A port nobody listens on right now (bind 0, read it, close): the daemon's tcp-listen URI needs a number. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address !== 'object') throw new Error('no port');
-  return address.port;
 }
 
 export interface DaemonOptions {

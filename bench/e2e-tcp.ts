@@ -7,8 +7,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 
+import { freePort } from '../test/support/net.js';
 import { sleep } from '../test/support/wait.js';
-import { CLI, Daemon, freePort, nowMs, scratchDir } from './daemon.js';
+import { CLI, Daemon, nowMs, scratchDir } from './daemon.js';
 import type { Dataset } from './dataset.js';
 import { bytesReadBy, ProcessTreeMonitor, reapedCpuSeconds, treeCpuSeconds } from './proc-stats.js';
 import { runFigures, type ThroughputRun } from './results.js';

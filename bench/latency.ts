@@ -13,8 +13,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
+import { freePort } from '../test/support/net.js';
 import { sleep } from '../test/support/wait.js';
-import { Daemon, freePort, nowMs, scratchDir } from './daemon.js';
+import { Daemon, nowMs, scratchDir } from './daemon.js';
 import type { DriverInput, DriverOutput } from './latency-driver.js';
 import { alertKeyOfConsoleLine, alertTriggers, lineDesign, statusOf } from './latency-lines.js';
 import { ProcessTreeMonitor, treeCpuSeconds } from './proc-stats.js';

@@ -2,13 +2,14 @@
 // restart. A tcp-listen run stopped with SIGTERM plus a restart that ends the input together write exactly
 // the windows one uninterrupted run writes.
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { expect, it } from 'vitest';
 
 import { ReferenceShard, type ReferenceWindow, windowsToOutput } from '../reference/reference-shard.js';
+import { freePort } from '../support/net.js';
 import { sleep } from '../support/wait.js';
 import { lines, readKind, startDaemon, waitForLog } from './helpers.js';
 
@@ -44,10 +45,7 @@ it('a stopped tcp-listen run checkpoints its open windows; the next run restores
   expect(closedLive.length).toBeGreaterThan(3);
   expect(closedAtEnd.length).toBeGreaterThan(0);
 
-  const probe = createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise((r) => probe.close(r));
+  const port = await freePort();
 
   const first = join(dir, 'out1');
   const a = startDaemon(['run', '-c', cfg, '--source', `tcp-listen://127.0.0.1:${port}`, '--output', first, '--checkpoint', checkpoint, '--no-api']);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type DatasetConfig, Rng, StreamGenerator } from '../reference/datasets.js';
 import { ReferenceShard, type ReferenceWindow, windowsToOutput } from '../reference/reference-shard.js';
+import { freePort } from '../support/net.js';
 import { until } from '../support/wait.js';
 import { lines, readKind, startDaemon, waitForLog } from './helpers.js';
 
@@ -111,14 +112,6 @@ function configFile(): string {
   const path = join(dir, 'fast.yaml');
   writeFileSync(path, 'output:\n  rotateEvery: 300ms\nconsole:\n  enabled: false\n');
   return path;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 /** Waits until the daemon has written every expected error and rejected record (then a stop loses nothing). */

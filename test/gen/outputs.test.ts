@@ -5,6 +5,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { freePort } from '../support/net.js';
 import { sleep, until } from '../support/wait.js';
 import { type Gen, spawnGen, textLines } from './helpers.js';
 
@@ -98,12 +99,8 @@ describe('--out tcp-listen://', () => {
 
 describe('--out tcp://', () => {
   it('connects to a server that starts later, and reconnects when the connection drops', async () => {
-    // Reserve a free port, then free it: the generator starts with nobody listening.
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1');
-    await once(probe, 'listening');
-    const port = (probe.address() as { port: number }).port;
-    await new Promise((r) => probe.close(r));
+    // A free port: the generator starts with nobody listening.
+    const port = await freePort();
 
     const g = start(['--rate', '1000', '--out', `tcp://127.0.0.1:${port}`]);
     await until('a refused attempt', () => /ECONNREFUSED; retrying with backoff/.test(g.stderr()));

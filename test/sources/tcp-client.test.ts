@@ -4,6 +4,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { TcpClientSource } from '../../src/sources/tcp-client.js';
+import { freePort } from '../support/net.js';
 import { sleep } from '../support/wait.js';
 import { RecordingSink } from './recording-sink.js';
 
@@ -33,14 +34,6 @@ function serve(port: number, onConnection: (socket: Socket, server: Server) => v
 }
 
 const portOf = (server: Server): number => (server.address() as AddressInfo).port;
-
-/** A port nothing listens on right now (bound then released). */
-async function freePort(): Promise<number> {
-  const server = await serve(0, () => undefined);
-  const port = portOf(server);
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function client(port: number, sink: RecordingSink): TcpClientSource {
   const source = new TcpClientSource({ host: '127.0.0.1', port, backoff: BACKOFF });
