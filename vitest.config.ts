@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     globalSetup: ['test/global-setup.ts'],
+    // Kills what a test file spawned and left running when the file ends.
+    setupFiles: ['test/setup.ts'],
   },
 });

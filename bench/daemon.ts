@@ -1,15 +1,13 @@
 // The real daemon (`dist/cli/main.js run`) as the end-to-end benches drive it: spawned with its outputs and
 // checkpoint in a scratch directory (a checkpoint left in the working directory would be restored by the next
 // run), watched through its stdout (console: alerts) and stderr (JSON logs: 'source started', final totals).
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 
-export const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+import { type CliProcess, spawnCli } from '../test/support/cli.js';
 
 /** A scratch directory under the system temp dir, removed by `dispose`. */
 export function scratchDir(label: string): { path: string; dispose: () => void } {
@@ -47,21 +45,23 @@ export class Daemon {
   sourceStartedAtMs = Number.NaN;
   /** When the final totals line reached us: input done, every window emitted, every output durable. */
   totalsAtMs = Number.NaN;
-  readonly #stderrTail: string[] = [];
+  readonly #cli: CliProcess;
   readonly #stdoutListeners: ((line: string, atMs: number) => void)[] = [];
 
   constructor(o: DaemonOptions) {
     this.outDir = join(o.dir, 'out');
-    const args = [CLI, 'run', '--source', o.source, '--output', this.outDir, '--checkpoint', join(o.dir, 'checkpoint'), '--no-api', '--workers', String(o.workers ?? 2)];
+    const args = ['run', '--source', o.source, '--output', this.outDir, '--checkpoint', join(o.dir, 'checkpoint'), '--no-api', '--workers', String(o.workers ?? 2)];
     if (o.configYaml !== undefined) {
       const cfg = join(o.dir, 'logpulse.yaml');
       writeFileSync(cfg, o.configYaml);
       args.push('-c', cfg);
     }
     // NO_COLOR: the console's alert lines are parsed, so they must stay plain text whatever the terminal.
-    this.child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-    // 'close', not 'exit': stdio is drained by then, so the final log line (the totals) has been read.
-    this.exited = once(this.child, 'close').then(([code]) => code as number | null);
+    // stdout 'pipe': read here, line by line as it comes, never kept whole.
+    this.#cli = spawnCli(args, { stdout: 'pipe', cwd: o.dir, env: { NO_COLOR: '1' } });
+    this.child = this.#cli.child;
+    // Resolves once stdio is drained, so the final log line (the totals) has been read.
+    this.exited = this.#cli.exit;
     let ready: () => void = () => undefined;
     this.started = new Promise<void>((resolve, reject) => {
       ready = resolve;
@@ -70,8 +70,6 @@ export class Daemon {
     // The rejection is only interesting to whoever awaits `started`; an exit after start is not an error here.
     this.started.catch(() => undefined);
     createInterface({ input: this.child.stderr! }).on('line', (line) => {
-      this.#stderrTail.push(line);
-      if (this.#stderrTail.length > 40) this.#stderrTail.shift();
       if (line.includes('"source started"')) {
         this.sourceStartedAtMs = nowMs();
         ready();
@@ -84,7 +82,7 @@ export class Daemon {
             this.totalsAtMs = nowMs();
           }
         } catch {
-          // not one of ours; the tail keeps it for the error message
+          // not one of ours; stderrTail shows it in the error message
         }
       }
     });
@@ -102,8 +100,9 @@ export class Daemon {
     return this.child.pid ?? -1;
   }
 
+  /** The last 40 lines of its log, for error messages. */
   get stderrTail(): string {
-    return this.#stderrTail.join('\n');
+    return this.#cli.stderr().trimEnd().split('\n').slice(-40).join('\n');
   }
 
   onStdoutLine(listener: (line: string, atMs: number) => void): void {

@@ -3,12 +3,11 @@
 // status mix, so 10 % errors), simulated time from a fixed start and seed, so every run and every machine reads
 // byte-identical input. 0.5 ms of event time per line: windows keep closing as the file is read, as they would
 // live.
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { CLI } from './daemon.js';
+import { spawnCli } from '../test/support/cli.js';
 
 export interface Dataset {
   path: string;
@@ -26,10 +25,10 @@ export function datasetGenArgs(lines: number): string[] {
 export async function writeDataset(dir: string, lines: number): Promise<Dataset> {
   const path = join(dir, `access-${lines}.log`);
   const genArgs = datasetGenArgs(lines);
-  const child = spawn(process.execPath, [CLI, 'gen', ...genArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const gen = spawnCli(['gen', ...genArgs], { stdout: 'pipe', cwd: dir });
   const out = createWriteStream(path);
-  child.stdout.pipe(out);
-  const [[code]] = await Promise.all([once(child, 'exit'), once(out, 'finish')]);
-  if (code !== 0) throw new Error(`logpulse gen exited ${String(code)} while writing the dataset`);
+  gen.child.stdout!.pipe(out);
+  const [code] = await Promise.all([gen.exit, once(out, 'finish')]);
+  if (code !== 0) throw new Error(`logpulse gen exited ${String(code)} while writing the dataset: ${gen.stderr().slice(-2000)}`);
   return { path, lines, bytes: statSync(path).size, genArgs };
 }

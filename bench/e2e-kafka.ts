@@ -3,14 +3,14 @@
 // is the producer figure, issue 6's >= 300k msgs/s), then times `logpulse run --source
 // kafka://…?startingOffsets=earliest&endingOffsets=latest` (2 workers) from spawn to exit: every message read,
 // every output durable, offsets committed. A broker that cannot start makes the scenario NOT MEASURED.
-import { execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 import type * as RdKafka from 'node-rdkafka';
 
-import { CLI, scratchDir } from './daemon.js';
+import { spawnCli } from '../test/support/cli.js';
+import { scratchDir } from './daemon.js';
 import type { Dataset } from './dataset.js';
 import { timeDaemonRun } from './e2e-file.js';
 import type { ThroughputRun } from './results.js';
@@ -70,11 +70,9 @@ export async function kafkaThroughput(data: Dataset): Promise<ThroughputRun> {
   const scratch = scratchDir('kafka');
   try {
     const producing = Date.now();
-    const gen = spawn(process.execPath, [CLI, 'gen', ...data.genArgs, '--out', `kafka://${BROKERS}/${topic}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let genErr = '';
-    gen.stderr!.on('data', (b: Buffer) => (genErr += b.toString()));
-    const [genCode] = await once(gen, 'close');
-    if (genCode !== 0) throw new Error(`logpulse gen --out kafka:// exited ${genCode}: ${genErr.slice(-2000)}`);
+    const gen = spawnCli(['gen', ...data.genArgs, '--out', `kafka://${BROKERS}/${topic}`], { stdout: 'ignore', cwd: scratch.path });
+    const genCode = await gen.exit;
+    if (genCode !== 0) throw new Error(`logpulse gen --out kafka:// exited ${genCode}: ${gen.stderr().slice(-2000)}`);
     const producerLinesPerSecond = data.lines / ((Date.now() - producing) / 1000);
 
     const source = `kafka://${BROKERS}/${topic}?group=bench&startingOffsets=earliest&endingOffsets=latest`;

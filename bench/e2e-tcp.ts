@@ -4,12 +4,10 @@
 // daemon has read the last byte (its `rchar` in /proc/PID/io, sampled every 2 ms); the run then stops it with
 // SIGTERM and checks from its final totals that every line was handled. The daemon is started and listening
 // before the clock starts (its start-up is not in this figure, unlike the file scenario); the generator's is.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-
+import { spawnCli } from '../test/support/cli.js';
 import { freePort } from '../test/support/net.js';
 import { sleep } from '../test/support/wait.js';
-import { CLI, Daemon, nowMs, scratchDir } from './daemon.js';
+import { Daemon, nowMs, scratchDir } from './daemon.js';
 import type { Dataset } from './dataset.js';
 import { bytesReadBy, ProcessTreeMonitor, reapedCpuSeconds, treeCpuSeconds } from './proc-stats.js';
 import { runFigures, type ThroughputRun } from './results.js';
@@ -31,29 +29,26 @@ export async function tcpThroughput(data: Dataset, workers = 2): Promise<Through
     const cpu0 = treeCpuSeconds(daemon.pid);
     const reaped0 = reapedCpuSeconds();
     const t0 = nowMs();
-    const gen = spawn(process.execPath, [CLI, 'gen', ...data.genArgs, '--out', `tcp://127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let genStderr = '';
-    gen.stderr.on('data', (d: Buffer) => (genStderr += d.toString()));
-    const genExit = once(gen, 'close');
+    const gen = spawnCli(['gen', ...data.genArgs, '--out', `tcp://127.0.0.1:${port}`], { stdout: 'ignore', cwd: scratch.path });
     let tEnd = Number.NaN;
     while (nowMs() - t0 < TIMEOUT_MS) {
       if (bytesReadBy(daemon.pid) - read0 >= data.bytes) {
         tEnd = nowMs();
         break;
       }
-      if (gen.exitCode !== null && gen.exitCode !== 0) break;
+      if (gen.child.exitCode !== null && gen.child.exitCode !== 0) break;
       await sleep(2);
     }
     const cpu = treeCpuSeconds(daemon.pid) - cpu0;
     if (!Number.isFinite(tEnd)) {
-      gen.kill('SIGKILL');
+      gen.child.kill('SIGKILL');
       const got = bytesReadBy(daemon.pid) - read0;
-      throw new Error(`the daemon read ${got} of ${data.bytes} bytes in ${TIMEOUT_MS / 1000} s (gen: ${genStderr.trim()}); daemon log:\n${daemon.stderrTail}`);
+      throw new Error(`the daemon read ${got} of ${data.bytes} bytes in ${TIMEOUT_MS / 1000} s (gen: ${gen.stderr().trim()}); daemon log:\n${daemon.stderrTail}`);
     }
-    const [genCode] = (await genExit) as [number | null];
+    const genCode = await gen.exit;
     // The generator is the only child reaped in this span (the daemon still runs): its exact CPU time.
     const genCpu = reapedCpuSeconds() - reaped0;
-    if (genCode !== 0) throw new Error(`logpulse gen exited ${String(genCode)}: ${genStderr.slice(-2000)}`);
+    if (genCode !== 0) throw new Error(`logpulse gen exited ${String(genCode)}: ${gen.stderr().slice(-2000)}`);
     // Let the chunks still in flight finish before the stop, so the totals check below is about the source.
     await sleep(200);
     const code = await daemon.stop();

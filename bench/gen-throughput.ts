@@ -1,10 +1,10 @@
 // `logpulse gen --rate 0` to stdout (SPEC §6: >= 1,000,000 lines/s on one core): the real CLI, pinned to one
 // core with taskset when there is one, writing into a pipe this process drains. Wall time from spawn to exit,
 // so start-up is included and the figure is a floor. It proves throughput only; test/gen/ proves the lines.
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 
-import { CLI } from './daemon.js';
+import { spawnCli } from '../test/support/cli.js';
 import type { MicroRow } from './results.js';
 import type { BenchFormat } from './seed-lines.js';
 import { summarize } from './stats.js';
@@ -21,14 +21,14 @@ export interface GenResult {
 }
 
 export async function genThroughput(format: BenchFormat, lines: number): Promise<GenResult> {
-  const args = [CLI, 'gen', '--rate', '0', '--count', String(lines), '--format', format, '--seed', '1'];
+  const args = ['gen', '--rate', '0', '--count', String(lines), '--format', format, '--seed', '1'];
   const started = process.hrtime.bigint();
-  const child = TASKSET ? spawn('taskset', ['-c', '0', process.execPath, ...args]) : spawn(process.execPath, args);
+  const gen = spawnCli(args, { stdout: 'pipe', cwd: tmpdir(), ...(TASKSET ? { via: ['taskset', '-c', '0'] } : {}) });
   let bytes = 0;
-  child.stdout.on('data', (d: Buffer) => (bytes += d.length));
-  const [code] = (await once(child, 'exit')) as [number | null];
+  gen.child.stdout!.on('data', (d: Buffer) => (bytes += d.length));
+  const code = await gen.exit;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (code !== 0) throw new Error(`logpulse gen exited ${code}`);
+  if (code !== 0) throw new Error(`logpulse gen exited ${code}: ${gen.stderr().slice(-2000)}`);
   return { format, lines, bytes, seconds, linesPerSecond: lines / seconds, mbPerSecond: bytes / 1e6 / seconds };
 }
 

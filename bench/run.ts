@@ -16,8 +16,9 @@ import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 
+import { CLI } from '../test/support/paths.js';
 import { writeDataset, type Dataset } from './dataset.js';
-import { CLI, scratchDir } from './daemon.js';
+import { scratchDir } from './daemon.js';
 import { FILE_SCENARIO_HOW, fileThroughput } from './e2e-file.js';
 import { KAFKA_SCENARIO_HOW, kafkaThroughput, kafkaUnavailableReason, stopKafka } from './e2e-kafka.js';
 import { TCP_SCENARIO_HOW, tcpThroughput } from './e2e-tcp.js';

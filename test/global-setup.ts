@@ -4,9 +4,9 @@
 // jars are fetched from Maven Central on the first run) and the teardown stops and removes it.
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 
 import { kafkaScript, TEST_BROKER } from './kafka/support.js';
+import { ROOT } from './support/paths.js';
 
 function removeBroker(): void {
   try {
@@ -18,8 +18,7 @@ function removeBroker(): void {
 }
 
 export default function setup(): () => void {
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
   removeBroker();
   kafkaScript('start');
   return removeBroker;

@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 
 import { ReferenceShard, type ReferenceWindow, windowsToOutput } from '../reference/reference-shard.js';
+import { spawnCli, waitForLog } from '../support/cli.js';
 import { freePort } from '../support/net.js';
 import { sleep } from '../support/wait.js';
-import { lines, readKind, startDaemon, waitForLog } from './helpers.js';
+import { lines, readKind } from './helpers.js';
 
 const WINDOW_US = 30_000_000;
 
@@ -48,7 +49,7 @@ it('a stopped tcp-listen run checkpoints its open windows; the next run restores
   const port = await freePort();
 
   const first = join(dir, 'out1');
-  const a = startDaemon(['run', '-c', cfg, '--source', `tcp-listen://127.0.0.1:${port}`, '--output', first, '--checkpoint', checkpoint, '--no-api']);
+  const a = spawnCli(['run', '-c', cfg, '--source', `tcp-listen://127.0.0.1:${port}`, '--output', first, '--checkpoint', checkpoint, '--no-api']);
   await waitForLog(a, 'source started');
   await new Promise<void>((res, rej) => {
     const s = createConnection({ host: '127.0.0.1', port }, () => s.end(data, () => res()));
@@ -67,7 +68,7 @@ it('a stopped tcp-listen run checkpoints its open windows; the next run restores
 
   // The restart reads an empty finite input: at its end the restored windows are emitted.
   const second = join(dir, 'out2');
-  const b = startDaemon(['run', '-c', cfg, '--source', 'stdin:', '--output', second, '--checkpoint', checkpoint, '--no-api'], { stdin: 'pipe' });
+  const b = spawnCli(['run', '-c', cfg, '--source', 'stdin:', '--output', second, '--checkpoint', checkpoint, '--no-api'], { stdin: 'pipe' });
   b.child.stdin!.end();
   expect(await b.exit, b.stderr()).toBe(0);
   expect(b.stderr()).toContain('open windows restored from the checkpoint');

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { readCheckpoint } from '../../src/daemon/checkpoint.js';
+import { spawnCli, waitForLog } from '../support/cli.js';
 import { sleep } from '../support/wait.js';
-import { lines, listKind, readKind, startDaemon, waitForLog } from './helpers.js';
+import { lines, listKind, readKind } from './helpers.js';
 
 let dir: string;
 beforeAll(() => {
@@ -46,7 +47,7 @@ describe('logpulse run lifecycle', () => {
   it('a bad config exits 2 and names every bad key', async () => {
     const cfg = join(dir, 'bad.yaml');
     writeFileSync(cfg, 'pipeline:\n  window: 30 seconds\n  workerz: 2\noutput:\n  rotateEvery: -1s\n');
-    const d = startDaemon(['run', '-c', cfg, '--no-api']);
+    const d = spawnCli(['run', '-c', cfg, '--no-api']);
     expect(await d.exit).toBe(2);
     expect(d.stderr()).toContain('pipeline.window');
     expect(d.stderr()).toContain('pipeline.workerz');
@@ -54,10 +55,10 @@ describe('logpulse run lifecycle', () => {
   });
 
   it('a bad flag exits 2 naming the flag; an unknown source scheme exits 2', async () => {
-    const a = startDaemon(['run', '--workers', 'many', '--no-api']);
+    const a = spawnCli(['run', '--workers', 'many', '--no-api']);
     expect(await a.exit).toBe(2);
     expect(a.stderr()).toContain('--workers');
-    const b = startDaemon(['run', '--source', 'ftp://x', '--no-api']);
+    const b = spawnCli(['run', '--source', 'ftp://x', '--no-api']);
     expect(await b.exit).toBe(2);
     expect(b.stderr()).toMatch(/source/);
   });
@@ -66,7 +67,7 @@ describe('logpulse run lifecycle', () => {
     const cfg = join(dir, 'hup.yaml');
     const out = join(dir, 'hup-out');
     writeFileSync(cfg, `source: "generator:?rate=500"\noutput:\n  dir: ${out}\nconsole:\n  enabled: false\n`);
-    const d = startDaemon(['run', '-c', cfg, '--no-api']);
+    const d = spawnCli(['run', '-c', cfg, '--no-api']);
     await waitForLog(d, 'logpulse starting');
 
     writeFileSync(cfg, `source: "generator:?rate=500"\noutput:\n  dir: ${out}\nconsole:\n  enabled: false\nlog:\n  level: debug\n`);
@@ -89,7 +90,7 @@ describe('logpulse run lifecycle', () => {
     const checkpoint = join(dir, 'hup-checkpoint');
     const base = `source: "generator:?rate=500"\noutput:\n  dir: ${join(dir, 'hup-workers-out')}\ncheckpoint:\n  dir: ${checkpoint}\nconsole:\n  enabled: false\n`;
     writeFileSync(cfg, base);
-    const d = startDaemon(['run', '-c', cfg, '--no-api']);
+    const d = spawnCli(['run', '-c', cfg, '--no-api']);
     await waitForLog(d, 'logpulse starting');
     writeFileSync(cfg, `${base}pipeline:\n  workers: 4\n`);
     d.child.kill('SIGHUP');
@@ -105,7 +106,7 @@ describe('logpulse run lifecycle', () => {
 
   it('SIGTERM mid-stream at full speed exits 0 within the shutdown timeout, leaving only complete files', async () => {
     const out = join(dir, 'term-out');
-    const d = startDaemon(['run', '--source', 'generator:?rate=0', '--output', out, '--no-api']);
+    const d = spawnCli(['run', '--source', 'generator:?rate=0', '--output', out, '--no-api']);
     await waitForLog(d, 'logpulse starting');
     await sleep(3000);
     const sent = Date.now();
@@ -121,7 +122,7 @@ describe('logpulse run lifecycle', () => {
 
   it('a second signal exits at once; no visible file is torn, and the next start recovers any .part', async () => {
     const out = join(dir, 'twice-out');
-    const d = startDaemon(['run', '--source', 'generator:?rate=0', '--output', out, '--no-api']);
+    const d = spawnCli(['run', '--source', 'generator:?rate=0', '--output', out, '--no-api']);
     await waitForLog(d, 'logpulse starting');
     await sleep(2000);
     // Two different signals: two identical ones sent back to back can reach the process as one (standard
@@ -140,7 +141,7 @@ describe('logpulse run lifecycle', () => {
       expect(f.size, f.path).toBeGreaterThan(0);
       if (f.path.endsWith('.ndjson')) for (const l of lines(readFileSync(f.path, 'utf8'))) expect(() => JSON.parse(l)).not.toThrow();
     }
-    const again = startDaemon(['run', '--source', 'generator:?count=10', '--output', out, '--no-api']);
+    const again = spawnCli(['run', '--source', 'generator:?count=10', '--output', out, '--no-api']);
     expect(await again.exit, again.stderr()).toBe(0);
     expectOnlyCompleteFiles(out);
   });
@@ -150,7 +151,7 @@ describe('logpulse run lifecycle', () => {
     // 2 s instead of the default 10 s (a config value, test/config/load.test.ts): the same rotations in a quarter of the time.
     const cfg = join(dir, 'rotate.yaml');
     writeFileSync(cfg, 'output:\n  rotateEvery: 2s\n');
-    const d = startDaemon(['run', '-c', cfg, '--source', 'generator:?rate=1000', '--output', out, '--no-api']);
+    const d = spawnCli(['run', '-c', cfg, '--source', 'generator:?rate=1000', '--output', out, '--no-api']);
     await waitForLog(d, 'logpulse starting');
     await sleep(9000);
     d.child.kill('SIGTERM');
@@ -163,7 +164,7 @@ describe('logpulse run lifecycle', () => {
 
   it("the README's run command (no config) shows console windows and writes outputs within 40 s", async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'logpulse-readme-'));
-    const d = startDaemon(['run'], { cwd });
+    const d = spawnCli(['run'], { cwd });
     const started = Date.now();
     while (!(d.stdout().includes('window (UTC)') && listKind(join(cwd, 'output'), 'errors').length > 0)) {
       expect(Date.now() - started, `stdout so far:\n${d.stdout()}\nstderr:\n${d.stderr()}`).toBeLessThan(40_000);

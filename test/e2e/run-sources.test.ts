@@ -10,9 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type DatasetConfig, Rng, StreamGenerator } from '../reference/datasets.js';
 import { ReferenceShard, type ReferenceWindow, windowsToOutput } from '../reference/reference-shard.js';
+import { spawnCli, waitForLog } from '../support/cli.js';
 import { freePort } from '../support/net.js';
 import { until } from '../support/wait.js';
-import { lines, readKind, startDaemon, waitForLog } from './helpers.js';
+import { lines, readKind } from './helpers.js';
 
 const LINES = 300_000;
 const WINDOW_US = 30_000_000;
@@ -148,14 +149,14 @@ describe('logpulse run: same results through every source and any worker count',
 
   it.each([1, 2, 4])('file: source with %i worker(s)', async (workers) => {
     const out = join(dir, `file-${workers}`);
-    const d = startDaemon(['run', '-c', configFile(), '--source', `file:${dataFile}`, '--output', out, '--no-api', '--workers', String(workers)]);
+    const d = spawnCli(['run', '-c', configFile(), '--source', `file:${dataFile}`, '--output', out, '--no-api', '--workers', String(workers)]);
     expect(await d.exit, d.stderr()).toBe(0);
     expectSameOutputs(out, fileExpected, `file:${resolve(dataFile)}`);
   });
 
   it('stdin: source', async () => {
     const out = join(dir, 'stdin');
-    const d = startDaemon(['run', '-c', configFile(), '--source', 'stdin:', '--output', out, '--no-api', '--workers', '2'], { stdin: 'pipe' });
+    const d = spawnCli(['run', '-c', configFile(), '--source', 'stdin:', '--output', out, '--no-api', '--workers', '2'], { stdin: 'pipe' });
     d.child.stdin!.end(data);
     expect(await d.exit, d.stderr()).toBe(0);
     expectSameOutputs(out, expectedFor('stdin', true), 'stdin');
@@ -164,7 +165,7 @@ describe('logpulse run: same results through every source and any worker count',
   it('tcp-listen:// source (one producer connection)', async () => {
     const out = join(dir, 'tcp-listen');
     const port = await freePort();
-    const d = startDaemon(['run', '-c', configFile(), '--source', `tcp-listen://127.0.0.1:${port}`, '--output', out, '--no-api', '--workers', '2']);
+    const d = spawnCli(['run', '-c', configFile(), '--source', `tcp-listen://127.0.0.1:${port}`, '--output', out, '--no-api', '--workers', '2']);
     await waitForLog(d, 'source started');
     const sock: Socket = await new Promise((res, rej) => {
       const tryConnect = (left: number) => {
@@ -191,7 +192,7 @@ describe('logpulse run: same results through every source and any worker count',
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
-    const d = startDaemon(['run', '-c', configFile(), '--source', `tcp://127.0.0.1:${port}`, '--output', out, '--no-api', '--workers', '2']);
+    const d = spawnCli(['run', '-c', configFile(), '--source', `tcp://127.0.0.1:${port}`, '--output', out, '--no-api', '--workers', '2']);
     const expected = expectedFor('tcp', false);
     await waitForAll(out, expected);
     d.child.kill('SIGTERM');

@@ -4,8 +4,10 @@ import { spawnSync } from 'node:child_process';
 
 import { describe, expect, it } from 'vitest';
 
+import { spawnCli } from '../support/cli.js';
+import { CLI } from '../support/paths.js';
 import { until } from '../support/wait.js';
-import { CLI, spawnGen, textLines } from './helpers.js';
+import { textLines } from './helpers.js';
 
 const gen = (args: string[]) => spawnSync(process.execPath, [CLI, 'gen', ...args], { maxBuffer: 1 << 28 });
 
@@ -82,7 +84,7 @@ describe('logpulse gen: output', () => {
   });
 
   it('a reader closing the pipe mid-stream at the default rate ends the run quietly with exit 0', async () => {
-    const g = spawnGen(['--rate', '20']);
+    const g = spawnCli(['gen', '--rate', '20']);
     await until('a line', () => g.stdout().length > 0);
     g.child.stdout!.destroy();
     expect(await g.exit).toBe(0);
@@ -90,7 +92,7 @@ describe('logpulse gen: output', () => {
   });
 
   it.each(['SIGTERM', 'SIGINT'] as const)('%s stops cleanly: exit 0, only whole lines', async (signal) => {
-    const g = spawnGen(['--rate', '2000']);
+    const g = spawnCli(['gen', '--rate', '2000']);
     await until('some lines', () => textLines(g.stdout()).length > 100);
     g.child.kill(signal);
     expect(await g.exit).toBe(0);

@@ -1,13 +1,7 @@
-// Making lines in-process (no child process) and spawning `logpulse gen` for the tests of test/gen/.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
-
+// Making lines in-process (no child process) for the tests of test/gen/ (spawning `logpulse gen`: test/support/cli.ts).
 import { StepClock } from '../../src/gen/clock.js';
 import { type GenStats, LINE_HEADROOM, LineWriter } from '../../src/gen/line-writer.js';
 import { defaultLineOptions, type LineOptions } from '../../src/gen/options.js';
-
-export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 /** 2025-06-09T09:42:40Z, the seed's sample day. */
 export const START_US = Date.UTC(2025, 5, 9, 9, 42, 40) * 1000;
@@ -36,24 +30,3 @@ export function makeLines(
 }
 
 export const textLines = (data: Buffer | string): string[] => data.toString().split('\n').filter((l) => l.length > 0);
-
-export interface Gen {
-  child: ChildProcess;
-  stdout: () => Buffer;
-  stderr: () => string;
-  exit: Promise<number | null>;
-}
-
-/**
- * Spawns `logpulse gen ARGS` with stdout and stderr captured. `exit` resolves on 'close', once both pipes are
- * read to the end ('exit' can come first, before the last bytes): without captureStdout, the caller must read stdout.
- */
-export function spawnGen(args: string[], { captureStdout = true }: { captureStdout?: boolean } = {}): Gen {
-  const child = spawn(process.execPath, [CLI, 'gen', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: Buffer[] = [];
-  let err = '';
-  if (captureStdout) child.stdout!.on('data', (d: Buffer) => out.push(d));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = once(child, 'close').then(([code]) => code as number | null);
-  return { child, stdout: () => Buffer.concat(out), stderr: () => err, exit };
-}

@@ -10,7 +10,8 @@ import { eventClock } from '../../src/gen/generate.js';
 import { type GenStats, LINE_HEADROOM, LineWriter } from '../../src/gen/line-writer.js';
 import type { LineOptions } from '../../src/gen/options.js';
 import { type Counters, Shard } from '../../src/native.js';
-import { CLI, lineOptions, makeLines, START_US } from './helpers.js';
+import { CLI } from '../support/paths.js';
+import { lineOptions, makeLines, START_US } from './helpers.js';
 
 /** An hour after the data: nothing is `future` except the injected future lines. */
 const NOW_US = START_US + 3_600_000_000;

@@ -5,12 +5,13 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { type CliProcess, spawnCli } from '../support/cli.js';
 import { freePort } from '../support/net.js';
 import { sleep, until } from '../support/wait.js';
-import { type Gen, spawnGen, textLines } from './helpers.js';
+import { textLines } from './helpers.js';
 
 const JSON_LINE = /^\{"timestamp": "[^"]+", "ip": "[\d.]+", "method": "[A-Z]+", "url": "\/resource\/\d+", "status": \d{3}\}$/;
-const running: Gen[] = [];
+const running: CliProcess[] = [];
 const servers: Server[] = [];
 
 afterEach(async () => {
@@ -18,8 +19,8 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
 });
 
-function start(args: string[]): Gen {
-  const g = spawnGen(args);
+function start(args: string[]): CliProcess {
+  const g = spawnCli(['gen', ...args]);
   running.push(g);
   return g;
 }

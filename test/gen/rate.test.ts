@@ -3,7 +3,8 @@
 // time by nature. Only bounds a stall on a loaded machine cannot break are tight: a stall makes gen late, never early.
 import { describe, expect, it } from 'vitest';
 
-import { spawnGen, textLines } from './helpers.js';
+import { spawnCli } from '../support/cli.js';
+import { textLines } from './helpers.js';
 
 /** gen's pacing tick (TICK_MS in src/gen/generate.ts): at high rates a tick's lines go out together. */
 const TICK_MS = 20;
@@ -23,7 +24,7 @@ async function paced(rate: number, seconds: number): Promise<Paced> {
   const count = rate * seconds + 1; // line 0 comes at once, line N at N / rate seconds
   const spawnedAt = Date.now();
   const t0 = performance.now(); // before gen's clock starts, so every bound below is on gen's side
-  const g = spawnGen(['--rate', String(rate), '--count', String(count), '--format', 'csv'], { captureStdout: false });
+  const g = spawnCli(['gen', '--rate', String(rate), '--count', String(count), '--format', 'csv'], { stdout: 'pipe' });
   let reads = 0;
   let seen = 0;
   let ahead: string | null = null;

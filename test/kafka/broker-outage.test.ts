@@ -1,6 +1,5 @@
 // The broker goes away for 10 s mid-stream and comes back (issue 6): producer and daemon wait and carry on;
 // nothing is lost and nothing counted twice. Runs on its own broker instance, so the other Kafka tests keep theirs.
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +7,8 @@ import { join } from 'node:path';
 
 import { afterAll, expect, it } from 'vitest';
 
-import { CLI, lines, readKind, startDaemon, waitForLog } from '../e2e/helpers.js';
+import { lines, readKind } from '../e2e/helpers.js';
+import { spawnCli, waitForLog } from '../support/cli.js';
 import { sleep, until } from '../support/wait.js';
 import { expectRows, referenceRows } from './expect-rows.js';
 import { brokerInfo, closeAllWindows, createTopic, inEventTimeOrder, kafkaScript, readTopic, ROOT, TEST_BROKER } from './support.js';
@@ -35,13 +35,11 @@ it('broker stopped for 10 s mid-stream, then restarted: the run continues and ev
   const cfg = join(dir, 'c.yaml');
   writeFileSync(cfg, 'console:\n  enabled: false\noutput:\n  rotateEvery: 1s\n');
   const out = join(dir, 'out');
-  const d = startDaemon(['run', '-c', cfg, '--no-api', '--source', `kafka://${brokers}/${topic}?group=outage&startingOffsets=earliest`, '--output', out, '--checkpoint', join(dir, 'ckpt')]);
+  const d = spawnCli(['run', '-c', cfg, '--no-api', '--source', `kafka://${brokers}/${topic}?group=outage&startingOffsets=earliest`, '--output', out, '--checkpoint', join(dir, 'ckpt')]);
   await waitForLog(d, 'partitions assigned', 30_000);
 
-  const producer = spawn(process.execPath, [CLI, 'gen', '--rate', '5000', '--count', '100000', '--seed', '3', '--out', `kafka://${brokers}/${topic}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let producerLog = '';
-  producer.stderr!.on('data', (b: Buffer) => (producerLog += b.toString()));
-  const produced = once(producer, 'exit');
+  const producer = spawnCli(['gen', '--rate', '5000', '--count', '100000', '--seed', '3', '--out', `kafka://${brokers}/${topic}`], { stdout: 'ignore' });
+  const produced = once(producer.child, 'exit');
   // The broker goes away 5 s into the ~20 s the producer needs, and only once the daemon has made some records
   // durable (rotateEvery 1s), however slow its start on a loaded CI: that is what makes the outage mid-stream.
   await sleep(5000);
@@ -50,7 +48,7 @@ it('broker stopped for 10 s mid-stream, then restarted: the run continues and ev
   kafkaScript('stop', OUTAGE_BROKER);
   await sleep(10_000);
   kafkaScript('start', OUTAGE_BROKER);
-  expect((await produced)[0], producerLog).toBe(0);
+  expect((await produced)[0], producer.stderr()).toBe(0);
   await closeAllWindows(brokers, topic, 3);
 
   const values = (await readTopic(brokers, topic, 3)).flat().filter((v) => !v.includes('/closer'));

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { CLI, lines, readKind, startDaemon } from '../e2e/helpers.js';
+import { lines, readKind } from '../e2e/helpers.js';
+import { spawnCli } from '../support/cli.js';
+import { CLI } from '../support/paths.js';
 import { expectRows, referenceRows } from './expect-rows.js';
 import { brokerInfo, type BrokerInfo, committedOffsets, createTopic, endOffsets, readTopic } from './support.js';
 
@@ -45,7 +47,7 @@ describe('kafka:// source on a real broker', () => {
     for (const end of ends) expect(Math.abs(end - 500_000 / 3)).toBeLessThan(10_000); // an even share per partition
 
     const out = join(dir, 'exact');
-    const d = startDaemon(['run', '-c', cfg, '--no-api', '--source', `${uri}?group=exact&startingOffsets=earliest&endingOffsets=latest`, '--output', out, '--checkpoint', join(dir, 'exact-ckpt')]);
+    const d = spawnCli(['run', '-c', cfg, '--no-api', '--source', `${uri}?group=exact&startingOffsets=earliest&endingOffsets=latest`, '--output', out, '--checkpoint', join(dir, 'exact-ckpt')]);
     expect(await d.exit, d.stderr()).toBe(0);
 
     const data = gen(GEN_ARGS(500_000, 11));
@@ -107,7 +109,7 @@ describe('kafka:// source on a real broker', () => {
       const cfg = saslConfig(name, mechanism);
       const out = join(dir, name);
       const source = `kafka://${broker.saslSsl}/${topic}?group=${name}&startingOffsets=earliest&endingOffsets=latest`;
-      const d = startDaemon(['run', '-c', cfg, '--no-api', '--source', source, '--output', out, '--checkpoint', join(dir, `${name}-ckpt`)], {
+      const d = spawnCli(['run', '-c', cfg, '--no-api', '--source', source, '--output', out, '--checkpoint', join(dir, `${name}-ckpt`)], {
         env: { KAFKA_USERNAME: username, KAFKA_PASSWORD: password },
       });
       return { d, out };

@@ -1,7 +1,7 @@
 // Two daemons in one consumer group (issue 6): the second joins while messages flow; the group moves
 // partitions between them. Together they write every error record exactly once, and `logpulse merge` over
 // their partials gives the rows one daemon would have written.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,9 @@ import { join } from 'node:path';
 
 import { expect, it } from 'vitest';
 
-import { CLI, lines, readKind, startDaemon, waitForLog } from '../e2e/helpers.js';
+import { lines, readKind } from '../e2e/helpers.js';
+import { spawnCli, waitForLog } from '../support/cli.js';
+import { CLI } from '../support/paths.js';
 import { sleep, until } from '../support/wait.js';
 import { expectRows, referenceRows } from './expect-rows.js';
 import { brokerInfo, closeAllWindows, createTopic, inEventTimeOrder, readTopic } from './support.js';
@@ -25,12 +27,12 @@ it('a second daemon joining mid-stream: errors exactly once across both, merged 
   const topic = await createTopic(broker.plaintext, 3);
   const source = `kafka://${broker.plaintext}/${topic}?group=join&startingOffsets=earliest`;
   const daemon = (name: string) =>
-    startDaemon(['run', '-c', cfg, '--no-api', '--source', source, '--output', join(dir, name), '--checkpoint', join(dir, `${name}-ckpt`)]);
+    spawnCli(['run', '-c', cfg, '--no-api', '--source', source, '--output', join(dir, name), '--checkpoint', join(dir, `${name}-ckpt`)]);
 
   const a = daemon('a');
   await waitForLog(a, 'partitions assigned', 30_000);
-  const producer = spawn(process.execPath, [CLI, 'gen', '--rate', '20000', '--count', '300000', '--seed', '9', '--out', `kafka://${broker.plaintext}/${topic}`], { stdio: 'ignore' });
-  const produced = once(producer, 'exit');
+  const producer = spawnCli(['gen', '--rate', '20000', '--count', '300000', '--seed', '9', '--out', `kafka://${broker.plaintext}/${topic}`], { stdout: 'ignore' });
+  const produced = once(producer.child, 'exit');
   await sleep(4000);
   const b = daemon('b');
   await waitForLog(b, 'partitions assigned', 30_000);

@@ -6,10 +6,10 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { StdinSource } from '../../src/sources/stdin.js';
+import { ROOT } from '../support/paths.js';
 import { sleep } from '../support/wait.js';
 import { RecordingSink } from './recording-sink.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const STDIN_TS = pathToFileURL(fileURLToPath(new URL('../../src/sources/stdin.ts', import.meta.url))).href;
 
 /** A real process reading its real stdin through the source, reporting what the sink saw as JSON on stdout. */
