@@ -3,70 +3,41 @@
 // is the producer figure, issue 6's >= 300k msgs/s), then times `logpulse run --source
 // kafka://…?startingOffsets=earliest&endingOffsets=latest` (2 workers) from spawn to exit: every message read,
 // every output durable, offsets committed. A broker that cannot start makes the scenario NOT MEASURED.
-import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-
-import type * as RdKafka from 'node-rdkafka';
-
 import { spawnCli } from '../test/support/cli.js';
+import { brokerInstance, createTopic, deleteTopic, kafkaScript } from '../test/support/kafka.js';
 import { scratchDir } from './daemon.js';
 import type { Dataset } from './dataset.js';
 import { timeDaemonRun } from './e2e-file.js';
 import type { ThroughputRun } from './results.js';
 
-const require = createRequire(import.meta.url);
-const Kafka = require('node-rdkafka') as typeof RdKafka;
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BROKER = { port: 49092, dir: `${ROOT}.cache/kafka/bench` };
+const BROKER = brokerInstance('bench', 49092);
 const BROKERS = `127.0.0.1:${BROKER.port}`;
 const PARTITIONS = 3;
 
 export const KAFKA_SCENARIO_HOW =
   'a real Kafka 4.3.1 broker (scripts/kafka) on this machine; per run a fresh 3-partition topic filled by `logpulse gen --rate 0 --out kafka://…` (the dataset\'s lines; its msgs/s is producerLinesPerSecond in the raw runs), then wall time from spawning `logpulse run --source kafka://…?startingOffsets=earliest&endingOffsets=latest --workers 2` to its exit: every message read, every output durable, offsets committed; CPU % and peak RSS of the daemon';
 
-function kafkaScript(command: string): void {
-  execFileSync(`${ROOT}scripts/kafka`, [command], {
-    env: { ...process.env, LOGPULSE_KAFKA_PORT: String(BROKER.port), LOGPULSE_KAFKA_DIR: BROKER.dir },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-}
-
 /** Starts the bench's broker (fetching Kafka's jars on the first run); the reason when it cannot. */
 export async function kafkaUnavailableReason(): Promise<string | null> {
   try {
-    kafkaScript('start');
+    kafkaScript('start', BROKER, { stderr: 'pipe' });
     return null;
   } catch (err) {
-    const e = err as { stderr?: Buffer; message: string };
-    return `scripts/kafka start failed: ${e.stderr?.toString().trim().slice(-2000) || e.message}`;
+    return (err as Error).message;
   }
 }
 
 /** Stops the bench's broker and removes its data (topics of every run). */
 export function stopKafka(): void {
   try {
-    kafkaScript('clean');
+    kafkaScript('clean', BROKER, { stderr: 'pipe' });
   } catch {
     // Not running: nothing to stop.
   }
 }
 
-async function admin<T>(fn: (a: RdKafka.IAdminClient, done: (err: RdKafka.LibrdKafkaError | null | undefined, value: T) => void) => void): Promise<T> {
-  const client = Kafka.AdminClient.create({ 'metadata.broker.list': BROKERS });
-  try {
-    return await new Promise<T>((resolve, reject) => fn(client, (err, value) => (err ? reject(err) : resolve(value))));
-  } finally {
-    client.disconnect();
-  }
-}
-
-let runSeq = 0;
-
 export async function kafkaThroughput(data: Dataset): Promise<ThroughputRun> {
-  const topic = `bench-${process.pid}-${runSeq++}`;
-  await admin<void>((a, done) => a.createTopic({ topic, num_partitions: PARTITIONS, replication_factor: 1 }, 15_000, (err) => done(err, undefined)));
+  const topic = await createTopic(BROKERS, PARTITIONS, 'bench');
   const scratch = scratchDir('kafka');
   try {
     const producing = Date.now();
@@ -79,6 +50,6 @@ export async function kafkaThroughput(data: Dataset): Promise<ThroughputRun> {
     return { ...(await timeDaemonRun(source, data, scratch.path)), producerLinesPerSecond };
   } finally {
     scratch.dispose();
-    await admin<void>((a, done) => a.deleteTopic(topic, 15_000, (err) => done(err, undefined))).catch(() => undefined);
+    await deleteTopic(BROKERS, topic).catch(() => undefined);
   }
 }

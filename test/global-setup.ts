@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 
-import { kafkaScript, TEST_BROKER } from './kafka/support.js';
+import { kafkaScript, TEST_BROKER } from './support/kafka.js';
 import { ROOT } from './support/paths.js';
 
 function removeBroker(): void {

@@ -9,13 +9,12 @@ import { afterAll, expect, it } from 'vitest';
 
 import { lines, readKind } from '../e2e/helpers.js';
 import { spawnCli, waitForLog } from '../support/cli.js';
+import { brokerInfo, brokerInstance, createTopic, kafkaScript, readTopic, TEST_BROKER } from '../support/kafka.js';
 import { sleep, until } from '../support/wait.js';
-import { expectRows, referenceRows } from './expect-rows.js';
-import { brokerInfo, closeAllWindows, createTopic, inEventTimeOrder, kafkaScript, readTopic, ROOT, TEST_BROKER } from './support.js';
+import { closeAllWindows, expectRows, inEventTimeOrder, referenceRows } from './expect-rows.js';
 
 // Beside the tests' broker (which takes its port and the next two), so runs that move that one move this too.
-const OUTAGE_PORT = TEST_BROKER.port + 10;
-const OUTAGE_BROKER = { port: OUTAGE_PORT, dir: `${ROOT}.cache/kafka/test-outage-${OUTAGE_PORT}` };
+const OUTAGE_BROKER = brokerInstance('test-outage', TEST_BROKER.port + 10);
 
 afterAll(() => {
   try {

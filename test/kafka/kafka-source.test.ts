@@ -9,9 +9,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { lines, readKind } from '../e2e/helpers.js';
 import { spawnCli } from '../support/cli.js';
+import { brokerInfo, type BrokerInfo, committedOffsets, createTopic, endOffsets, readTopic } from '../support/kafka.js';
 import { CLI } from '../support/paths.js';
 import { expectRows, referenceRows } from './expect-rows.js';
-import { brokerInfo, type BrokerInfo, committedOffsets, createTopic, endOffsets, readTopic } from './support.js';
 
 let broker: BrokerInfo;
 let dir: string;

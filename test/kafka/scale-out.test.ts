@@ -11,10 +11,10 @@ import { expect, it } from 'vitest';
 
 import { lines, readKind } from '../e2e/helpers.js';
 import { spawnCli, waitForLog } from '../support/cli.js';
+import { brokerInfo, createTopic, readTopic } from '../support/kafka.js';
 import { CLI } from '../support/paths.js';
 import { sleep, until } from '../support/wait.js';
-import { expectRows, referenceRows } from './expect-rows.js';
-import { brokerInfo, closeAllWindows, createTopic, inEventTimeOrder, readTopic } from './support.js';
+import { closeAllWindows, expectRows, inEventTimeOrder, referenceRows } from './expect-rows.js';
 
 // The join makes every partition move (eager rebalance): one consume call in flight across it returned the old
 // assignment's prefetched records and the same offsets again, fetched anew, in one batch; before offsets per

@@ -1,24 +1,32 @@
-// The real broker the Kafka tests use (started by test/global-setup.ts through scripts/kafka) and the few
-// client calls the tests make on it: topics, reading a topic back, end and committed offsets, producing.
+// A real Kafka broker (scripts/kafka: Apache Kafka, KRaft, jars from Maven Central on first use) and the few
+// client calls tests and benches make on it: topics, producing, reading a topic back, end and committed offsets.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 
 import type * as RdKafka from 'node-rdkafka';
+
+import { ROOT } from './paths.js';
 
 const require = createRequire(import.meta.url);
 const Kafka = require('node-rdkafka') as typeof RdKafka;
 
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const KAFKA_SCRIPT = `${ROOT}scripts/kafka`;
+
+/** One broker instance: PLAINTEXT on `port`, SASL_SSL on port + 1, its controller on port + 2; its own data dir. */
+export interface BrokerInstance {
+  port: number;
+  dir: string;
+}
+
+/** An instance named `name` on `port`, its data under .cache/kafka/NAME-PORT (a port of its own, a dir of its own). */
+export const brokerInstance = (name: string, port: number): BrokerInstance => ({ port, dir: `${ROOT}.cache/kafka/${name}-${port}` });
 
 /**
  * The tests' own broker instance: its own port and data dir, so a developer's broker on 9092 is left alone.
  * LOGPULSE_TEST_KAFKA_PORT moves it (and its data dir), so two test runs on one machine do not share a broker.
  */
-const TEST_PORT = Number(process.env.LOGPULSE_TEST_KAFKA_PORT ?? 19092);
-export const TEST_BROKER = { port: TEST_PORT, dir: `${ROOT}.cache/kafka/test-${TEST_PORT}` };
+export const TEST_BROKER = brokerInstance('test', Number(process.env.LOGPULSE_TEST_KAFKA_PORT ?? 19092));
 
 export interface BrokerInfo {
   plaintext: string;
@@ -28,21 +36,31 @@ export interface BrokerInfo {
   scram: { mechanism: string; username: string; password: string };
 }
 
-export function kafkaScript(command: string, instance: { port: number; dir: string } = TEST_BROKER): void {
-  execFileSync(KAFKA_SCRIPT, [command], {
-    env: { ...process.env, LOGPULSE_KAFKA_PORT: String(instance.port), LOGPULSE_KAFKA_DIR: instance.dir },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+/**
+ * Runs `scripts/kafka COMMAND` (start, stop, clean, …) for `instance`. The script's stderr goes to ours, or with
+ * `stderr: 'pipe'` into the error thrown when it fails (for a caller that reports the reason itself).
+ */
+export function kafkaScript(command: string, instance: BrokerInstance = TEST_BROKER, { stderr = 'inherit' }: { stderr?: 'inherit' | 'pipe' } = {}): void {
+  try {
+    execFileSync(KAFKA_SCRIPT, [command], {
+      env: { ...process.env, LOGPULSE_KAFKA_PORT: String(instance.port), LOGPULSE_KAFKA_DIR: instance.dir },
+      stdio: ['ignore', 'ignore', stderr],
+    });
+  } catch (err) {
+    const e = err as { stderr?: Buffer; message: string };
+    throw new Error(`scripts/kafka ${command} failed: ${e.stderr?.toString().trim().slice(-2000) || e.message}`);
+  }
 }
 
-export function brokerInfo(instance: { dir: string } = TEST_BROKER): BrokerInfo {
+/** The instance's listeners and test users (written by `scripts/kafka start`). */
+export function brokerInfo(instance: BrokerInstance = TEST_BROKER): BrokerInfo {
   return JSON.parse(readFileSync(`${instance.dir}/connection.json`, 'utf8')) as BrokerInfo;
 }
 
-async function withAdmin<T>(brokers: string, fn: (admin: RdKafka.IAdminClient) => Promise<T>): Promise<T> {
+async function withAdmin<T>(brokers: string, fn: (admin: RdKafka.IAdminClient, done: (err: unknown, value: T) => void) => void): Promise<T> {
   const admin = Kafka.AdminClient.create({ 'metadata.broker.list': brokers });
   try {
-    return await fn(admin);
+    return await new Promise<T>((resolve, reject) => fn(admin, (err, value) => (err ? reject(err) : resolve(value))));
   } finally {
     admin.disconnect();
   }
@@ -50,15 +68,17 @@ async function withAdmin<T>(brokers: string, fn: (admin: RdKafka.IAdminClient) =
 
 let topicSeq = 0;
 
-/** A fresh topic for one test (so tests never see each other's messages). */
-export async function createTopic(brokers: string, partitions: number): Promise<string> {
-  const name = `t-${process.pid}-${Date.now()}-${topicSeq++}`;
-  await withAdmin(brokers, (admin) =>
-    new Promise<void>((resolve, reject) =>
-      admin.createTopic({ topic: name, num_partitions: partitions, replication_factor: 1 }, 15_000, (err) => (err ? reject(err) : resolve())),
-    ),
+/** A fresh topic named PREFIX-PID-TIME-SEQ (so runs never see each other's messages). */
+export async function createTopic(brokers: string, partitions: number, prefix = 't'): Promise<string> {
+  const name = `${prefix}-${process.pid}-${Date.now()}-${topicSeq++}`;
+  await withAdmin<void>(brokers, (admin, done) =>
+    admin.createTopic({ topic: name, num_partitions: partitions, replication_factor: 1 }, 15_000, (err) => done(err, undefined)),
   );
   return name;
+}
+
+export async function deleteTopic(brokers: string, topic: string): Promise<void> {
+  await withAdmin<void>(brokers, (admin, done) => admin.deleteTopic(topic, 15_000, (err) => done(err, undefined)));
 }
 
 async function withConsumer<T>(brokers: string, group: string, fn: (c: RdKafka.KafkaConsumer) => Promise<T>): Promise<T> {
@@ -122,19 +142,4 @@ export async function produceTo(brokers: string, topic: string, partition: numbe
   for (const v of values) producer.produce(topic, partition, Buffer.from(v), null);
   await new Promise<void>((resolve, reject) => producer.flush(30_000, (err) => (err ? reject(err) : resolve())));
   await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
-}
-
-/** Lines sorted by event time: one ordered stream with the same windows as the partitions together. */
-export function inEventTimeOrder(values: string[]): Buffer {
-  const keyed = values.map((v) => ({ v, t: Date.parse((JSON.parse(v) as { timestamp: string }).timestamp) }));
-  keyed.sort((a, b) => a.t - b.t);
-  return Buffer.from(keyed.map((k) => `${k.v}\n`).join(''));
-}
-
-/** One far-future line per partition: the watermarks pass every window of the data, so all of them close. */
-export async function closeAllWindows(brokers: string, topic: string, partitions: number): Promise<void> {
-  const future = new Date(Date.now() + 120_000).toISOString().replace(/Z$/, '000Z');
-  for (let p = 0; p < partitions; p++) {
-    await produceTo(brokers, topic, p, [`{"timestamp": "${future}", "ip": "10.9.9.${p}", "method": "GET", "url": "/closer", "status": 200}`]);
-  }
 }
