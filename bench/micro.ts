@@ -9,6 +9,7 @@ import { Bench } from 'tinybench';
 
 import { Hll, Shard, WindowMerger } from '../src/native.js';
 import { ReferenceShard } from '../test/reference/reference-shard.js';
+import { Rng } from '../test/support/rng.js';
 import type { MicroRow } from './results.js';
 import { type BenchFormat, chunksOf, seedLines } from './seed-lines.js';
 
@@ -42,20 +43,14 @@ function runReference(d: Dataset): void {
   shard.flush(NOW_US);
 }
 
-/** `count` IPv4 addresses, newline-separated, drawn from `distinct` different ones (xorshift, seeded). */
+/** `count` IPv4 addresses, newline-separated, drawn from `distinct` different ones (seeded). */
 function ipList(count: number, distinct: number, seed: number): { buf: Buffer; strings: string[] } {
-  let x = seed;
-  const next = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
+  const rng = new Rng(seed);
   const pool = Array.from({ length: distinct }, () => {
-    const v = next();
+    const v = rng.next();
     return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
   });
-  const strings = Array.from({ length: count }, (_, i) => pool[distinct === count ? i : next() % distinct]!);
+  const strings = Array.from({ length: count }, (_, i) => pool[distinct === count ? i : rng.below(distinct)]!);
   return { buf: Buffer.from(`${strings.join('\n')}\n`), strings };
 }
 

@@ -1,21 +1,9 @@
 // Seed-shaped access-log lines for benchmarks: what genlogs_v2.py writes (random IPv4, /resource/1..N,
 // 90/5/5 status mix by default), deterministic from a seed so runs compare. `logpulse gen` (issue 4) will
 // supersede this; the benches only need the shape.
+import { Rng } from '../test/support/rng.js';
 
 export type BenchFormat = 'json' | 'csv' | 'clf';
-
-/** xorshift32: fast, seeded, good enough to spread IPs and URLs. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x1_0000_0000;
-  };
-}
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
@@ -44,7 +32,8 @@ export interface SeedLinesOptions {
 }
 
 export function seedLines(o: SeedLinesOptions): Buffer {
-  const next = rng(o.seed ?? 42);
+  const rng = new Rng(o.seed ?? 42);
+  const next = () => rng.float();
   const errorRate = o.errorRate ?? 0.1;
   const startUs = o.startUs ?? 1_749_462_150_000_000;
   const stepUs = 1_000_000 / (o.linesPerSecond ?? 2_000);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { type ProcessResult, Shard, WindowMerger } from '../../src/native.js';
-import { BASE_US, type Op, Rng, type Scenario, buildScenario, cutRandomly } from '../reference/datasets.js';
+import { BASE_US, type Op, type Scenario, buildScenario, cutRandomly } from '../reference/datasets.js';
 import {
   type Counters,
   type ReferenceResult,
@@ -14,6 +14,7 @@ import {
   ReferenceMerger,
   ReferenceShard,
 } from '../reference/reference-shard.js';
+import { Rng } from '../support/rng.js';
 
 const RANDOM_DATASETS = 240;
 

@@ -1,62 +1,13 @@
 /**
  * Seeded random log datasets for the differential test: seed-shaped lines of every format plus every kind of
- * damage API.md names, and random cutting into chunks. Everything derives from one 32-bit seed (no
- * Math.random) so a failing case is reproduced by its seed alone.
+ * damage API.md names, and random cutting into chunks. Everything derives from one seed (test/support/rng.ts,
+ * no Math.random) so a failing case is reproduced by its seed alone.
  *
  * The generator only has to produce interesting bytes; it never decides what the right answer is (that is the
  * reference's job), so it may be loose about which category a line ends up in.
  */
+import { Rng } from '../support/rng.js';
 import type { Format, ReferenceOptions } from './reference-shard.js';
-
-/** mulberry32: tiny, fast, good enough to shuffle test data, and identical on every platform. */
-export class Rng {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** Integer in [lo, hi], both inclusive. */
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    const item = items[Math.floor(this.next() * items.length)];
-    if (item === undefined) throw new Error('pick from an empty list');
-    return item;
-  }
-
-  weighted<T>(items: readonly (readonly [T, number])[]): T {
-    const total = items.reduce((s, [, w]) => s + w, 0);
-    let x = this.next() * total;
-    for (const [item, w] of items) {
-      x -= w;
-      if (x < 0) return item;
-    }
-    const last = items[items.length - 1];
-    if (last === undefined) throw new Error('weighted pick from an empty list');
-    return last[0];
-  }
-
-  /** An independent generator, so adding draws in one part of a dataset does not reshuffle the others. */
-  fork(): Rng {
-    return new Rng(this.int(0, 0xffffffff));
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Field renderers
@@ -299,7 +250,7 @@ export class StreamGenerator {
     if (r.chance(0.05)) o.set('meta', '{"tags": ["a", "b"], "n": 1.5e3, "ok": true, "none": null}');
     patch?.(o);
     let entries = [...o.entries()];
-    if (r.chance(0.2)) entries = entries.sort(() => r.next() - 0.5);
+    if (r.chance(0.2)) entries = entries.sort(() => r.float() - 0.5);
     const compact = r.chance(0.3);
     const body = entries.map(([k, v]) => `${JSON.stringify(k)}:${compact ? '' : ' '}${v}`).join(compact ? ',' : ', ');
     const pad = r.chance(0.05) ? ' ' : '';

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { RotatingFileSink, type RotatingFileSinkOptions, compactUtc } from '../../src/sinks/rotating-file.js';
 import { SinkError } from '../../src/sinks/types.js';
+import { Rng } from '../support/rng.js';
 import { sleep } from '../support/wait.js';
 import { FaultFs, type FaultOp } from './fault-fs.js';
 
@@ -34,20 +35,12 @@ function sink(options: Partial<RotatingFileSinkOptions> = {}): RotatingFileSink 
 }
 
 /** Deterministic random lines (JSON-ish, varied lengths). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-function randomLines(rand: () => number, count: number): Buffer {
+function randomLines(rand: Rng, count: number): Buffer {
   let text = '';
   for (let i = 0; i < count; i++) {
-    const len = Math.floor(rand() * 200);
+    const len = rand.int(0, 199);
     let body = '';
-    for (let j = 0; j < len; j++) body += String.fromCharCode(32 + Math.floor(rand() * 94));
+    for (let j = 0; j < len; j++) body += String.fromCharCode(rand.int(32, 125));
     text += `${JSON.stringify({ n: i, body })}\n`;
   }
   return Buffer.from(text);
@@ -65,11 +58,11 @@ async function concatFiles(): Promise<Buffer> {
 describe('RotatingFileSink: rotation', () => {
   it('rotates on its timer into several complete, non-empty files whose concatenation is the input, byte for byte', async () => {
     const s = sink({ rotateEveryMs: 15 });
-    const rand = rng(42);
+    const rand = new Rng(42);
     const written: Buffer[] = [];
     // Write until the timer has rotated a few times (however slow fsync is on this machine).
     for (let i = 0; i < 60 || (await finalFiles()).length < 3; i++) {
-      const chunk = randomLines(rand, 1 + Math.floor(rand() * 20));
+      const chunk = randomLines(rand, rand.int(1, 20));
       written.push(chunk);
       s.write(chunk);
       if (i % 4 === 3) await sleep(5);
@@ -181,9 +174,9 @@ describe('RotatingFileSink: failing disk', () => {
     const fs = new FaultFs();
     const onError = vi.fn();
     const s = sink({ fs, onError });
-    const a = randomLines(rng(1), 50);
-    const b = randomLines(rng(2), 50);
-    const c = randomLines(rng(3), 50);
+    const a = randomLines(new Rng(1), 50);
+    const b = randomLines(new Rng(2), 50);
+    const c = randomLines(new Rng(3), 50);
 
     s.write(a);
     await s.rotate();
@@ -234,7 +227,7 @@ describe('RotatingFileSink: failing disk', () => {
     fs.failNext.sync = 2;
     const onError = vi.fn();
     const s = sink({ fs, onError });
-    const data = randomLines(rng(7), 200);
+    const data = randomLines(new Rng(7), 200);
     const cut = data.indexOf(0x0a, 1000) + 1;
     s.write(data.subarray(0, cut));
     s.write(data.subarray(cut));
@@ -249,7 +242,7 @@ describe('RotatingFileSink: failing disk', () => {
     fs.failNext[op] = 3;
     const onError = vi.fn();
     const s = sink({ fs, onError });
-    const data = randomLines(rng(11), 100);
+    const data = randomLines(new Rng(11), 100);
     s.write(data);
     await s.close();
     expect(fs.failures[op]).toBe(3);
