@@ -1,14 +1,14 @@
 // Micro suites (tinybench), single-threaded, in this process:
 // - `process`: what the native core costs per line, by format, through N-API (Shard.process + window merge, 1 MiB
 //   chunks of seed-shaped lines with 10 % errors), and how far it is ahead of the pure-TS reference of SPEC §3
-//   (test/reference/, the oracle the differential tests use) on the same JSON lines.
+//   (test/support/reference-shard.ts, the oracle the differential tests use) on the same JSON lines.
 // - `hll`: the unique-IP sketch: adding addresses (a 1 MiB-class buffer per call, so N-API is crossed once per
 //   batch as in the pipeline), dense and sparse merges, against the exact JS Set the reference uses.
 // It proves speed only; the Rust and differential tests prove the results.
 import { Bench } from 'tinybench';
 
 import { Hll, Shard, WindowMerger } from '../src/native.js';
-import { ReferenceShard } from '../test/reference/reference-shard.js';
+import { ReferenceShard } from '../test/support/reference-shard.js';
 import { Rng } from '../test/support/rng.js';
 import type { MicroRow } from './results.js';
 import { type BenchFormat, chunksOf, seedLines } from './seed-lines.js';

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 
 import { expect, it } from 'vitest';
 
-import { ReferenceShard, type ReferenceWindow, windowsToOutput } from '../reference/reference-shard.js';
 import { spawnCli, waitForLog } from '../support/cli.js';
 import { freePort } from '../support/net.js';
+import { ReferenceShard, type ReferenceWindow, windowsToOutput } from '../support/reference-shard.js';
 import { sleep } from '../support/wait.js';
 import { lines, readKind } from './helpers.js';
 

@@ -9,9 +9,9 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type DatasetConfig, StreamGenerator } from '../reference/datasets.js';
-import { ReferenceShard, type ReferenceWindow, windowsToOutput } from '../reference/reference-shard.js';
 import { spawnCli, waitForLog } from '../support/cli.js';
 import { freePort } from '../support/net.js';
+import { ReferenceShard, type ReferenceWindow, windowsToOutput } from '../support/reference-shard.js';
 import { Rng } from '../support/rng.js';
 import { until } from '../support/wait.js';
 import { lines, readKind } from './helpers.js';

@@ -4,7 +4,7 @@ import { expect } from 'vitest';
 
 import { lines } from '../e2e/helpers.js';
 import { produceTo } from '../support/kafka.js';
-import { ReferenceShard, windowsToOutput } from '../reference/reference-shard.js';
+import { ReferenceShard, windowsToOutput } from '../support/reference-shard.js';
 
 const UNIQUE_FIELDS = ['unique_ips', 'error_unique_ips'];
 

@@ -13,7 +13,7 @@ import {
   type WindowOutput as RefWindowOutput,
   ReferenceMerger,
   ReferenceShard,
-} from '../reference/reference-shard.js';
+} from '../support/reference-shard.js';
 import { Rng } from '../support/rng.js';
 
 const RANDOM_DATASETS = 240;

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Outputs } from '../../src/daemon/outputs.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import type { RecordSink } from '../../src/sinks/sink.js';
-import { ReferenceShard, type ReferenceWindow, windowsToOutput } from '../reference/reference-shard.js';
+import { ReferenceShard, type ReferenceWindow, windowsToOutput } from '../support/reference-shard.js';
 
 const T0 = 1_749_462_150_000_000;
 const NOW = T0 + 3_600_000_000;

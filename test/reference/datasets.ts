@@ -6,8 +6,8 @@
  * The generator only has to produce interesting bytes; it never decides what the right answer is (that is the
  * reference's job), so it may be loose about which category a line ends up in.
  */
+import type { Format, ReferenceOptions } from '../support/reference-shard.js';
 import { Rng } from '../support/rng.js';
-import type { Format, ReferenceOptions } from './reference-shard.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Field renderers

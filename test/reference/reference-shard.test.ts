@@ -16,7 +16,7 @@ import {
   parseEpochMsNumber,
   parseIsoTimestamp,
   windowsToOutput,
-} from './reference-shard.js';
+} from '../support/reference-shard.js';
 
 /** 2025-06-09T09:42:00Z, a multiple of 10 s and 30 s: window edges fall on round numbers below. */
 const T0 = 1749462120000000;

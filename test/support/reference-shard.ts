@@ -1,5 +1,6 @@
 /**
- * The oracle: a deliberately naive TypeScript implementation of native/API.md "Exact rules".
+ * The oracle: a deliberately naive TypeScript implementation of native/API.md "Exact rules". The differential
+ * tests check the native core against it; bench/micro.ts measures how far the native core is ahead of it.
  *
  * It trades speed for being checkable by reading: whole lines are buffered (no streaming overflow tricks),
  * unique IPs are exact `Set`s of canonical address strings, times are `bigint` microseconds so no precision is
