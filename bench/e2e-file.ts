@@ -2,7 +2,7 @@
 // dataset through `--source file:` with 2 workers, writes every output (errors/, metrics/, rejected/, alerts/)
 // and exits at end of input. Wall time from spawn to exit, so start-up and the final flush are included and the
 // figure is a floor. It proves throughput only; the tests prove the outputs.
-import { ProcessTreeMonitor, reapedCpuSeconds } from './proc-stats.js';
+import { ProcessTreeMonitor, reapedCpuSeconds } from '../test/support/proc-tree.js';
 import { Daemon, scratchDir } from './daemon.js';
 import type { Dataset } from './dataset.js';
 import { runFigures, type ThroughputRun } from './results.js';

@@ -6,10 +6,10 @@
 // before the clock starts (its start-up is not in this figure, unlike the file scenario); the generator's is.
 import { spawnCli } from '../test/support/cli.js';
 import { freePort } from '../test/support/net.js';
+import { bytesReadBy, ProcessTreeMonitor, reapedCpuSeconds } from '../test/support/proc-tree.js';
 import { sleep } from '../test/support/wait.js';
 import { Daemon, nowMs, scratchDir } from './daemon.js';
 import type { Dataset } from './dataset.js';
-import { bytesReadBy, ProcessTreeMonitor, reapedCpuSeconds, treeCpuSeconds } from './proc-stats.js';
 import { runFigures, type ThroughputRun } from './results.js';
 
 export const TCP_SCENARIO_HOW =
@@ -26,7 +26,7 @@ export async function tcpThroughput(data: Dataset, workers = 2): Promise<Through
   try {
     await daemon.started;
     const read0 = bytesReadBy(daemon.pid);
-    const cpu0 = treeCpuSeconds(daemon.pid);
+    const cpu0 = monitor.sample();
     const reaped0 = reapedCpuSeconds();
     const t0 = nowMs();
     const gen = spawnCli(['gen', ...data.genArgs, '--out', `tcp://127.0.0.1:${port}`], { stdout: 'ignore', cwd: scratch.path });
@@ -39,7 +39,7 @@ export async function tcpThroughput(data: Dataset, workers = 2): Promise<Through
       if (gen.child.exitCode !== null && gen.child.exitCode !== 0) break;
       await sleep(2);
     }
-    const cpu = treeCpuSeconds(daemon.pid) - cpu0;
+    const cpu = monitor.sample() - cpu0;
     if (!Number.isFinite(tEnd)) {
       gen.child.kill('SIGKILL');
       const got = bytesReadBy(daemon.pid) - read0;

@@ -14,11 +14,11 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import { freePort } from '../test/support/net.js';
+import { ProcessTreeMonitor } from '../test/support/proc-tree.js';
 import { sleep } from '../test/support/wait.js';
 import { Daemon, nowMs, scratchDir } from './daemon.js';
 import type { DriverInput, DriverOutput } from './latency-driver.js';
 import { alertKeyOfConsoleLine, alertTriggers, lineDesign, statusOf } from './latency-lines.js';
-import { ProcessTreeMonitor, treeCpuSeconds } from './proc-stats.js';
 import type { LatencyRun } from './results.js';
 import { percentile } from './stats.js';
 
@@ -116,8 +116,8 @@ export async function latencyRun(o: LatencyOptions): Promise<LatencyRun> {
     const design = lineDesign(o.rate, lines, Date.now());
     const sendMs = new SharedArrayBuffer(lines * 8);
     let cpu0 = Number.NaN;
-    const driven = await runDriver({ port, rate: o.rate, lines, design, sendMs }, () => (cpu0 = treeCpuSeconds(daemon.pid)));
-    const cpu = treeCpuSeconds(daemon.pid) - cpu0;
+    const driven = await runDriver({ port, rate: o.rate, lines, design, sendMs }, () => (cpu0 = monitor.sample()));
+    const cpu = monitor.sample() - cpu0;
     const sent = new Float64Array(sendMs);
     // The span lines were flowing, from the driver's own clock (its thread's start-up is not in it).
     const sendSeconds = (sent[driven.sent - 1]! - driven.startMs) / 1000;

@@ -1,132 +1,13 @@
-// Helpers the peers share: a /proc sampler for a whole process tree, a child process speaking JSON lines on
-// stdout, and the ground truth of a dataset (lines, bytes, error records) the peers' outputs are checked against.
+// Helpers the peers share: a child process speaking JSON lines on stdout, and the ground truth of a dataset
+// (lines, bytes, error records) the peers' outputs are checked against. They are measured as logpulse is, by
+// test/support/proc-tree.ts.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createReadStream, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 import { runFigures } from '../results.js';
 import type { PeerResult } from './types.js';
-
-const CLK_TCK = 100; // USER_HZ: 100 on every Linux ABI node runs on
-const PAGE_SIZE = 4096;
-
-interface ProcStat {
-  comm: string;
-  ppid: number;
-  cpuTicks: number; // utime + stime of the process itself (children's are counted under their own pids)
-  rssBytes: number;
-}
-
-function readStat(pid: number): ProcStat | null {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return null; // exited between readdir and read
-  }
-  // The command name (field 2) is parenthesised and may hold spaces: split after its last ')'.
-  const close = text.lastIndexOf(')');
-  const f = text.slice(close + 2).split(' ');
-  // f[0] = field 3 (state), f[1] = ppid, f[11] = utime, f[12] = stime, f[21] = rss (pages, = VmRSS)
-  return {
-    comm: text.slice(text.indexOf('(') + 1, close),
-    ppid: Number(f[1]),
-    cpuTicks: Number(f[11]) + Number(f[12]),
-    rssBytes: Number(f[21]) * PAGE_SIZE,
-  };
-}
-
-/**
- * Samples a process and all its descendants from /proc every `intervalMs`: summed RSS (peak kept; `rss` of
- * /proc/PID/stat, the same value as VmRSS) and CPU time.
- * CPU per pid is the last value seen (it only grows), so a descendant that exits keeps what it used until its
- * last sample; the tree's CPU between two marks is the difference of the sums.
- */
-export class ProcTreeSampler {
-  private readonly cpuByPid = new Map<number, number>();
-  private timer: NodeJS.Timeout | null = null;
-  peakRssBytes = 0;
-  /** The processes and their RSS (MB) at the peak, e.g. 'python:31 java:1490'. */
-  peakBreakdown = '';
-
-  constructor(
-    private readonly rootPid: number,
-    private readonly intervalMs = 50,
-  ) {}
-
-  start(): this {
-    this.sample();
-    this.timer = setInterval(() => this.sample(), this.intervalMs);
-    this.timer.unref();
-    return this;
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-  }
-
-  /** Reads the tree now; returns the tree's total CPU seconds so far. */
-  sample(): number {
-    const stats = new Map<number, ProcStat>();
-    for (const name of readdirSync('/proc')) {
-      const pid = Number(name);
-      if (!Number.isInteger(pid)) continue;
-      const s = readStat(pid);
-      if (s) stats.set(pid, s);
-    }
-    const children = new Map<number, number[]>();
-    for (const [pid, s] of stats) {
-      const list = children.get(s.ppid);
-      if (list) list.push(pid);
-      else children.set(s.ppid, [pid]);
-    }
-    let rss = 0;
-    const parts: string[] = [];
-    const queue = stats.has(this.rootPid) ? [this.rootPid] : [];
-    while (queue.length > 0) {
-      const pid = queue.pop()!;
-      const s = stats.get(pid)!;
-      // A child that has not exec'd yet (same executable as its parent: the JVM forking or vfork-spawning a
-      // helper, python starting spark-submit) shares its parent's pages; counting its RSS would count them twice.
-      // Its exe is read before and after a fresh stat, so the RSS counted is that of the exec'd program.
-      let counted: ProcStat | null = s;
-      if (pid !== this.rootPid) {
-        const parentExe = exe(s.ppid);
-        const before = exe(pid);
-        counted = readStat(pid);
-        const after = exe(pid);
-        if (before !== after || before === parentExe || before.startsWith('?')) counted = null;
-      }
-      if (counted) {
-        rss += counted.rssBytes;
-        parts.push(`${counted.comm}:${Math.round(counted.rssBytes / 1048576)}`);
-      }
-      this.cpuByPid.set(pid, Math.max(this.cpuByPid.get(pid) ?? 0, s.cpuTicks));
-      for (const c of children.get(pid) ?? []) queue.push(c);
-    }
-    if (rss > this.peakRssBytes) {
-      this.peakRssBytes = rss;
-      this.peakBreakdown = parts.join(' ');
-    }
-    return this.cpuSeconds();
-  }
-
-  cpuSeconds(): number {
-    let ticks = 0;
-    for (const t of this.cpuByPid.values()) ticks += t;
-    return ticks / CLK_TCK;
-  }
-}
-
-function exe(pid: number): string {
-  try {
-    return readlinkSync(`/proc/${pid}/exe`);
-  } catch {
-    return `?${pid}`; // gone, or a kernel thread
-  }
-}
 
 export interface JsonEvent {
   event: string;
@@ -311,8 +192,8 @@ export function result(
   facts: DatasetFacts,
   seconds: number,
   cpuSeconds: number,
-  peakRssBytes: number,
+  peakRssMb: number,
   notes?: Record<string, string | number>,
 ): PeerResult {
-  return { peer, ...runFigures(facts, seconds, cpuSeconds, peakRssBytes / (1024 * 1024)), ...(notes ? { notes } : {}) };
+  return { peer, ...runFigures(facts, seconds, cpuSeconds, peakRssMb), ...(notes ? { notes } : {}) };
 }

@@ -4,8 +4,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { ProcessTreeMonitor } from '../../test/support/proc-tree.js';
 import { scratchDir } from '../daemon.js';
-import { EventChild, ProcTreeSampler, countLines, datasetFacts, now, result } from './common.js';
+import { EventChild, countLines, datasetFacts, now, result } from './common.js';
 import type { PeerResult } from './types.js';
 
 const MAIN = fileURLToPath(new URL('./naive-node/main.mjs', import.meta.url));
@@ -23,13 +24,14 @@ export async function naivePeer(opts: { dataFile: string; lines: number; timeout
   const out = scratch.path;
   const spawnedAt = now();
   const child = new EventChild(process.execPath, [MAIN, opts.dataFile, out], {});
-  const sampler = new ProcTreeSampler(child.child.pid!).start();
+  const monitor = new ProcessTreeMonitor(child.child.pid!);
   try {
     const start = await child.waitFor('start', 60_000);
-    const cpuAtStart = sampler.sample();
+    const cpuAtStart = monitor.sample();
     const done = await child.waitFor('done', opts.timeoutMs ?? 120_000 + facts.lines / 5);
-    const cpuAtDone = sampler.sample();
+    const cpuAtDone = monitor.sample();
     await child.waitExit(30_000);
+    const stats = monitor.stop();
     if (child.exited?.code !== 0) throw new Error(`${peer}: exited ${child.exited?.code ?? child.exited?.signal}\n${child.output()}`);
 
     if (done.lines !== facts.lines) throw new Error(`${peer}: read ${String(done.lines)} lines, the input has ${facts.lines}`);
@@ -41,15 +43,15 @@ export async function naivePeer(opts: { dataFile: string; lines: number; timeout
     }
     if (counted !== facts.errors) throw new Error(`${peer}: windows count ${counted} errors, the input has ${facts.errors}`);
 
-    return result(peer, facts, done.at - start.at, cpuAtDone - cpuAtStart, sampler.peakRssBytes, {
+    return result(peer, facts, done.at - start.at, cpuAtDone - cpuAtStart, stats.peakRssMb, {
       startupSeconds: +(start.at - spawnedAt).toFixed(2),
       node: process.version,
       windowRows: Number(done.windowRows),
       alertRows: Number(done.alerts),
-      peakRssBreakdownMb: sampler.peakBreakdown,
+      peakRssBreakdownMb: stats.peakBreakdown,
     });
   } finally {
-    sampler.stop();
+    monitor.stop();
     child.kill();
     await child.exitPromise;
     scratch.dispose();

@@ -6,9 +6,10 @@ import { existsSync, linkSync, mkdirSync, symlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { ProcessTreeMonitor } from '../../test/support/proc-tree.js';
 import { scratchDir } from '../daemon.js';
+import { EventChild, countLinesUnder, datasetFacts, linesUnder, now, result } from './common.js';
 import { LineServer } from './line-server.js';
-import { EventChild, ProcTreeSampler, countLinesUnder, datasetFacts, linesUnder, now, result } from './common.js';
 import { type PeerResult, PeerUnavailable } from './types.js';
 
 /** The last 3.5 release: the line the seed used (it pulls spark-sql-kafka 3.5.0); supports Java 8/11/17/21. */
@@ -165,7 +166,7 @@ export async function sparkPeer(opts: SparkPeerOptions): Promise<PeerResult> {
       server?.setProcessed(Math.min(...totals));
     };
     job = new EventChild(PYTHON, ['-u', ...args], { cwd: work, env }, onEvent);
-    const sampler = new ProcTreeSampler(job.child.pid!).start();
+    const monitor = new ProcessTreeMonitor(job.child.pid!);
     let cpuAtStart = 0;
     let cpuAtDone = 0;
     try {
@@ -175,10 +176,11 @@ export async function sparkPeer(opts: SparkPeerOptions): Promise<PeerResult> {
         throw new PeerUnavailable(peer, `the SparkSession did not start: ${(err as Error).message}`);
       }
       const start = await job.waitFor('start', 60_000);
-      cpuAtStart = sampler.sample();
+      cpuAtStart = monitor.sample();
       const done = await job.waitFor('done', timeoutMs);
-      cpuAtDone = sampler.sample();
+      cpuAtDone = monitor.sample();
       await job.waitExit(60_000);
+      const stats = monitor.stop();
       const seconds = done.at - start.at;
       if (job.exited?.code !== 0) throw new Error(`${peer}: job exited ${job.exited?.code ?? job.exited?.signal} after done\n${job.output()}`);
 
@@ -204,15 +206,15 @@ export async function sparkPeer(opts: SparkPeerOptions): Promise<PeerResult> {
         microBatches: batches,
         windowRows: windows.size,
         alertRows: alerts,
-        peakRssBreakdownMb: sampler.peakBreakdown,
+        peakRssBreakdownMb: stats.peakBreakdown,
       };
       if (opts.mode === 'socket') {
         notes.trigger = trigger;
         notes.feed = feed === 'paced' ? `paced, ${inFlightLines} lines in flight` : 'burst';
       }
-      return result(peer, facts, seconds, cpuAtDone - cpuAtStart, sampler.peakRssBytes, notes);
+      return result(peer, facts, seconds, cpuAtDone - cpuAtStart, stats.peakRssMb, notes);
     } finally {
-      sampler.stop();
+      monitor.stop();
     }
   } finally {
     job?.kill();

@@ -6,7 +6,8 @@ import type { RunFigures } from '../results.js';
  * the processing alone, from the moment the peer starts consuming its input until every output is written
  * (process/JVM/venv start-up excluded; each peer states where its clock starts and stops); `cpuPercent` is the
  * user + sys CPU of the whole process tree over that time (200 = both cores); `peakRssMb` the peak RSS of the
- * whole tree (python + JVM children, or the node child), sampled every ~50 ms.
+ * whole tree (python + JVM children, or the node child), sampled every ~50 ms. Both are measured by
+ * test/support/proc-tree.ts, as logpulse's are.
  */
 export interface PeerResult extends RunFigures {
   /** e.g. 'spark (file)', 'spark (socket)', 'naive node'. */
