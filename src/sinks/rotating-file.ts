@@ -11,6 +11,7 @@
 // (a crash leftover) and continues the sequence numbers after the highest file there.
 import { join } from 'node:path';
 
+import { LogpulseError } from '../errors.js';
 import { completeLinesLength } from './complete-lines.js';
 import { compactUtc, fileName, fileNamePattern } from './file-names.js';
 import { type Part, rewritePart } from './part-file.js';
@@ -18,7 +19,6 @@ import { KINDS, type RotatingFileSinkOptions, checkMs, optionError } from './rot
 import type { FileKind, RecordSink } from './sink.js';
 import { type SinkFs, errnoCode, nodeSinkFs } from './sink-fs.js';
 import { reportToStderr } from './stderr-report.js';
-import { SinkError } from './types.js';
 
 // Moved to their own files; re-exported so that everything this module exported stays importable from it.
 export { completeLinesLength } from './complete-lines.js';
@@ -39,7 +39,7 @@ export class RotatingFileSink implements RecordSink {
   readonly #shard: string;
   readonly #fs: SinkFs;
   readonly #now: () => number;
-  readonly #onError: (err: SinkError) => void;
+  readonly #onError: (err: LogpulseError) => void;
   readonly #onDurable: () => void;
   readonly #retryMinMs: number;
   readonly #retryMaxMs: number;
@@ -103,11 +103,11 @@ export class RotatingFileSink implements RecordSink {
   /** `lines` is kept, not copied, until it is durable: the caller must not modify it afterwards. */
   write(lines: Buffer): void {
     if (this.#closing) {
-      throw new SinkError('LP_ERR_SINK_CLOSED', `${this.#label()} is closed; ${lines.length} bytes refused`);
+      throw new LogpulseError('LP_ERR_SINK_CLOSED', `${this.#label()} is closed; ${lines.length} bytes refused`);
     }
     if (lines.length === 0) return;
     if (lines[lines.length - 1] !== NEWLINE) {
-      throw new SinkError('LP_ERR_SINK_PARTIAL_LINE', `${this.#label()}: write() needs complete lines ending with \\n`);
+      throw new LogpulseError('LP_ERR_SINK_PARTIAL_LINE', `${this.#label()}: write() needs complete lines ending with \\n`);
     }
     this.#queue.push(lines);
     this.#accepted += lines.length;
@@ -371,7 +371,7 @@ export class RotatingFileSink implements RecordSink {
           const msg =
             `${this.#label()}: ${op} ${path} failed (${code}); keeping ${this.pendingBytes} bytes in memory and ` +
             `retrying every ${this.#retryMaxMs} ms at most`;
-          const report = new SinkError('LP_ERR_SINK_IO', msg, { path, syscallCode: code, cause: err });
+          const report = new LogpulseError('LP_ERR_SINK_IO', msg, { path, syscallCode: code, cause: err });
           callSafely(() => this.#onError(report));
         }
         failed = true;
@@ -396,8 +396,8 @@ export class RotatingFileSink implements RecordSink {
     if (this.#destroyed) throw this.#destroyedError();
   }
 
-  #destroyedError(): SinkError {
-    return new SinkError('LP_ERR_SINK_DESTROYED', `${this.#label()} was destroyed before its bytes were durable`, {
+  #destroyedError(): LogpulseError {
+    return new LogpulseError('LP_ERR_SINK_DESTROYED', `${this.#label()} was destroyed before its bytes were durable`, {
       path: this.#dir,
     });
   }
