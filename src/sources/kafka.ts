@@ -4,10 +4,11 @@
 // (outputs rotated into place and open windows checkpointed), so a crash replays, and never skips, records.
 import type * as RdKafka from 'node-rdkafka';
 
+import { LogpulseError } from '../errors.js';
 import { fatalHint, isFatalKafkaError, kafkaErrorText } from '../kafka/client-config.js';
 import { rdkafka } from '../kafka/rdkafka.js';
 import { Throttle } from '../kafka/throttle.js';
-import type { ReplayableSource, SourceSink, StreamPositions } from './source.js';
+import { alreadyStarted, type ReplayableSource, type SourceSink, type StreamPositions } from './source.js';
 
 const ERR_ASSIGN = -175;
 const ERR_REVOKE = -174;
@@ -98,7 +99,7 @@ export class KafkaSource implements ReplayableSource {
   }
 
   start(sink: SourceSink): Promise<void> {
-    if (this.#sink !== null || this.#stopped) return Promise.reject(new Error(`${this.uri} was already started or stopped`));
+    if (this.#sink !== null || this.#stopped) return Promise.reject(alreadyStarted(this.uri));
     this.#sink = sink;
     const consumer = new (rdkafka().KafkaConsumer)(
       {
@@ -132,13 +133,13 @@ export class KafkaSource implements ReplayableSource {
         reject(err);
       };
       this.#fatal ??= (err) => sink.warn(err.message, { fatal: true });
-      this.#abortStart = () => fail(Object.assign(new Error(`${this.uri}: stopped before the brokers were reached`), { code: 'LP_ERR_STOPPED' }));
+      this.#abortStart = () => fail(new LogpulseError('LP_ERR_STOPPED', `${this.uri}: stopped before the brokers were reached`));
       consumer.on('offset.commit', (err: RdKafka.LibrdKafkaError | undefined) => {
         if (err && !this.#stopped) this.#commitFailed(err);
       });
       consumer.on('event.error', (err: RdKafka.LibrdKafkaError) => {
         if (isFatalKafkaError(err)) {
-          fail(Object.assign(new Error(`LP_ERR_KAFKA: ${fatalHint(err)} (${kafkaErrorText(err)})`), { code: 'LP_ERR_KAFKA' }));
+          fail(new LogpulseError('LP_ERR_KAFKA', `${fatalHint(err)} (${kafkaErrorText(err)})`));
         } else if (!this.#stopped && this.#warnings.due(err.message ?? '')) {
           sink.warn('kafka: client error (retrying)', { error: kafkaErrorText(err) });
         }
