@@ -1,17 +1,12 @@
 // Prints the config reference (every key, its type, default and description) as a Markdown table, from the
 // schema itself. `npm run docs:config` rewrites the README section between the config-reference markers;
 // a test fails when the README and the schema disagree.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { configKeys } from '../src/config/schema.js';
-
-const README = fileURLToPath(new URL('../README.md', import.meta.url));
-const BEGIN = '<!-- config-reference:begin -->';
-const END = '<!-- config-reference:end -->';
+import { cell, updateReadme, withReadmeSection } from './readme-section.js';
 
 export function configReferenceTable(): string {
-  const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const rows = configKeys()
     .filter((k) => k.type !== 'section')
     .map((k) => `| \`${k.path}\` | ${cell(k.type)} | ${k.default === undefined ? '—' : `\`${cell(JSON.stringify(k.default))}\``} | ${cell(k.description)} |`);
@@ -19,12 +14,7 @@ export function configReferenceTable(): string {
 }
 
 export function withConfigReference(readme: string): string {
-  const start = readme.indexOf(BEGIN);
-  const end = readme.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`README.md has no ${BEGIN} … ${END} section`);
-  return `${readme.slice(0, start + BEGIN.length)}\n${configReferenceTable()}\n${readme.slice(end)}`;
+  return withReadmeSection(readme, 'config-reference', configReferenceTable());
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  writeFileSync(README, withConfigReference(readFileSync(README, 'utf8')));
-}
+if (process.argv[1] === fileURLToPath(import.meta.url)) updateReadme(withConfigReference);

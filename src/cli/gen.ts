@@ -3,14 +3,15 @@
 // everything else (status, errors, --stats) goes to stderr so a pipe only ever carries log lines.
 import type { Command } from 'commander';
 
-import { formatProblem, LogpulseError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
+import { formatProblem } from '../config/problems.js';
 import { installSignals } from '../daemon/shutdown.js';
+import { hasCode, LogpulseError } from '../errors.js';
 import { wallClockUs } from '../gen/clock.js';
 import { generate } from '../gen/generate.js';
 import { GEN_DEFAULTS, type GenOptions, type RawGenOptions, resolveGenOptions } from '../gen/options.js';
 import { openOutput, type Output } from '../gen/outputs.js';
-import { KafkaConfigError, PLAINTEXT } from '../kafka/client-config.js';
+import { PLAINTEXT } from '../kafka/client-config.js';
 
 const say = (message: string): void => {
   process.stderr.write(`logpulse gen: ${message}\n`);
@@ -74,13 +75,9 @@ export async function genCommand(raw: RawGenOptions): Promise<number> {
   try {
     output = await openOutput(options.out, say, security);
   } catch (err) {
-    if (err instanceof KafkaConfigError) {
-      say(err.message);
-      return 2;
-    }
-    const e = err as NodeJS.ErrnoException;
-    say(`LP_ERR_GEN_OUTPUT: cannot open --out ${raw.out ?? 'stdout'}: ${e.code ?? e.message}`);
-    return 1;
+    const failed = hasCode(err, 'LP_ERR_KAFKA_CONFIG') ? err : outputError(`cannot open --out ${raw.out ?? 'stdout'}`, err);
+    say(failed.message);
+    return failed.exitCode;
   }
 
   // A second signal exits at once, without waiting for readers.
@@ -94,9 +91,15 @@ export async function genCommand(raw: RawGenOptions): Promise<number> {
     uninstall();
   }
   if (output.failure !== null) {
-    const e = output.failure as NodeJS.ErrnoException;
-    say(`LP_ERR_GEN_OUTPUT: writing to ${raw.out ?? 'stdout'} failed: ${e.code ?? e.message}`);
-    return 1;
+    const failed = outputError(`writing to ${raw.out ?? 'stdout'} failed`, output.failure);
+    say(failed.message);
+    return failed.exitCode;
   }
   return 0;
+}
+
+/** LP_ERR_GEN_OUTPUT, naming the errno code when there is one (`EADDRINUSE`), else the message. */
+function outputError(what: string, err: unknown): LogpulseError {
+  const e = err as NodeJS.ErrnoException;
+  return new LogpulseError('LP_ERR_GEN_OUTPUT', `${what}: ${e.code ?? e.message}`, { cause: err });
 }

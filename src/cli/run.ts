@@ -1,6 +1,6 @@
 // `logpulse run`: flags → config → a running daemon → exit code. SIGHUP re-reads the config; SIGTERM/SIGINT stop
 // the daemon gracefully (src/daemon/shutdown.ts).
-import { formatProblem } from '../config/errors.js';
+import { formatProblem } from '../config/problems.js';
 import { type Config, type FlagOverrides, loadConfig } from '../config/load.js';
 import { Daemon } from '../daemon/daemon.js';
 import { installSignals } from '../daemon/shutdown.js';

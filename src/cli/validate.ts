@@ -1,7 +1,7 @@
 // `logpulse validate -c FILE` (SPEC §1): every problem of a config, one per line, then exit 2; or exit 0.
 // Interpolation runs against the current environment, so an unset ${VAR} is reported here as it would be by `run`.
 
-import { formatProblem } from '../config/errors.js';
+import { formatProblem } from '../config/problems.js';
 import { loadConfig } from '../config/load.js';
 
 /** Prints `path: message` lines to stderr and returns 2, or `config OK: <path>` to stdout and returns 0. */

@@ -1,7 +1,7 @@
 // Durations in the config: "500ms", "10s", "1.5m", "1h", or a whole number of milliseconds.
 // One unit per value (no "1m30s") keeps the form obvious; "90s" says the same thing.
 
-import { LogpulseError } from './errors.js';
+import { LogpulseError } from '../errors.js';
 
 /** Largest duration accepted: Node timers overflow above 2^31-1 ms (~24.8 days) and fire at once. */
 export const MAX_DURATION_MS = 2_147_483_647;

@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document, type Node } from 'yaml';
 import { crossChecks } from './cross-checks.js';
-import type { ConfigProblem } from './errors.js';
+import type { ConfigProblem } from './problems.js';
 import { interpolate } from './interpolate.js';
 import { applyOverrides, coerceAt } from './overrides.js';
 import { formatPath, isPlainObject, Problems, ROOT, type Seg } from './problems.js';

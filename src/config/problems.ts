@@ -1,5 +1,6 @@
 // Key paths (`alerts.rules[1].threshold`) and the problems every stage collects against them, ranked so a root
-// cause hides the complaints it causes.
+// cause hides the complaints it causes; then the problems as `loadConfig` reports them and `validate` prints them.
+// (Problems are not error codes: a config that fails is LP_ERR_CONFIG or LP_ERR_CONFIG_FILE, see ../errors.ts.)
 
 export type Seg = string | number;
 export const ROOT = '(root)';
@@ -54,4 +55,25 @@ export function problem(segs: Seg[], message: string, rank: number = RANK.normal
 /** A mapping of keys, as opposed to null, a list or a scalar; every stage that walks the data asks this. */
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * One thing wrong with a configuration. `path` is the dotted key path (`pipeline.window`, `alerts.rules[1].threshold`),
+ * `(root)` for the document as a whole, or the file path for a file that cannot be read or parsed.
+ * Messages never contain configured values or environment variable values (they may be secrets).
+ */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+  /** 1-based line in the config file, when the problem points at something written in it. */
+  line?: number;
+  /** 1-based column, for syntax errors. */
+  column?: number;
+}
+
+/** The one-line form printed by `logpulse validate` and logged on a rejected reload: `path: message (line N)`. */
+export function formatProblem(problem: ConfigProblem): string {
+  const column = problem.column === undefined ? '' : `, column ${problem.column}`;
+  const where = problem.line === undefined ? '' : ` (line ${problem.line}${column})`;
+  return `${problem.path}: ${problem.message}${where}`;
 }

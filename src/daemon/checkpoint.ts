@@ -1,11 +1,12 @@
 // Open windows survive a graceful stop of an unbounded source (SPEC §3): every shard's state and the merger's
 // held windows go to `checkpoint.dir/state.msgpack`, and the next start restores them. Written like the output
 // files (temp → fsync → rename → dir fsync), so a crash leaves either the old state or the new one, never half.
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { pack, unpack } from 'msgpackr';
+
+import { LogpulseError } from '../errors.js';
 
 export interface Checkpoint {
   version: 1;
@@ -69,7 +70,7 @@ export async function readCheckpoint(dir: string): Promise<Checkpoint | null> {
   }
   const valid =
     cp.version === 1 && Number.isInteger(cp.workers) && Array.isArray(cp.shards) && cp.shards.every((s) => s instanceof Uint8Array) && cp.merger instanceof Uint8Array;
-  if (!valid) throw Object.assign(new Error(`LP_ERR_CHECKPOINT: ${checkpointPath(dir)} is not a logpulse checkpoint`), { code: 'LP_ERR_CHECKPOINT' });
+  if (!valid) throw new LogpulseError('LP_ERR_CHECKPOINT', `${checkpointPath(dir)} is not a logpulse checkpoint`);
   return cp as Checkpoint;
 }
 

@@ -1,6 +1,6 @@
 // `logpulse gen` options: genlogs_v2.py's flags and defaults plus SPEC §6's additions, checked up front so a
 // typo fails before any line is written, with a message naming the flag (LP_ERR_ARGS, exit 2).
-import { LogpulseError } from '../config/errors.js';
+import { LogpulseError } from '../errors.js';
 import { parseSourceUri } from '../sources/uri.js';
 import { randomSeed } from './rng.js';
 

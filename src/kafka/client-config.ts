@@ -1,6 +1,7 @@
 // librdkafka settings shared by the consumer (kafka:// source), the alerts producer and `logpulse gen --out
 // kafka://`. Credentials come only from the environment (SPEC §5) and live only in the object handed to
 // librdkafka: nothing here is ever logged, and errors name the variable, never its value.
+import { LogpulseError } from '../errors.js';
 
 /** The `kafka.security` config section (or its defaults for `logpulse gen`). */
 export interface KafkaSecurity {
@@ -18,10 +19,6 @@ export function usesSasl(security: KafkaSecurity): boolean {
 
 /** What to check when the brokers reject the credentials. */
 export const CREDENTIALS_HINT = 'check KAFKA_USERNAME / KAFKA_PASSWORD and kafka.security.mechanism';
-
-export class KafkaConfigError extends Error {
-  readonly code = 'LP_ERR_KAFKA_CONFIG';
-}
 
 /** The librdkafka global config for `brokers` under `security`, credentials read from `env`. */
 export function kafkaClientConfig(
@@ -46,7 +43,7 @@ export function kafkaClientConfig(
     const password = env.KAFKA_PASSWORD;
     const missing = [username ? null : 'KAFKA_USERNAME', password ? null : 'KAFKA_PASSWORD'].filter((v) => v !== null);
     if (missing.length > 0) {
-      throw new KafkaConfigError(`LP_ERR_KAFKA_CONFIG: kafka.security.protocol ${security.protocol} needs ${missing.join(' and ')} in the environment`);
+      throw new LogpulseError('LP_ERR_KAFKA_CONFIG', `kafka.security.protocol ${security.protocol} needs ${missing.join(' and ')} in the environment`);
     }
     conf['sasl.mechanisms'] = security.mechanism;
     conf['sasl.username'] = username!;

@@ -1,8 +1,8 @@
 // The human console of SPEC §4: every `console.every` a compact table of the windows updated since the last
 // tick, and one line per alert as it fires. Colours only on a terminal (and never with NO_COLOR set), so a
 // redirected stdout stays plain text.
+import { LogpulseError } from '../errors.js';
 import type { Alert, WindowRow } from '../pipeline/output-port.js';
-import { SinkError } from './types.js';
 
 /** What the console writes to; `process.stdout` by default. */
 export interface ConsoleStream {
@@ -109,7 +109,7 @@ export class ConsoleTable {
     this.#stream = options.stream ?? process.stdout;
     this.#everyMs = options.everyMs ?? 10_000;
     if (!Number.isInteger(this.#everyMs) || this.#everyMs < 1 || this.#everyMs > 2 ** 31 - 1) {
-      throw new SinkError('LP_ERR_SINK_OPTION', 'everyMs must be an integer number of milliseconds between 1 and 2147483647');
+      throw new LogpulseError('LP_ERR_SINK_OPTION', 'everyMs must be an integer number of milliseconds between 1 and 2147483647');
     }
     this.#color = options.color ?? (this.#stream.isTTY === true && !process.env['NO_COLOR']);
   }

@@ -4,10 +4,10 @@
 // and written again with the next one.
 import { join } from 'node:path';
 
+import { LogpulseError } from '../errors.js';
 import { completeLinesLength } from './complete-lines.js';
 import { type SinkFs, errnoCode, nodeSinkFs } from './sink-fs.js';
 import { reportToStderr } from './stderr-report.js';
-import { SinkError } from './types.js';
 
 export interface ResultsTxtOptions {
   /** `output.dir`; the file is `<dir>/results.txt`. Created when missing. */
@@ -17,7 +17,7 @@ export interface ResultsTxtOptions {
   /** Wall clock in ms. Default `Date.now`. */
   now?: () => number;
   /** Told once per failure streak; the lines are kept and retried at the next emission. */
-  onError?: (err: SinkError) => void;
+  onError?: (err: LogpulseError) => void;
   fs?: SinkFs;
 }
 
@@ -38,7 +38,7 @@ export class ResultsTxt {
   readonly #dir: string;
   readonly #everyMs: number;
   readonly #now: () => number;
-  readonly #onError: (err: SinkError) => void;
+  readonly #onError: (err: LogpulseError) => void;
   readonly #fs: SinkFs;
 
   #total = 0;
@@ -53,10 +53,10 @@ export class ResultsTxt {
   constructor(options: ResultsTxtOptions) {
     const everyMs = options.everyMs ?? 60_000;
     if (typeof options.dir !== 'string' || options.dir === '') {
-      throw new SinkError('LP_ERR_SINK_OPTION', 'dir must be a non-empty path');
+      throw new LogpulseError('LP_ERR_SINK_OPTION', 'dir must be a non-empty path');
     }
     if (!Number.isInteger(everyMs) || everyMs < 1 || everyMs > 2 ** 31 - 1) {
-      throw new SinkError('LP_ERR_SINK_OPTION', 'everyMs must be an integer number of milliseconds between 1 and 2147483647');
+      throw new LogpulseError('LP_ERR_SINK_OPTION', 'everyMs must be an integer number of milliseconds between 1 and 2147483647');
     }
     this.#dir = options.dir;
     this.path = join(options.dir, 'results.txt');
@@ -69,7 +69,7 @@ export class ResultsTxt {
   /** Counts of the current interval: valid records and, among them, errors. */
   add(total: number, errors: number): void {
     if (!(total >= 0 && errors >= 0 && Number.isFinite(total + errors))) {
-      throw new SinkError('LP_ERR_SINK_OPTION', `add(total=${total}, errors=${errors}): counts must be finite and >= 0`);
+      throw new LogpulseError('LP_ERR_SINK_OPTION', `add(total=${total}, errors=${errors}): counts must be finite and >= 0`);
     }
     this.#total += total;
     this.#errors += errors;
@@ -120,7 +120,7 @@ export class ResultsTxt {
       await this.#append(text);
     } catch (err) {
       const code = errnoCode(err) ?? 'unknown';
-      const report = new SinkError(
+      const report = new LogpulseError(
         'LP_ERR_SINK_IO',
         `appending to ${this.path} failed (${code}); ${lines.length} line(s) kept for the next attempt`,
         { path: this.path, syscallCode: code, cause: err },

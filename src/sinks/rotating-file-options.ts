@@ -1,7 +1,7 @@
 // RotatingFileSink's options: their shape, and the checks its constructor runs on them.
+import { LogpulseError } from '../errors.js';
 import type { FileKind } from './sink.js';
 import type { SinkFs } from './sink-fs.js';
-import { SinkError } from './types.js';
 
 export interface RotatingFileSinkOptions {
   /** The kind's directory, e.g. `output/errors`; created (recursively) when missing. */
@@ -12,7 +12,7 @@ export interface RotatingFileSinkOptions {
   /** The `.part` file is renamed this often (when it holds anything). */
   rotateEveryMs: number;
   /** Told once per failure streak (the first failure after a success); the sink keeps retrying regardless. */
-  onError?: (err: SinkError) => void;
+  onError?: (err: LogpulseError) => void;
   /** Called after each rotation that made bytes durable: `pendingBytes` went down, paused sources may resume. */
   onDurable?: () => void;
   /** Default: `node:fs/promises`. */
@@ -37,6 +37,6 @@ export function checkMs(name: string, v: unknown): void {
   }
 }
 
-export function optionError(name: string, why: string): SinkError {
-  return new SinkError('LP_ERR_SINK_OPTION', `${name} ${why}`);
+export function optionError(name: string, why: string): LogpulseError {
+  return new LogpulseError('LP_ERR_SINK_OPTION', `${name} ${why}`);
 }

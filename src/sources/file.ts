@@ -6,7 +6,8 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
-import type { Source, SourceSink } from './source.js';
+import { LogpulseError } from '../errors.js';
+import { alreadyStarted, type Source, type SourceSink } from './source.js';
 
 export interface FileSourceOptions {
   /** Defaults to `file:<path>`. */
@@ -66,7 +67,7 @@ export class FileSource implements Source {
   }
 
   async start(sink: SourceSink): Promise<void> {
-    if (this.#sink !== null || this.#stopped) throw stateError(`${this.uri} was already started or stopped`);
+    if (this.#sink !== null || this.#stopped) throw alreadyStarted(this.uri);
     this.#sink = sink;
     const file = await openFile(this.#path);
     if (this.#stopped) {
@@ -281,14 +282,7 @@ const REASONS: Record<string, string> = {
   ENOTDIR: 'a parent is not a directory',
 };
 
-function fileError(path: string, err: NodeJS.ErrnoException): Error {
+function fileError(path: string, err: NodeJS.ErrnoException): LogpulseError {
   const reason = (err.code !== undefined ? REASONS[err.code] : undefined) ?? err.message;
-  return Object.assign(new Error(`LP_ERR_SOURCE_FILE: cannot read ${path}: ${reason} (${err.code ?? 'error'})`), {
-    code: 'LP_ERR_SOURCE_FILE',
-    cause: err,
-  });
-}
-
-function stateError(message: string): Error {
-  return Object.assign(new Error(`LP_ERR_SOURCE_STATE: ${message}`), { code: 'LP_ERR_SOURCE_STATE' });
+  return new LogpulseError('LP_ERR_SOURCE_FILE', `cannot read ${path}: ${reason} (${err.code ?? 'error'})`, { cause: err });
 }

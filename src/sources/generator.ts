@@ -2,12 +2,13 @@
 // and benchmarks need no producer. The lines come from `logpulse gen`'s LineWriter (src/gen/), so the daemon's
 // built-in source and the standalone generator make the same lines; this file only adds the Source protocol
 // (pause/resume, count, streamEnd) around it. Timestamps are live: the wall-clock time each line was due.
+import { LogpulseError } from '../errors.js';
 import { type EventClock, ScheduledClock, WallClock } from '../gen/clock.js';
 import { LINE_HEADROOM, LineWriter } from '../gen/line-writer.js';
 import { defaultLineOptions, type GenFormat } from '../gen/options.js';
 import { Pacer } from '../gen/pacer.js';
 import { randomSeed } from '../gen/rng.js';
-import type { Source, SourceSink } from './source.js';
+import { alreadyStarted, type Source, type SourceSink } from './source.js';
 
 export type GeneratorFormat = GenFormat;
 
@@ -82,7 +83,7 @@ export class GeneratorSource implements Source {
 
   start(sink: SourceSink): Promise<void> {
     if (this.#sink !== null || this.#stopped) {
-      return Promise.reject(stateError(`${this.uri} was already started or stopped`));
+      return Promise.reject(alreadyStarted(this.uri));
     }
     this.#sink = sink;
     this.#restartPacing();
@@ -163,10 +164,6 @@ export class GeneratorSource implements Source {
   }
 }
 
-function optionError(message: string): Error {
-  return Object.assign(new Error(`LP_ERR_SOURCE_OPTION: generator: ${message}`), { code: 'LP_ERR_SOURCE_OPTION' });
-}
-
-function stateError(message: string): Error {
-  return Object.assign(new Error(`LP_ERR_SOURCE_STATE: ${message}`), { code: 'LP_ERR_SOURCE_STATE' });
+function optionError(message: string): LogpulseError {
+  return new LogpulseError('LP_ERR_SOURCE_OPTION', `generator: ${message}`);
 }

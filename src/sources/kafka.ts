@@ -2,15 +2,20 @@
 // input stream (its own watermark) routed to the shard of its partition number. Offsets are never committed by
 // librdkafka: the daemon commits `positions()` only after everything derived from those records is durable
 // (outputs rotated into place and open windows checkpointed), so a crash replays, and never skips, records.
+//
+// This file is the consumer's life: connecting, consuming in batches, pausing and holding, committing, stopping.
+// What it holds of each partition and how fetched messages are handed over: kafka-partitions.ts; what happens
+// when the group moves partitions: kafka-rebalance.ts.
 import type * as RdKafka from 'node-rdkafka';
 
+import { LogpulseError } from '../errors.js';
 import { fatalHint, isFatalKafkaError, kafkaErrorText } from '../kafka/client-config.js';
 import { rdkafka } from '../kafka/rdkafka.js';
 import { Throttle } from '../kafka/throttle.js';
-import type { ReplayableSource, SourceSink, StreamPositions } from './source.js';
+import { KafkaPartitions } from './kafka-partitions.js';
+import { Rebalancer } from './kafka-rebalance.js';
+import { alreadyStarted, type ReplayableSource, type SourceSink, type StreamPositions } from './source.js';
 
-const ERR_ASSIGN = -175;
-const ERR_REVOKE = -174;
 /** Messages per consume call and how long one waits for them: big batches, bounded latency. */
 const BATCH = 10_000;
 const BATCH_WAIT_MS = 50;
@@ -28,8 +33,6 @@ export interface KafkaSourceOptions {
   endingOffsets: 'none' | 'latest';
 }
 
-const streamName = (topic: string, partition: number) => `${topic}/${partition}`;
-
 export class KafkaSource implements ReplayableSource {
   readonly uri: string;
   readonly finite: boolean;
@@ -37,22 +40,14 @@ export class KafkaSource implements ReplayableSource {
   readonly #o: KafkaSourceOptions;
   #consumer: RdKafka.KafkaConsumer | null = null;
   #sink: SourceSink | null = null;
-  /** Next offset per partition of what was handed to the sink (and so is in the pipeline's state). */
-  readonly #positions = new Map<number, number>();
-  /** Partitions being consumed now (assigned and not revoked). */
-  readonly #assigned = new Set<number>();
-  /** Finite mode: end offset per assigned partition, and the partitions already ended. */
-  readonly #ends = new Map<number, number>();
-  readonly #ended = new Set<number>();
-  /** Checkpointed or handed-over positions: each partition resumes at least there when assigned to this process. */
-  #resume: StreamPositions = {};
+  readonly #partitions: KafkaPartitions;
+  readonly #rebalancer: Rebalancer;
   #paused = false;
   #held = false;
   #stopped = false;
   #consuming = false;
   /** Messages fetched while held or paused, delivered (in order) on release or resume. */
   #waiting: RdKafka.Message[] = [];
-  #rebalancing: Promise<void> = Promise.resolve();
   #fatal: ((err: Error) => void) | null = null;
   /** Rejects a `start()` still waiting for the brokers (a stop during start-up). */
   #abortStart: (() => void) | null = null;
@@ -62,16 +57,22 @@ export class KafkaSource implements ReplayableSource {
     this.uri = options.uri;
     this.finite = options.endingOffsets === 'latest';
     this.#o = options;
+    this.#partitions = new KafkaPartitions(options.topic);
+    this.#rebalancer = new Rebalancer({
+      partitions: this.#partitions,
+      finite: this.finite,
+      startingOffsets: options.startingOffsets,
+      sink: () => this.#sink,
+      stopped: () => this.#stopped,
+    });
   }
 
   resumeFrom(positions: StreamPositions): void {
-    this.#resume = { ...positions };
+    this.#partitions.resume = { ...positions };
   }
 
   positions(): StreamPositions {
-    const out: StreamPositions = {};
-    for (const [p, next] of this.#positions) out[streamName(this.#o.topic, p)] = next;
-    return out;
+    return this.#partitions.streamPositions();
   }
 
   async commit(positions: StreamPositions, confirmed: boolean): Promise<void> {
@@ -98,7 +99,7 @@ export class KafkaSource implements ReplayableSource {
   }
 
   start(sink: SourceSink): Promise<void> {
-    if (this.#sink !== null || this.#stopped) return Promise.reject(new Error(`${this.uri} was already started or stopped`));
+    if (this.#sink !== null || this.#stopped) return Promise.reject(alreadyStarted(this.uri));
     this.#sink = sink;
     const consumer = new (rdkafka().KafkaConsumer)(
       {
@@ -115,7 +116,7 @@ export class KafkaSource implements ReplayableSource {
         'fetch.max.bytes': 16 * 1024 * 1024,
         'queued.max.messages.kbytes': 8192,
         offset_commit_cb: true,
-        rebalance_cb: (err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]) => this.#onRebalance(err, assignment),
+        rebalance_cb: (err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]) => this.#rebalancer.onRebalance(this.#consumer!, err, assignment),
       },
       { 'auto.offset.reset': this.#o.startingOffsets },
     );
@@ -132,13 +133,13 @@ export class KafkaSource implements ReplayableSource {
         reject(err);
       };
       this.#fatal ??= (err) => sink.warn(err.message, { fatal: true });
-      this.#abortStart = () => fail(Object.assign(new Error(`${this.uri}: stopped before the brokers were reached`), { code: 'LP_ERR_STOPPED' }));
+      this.#abortStart = () => fail(new LogpulseError('LP_ERR_STOPPED', `${this.uri}: stopped before the brokers were reached`));
       consumer.on('offset.commit', (err: RdKafka.LibrdKafkaError | undefined) => {
         if (err && !this.#stopped) this.#commitFailed(err);
       });
       consumer.on('event.error', (err: RdKafka.LibrdKafkaError) => {
         if (isFatalKafkaError(err)) {
-          fail(Object.assign(new Error(`LP_ERR_KAFKA: ${fatalHint(err)} (${kafkaErrorText(err)})`), { code: 'LP_ERR_KAFKA' }));
+          fail(new LogpulseError('LP_ERR_KAFKA', `${fatalHint(err)} (${kafkaErrorText(err)})`));
         } else if (!this.#stopped && this.#warnings.due(err.message ?? '')) {
           sink.warn('kafka: client error (retrying)', { error: kafkaErrorText(err) });
         }
@@ -193,7 +194,7 @@ export class KafkaSource implements ReplayableSource {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#abortStart?.();
-    await this.#rebalancing.catch(() => undefined);
+    await this.#rebalancer.settled().catch(() => undefined);
     const consumer = this.#consumer;
     if (consumer === null) return;
     await new Promise<void>((resolve) => {
@@ -210,7 +211,7 @@ export class KafkaSource implements ReplayableSource {
     if (this.#waiting.length > 0) {
       const batch = this.#waiting;
       this.#waiting = [];
-      this.#deliver(batch);
+      this.#partitions.deliver(batch, this.#sink!);
       if (this.#paused || this.#held) return;
     }
     if (this.#consuming) return;
@@ -228,153 +229,13 @@ export class KafkaSource implements ReplayableSource {
           // The next batch is fetched on libuv's thread while this one is joined and handed over on this one
           // (first any older waiting messages, then this batch: order is kept).
           this.#consumeMore();
-          this.#deliver(messages);
+          this.#partitions.deliver(messages, this.#sink!);
         }
       }
       // Delivered data may have paused us (backpressure) or held us (a durable cut): then the next batch waits.
       if (err && !isTimeout(err)) setTimeout(() => this.#consumeMore(), 200);
       else setImmediate(() => this.#consumeMore());
     });
-  }
-
-  /**
-   * Joins each partition's messages into one chunk of lines (a value without a final newline gets one) and
-   * hands it over. Messages of partitions no longer assigned are dropped: their new owner reads them from the
-   * committed offset. Offsets only move forward.
-   */
-  #deliver(messages: RdKafka.Message[]): void {
-    const byPartition = new Map<number, RdKafka.Message[]>();
-    for (const m of messages) {
-      if (!this.#assigned.has(m.partition) || this.#ended.has(m.partition)) continue;
-      let list = byPartition.get(m.partition);
-      if (!list) byPartition.set(m.partition, (list = []));
-      list.push(m);
-    }
-    for (const [partition, list] of byPartition) {
-      const end = this.#ends.get(partition) ?? Infinity;
-      // Below the next expected offset: already handed over. One consume call that spans a rebalance returns
-      // the records prefetched for the old assignment and then the same offsets again, fetched anew from the
-      // committed offset, in one batch (seen: offsets 33908-34464 twice); a batch fetched before a rebalance can
-      // also arrive after the partition was re-fetched. Either way each offset counts once.
-      let next = this.#positions.get(partition) ?? -1;
-      const kept: RdKafka.Message[] = [];
-      for (const m of list) {
-        if (m.offset < next || m.offset >= end) continue;
-        kept.push(m);
-        next = m.offset + 1;
-      }
-      if (kept.length > 0) {
-        let bytes = 0;
-        for (const m of kept) if (m.value) bytes += m.value.length + 1;
-        const chunk = Buffer.allocUnsafeSlow(bytes);
-        let at = 0;
-        for (const m of kept) {
-          if (!m.value || m.value.length === 0) continue;
-          at += m.value.copy(chunk, at);
-          if (m.value[m.value.length - 1] !== 0x0a) chunk[at++] = 0x0a;
-        }
-        this.#positions.set(partition, kept[kept.length - 1]!.offset + 1);
-        if (at > 0) this.#sink!.data(streamName(this.#o.topic, partition), at === chunk.length ? chunk : chunk.subarray(0, at), partition);
-      }
-      this.#checkEnd(partition);
-    }
-  }
-
-  /** Finite mode: a partition that reached its end offset ends its stream; the last one ends the source. */
-  #checkEnd(partition: number): void {
-    const end = this.#ends.get(partition);
-    if (end === undefined || this.#ended.has(partition)) return;
-    if ((this.#positions.get(partition) ?? -1) < end) return;
-    this.#ended.add(partition);
-    this.#sink!.streamEnd(streamName(this.#o.topic, partition));
-    if (this.#assigned.size > 0 && [...this.#assigned].every((p) => this.#ended.has(p))) this.#sink!.end();
-  }
-
-  // --- rebalancing --------------------------------------------------------------------------------------------
-
-  #onRebalance(err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]): void {
-    const consumer = this.#consumer!;
-    const run = async () => {
-      if (err?.code === ERR_ASSIGN) await this.#assign(consumer, assignment);
-      else if (err?.code === ERR_REVOKE) await this.#revoke(consumer);
-      else this.#sink?.warn('kafka: rebalance failed', { error: kafkaErrorText(err) });
-    };
-    // One rebalance step at a time, in order.
-    this.#rebalancing = this.#rebalancing.then(run).catch((e: unknown) => {
-      this.#sink?.warn('kafka: rebalance step failed', { error: (e as Error).message });
-    });
-  }
-
-  /** Starts each partition at max(committed, checkpointed position); finite mode also learns its end offset. */
-  async #assign(consumer: RdKafka.KafkaConsumer, assignment: RdKafka.Assignment[]): Promise<void> {
-    const partitions = assignment.map((a) => a.partition);
-    const committed = await new Promise<Map<number, number>>((resolve) => {
-      consumer.committed(assignment.map((a) => ({ topic: a.topic, partition: a.partition })), 10_000, (e, tps) => {
-        const m = new Map<number, number>();
-        if (!e) for (const tp of tps ?? []) if (typeof tp.offset === 'number' && tp.offset >= 0) m.set(tp.partition, tp.offset);
-        resolve(m);
-      });
-    });
-    const list: RdKafka.Assignment[] = [];
-    for (const p of partitions) {
-      const fromCheckpoint = this.#resume[streamName(this.#o.topic, p)];
-      const fromGroup = committed.get(p);
-      const start = fromCheckpoint === undefined ? fromGroup : Math.max(fromCheckpoint, fromGroup ?? 0);
-      list.push(start === undefined ? { topic: this.#o.topic, partition: p } : { topic: this.#o.topic, partition: p, offset: start });
-      if (start !== undefined) this.#positions.set(p, start);
-    }
-    if (this.finite) {
-      for (const p of partitions) {
-        const w = await new Promise<RdKafka.WatermarkOffsets | null>((resolve) =>
-          consumer.queryWatermarkOffsets(this.#o.topic, p, 10_000, (e, offsets) => resolve(e ? null : offsets)),
-        );
-        if (w === null) throw new Error(`cannot read the end offset of ${streamName(this.#o.topic, p)}`);
-        this.#ends.set(p, w.highOffset);
-        if (!this.#positions.has(p)) this.#positions.set(p, this.#o.startingOffsets === 'earliest' ? w.lowOffset : w.highOffset);
-      }
-    }
-    for (const p of partitions) this.#assigned.add(p);
-    if (this.#stopped) return;
-    consumer.assign(list);
-    for (const p of partitions) this.#sink?.declare?.(streamName(this.#o.topic, p), p);
-    this.#sink?.info?.('kafka: partitions assigned', { topic: this.#o.topic, partitions });
-    for (const p of partitions) this.#checkEnd(p);
-  }
-
-  /**
-   * Before giving partitions up: their streams end, the daemon makes everything derived from them durable and
-   * commits (the sink's `handOff`), and only then the group moves them, so the next owner starts where this
-   * process stopped: nothing lost, nothing counted twice.
-   */
-  async #revoke(consumer: RdKafka.KafkaConsumer): Promise<void> {
-    const partitions = [...this.#assigned];
-    this.#assigned.clear();
-    if (this.#stopped) {
-      // Leaving the group at stop: the daemon already made everything durable and committed.
-      try {
-        consumer.unassign();
-      } catch {
-        // Already disconnected.
-      }
-      return;
-    }
-    const streams = partitions.filter((p) => !this.#ended.has(p)).map((p) => streamName(this.#o.topic, p));
-    for (const s of streams) this.#sink?.streamEnd(s);
-    if (this.#sink?.handOff) await this.#sink.handOff(streams);
-    for (const p of partitions) {
-      // Remembered in case the group gives the partition back: a commit that failed during the rebalance
-      // must not make this process read again what its state already holds.
-      const at = this.#positions.get(p);
-      if (at !== undefined) this.#resume[streamName(this.#o.topic, p)] = at;
-      this.#positions.delete(p);
-      this.#ends.delete(p);
-      this.#ended.delete(p);
-    }
-    try {
-      consumer.unassign();
-    } catch {
-      // Not connected any more (stopping): nothing to give back.
-    }
   }
 }
 

@@ -1,5 +1,6 @@
 // The one interface every source implements (stdin, file, tcp, tcp-listen, generator, kafka).
 // A source only moves bytes: framing into lines, parsing and watermarks happen in the native shards.
+import { LogpulseError } from '../errors.js';
 
 /** What a source calls as bytes arrive. Implemented by the pipeline. */
 export interface SourceSink {
@@ -72,6 +73,11 @@ export interface ReplayableSource extends Source {
   release(): void;
   /** A failure the daemon must stop for (credentials rejected after start). */
   onFatal(handler: (err: Error) => void): void;
+}
+
+/** What `start()` rejects with when called twice or after `stop()`: the caller's bug. */
+export function alreadyStarted(uri: string): LogpulseError {
+  return new LogpulseError('LP_ERR_SOURCE_STATE', `${uri} was already started or stopped`);
 }
 
 export function isReplayable(s: Source): s is ReplayableSource {

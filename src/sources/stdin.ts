@@ -1,5 +1,5 @@
 // `stdin:` — the process's standard input as one finite stream, e.g. `zcat access.log.gz | logpulse run --source stdin:`.
-import type { Source, SourceSink } from './source.js';
+import { alreadyStarted, type Source, type SourceSink } from './source.js';
 
 export interface StdinSourceOptions {
   uri?: string;
@@ -25,7 +25,7 @@ export class StdinSource implements Source {
 
   start(sink: SourceSink): Promise<void> {
     if (this.#sink !== null || this.#stopped) {
-      return Promise.reject(stateError(`${this.uri} was already started or stopped`));
+      return Promise.reject(alreadyStarted(this.uri));
     }
     this.#sink = sink;
     this.#input.on('data', this.#onData);
@@ -89,8 +89,4 @@ export class StdinSource implements Source {
     this.#input.off('data', this.#onData);
     this.#input.off('end', this.#onEnd);
   }
-}
-
-function stateError(message: string): Error {
-  return Object.assign(new Error(`LP_ERR_SOURCE_STATE: ${message}`), { code: 'LP_ERR_SOURCE_STATE' });
 }

@@ -3,7 +3,7 @@
 // each successful connection is a stream of its own, since its event times restart with the producer.
 import { connect, type Socket } from 'node:net';
 
-import type { Source, SourceSink } from './source.js';
+import { alreadyStarted, type Source, type SourceSink } from './source.js';
 
 export interface BackoffOptions {
   /** First retry delay. Default 100 ms. */
@@ -56,7 +56,7 @@ export class TcpClientSource implements Source {
   /** Resolves at once: a producer that is not up yet is a retried `warn`, not a failure to start. */
   start(sink: SourceSink): Promise<void> {
     if (this.#sink !== null || this.#stopped) {
-      return Promise.reject(stateError(`${this.uri} was already started or stopped`));
+      return Promise.reject(alreadyStarted(this.uri));
     }
     this.#sink = sink;
     this.#connect();
@@ -132,8 +132,4 @@ export class TcpClientSource implements Source {
       if (!this.#stopped) this.#connect();
     }, delay);
   }
-}
-
-function stateError(message: string): Error {
-  return Object.assign(new Error(`LP_ERR_SOURCE_STATE: ${message}`), { code: 'LP_ERR_SOURCE_STATE' });
 }

@@ -2,7 +2,8 @@
 // Every connection is its own stream: producers' clocks and orders are independent, so each has its own watermark.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
-import type { Source, SourceSink } from './source.js';
+import { LogpulseError } from '../errors.js';
+import { alreadyStarted, type Source, type SourceSink } from './source.js';
 
 export interface TcpListenSourceOptions {
   /** Defaults to `tcp-listen://host:port`. */
@@ -42,7 +43,7 @@ export class TcpListenSource implements Source {
 
   start(sink: SourceSink): Promise<void> {
     if (this.#sink !== null || this.#stopped) {
-      return Promise.reject(stateError(`${this.uri} was already started or stopped`));
+      return Promise.reject(alreadyStarted(this.uri));
     }
     this.#sink = sink;
     // pauseOnConnect: no byte is read before we know whether the pipeline wants data right now.
@@ -125,7 +126,7 @@ function bracket(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-function listenError(uri: string, err: NodeJS.ErrnoException): Error {
+function listenError(uri: string, err: NodeJS.ErrnoException): LogpulseError {
   const reason =
     err.code === 'EADDRINUSE'
       ? 'address already in use'
@@ -134,12 +135,5 @@ function listenError(uri: string, err: NodeJS.ErrnoException): Error {
         : err.code === 'EADDRNOTAVAIL'
           ? 'no such local address'
           : err.message;
-  return Object.assign(new Error(`LP_ERR_SOURCE_LISTEN: cannot listen on ${uri}: ${reason} (${err.code ?? 'error'})`), {
-    code: 'LP_ERR_SOURCE_LISTEN',
-    cause: err,
-  });
-}
-
-function stateError(message: string): Error {
-  return Object.assign(new Error(`LP_ERR_SOURCE_STATE: ${message}`), { code: 'LP_ERR_SOURCE_STATE' });
+  return new LogpulseError('LP_ERR_SOURCE_LISTEN', `cannot listen on ${uri}: ${reason} (${err.code ?? 'error'})`, { cause: err });
 }

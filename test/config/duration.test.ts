@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DURATION_FORMS, durationMs, formatDuration, parseDuration } from '../../src/config/duration.js';
-import { LogpulseError } from '../../src/config/errors.js';
+import { LogpulseError } from '../../src/errors.js';
 
 describe('durations', () => {
   it('accepts ms, s, m, h, decimals and plain milliseconds', () => {

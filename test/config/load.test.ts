@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, formatProblem, type ConfigProblem } from '../../src/config/errors.js';
+import { formatProblem, type ConfigProblem } from '../../src/config/problems.js';
 import { configFrom, loadConfig, parseConfigText, redactConfig, type Config, type ConfigResult } from '../../src/config/load.js';
 import { configFile, tempPath } from './helpers.js';
 
@@ -452,17 +452,5 @@ pipeline: { workers: 3 }
       { path: 'pipeline.workers', message: 'must be between 1 and 64 (from --workers)' },
       { path: 'source', message: expect.stringMatching(/^must be one of generator:.* \(from --source\)$/) },
     ]);
-  });
-});
-
-describe('ConfigError', () => {
-  it('carries every problem and prints them one per line', () => {
-    const result = configFrom({ format: 'x', pipeline: { workers: 0 } }, { env: noEnv });
-    const error = new ConfigError(problems(result));
-    expect(error.code).toBe('LP_ERR_CONFIG');
-    expect(error.exitCode).toBe(2);
-    expect(error.message).toBe(
-      'LP_ERR_CONFIG: 2 problems\nformat: must be one of: json, csv, clf, auto\npipeline.workers: must be between 1 and 64',
-    );
   });
 });

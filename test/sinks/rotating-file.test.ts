@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { RotatingFileSink, type RotatingFileSinkOptions, compactUtc } from '../../src/sinks/rotating-file.js';
-import { SinkError } from '../../src/sinks/types.js';
+import { LogpulseError } from '../../src/errors.js';
 import { Rng } from '../support/rng.js';
 import { sleep } from '../support/wait.js';
 import { FaultFs, type FaultOp } from './fault-fs.js';
@@ -199,8 +199,8 @@ describe('RotatingFileSink: failing disk', () => {
     expect(parts).toHaveLength(1);
     await vi.waitFor(async () => expect((await stat(join(dir, parts[0]!))).size).toBe(0), WAIT);
     expect(onError).toHaveBeenCalledTimes(1);
-    const err = onError.mock.calls[0]![0] as SinkError;
-    expect(err).toBeInstanceOf(SinkError);
+    const err = onError.mock.calls[0]![0] as LogpulseError;
+    expect(err).toBeInstanceOf(LogpulseError);
     expect(err.code).toBe('LP_ERR_SINK_IO');
     expect(err.syscallCode).toBe('ENOSPC');
 
@@ -247,7 +247,7 @@ describe('RotatingFileSink: failing disk', () => {
     await s.close();
     expect(fs.failures[op]).toBe(3);
     expect(onError).toHaveBeenCalledTimes(1);
-    expect((onError.mock.calls[0]![0] as SinkError).syscallCode).toBe('EIO');
+    expect((onError.mock.calls[0]![0] as LogpulseError).syscallCode).toBe('EIO');
     const names = await readdir(dir);
     expect(names).toHaveLength(1);
     expect(names[0]).toMatch(NAME);

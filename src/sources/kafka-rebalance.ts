@@ -1,0 +1,124 @@
+// Rebalancing of a kafka:// source: what happens when the consumer group gives this process partitions or
+// takes them away. Eager protocol (see the consumer settings in kafka.ts): a rebalance revokes everything, the
+// daemon makes what it read durable and commits, then takes its new share.
+import type * as RdKafka from 'node-rdkafka';
+
+import { kafkaErrorText } from '../kafka/client-config.js';
+import { type KafkaPartitions, streamName } from './kafka-partitions.js';
+import type { SourceSink } from './source.js';
+
+const ERR_ASSIGN = -175;
+const ERR_REVOKE = -174;
+
+export interface RebalanceOptions {
+  partitions: KafkaPartitions;
+  /** Finite mode (`endingOffsets=latest`): each assigned partition is read up to its end offset at assignment. */
+  finite: boolean;
+  startingOffsets: 'earliest' | 'latest';
+  sink: () => SourceSink | null;
+  stopped: () => boolean;
+}
+
+export class Rebalancer {
+  readonly #o: RebalanceOptions;
+  readonly #p: KafkaPartitions;
+  #rebalancing: Promise<void> = Promise.resolve();
+
+  constructor(options: RebalanceOptions) {
+    this.#o = options;
+    this.#p = options.partitions;
+  }
+
+  /** Resolves once every rebalance step begun so far is done (it never rejects). */
+  settled(): Promise<void> {
+    return this.#rebalancing;
+  }
+
+  /** librdkafka's `rebalance_cb`. */
+  onRebalance(consumer: RdKafka.KafkaConsumer, err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]): void {
+    const run = async () => {
+      if (err?.code === ERR_ASSIGN) await this.#assign(consumer, assignment);
+      else if (err?.code === ERR_REVOKE) await this.#revoke(consumer);
+      else this.#o.sink()?.warn('kafka: rebalance failed', { error: kafkaErrorText(err) });
+    };
+    // One rebalance step at a time, in order.
+    this.#rebalancing = this.#rebalancing.then(run).catch((e: unknown) => {
+      this.#o.sink()?.warn('kafka: rebalance step failed', { error: (e as Error).message });
+    });
+  }
+
+  /** Starts each partition at max(committed, checkpointed position); finite mode also learns its end offset. */
+  async #assign(consumer: RdKafka.KafkaConsumer, assignment: RdKafka.Assignment[]): Promise<void> {
+    const topic = this.#p.topic;
+    const partitions = assignment.map((a) => a.partition);
+    const committed = await new Promise<Map<number, number>>((resolve) => {
+      consumer.committed(assignment.map((a) => ({ topic: a.topic, partition: a.partition })), 10_000, (e, tps) => {
+        const m = new Map<number, number>();
+        if (!e) for (const tp of tps ?? []) if (typeof tp.offset === 'number' && tp.offset >= 0) m.set(tp.partition, tp.offset);
+        resolve(m);
+      });
+    });
+    const list: RdKafka.Assignment[] = [];
+    for (const p of partitions) {
+      const fromCheckpoint = this.#p.resume[streamName(topic, p)];
+      const fromGroup = committed.get(p);
+      const start = fromCheckpoint === undefined ? fromGroup : Math.max(fromCheckpoint, fromGroup ?? 0);
+      list.push(start === undefined ? { topic, partition: p } : { topic, partition: p, offset: start });
+      if (start !== undefined) this.#p.positions.set(p, start);
+    }
+    if (this.#o.finite) {
+      for (const p of partitions) {
+        const w = await new Promise<RdKafka.WatermarkOffsets | null>((resolve) =>
+          consumer.queryWatermarkOffsets(topic, p, 10_000, (e, offsets) => resolve(e ? null : offsets)),
+        );
+        if (w === null) throw new Error(`cannot read the end offset of ${streamName(topic, p)}`);
+        this.#p.ends.set(p, w.highOffset);
+        if (!this.#p.positions.has(p)) this.#p.positions.set(p, this.#o.startingOffsets === 'earliest' ? w.lowOffset : w.highOffset);
+      }
+    }
+    for (const p of partitions) this.#p.assigned.add(p);
+    if (this.#o.stopped()) return;
+    consumer.assign(list);
+    const sink = this.#o.sink();
+    for (const p of partitions) sink?.declare?.(streamName(topic, p), p);
+    sink?.info?.('kafka: partitions assigned', { topic, partitions });
+    for (const p of partitions) this.#p.checkEnd(p, sink!);
+  }
+
+  /**
+   * Before giving partitions up: their streams end, the daemon makes everything derived from them durable and
+   * commits (the sink's `handOff`), and only then the group moves them, so the next owner starts where this
+   * process stopped: nothing lost, nothing counted twice.
+   */
+  async #revoke(consumer: RdKafka.KafkaConsumer): Promise<void> {
+    const partitions = [...this.#p.assigned];
+    this.#p.assigned.clear();
+    if (this.#o.stopped()) {
+      // Leaving the group at stop: the daemon already made everything durable and committed.
+      try {
+        consumer.unassign();
+      } catch {
+        // Already disconnected.
+      }
+      return;
+    }
+    const sink = this.#o.sink();
+    const streams = partitions.filter((p) => !this.#p.ended.has(p)).map((p) => streamName(this.#p.topic, p));
+    for (const s of streams) sink?.streamEnd(s);
+    if (sink?.handOff) await sink.handOff(streams);
+    for (const p of partitions) {
+      // Remembered in case the group gives the partition back: a commit that failed during the rebalance
+      // must not make this process read again what its state already holds.
+      const at = this.#p.positions.get(p);
+      if (at !== undefined) this.#p.resume[streamName(this.#p.topic, p)] = at;
+      this.#p.positions.delete(p);
+      this.#p.ends.delete(p);
+      this.#p.ended.delete(p);
+    }
+    try {
+      consumer.unassign();
+    } catch {
+      // Not connected any more (stopping): nothing to give back.
+    }
+  }
+}
