@@ -2,7 +2,8 @@
 // every path of rejected/. Each kind is a realistic accident, and each is rejected for its reason whatever the
 // daemon's `format` (the named one or `auto`) with the default limits. Rare by nature: built as strings, off
 // the fast path.
-import type { ClfVariant, GenFormat } from './options.js';
+import type { GenFormat } from './formats.js';
+import type { ClfVariant } from './options.js';
 
 /**
  * | kind                | json / csv                                           | clf                                  |

@@ -2,9 +2,9 @@
 // typo fails before any line is written, with a message naming the flag (LP_ERR_ARGS, exit 2).
 import { LogpulseError } from '../errors.js';
 import { parseSourceUri } from '../sources/uri.js';
+import { GEN_FORMATS, type GenFormat } from './formats.js';
 import { randomSeed } from './rng.js';
 
-export type GenFormat = 'json' | 'csv' | 'clf';
 /** `common`: `IP - - [time] …`; `single`: seed 001's `IP - [time] …`; `mixed`: either, per line. */
 export type ClfVariant = 'common' | 'single' | 'mixed';
 
@@ -189,7 +189,7 @@ function oneOf<T extends string>(flag: string, text: string | undefined, values:
 
 /** Checks every flag and fills in the defaults. `nowUs` anchors simulated time when --start is absent. */
 export function resolveGenOptions(raw: RawGenOptions, nowUs: number): GenOptions {
-  const format = oneOf('--format', raw.format, ['json', 'csv', 'clf'] as const, GEN_DEFAULTS.format);
+  const format = oneOf('--format', raw.format, GEN_FORMATS, GEN_DEFAULTS.format);
   if (raw.compact === true && format !== 'json') throw argError('--compact applies to --format json only');
   const out = parseOut(raw.out ?? GEN_DEFAULTS.out);
   if (raw.config !== undefined && out.kind !== 'kafka') throw argError('-c/--config applies to --out kafka:// only (its kafka.security)');

@@ -4,8 +4,9 @@
 // (pause/resume, count, streamEnd) around it. Timestamps are live: the wall-clock time each line was due.
 import { LogpulseError } from '../errors.js';
 import { type EventClock, ScheduledClock, WallClock } from '../gen/clock.js';
+import type { GenFormat } from '../gen/formats.js';
 import { LINE_HEADROOM, LineWriter } from '../gen/line-writer.js';
-import { defaultLineOptions, type GenFormat } from '../gen/options.js';
+import { defaultLineOptions } from '../gen/options.js';
 import { Pacer } from '../gen/pacer.js';
 import { randomSeed } from '../gen/rng.js';
 import { alreadyStarted, type Source, type SourceSink } from './source.js';

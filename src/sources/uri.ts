@@ -1,16 +1,11 @@
-// Source URIs of SPEC §1, parsed up front into a discriminated union so a typo fails at config time with a
-// message naming the problem, never later as a half-started pipeline.
+// The grammar of source URIs (SPEC §1), the only one: `run --source`, the config's `source` and `kafka.brokers`
+// keys and `gen --out` all go through it, so a URI one accepts the others accept. Parsed up front into a
+// discriminated union so a typo fails at config time with a message naming the problem, never later as a
+// half-started pipeline. Pure: it builds nothing (sources/create-source.ts turns a spec into a running source).
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { kafkaClientConfig, type KafkaSecurity, PLAINTEXT } from '../kafka/client-config.js';
-import { FileSource } from './file.js';
-import { GeneratorSource, type GeneratorFormat } from './generator.js';
-import { KafkaSource } from './kafka.js';
-import type { Source } from './source.js';
-import { StdinSource } from './stdin.js';
-import { TcpClientSource, type BackoffOptions } from './tcp-client.js';
-import { TcpListenSource } from './tcp-listen.js';
+import { GEN_FORMATS, type GenFormat } from '../gen/formats.js';
 
 /**
  * `generator:?rate=R&count=N&seed=S&format=F&errorRate=E` — in-process log lines.
@@ -24,7 +19,7 @@ export interface GeneratorSpec {
   rate: number;
   count: number | null;
   seed: number | null;
-  format: GeneratorFormat;
+  format: GenFormat;
   errorRate: number | null;
 }
 
@@ -76,24 +71,35 @@ export interface KafkaSpec {
 
 export type SourceSpec = GeneratorSpec | StdinSpec | FileSpec | TcpSpec | TcpListenSpec | KafkaSpec;
 
-/** Runtime knobs that are not part of the URI (tests shorten timers; the CLI never needs them). */
-export interface CreateSourceOptions {
-  /** Stream the stdin source reads instead of `process.stdin`. */
-  stdin?: NodeJS.ReadableStream;
-  /** How often `file:…?follow=true` looks for appended bytes and rotation. Default 250 ms. */
-  pollIntervalMs?: number;
-  /** Reconnect delays of `tcp://`. Default 100 ms doubling to 5 s. */
-  backoff?: BackoffOptions;
-  /** The `kafka` config section: defaults for what a kafka:// URI leaves out, and TLS/SASL (credentials from the environment). */
-  kafka?: { group: string; startingOffsets: 'earliest' | 'latest'; security: KafkaSecurity };
-}
-
-const EXPECTED =
-  'expected one of generator:, stdin:, file:PATH, tcp://HOST:PORT, tcp-listen://HOST:PORT, kafka://BROKERS/TOPIC';
+const EXPECTED = 'expected one of generator:, stdin:, file:PATH, tcp://HOST:PORT, tcp-listen://HOST:PORT, kafka://BROKERS/TOPIC';
 
 const KAFKA_DEFAULT_PORT = 9092;
 const GENERATOR_DEFAULT_RATE = 100;
-const GENERATOR_FORMATS: readonly GeneratorFormat[] = ['json', 'csv', 'clf'];
+/** A host name or IPv4 address, or an IPv6 address in brackets: of a `tcp://` URI and of each Kafka broker. */
+const HOST = String.raw`\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+`;
+const BROKER = new RegExp(`^(${HOST})(?::(\\d+))?$`);
+const HOST_PORT = new RegExp(`^(${HOST})?(?::([^/]*))?/?$`);
+
+/** The grammar's verdict without an exception. `problem` names what is wrong, never a credential or the value of an unknown option. */
+export type Checked<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+/** What the grammar throws internally: the problem in words; the entry points decide how it reaches the user. */
+class UriProblem {
+  constructor(readonly text: string) {}
+}
+
+function fail(text: string): never {
+  throw new UriProblem(text);
+}
+
+function checked<T>(parse: () => T): Checked<T> {
+  try {
+    return { ok: true, value: parse() };
+  } catch (err) {
+    if (err instanceof UriProblem) return { ok: false, problem: err.text };
+    throw err;
+  }
+}
 
 function uriError(uri: string, problem: string): Error {
   return Object.assign(new Error(`LP_ERR_SOURCE_URI: ${problem} (in "${redact(uri)}")`), {
@@ -111,202 +117,181 @@ function redact(uri: string): string {
   return noQuery.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/]*@/, '$1***@');
 }
 
+/** Parses a source URI; throws LP_ERR_SOURCE_URI naming the problem and quoting the URI (redacted). */
 export function parseSourceUri(uri: string): SourceSpec {
-  const trimmed = uri.trim();
-  if (trimmed === '') throw uriError(uri, `empty source URI — ${EXPECTED}`);
-  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(trimmed)?.[1];
-  if (scheme === undefined) throw uriError(uri, `missing scheme — ${EXPECTED}`);
-  const rest = trimmed.slice(scheme.length + 1);
+  const r = checkSourceUri(uri);
+  if (!r.ok) throw uriError(uri, r.problem);
+  return r.value;
+}
+
+/** As parseSourceUri, for the config check: the problem comes back without the URI (config messages never quote values). */
+export function checkSourceUri(uri: string): Checked<SourceSpec> {
+  return checked(() => parseSpec(uri.trim()));
+}
+
+/**
+ * `HOST[:PORT],HOST[:PORT]…` as in `kafka://BROKERS/TOPIC` and the config's `kafka.brokers`: each entry trimmed,
+ * the port 9092 when left out; `host:port` strings come back, as librdkafka's `metadata.broker.list` takes them.
+ */
+export function checkBrokerList(list: string): Checked<string[]> {
+  return checked(() => parseBrokers(list));
+}
+
+function parseSpec(uri: string): SourceSpec {
+  if (uri === '') fail(`empty source URI — ${EXPECTED}`);
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri)?.[1];
+  if (scheme === undefined) fail(`missing scheme — ${EXPECTED}`);
+  const rest = uri.slice(scheme.length + 1);
   switch (scheme.toLowerCase()) {
     case 'generator':
-      return parseGenerator(trimmed, rest);
-    case 'stdin':
-      if (rest !== '') throw uriError(uri, `stdin: takes no path or options, got "${rest}"`);
-      return { kind: 'stdin', uri: trimmed };
+      return parseGenerator(uri, rest);
+    case 'stdin': {
+      const { body, params } = splitQuery(rest);
+      rejectUnknown(params, []);
+      if (body !== '') fail(`stdin: takes no path or options, got "${body}"`);
+      return { kind: 'stdin', uri };
+    }
     case 'file':
-      return parseFile(trimmed, rest);
+      return parseFile(uri, rest);
     case 'tcp':
     case 'tcp-listen': {
       const kind = scheme.toLowerCase() as 'tcp' | 'tcp-listen';
-      const { host, port } = parseHostPort(trimmed, rest, kind);
-      return { kind, uri: trimmed, host, port };
+      const { host, port } = parseHostPort(rest, kind);
+      return { kind, uri, host, port };
     }
     case 'kafka':
-      return parseKafka(trimmed, rest);
+      return parseKafka(uri, rest);
     default:
-      throw uriError(uri, `unknown scheme "${scheme}:" — ${EXPECTED}`);
+      fail(`unknown scheme "${scheme}:" — ${EXPECTED}`);
   }
 }
 
 /** Splits `a?x=1&y=2` at the first `?` (so a file path cannot contain `?`) and rejects repeated keys. */
-function splitQuery(uri: string, rest: string): { body: string; params: Map<string, string> } {
+function splitQuery(rest: string): { body: string; params: Map<string, string> } {
   const q = rest.indexOf('?');
   if (q < 0) return { body: rest, params: new Map() };
   const params = new Map<string, string>();
   for (const [key, value] of new URLSearchParams(rest.slice(q + 1))) {
-    if (params.has(key)) throw uriError(uri, `option "${key}" given twice`);
+    if (params.has(key)) fail(`option "${key}" given twice`);
     params.set(key, value);
   }
   return { body: rest.slice(0, q), params };
 }
 
-function rejectUnknown(uri: string, params: Map<string, string>, known: readonly string[]): void {
+function rejectUnknown(params: Map<string, string>, known: readonly string[]): void {
   for (const key of params.keys()) {
     if (!known.includes(key)) {
       const expected = known.length === 0 ? 'it takes no options' : `expected ${known.join(', ')}`;
-      throw uriError(uri, `unknown option "${key}" — ${expected}`);
+      fail(`unknown option "${key}" — ${expected}`);
     }
   }
 }
 
-function parseNumber(uri: string, key: string, text: string, check: (n: number) => boolean, what: string): number {
+function parseNumber(key: string, text: string, check: (n: number) => boolean, what: string): number {
   const n = text.trim() === '' ? Number.NaN : Number(text);
-  if (!Number.isFinite(n) || !check(n)) throw uriError(uri, `option "${key}" must be ${what}, got "${text}"`);
+  if (!Number.isFinite(n) || !check(n)) fail(`option "${key}" must be ${what}, got "${text}"`);
   return n;
 }
 
 function parseGenerator(uri: string, rest: string): GeneratorSpec {
-  const { body, params } = splitQuery(uri, rest);
-  if (body !== '') throw uriError(uri, `generator: takes no path, got "${body}" — options go after "?"`);
-  rejectUnknown(uri, params, ['rate', 'count', 'seed', 'format', 'errorRate']);
+  const { body, params } = splitQuery(rest);
+  if (body !== '') fail(`generator: takes no path, got "${body}" — options go after "?"`);
+  rejectUnknown(params, ['rate', 'count', 'seed', 'format', 'errorRate']);
   const get = (key: string): string | undefined => params.get(key);
   const rate = get('rate');
   const count = get('count');
   const seed = get('seed');
   const format = get('format');
   const errorRate = get('errorRate');
-  if (format !== undefined && !GENERATOR_FORMATS.includes(format as GeneratorFormat)) {
-    throw uriError(uri, `option "format" must be one of ${GENERATOR_FORMATS.join(', ')}, got "${format}"`);
+  if (format !== undefined && !(GEN_FORMATS as readonly string[]).includes(format)) {
+    fail(`option "format" must be one of ${GEN_FORMATS.join(', ')}, got "${format}"`);
   }
   return {
     kind: 'generator',
     uri,
-    rate:
-      rate === undefined
-        ? GENERATOR_DEFAULT_RATE
-        : parseNumber(uri, 'rate', rate, (n) => n >= 0, 'a number of lines per second >= 0 (0 = as fast as possible)'),
-    count:
-      count === undefined
-        ? null
-        : parseNumber(uri, 'count', count, (n) => Number.isSafeInteger(n) && n >= 0, 'an integer >= 0'),
-    seed:
-      seed === undefined
-        ? null
-        : parseNumber(uri, 'seed', seed, (n) => Number.isSafeInteger(n) && n >= 0, 'an integer >= 0'),
-    format: (format as GeneratorFormat | undefined) ?? 'json',
+    rate: rate === undefined ? GENERATOR_DEFAULT_RATE : parseNumber('rate', rate, (n) => n >= 0, 'a number of lines per second >= 0 (0 = as fast as possible)'),
+    count: count === undefined ? null : parseNumber('count', count, (n) => Number.isSafeInteger(n) && n >= 0, 'an integer >= 0'),
+    seed: seed === undefined ? null : parseNumber('seed', seed, (n) => Number.isSafeInteger(n) && n >= 0, 'an integer >= 0'),
+    format: (format as GenFormat | undefined) ?? 'json',
     errorRate:
-      errorRate === undefined
-        ? null
-        : parseNumber(uri, 'errorRate', errorRate, (n) => n >= 0 && n <= 1, 'a fraction between 0 and 1'),
+      errorRate === undefined ? null : parseNumber('errorRate', errorRate, (n) => n >= 0 && n <= 1, 'a fraction between 0 and 1'),
   };
 }
 
 function parseFile(uri: string, rest: string): FileSpec {
-  const { body, params } = splitQuery(uri, rest);
-  rejectUnknown(uri, params, ['follow']);
-  let path: string;
-  if (body.startsWith('//')) {
+  const { body, params } = splitQuery(rest);
+  rejectUnknown(params, ['follow']);
+  let path = body === '//' ? '' : body;
+  if (path.startsWith('//')) {
     // A real file URL (file:///var/log/x): percent-decoding and host rules are the WHATWG ones.
     try {
       path = fileURLToPath(`file:${body}`);
     } catch (err) {
-      throw uriError(uri, `not a valid file URL: ${(err as Error).message}`);
+      fail(`not a valid file URL: ${(err as Error).message}`);
     }
-  } else {
-    path = body;
   }
-  if (path === '') throw uriError(uri, 'file: needs a path, e.g. file:/var/log/access.log');
+  if (path === '') fail('file: needs a path, e.g. file:/var/log/access.log');
   const follow = params.get('follow');
   let followOn = false;
   if (follow !== undefined) {
     if (follow === 'true' || follow === '1' || follow === '') followOn = true;
     else if (follow === 'false' || follow === '0') followOn = false;
-    else throw uriError(uri, `option "follow" must be true or false, got "${follow}"`);
+    else fail(`option "follow" must be true or false, got "${follow}"`);
   }
   return { kind: 'file', uri, path: resolve(path), follow: followOn };
 }
 
 /** `//HOST:PORT` with an optional trailing `/`; IPv6 hosts in brackets. */
-function parseHostPort(uri: string, rest: string, kind: 'tcp' | 'tcp-listen'): { host: string; port: number } {
+function parseHostPort(rest: string, kind: 'tcp' | 'tcp-listen'): { host: string; port: number } {
   const shape = `${kind}://HOST:PORT`;
-  if (!rest.startsWith('//')) throw uriError(uri, `expected ${shape}`);
-  const { body, params } = splitQuery(uri, rest.slice(2));
-  rejectUnknown(uri, params, []);
-  if (body.includes('@')) throw uriError(uri, `${shape} takes no user or password`);
-  const m = /^(\[[^\]]*\]|[^:/[\]]*)(?::([^/]*))?\/?$/.exec(body);
-  if (m === null) throw uriError(uri, `expected ${shape}`);
-  const host = stripBrackets(m[1] ?? '');
-  if (host === '') throw uriError(uri, `${shape} needs a host`);
+  if (!rest.startsWith('//')) fail(`expected ${shape}`);
+  const { body, params } = splitQuery(rest.slice(2));
+  rejectUnknown(params, []);
+  if (body.includes('@')) fail(`${shape} takes no user or password`);
+  const m = HOST_PORT.exec(body);
+  if (m === null) fail(`expected ${shape}`);
+  const host = (m[1] ?? '').replace(/^\[(.*)\]$/, '$1');
+  if (host === '') fail(`${shape} needs a host`);
   const portText = m[2];
-  if (portText === undefined || portText === '') throw uriError(uri, `${shape} needs a port`);
+  if (portText === undefined || portText === '') fail(`${shape} needs a port`);
   const min = kind === 'tcp-listen' ? 0 : 1;
   if (!/^\d+$/.test(portText) || Number(portText) < min || Number(portText) > 65535) {
-    throw uriError(uri, `port must be an integer from ${min} to 65535, got "${portText}"`);
+    fail(`port must be an integer from ${min} to 65535, got "${portText}"`);
   }
   return { host, port: Number(portText) };
 }
 
-function stripBrackets(host: string): string {
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-}
-
 function parseKafka(uri: string, rest: string): KafkaSpec {
   const shape = 'kafka://BROKERS/TOPIC';
-  if (!rest.startsWith('//')) throw uriError(uri, `expected ${shape}`);
-  const { body, params } = splitQuery(uri, rest.slice(2));
-  rejectUnknown(uri, params, ['group', 'startingOffsets', 'endingOffsets']);
+  if (!rest.startsWith('//')) fail(`expected ${shape}`);
+  const { body, params } = splitQuery(rest.slice(2));
+  rejectUnknown(params, ['group', 'startingOffsets', 'endingOffsets']);
   const slash = body.indexOf('/');
-  if (slash < 0) throw uriError(uri, `${shape} needs a topic after the brokers`);
+  if (slash < 0) fail(`${shape} needs a topic after the brokers`);
   const brokerList = body.slice(0, slash);
   const topic = body.slice(slash + 1);
-  if (brokerList.includes('@')) {
-    throw uriError(uri, 'credentials do not belong in the URI: set KAFKA_USERNAME and KAFKA_PASSWORD');
-  }
-  if (brokerList === '') throw uriError(uri, `${shape} needs at least one broker HOST:PORT`);
-  const brokers = brokerList.split(',').map((b) => {
-    const m = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d+))?$/.exec(b);
-    const port = m?.[2] === undefined ? KAFKA_DEFAULT_PORT : Number(m[2]);
-    if (m === null || port < 1 || port > 65535) throw uriError(uri, `broker "${b}" is not HOST or HOST:PORT`);
-    return `${m[1]}:${port}`;
-  });
+  if (brokerList.includes('@')) fail('credentials do not belong in the URI: set KAFKA_USERNAME and KAFKA_PASSWORD');
+  if (brokerList === '') fail(`${shape} needs at least one broker HOST:PORT`);
+  const brokers = parseBrokers(brokerList);
   // Kafka's own topic rule: 1–249 of [a-zA-Z0-9._-].
-  if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) {
-    throw uriError(uri, `topic "${topic}" must be 1–249 characters of letters, digits, ".", "_" or "-"`);
-  }
+  if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) fail(`topic "${topic}" must be 1–249 characters of letters, digits, ".", "_" or "-"`);
   const group = params.get('group') ?? null;
-  if (group === '') throw uriError(uri, 'option "group" must not be empty');
+  if (group === '') fail('option "group" must not be empty');
   const starting = params.get('startingOffsets') ?? null;
-  if (starting !== null && starting !== 'earliest' && starting !== 'latest') {
-    throw uriError(uri, 'option "startingOffsets" must be earliest or latest');
-  }
+  if (starting !== null && starting !== 'earliest' && starting !== 'latest') fail('option "startingOffsets" must be earliest or latest');
   const ending = params.get('endingOffsets') ?? null;
-  if (ending !== null && ending !== 'latest') throw uriError(uri, 'option "endingOffsets" must be latest');
+  if (ending !== null && ending !== 'latest') fail('option "endingOffsets" must be latest');
   return { kind: 'kafka', uri, brokers, topic, group, startingOffsets: starting, endingOffsets: ending };
 }
 
-/** Builds the runtime for a parsed URI. Throws synchronously for sources this build cannot provide. */
-export function createSource(spec: SourceSpec, options: CreateSourceOptions = {}): Source {
-  switch (spec.kind) {
-    case 'generator':
-      return new GeneratorSource(spec);
-    case 'stdin':
-      return new StdinSource({ uri: spec.uri, input: options.stdin });
-    case 'file':
-      return new FileSource({ uri: spec.uri, path: spec.path, follow: spec.follow, pollIntervalMs: options.pollIntervalMs });
-    case 'tcp':
-      return new TcpClientSource({ uri: spec.uri, host: spec.host, port: spec.port, backoff: options.backoff });
-    case 'tcp-listen':
-      return new TcpListenSource({ uri: spec.uri, host: spec.host, port: spec.port });
-    case 'kafka': {
-      const k = options.kafka ?? { group: 'logpulse', startingOffsets: 'latest', security: PLAINTEXT };
-      return new KafkaSource({
-        uri: spec.uri,
-        topic: spec.topic,
-        group: spec.group ?? k.group,
-        client: kafkaClientConfig(spec.brokers, k.security),
-        startingOffsets: spec.startingOffsets ?? k.startingOffsets,
-        endingOffsets: spec.endingOffsets ?? 'none',
-      });
+function parseBrokers(list: string): string[] {
+  return list.split(',').map((entry) => {
+    const b = entry.trim();
+    const m = BROKER.exec(b);
+    const port = m?.[2] === undefined ? KAFKA_DEFAULT_PORT : Number(m[2]);
+    if (m === null || port < 1 || port > 65535) {
+      fail(`broker "${b}" is not HOST or HOST:PORT (port 1–65535, ${KAFKA_DEFAULT_PORT} when left out)`);
     }
-  }
+    return `${m[1]}:${port}`;
+  });
 }

@@ -8,7 +8,8 @@ import { KafkaSource } from '../../src/sources/kafka.js';
 import { StdinSource } from '../../src/sources/stdin.js';
 import { TcpClientSource } from '../../src/sources/tcp-client.js';
 import { TcpListenSource } from '../../src/sources/tcp-listen.js';
-import { createSource, parseSourceUri } from '../../src/sources/uri.js';
+import { createSource } from '../../src/sources/create-source.js';
+import { parseSourceUri } from '../../src/sources/uri.js';
 
 const fails = (uri: string): string => {
   try {
