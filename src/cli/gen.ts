@@ -10,7 +10,8 @@ import { hasCode, LogpulseError } from '../errors.js';
 import { wallClockUs } from '../gen/clock.js';
 import { generate } from '../gen/generate.js';
 import { GEN_DEFAULTS, type GenOptions, type RawGenOptions, resolveGenOptions } from '../gen/options.js';
-import { openOutput, type Output } from '../gen/outputs.js';
+import type { Output } from '../gen/output.js';
+import { openOutput } from '../gen/outputs.js';
 import { PLAINTEXT } from '../kafka/client-config.js';
 
 const say = (message: string): void => {

@@ -4,7 +4,7 @@
 import { type EventClock, ScheduledClock, StepClock, WallClock } from './clock.js';
 import { type GenStats, LINE_HEADROOM, LineWriter } from './line-writer.js';
 import type { GenOptions } from './options.js';
-import type { Output } from './outputs.js';
+import type { Output } from './output.js';
 import { Pacer } from './pacer.js';
 
 /** Block size: large enough that per-write costs vanish, small enough to keep latency and memory low. */

@@ -7,7 +7,7 @@ import type * as RdKafka from 'node-rdkafka';
 
 import { CREDENTIALS_HINT, kafkaClientConfig, kafkaErrorText, type KafkaSecurity, usesSasl } from '../kafka/client-config.js';
 import { rdkafka } from '../kafka/rdkafka.js';
-import type { Output, Say } from './outputs.js';
+import type { Output, Say } from './output.js';
 
 const ERR_QUEUE_FULL = -184;
 const NEWLINE = 0x0a;

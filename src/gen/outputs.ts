@@ -6,21 +6,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { type KafkaSecurity, PLAINTEXT } from '../kafka/client-config.js';
 import { KafkaOutput } from './kafka-output.js';
 import type { OutputSpec } from './options.js';
-
-export interface Output {
-  /** Set once the output can never take data again (stdout's reader went away): the generator stops quietly. */
-  readonly closed: boolean;
-  /** A failure worth exit code 1 (a full disk behind stdout); null while all is well. */
-  readonly failure: Error | null;
-  /** Null when a reader can take data now; otherwise resolves when one can (a client connected). */
-  ready(): Promise<void> | null;
-  /** Writes `block` (whole lines) to every current reader; resolves when `block` may be reused. */
-  write(block: Buffer): Promise<void>;
-  /** Flushes and releases every handle. */
-  close(): Promise<void>;
-}
-
-export type Say = (message: string) => void;
+import type { Output, Say } from './output.js';
 
 /** How long close() lets clients take the last bytes before their sockets are destroyed. */
 const CLOSE_GRACE_MS = 2000;
