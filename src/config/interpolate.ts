@@ -1,7 +1,7 @@
 // ${ENV} interpolation: the first stage after parsing, run on every string value of the file.
 
-import type { Env } from './load.js';
 import { isPlainObject, problem, RANK, type Problems, type Seg } from './problems.js';
+import type { Env } from './types.js';
 
 const PLACEHOLDER = /\$\$\{|\$\{([^}]*)\}|\$\{/g;
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;

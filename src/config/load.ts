@@ -21,97 +21,11 @@ import { applyOverrides, coerceAt } from './overrides.js';
 import { formatPath, isPlainObject, Problems, ROOT, type Seg } from './problems.js';
 import { resolve } from './resolve.js';
 import { translateAjvError, validateSchema } from './schema-errors.js';
-import {
-  RATE_RULE_TYPES,
-  type ConfigFile,
-  type FORMATS,
-  type KAFKA_MECHANISMS,
-  type KAFKA_PROTOCOLS,
-  type LOG_LEVELS,
-  type STARTING_OFFSETS,
-} from './schema.js';
+import type { ConfigFile } from './schema.js';
+import type { Config, ConfigResult, Env, FlagOverrides, LoadOptions } from './types.js';
 
 export { formatPath, type Seg } from './problems.js';
-
-// ───────────────────────────── public types ─────────────────────────────
-
-/** Command-line flags that override config keys (SPEC §1). Undefined = not given. */
-export interface FlagOverrides {
-  /** `--source URI` → `source` */
-  source?: string;
-  /** `--format F` → `format` */
-  format?: string;
-  /** `--output DIR` → `output.dir` */
-  output?: string;
-  /** `--checkpoint DIR` → `checkpoint.dir` */
-  checkpoint?: string;
-  /** `--no-api` → `api.enabled: false` (only `true` has an effect, so a CLI default never re-enables the API) */
-  noApi?: boolean;
-  /** `--workers N` → `pipeline.workers` (argv text is accepted) */
-  workers?: number | string;
-  /** `logpulse api --host H` → `api.host` */
-  host?: string;
-  /** `logpulse api --port P` → `api.port` (argv text is accepted) */
-  port?: number | string;
-}
-
-export type RateRuleType = (typeof RATE_RULE_TYPES)[number];
-
-export type AlertRule =
-  | { type: 'errors_per_status'; threshold: number }
-  | { type: RateRuleType; threshold: number; minRequests: number };
-
-/** The resolved configuration: every key present, durations as integer milliseconds (`…Ms`). */
-export interface Config {
-  source: string;
-  format: (typeof FORMATS)[number];
-  csv: { delimiter: string };
-  pipeline: {
-    errorStatusMin: number;
-    windowMs: number;
-    watermarkMs: number;
-    idleTimeoutMs: number;
-    maxFutureSkewMs: number;
-    maxUrlsPerWindow: number;
-    workers: number;
-    chunkBytes: number;
-    maxInFlightChunks: number;
-  };
-  output: { dir: string; rotateEveryMs: number; resultsEveryMs: number };
-  console: { enabled: boolean; everyMs: number };
-  alerts: { early: boolean; kafkaTopic: string; webhook: string | null; rules: AlertRule[] };
-  kafka: {
-    /** From `kafka.brokers`, split on commas; null when not configured (a kafka:// source carries its own). */
-    brokers: string[] | null;
-    group: string;
-    startingOffsets: (typeof STARTING_OFFSETS)[number];
-    /** Credentials are not here: the Kafka client reads KAFKA_USERNAME / KAFKA_PASSWORD itself. */
-    security: {
-      protocol: (typeof KAFKA_PROTOCOLS)[number];
-      mechanism: (typeof KAFKA_MECHANISMS)[number];
-      caFile: string | null;
-    };
-  };
-  archive: { enabled: boolean; dir: string };
-  checkpoint: { dir: string };
-  /** `token`: LOGPULSE_API_TOKEN if set and not empty, else `api.token`; null = no auth. Log via `redactConfig`. */
-  api: { enabled: boolean; host: string; port: number; token: string | null };
-  limits: { maxLineBytes: number };
-  shutdownTimeoutMs: number;
-  log: { level: (typeof LOG_LEVELS)[number] };
-}
-
-export type ConfigResult =
-  | { ok: true; config: Config; /** the file read, null for the embedded default */ file: string | null }
-  | { ok: false; code: 'LP_ERR_CONFIG' | 'LP_ERR_CONFIG_FILE'; problems: ConfigProblem[] };
-
-export type Env = Readonly<Record<string, string | undefined>>;
-
-export interface LoadOptions {
-  overrides?: FlagOverrides;
-  /** Environment for `${VAR}` and LOGPULSE_API_TOKEN; default `process.env`. */
-  env?: Env;
-}
+export type { AlertRule, Config, ConfigResult, Env, FlagOverrides, LoadOptions, RateRuleType } from './types.js';
 
 // ───────────────────────────── entry points ─────────────────────────────
 

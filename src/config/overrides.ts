@@ -2,9 +2,9 @@
 // type a key expects.
 
 import type { TSchema } from '@sinclair/typebox';
-import type { FlagOverrides } from './load.js';
 import { formatPath, isPlainObject, type Seg } from './problems.js';
 import { ConfigSchema } from './schema.js';
+import type { FlagOverrides } from './types.js';
 
 const FLAG_KEYS: ReadonlyArray<[keyof FlagOverrides, string, Seg[]]> = [
   ['source', '--source', ['source']],

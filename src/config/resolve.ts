@@ -1,8 +1,8 @@
 // Resolution, the last stage: a validated file → the fully defaulted `Config`, durations in milliseconds.
 
 import { parseDuration } from './duration.js';
-import type { AlertRule, Config, Env } from './load.js';
 import { DEFAULT_ERRORS_PER_STATUS_THRESHOLD, DEFAULT_MIN_REQUESTS, type ConfigFile } from './schema.js';
+import type { AlertRule, Config, Env } from './types.js';
 
 export function resolve(f: ConfigFile, env: Env): Config {
   const ms = (v: string | number): number => {

@@ -1,0 +1,86 @@
+// The resolved configuration and what loading it takes and gives: the types every stage of config/ and every
+// consumer of a config share. Kept apart from load.ts so the stages (interpolate, overrides, resolve) import
+// types, not the loader that imports them.
+
+import type { ConfigProblem } from './problems.js';
+import type { FORMATS, KAFKA_MECHANISMS, KAFKA_PROTOCOLS, LOG_LEVELS, RATE_RULE_TYPES, STARTING_OFFSETS } from './schema.js';
+
+/** Command-line flags that override config keys (SPEC §1). Undefined = not given. */
+export interface FlagOverrides {
+  /** `--source URI` → `source` */
+  source?: string;
+  /** `--format F` → `format` */
+  format?: string;
+  /** `--output DIR` → `output.dir` */
+  output?: string;
+  /** `--checkpoint DIR` → `checkpoint.dir` */
+  checkpoint?: string;
+  /** `--no-api` → `api.enabled: false` (only `true` has an effect, so a CLI default never re-enables the API) */
+  noApi?: boolean;
+  /** `--workers N` → `pipeline.workers` (argv text is accepted) */
+  workers?: number | string;
+  /** `logpulse api --host H` → `api.host` */
+  host?: string;
+  /** `logpulse api --port P` → `api.port` (argv text is accepted) */
+  port?: number | string;
+}
+
+/** The rules that compare a fraction (errors / requests) and need `minRequests`. */
+export type RateRuleType = (typeof RATE_RULE_TYPES)[number];
+
+/** One resolved alert rule: every field set (defaults applied). */
+export type AlertRule =
+  | { type: 'errors_per_status'; threshold: number }
+  | { type: RateRuleType; threshold: number; minRequests: number };
+
+/** The resolved configuration: every key present, durations as integer milliseconds (`…Ms`). */
+export interface Config {
+  source: string;
+  format: (typeof FORMATS)[number];
+  csv: { delimiter: string };
+  pipeline: {
+    errorStatusMin: number;
+    windowMs: number;
+    watermarkMs: number;
+    idleTimeoutMs: number;
+    maxFutureSkewMs: number;
+    maxUrlsPerWindow: number;
+    workers: number;
+    chunkBytes: number;
+    maxInFlightChunks: number;
+  };
+  output: { dir: string; rotateEveryMs: number; resultsEveryMs: number };
+  console: { enabled: boolean; everyMs: number };
+  alerts: { early: boolean; kafkaTopic: string; webhook: string | null; rules: AlertRule[] };
+  kafka: {
+    /** From `kafka.brokers`, split on commas; null when not configured (a kafka:// source carries its own). */
+    brokers: string[] | null;
+    group: string;
+    startingOffsets: (typeof STARTING_OFFSETS)[number];
+    /** Credentials are not here: the Kafka client reads KAFKA_USERNAME / KAFKA_PASSWORD itself. */
+    security: {
+      protocol: (typeof KAFKA_PROTOCOLS)[number];
+      mechanism: (typeof KAFKA_MECHANISMS)[number];
+      caFile: string | null;
+    };
+  };
+  archive: { enabled: boolean; dir: string };
+  checkpoint: { dir: string };
+  /** `token`: LOGPULSE_API_TOKEN if set and not empty, else `api.token`; null = no auth. Log via `redactConfig`. */
+  api: { enabled: boolean; host: string; port: number; token: string | null };
+  limits: { maxLineBytes: number };
+  shutdownTimeoutMs: number;
+  log: { level: (typeof LOG_LEVELS)[number] };
+}
+
+export type ConfigResult =
+  | { ok: true; config: Config; /** the file read, null for the embedded default */ file: string | null }
+  | { ok: false; code: 'LP_ERR_CONFIG' | 'LP_ERR_CONFIG_FILE'; problems: ConfigProblem[] };
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface LoadOptions {
+  overrides?: FlagOverrides;
+  /** Environment for `${VAR}` and LOGPULSE_API_TOKEN; default `process.env`. */
+  env?: Env;
+}
