@@ -5,8 +5,9 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 export const FORMATS = ['json', 'csv', 'clf', 'auto'] as const;
-export const RULE_TYPES = ['errors_per_status', 'global_error_rate', 'url_error_rate', 'ip_error_rate'] as const;
 export const RATE_RULE_TYPES = ['global_error_rate', 'url_error_rate', 'ip_error_rate'] as const;
+/** Every alert rule type (config/types.ts derives AlertRuleType from it). */
+export const RULE_TYPES = ['errors_per_status', ...RATE_RULE_TYPES] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 export const KAFKA_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
 export const KAFKA_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;

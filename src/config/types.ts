@@ -3,7 +3,7 @@
 // types, not the loader that imports them.
 
 import type { ConfigProblem } from './problems.js';
-import type { FORMATS, KAFKA_MECHANISMS, KAFKA_PROTOCOLS, LOG_LEVELS, RATE_RULE_TYPES, STARTING_OFFSETS } from './schema.js';
+import type { FORMATS, KAFKA_MECHANISMS, KAFKA_PROTOCOLS, LOG_LEVELS, RATE_RULE_TYPES, RULE_TYPES, STARTING_OFFSETS } from './schema.js';
 
 /** Command-line flags that override config keys (SPEC §1). Undefined = not given. */
 export interface FlagOverrides {
@@ -25,6 +25,8 @@ export interface FlagOverrides {
   port?: number | string;
 }
 
+/** Every kind of alert rule (SPEC §5): the config's `alerts.rules[].type`, an alert's `rule`. */
+export type AlertRuleType = (typeof RULE_TYPES)[number];
 /** The rules that compare a fraction (errors / requests) and need `minRequests`. */
 export type RateRuleType = (typeof RATE_RULE_TYPES)[number];
 

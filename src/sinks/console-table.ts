@@ -1,6 +1,7 @@
 // The human console of SPEC §4: every `console.every` a compact table of the windows updated since the last
 // tick, and one line per alert as it fires. Colours only on a terminal (and never with NO_COLOR set), so a
 // redirected stdout stays plain text.
+import type { AlertRuleType } from '../config/types.js';
 import { LogpulseError } from '../errors.js';
 import type { Alert, WindowRow } from '../pipeline/output-port.js';
 
@@ -87,10 +88,13 @@ function alertWindow(a: Alert): string {
   return `${t(a.window_start)}–${t(a.window_end)}`;
 }
 
+/** What each rule groups by, as its alert line names it. */
+const GROUP_KEY: Record<AlertRuleType, string> = { errors_per_status: 'status', global_error_rate: 'group', url_error_rate: 'url', ip_error_rate: 'ip' };
+
 /** `ALERT errors_per_status window 09:42:30–09:43:00 status=500 value=101 > 100`, without a newline. */
 export function formatAlertLine(a: Alert): string {
-  const groupKey: Record<string, string> = { errors_per_status: 'status', url_error_rate: 'url', ip_error_rate: 'ip' };
-  const key = groupKey[a.rule] ?? 'group';
+  // Alert.rule is a string (pipeline/output-port.ts): a rule missing from GROUP_KEY still prints, as group=.
+  const key = GROUP_KEY[a.rule as AlertRuleType] ?? 'group';
   // errors_per_status counts errors; the rate rules carry fractions, shown as percentages.
   const isCount = a.rule === 'errors_per_status';
   const show = (v: number): string => (isCount ? String(v) : `${(v * 100).toFixed(2)}%`);
