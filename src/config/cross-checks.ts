@@ -1,6 +1,7 @@
 // Checks that span keys or go beyond what JSON Schema says well (duration bounds, source URIs, alert rules, …);
 // they run after the schema and tolerate values it already rejected.
 
+import { type Checked, checkBrokerList, checkSourceUri } from '../sources/uri.js';
 import { parseDuration } from './duration.js';
 import { formatPath, isPlainObject, problem, type Problems, type Seg } from './problems.js';
 import { RATE_RULE_TYPES } from './schema.js';
@@ -42,7 +43,8 @@ export function crossChecks(data: Record<string, unknown>, out: Problems): void 
     );
   }
 
-  checkSource(get(data, ['source']), out);
+  // The source-URI grammar `run` and `gen` use: `validate` accepts exactly the URIs and broker lists `run` takes.
+  checkText(data, ['source'], checkSourceUri, out);
   checkRules(get(data, ['alerts', 'rules']), out);
 
   const webhook = get(data, ['alerts', 'webhook']);
@@ -55,10 +57,7 @@ export function crossChecks(data: Record<string, unknown>, out: Problems): void 
     out.add(problem(['csv', 'delimiter'], 'must be exactly one ASCII character, not a newline'));
   }
 
-  const brokers = get(data, ['kafka', 'brokers']);
-  if (typeof brokers === 'string' && brokers !== '' && !brokers.split(',').every((b) => isHostPort(b))) {
-    out.add(problem(['kafka', 'brokers'], 'must be a comma-separated list of host:port'));
-  }
+  checkText(data, ['kafka', 'brokers'], checkBrokerList, out);
 
   const protocol = get(data, ['kafka', 'security', 'protocol']);
   if (get(data, ['kafka', 'security', 'caFile']) !== undefined && (protocol === 'PLAINTEXT' || protocol === 'SASL_PLAINTEXT')) {
@@ -66,43 +65,12 @@ export function crossChecks(data: Record<string, unknown>, out: Problems): void 
   }
 }
 
-const SOURCE_FORMS =
-  'must be one of generator:, stdin:, file:PATH, tcp://HOST:PORT, tcp-listen://HOST:PORT or kafka://BROKERS/TOPIC';
-
-/** Only the shape of the URI; the sources check their own options when they are created. */
-function checkSource(source: unknown, out: Problems): void {
-  if (typeof source !== 'string' || source === '') return;
-  const at: Seg[] = ['source'];
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(source)?.[1]?.toLowerCase();
-  const rest = source.slice((scheme?.length ?? 0) + 1);
-  switch (scheme) {
-    case 'generator':
-    case 'stdin':
-      if (rest !== '' && !rest.startsWith('?')) out.add(problem(at, `${SOURCE_FORMS} (options go after "?")`));
-      return;
-    case 'file':
-      if (rest.replace(/^\/\//, '').split('?')[0] === '') out.add(problem(at, 'file: needs a path (file:PATH)'));
-      return;
-    case 'tcp':
-    case 'tcp-listen': {
-      const m = /^\/\/([^/?#]+)\/?(\?.*)?$/.exec(rest);
-      if (m === null || !isHostPort(m[1] as string, scheme === 'tcp-listen')) {
-        out.add(problem(at, `${scheme}:// needs HOST:PORT with a port of ${scheme === 'tcp' ? '1' : '0'}-65535 (e.g. ${scheme}://127.0.0.1:9999)`));
-      }
-      return;
-    }
-    case 'kafka': {
-      const m = /^\/\/([^/?#]+)\/([^/?#]+)(\?.*)?$/.exec(rest);
-      if (m === null || !(m[1] as string).split(',').every((b) => isHostPort(b))) {
-        out.add(problem(at, 'kafka:// needs BROKERS/TOPIC with BROKERS a comma-separated list of host:port (e.g. kafka://127.0.0.1:9092/http-logs)'));
-      } else if (!/^[A-Za-z0-9._-]{1,249}$/.test(m[2] as string)) {
-        out.add(problem(at, 'the Kafka topic may only contain letters, digits, ".", "_" and "-"'));
-      }
-      return;
-    }
-    default:
-      out.add(problem(at, SOURCE_FORMS));
-  }
+/** The grammar's problem with the text at `segs`, if any; other types and '' are the schema's to report. */
+function checkText(data: unknown, segs: Seg[], check: (text: string) => Checked<unknown>, out: Problems): void {
+  const text = get(data, segs);
+  if (typeof text !== 'string' || text === '') return;
+  const r = check(text);
+  if (!r.ok) out.add(problem(segs, r.problem));
 }
 
 function checkRules(rules: unknown, out: Problems): void {
@@ -126,13 +94,6 @@ function checkRules(rules: unknown, out: Problems): void {
       }
     }
   });
-}
-
-function isHostPort(text: string, allowPortZero = false): boolean {
-  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(text.trim());
-  if (m === null) return false;
-  const port = Number(m[2]);
-  return port <= 65_535 && (port > 0 || allowPortZero);
 }
 
 function isHttpUrl(text: string): boolean {

@@ -10,7 +10,9 @@
 // (`port: ${API_PORT}`, `--workers 4`, `window: ${WINDOW_MS}` as milliseconds).
 //
 // No value from the file or the environment ever appears in a problem message: passwords, tokens and URLs with
-// credentials end up in configs, and validation output ends up in CI logs.
+// credentials end up in configs, and validation output ends up in CI logs. The one exception is what the
+// source-URI grammar (sources/uri.ts) names in `source` and `kafka.brokers` problems, a scheme, port, broker,
+// topic or a known option's value, never credentials nor the value of an option it does not know.
 
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document, type Node } from 'yaml';

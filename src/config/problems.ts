@@ -60,7 +60,8 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 /**
  * One thing wrong with a configuration. `path` is the dotted key path (`pipeline.window`, `alerts.rules[1].threshold`),
  * `(root)` for the document as a whole, or the file path for a file that cannot be read or parsed.
- * Messages never contain configured values or environment variable values (they may be secrets).
+ * Messages never contain configured values or environment variable values (they may be secrets), but for the
+ * parts of a `source` or `kafka.brokers` the source-URI grammar names: never a credential (see load.ts).
  */
 export interface ConfigProblem {
   path: string;

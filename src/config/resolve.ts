@@ -1,5 +1,6 @@
 // Resolution, the last stage: a validated file → the fully defaulted `Config`, durations in milliseconds.
 
+import { checkBrokerList } from '../sources/uri.js';
 import { parseDuration } from './duration.js';
 import { DEFAULT_ERRORS_PER_STATUS_THRESHOLD, DEFAULT_MIN_REQUESTS, type ConfigFile } from './schema.js';
 import type { AlertRule, Config, Env } from './types.js';
@@ -9,6 +10,11 @@ export function resolve(f: ConfigFile, env: Env): Config {
     const r = parseDuration(v);
     if (!r.ok) throw new Error(`unreachable: duration passed validation but not parsing (${r.message})`);
     return r.ms;
+  };
+  const brokers = (list: string): string[] => {
+    const r = checkBrokerList(list);
+    if (!r.ok) throw new Error(`unreachable: kafka.brokers passed validation but not parsing (${r.problem})`);
+    return r.value;
   };
   const envToken = env.LOGPULSE_API_TOKEN;
   const token = envToken !== undefined && envToken !== '' ? envToken : f.api.token !== undefined && f.api.token !== '' ? f.api.token : null;
@@ -40,7 +46,7 @@ export function resolve(f: ConfigFile, env: Env): Config {
       ),
     },
     kafka: {
-      brokers: f.kafka.brokers === undefined ? null : f.kafka.brokers.split(',').map((b) => b.trim()),
+      brokers: f.kafka.brokers === undefined ? null : brokers(f.kafka.brokers),
       group: f.kafka.group,
       startingOffsets: f.kafka.startingOffsets,
       security: {

@@ -178,7 +178,7 @@ export const ConfigSchema = Type.Object(
           Type.String({
             minLength: 1,
             description:
-              'Comma-separated `host:port` list, for the alerts topic when the source is not Kafka ' +
+              'Comma-separated `host` or `host:port` list (port 9092 when left out), for the alerts topic when the source is not Kafka ' +
               '(a `kafka://` source carries its own brokers). Unset by default.',
           }),
         ),

@@ -55,7 +55,7 @@ export interface Config {
   console: { enabled: boolean; everyMs: number };
   alerts: { early: boolean; kafkaTopic: string; webhook: string | null; rules: AlertRule[] };
   kafka: {
-    /** From `kafka.brokers`, split on commas; null when not configured (a kafka:// source carries its own). */
+    /** From `kafka.brokers` as `host:port` (port 9092 when left out); null when not configured (a kafka:// source carries its own). */
     brokers: string[] | null;
     group: string;
     startingOffsets: (typeof STARTING_OFFSETS)[number];

@@ -246,13 +246,15 @@ alerts:
     expect(found['pipeline.window']).toBe('must be a whole number of milliseconds');
   });
 
+  // The messages are the source-URI grammar's (test/sources/uri.test.ts has them all), without the URI itself.
   it('a source URI must have a known scheme and its parts', () => {
     const message = (source: string): string | undefined => byPath(configFrom({ source }, { env: noEnv })).source;
     const okConfig = (source: string): Config => ok(configFrom({ source }, { env: noEnv }));
-    expect(message('http://example.com')).toMatch(/^must be one of generator:, stdin:, file:PATH/);
-    expect(message('tcp://localhost')).toMatch(/tcp:\/\/ needs HOST:PORT/);
-    expect(message('kafka://broker:9092')).toMatch(/kafka:\/\/ needs BROKERS\/TOPIC/);
-    expect(message('file:')).toBe('file: needs a path (file:PATH)');
+    expect(message('http://example.com')).toMatch(/^unknown scheme "http:" — expected one of generator:, stdin:, file:PATH/);
+    expect(message('tcp://localhost')).toMatch(/tcp:\/\/HOST:PORT needs a port/);
+    expect(message('kafka://broker:9092')).toMatch(/kafka:\/\/BROKERS\/TOPIC needs a topic/);
+    expect(message('file:')).toBe('file: needs a path, e.g. file:/var/log/access.log');
+    expect(message('generator:?rate=fast')).toMatch(/^option "rate" must be a number/);
     for (const source of [
       'generator:',
       'stdin:',
@@ -262,23 +264,30 @@ alerts:
       'tcp-listen://0.0.0.0:0',
       'tcp://[::1]:9999',
       'kafka://k1:9092,k2:9092/http-logs?group=g',
+      // A broker without a port is on 9092, as in `run --source` (the config check used to require the port).
+      'kafka://k1/http-logs',
     ]) {
       expect(okConfig(source).source).toBe(source);
     }
   });
 
-  it('csv.delimiter is one ASCII character; caFile needs TLS; brokers are host:port', () => {
+  it('csv.delimiter is one ASCII character; caFile needs TLS; brokers are host or host:port', () => {
     const found = byPath(
       configFrom(
-        { csv: { delimiter: '\t\t' }, kafka: { brokers: 'k1', security: { protocol: 'PLAINTEXT', caFile: 'ca.pem' } } },
+        { csv: { delimiter: '\t\t' }, kafka: { brokers: 'k1,k2:x', security: { protocol: 'PLAINTEXT', caFile: 'ca.pem' } } },
         { env: noEnv },
       ),
     );
     expect(found).toEqual({
       'csv.delimiter': 'must be exactly one ASCII character, not a newline',
-      'kafka.brokers': 'must be a comma-separated list of host:port',
+      'kafka.brokers': 'broker "k2:x" is not HOST or HOST:PORT (port 1–65535, 9092 when left out)',
       'kafka.security.caFile': 'is used only with kafka.security.protocol SSL or SASL_SSL',
     });
+  });
+
+  it('kafka.brokers may leave the port out: 9092, as in a kafka:// source', () => {
+    const config = ok(configFrom({ kafka: { brokers: 'k1, [::1], k2:9093' } }, { env: noEnv }));
+    expect(config.kafka.brokers).toEqual(['k1:9092', '[::1]:9092', 'k2:9093']);
   });
 
   it('wrong types in sections and lists', () => {
@@ -450,7 +459,7 @@ pipeline: { workers: 3 }
     expect(problems(loadConfig(undefined, { workers: '0', format: 'xml', source: 'nope' }, noEnv))).toEqual([
       { path: 'format', message: 'must be one of: json, csv, clf, auto (from --format)' },
       { path: 'pipeline.workers', message: 'must be between 1 and 64 (from --workers)' },
-      { path: 'source', message: expect.stringMatching(/^must be one of generator:.* \(from --source\)$/) },
+      { path: 'source', message: expect.stringMatching(/^missing scheme — expected one of generator:.* \(from --source\)$/) },
     ]);
   });
 });

@@ -27,6 +27,13 @@ describe('logpulse validate', () => {
     expect(stderr).toBe('');
   });
 
+  it('exits 0 for Kafka brokers without a port, in the source URI and in kafka.brokers (9092)', async () => {
+    const path = configFile('kafka.yaml', 'source: kafka://k1/http-logs\nkafka: { brokers: "k1,k2" }\n');
+    expect(await validateCommand({ config: path })).toBe(0);
+    expect(stdout).toBe(`config OK: ${path}\n`);
+    expect(stderr).toBe('');
+  });
+
   it('exits 2 and prints every problem, one "path: message" per line, on stderr', async () => {
     const path = configFile(
       'bad.yaml',

@@ -63,6 +63,18 @@ describe('logpulse run lifecycle', () => {
     expect(b.stderr()).toMatch(/source/);
   });
 
+  it('a kafka:// source whose broker has no port starts (port 9092) and stops with exit 0', async () => {
+    // The config check used to require HOST:PORT while the source took HOST alone: this exited 2. A group of
+    // its own, in case a broker does listen on 9092 here.
+    const source = 'kafka://127.0.0.1/http-logs?group=logpulse-portless-broker-test';
+    const d = spawnCli(['run', '--source', source, '--output', join(dir, 'portless-out'), '--checkpoint', join(dir, 'portless-cp'), '--no-api']);
+    await waitForLog(d, 'logpulse starting');
+    expect(d.stderr()).toContain(`"source":"${source}"`);
+    d.child.kill('SIGTERM');
+    expect(await d.exit, d.stderr()).toBe(0);
+    expect(d.stderr()).not.toContain('LP_ERR_SOURCE_URI');
+  });
+
   it('SIGHUP reloads a good config and keeps running on a bad one', async () => {
     const cfg = join(dir, 'hup.yaml');
     const out = join(dir, 'hup-out');

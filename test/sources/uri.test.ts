@@ -9,7 +9,7 @@ import { StdinSource } from '../../src/sources/stdin.js';
 import { TcpClientSource } from '../../src/sources/tcp-client.js';
 import { TcpListenSource } from '../../src/sources/tcp-listen.js';
 import { createSource } from '../../src/sources/create-source.js';
-import { parseSourceUri } from '../../src/sources/uri.js';
+import { checkBrokerList, checkSourceUri, parseSourceUri } from '../../src/sources/uri.js';
 
 const fails = (uri: string): string => {
   try {
@@ -92,6 +92,7 @@ describe('parseSourceUri', () => {
     expect(fails('file:/x.log?follow=maybe')).toMatch(/option "follow" must be true or false, got "maybe"/);
     expect(fails('file:/x.log?tail=1')).toMatch(/unknown option "tail" — expected follow/);
     expect(fails('file://otherhost/x.log')).toMatch(/not a valid file URL/);
+    expect(fails('file://')).toMatch(/file: needs a path/);
   });
 
   it('parses tcp:// and tcp-listen:// hosts and ports, IPv6 in brackets', () => {
@@ -152,6 +153,28 @@ describe('parseSourceUri', () => {
     expect(query).toMatch(/unknown option "password"/);
     expect(query).not.toMatch(/hunter2/);
     expect(fails('tcp://bob:hunter2@h:1')).not.toMatch(/hunter2/);
+    const stdin = fails('stdin:?password=hunter2');
+    expect(stdin).toMatch(/unknown option "password" — it takes no options/);
+    expect(stdin).not.toMatch(/hunter2/);
+  });
+
+  it('rejects hosts that are not a name, an IPv4 address or an IPv6 address in brackets', () => {
+    expect(fails('tcp://my host:9999')).toMatch(/expected tcp:\/\/HOST:PORT/);
+    expect(fails('tcp://[]:9999')).toMatch(/expected tcp:\/\/HOST:PORT/);
+    expect(fails('kafka://k 1/t')).toMatch(/broker "k 1" is not HOST or HOST:PORT/);
+  });
+});
+
+describe('checkSourceUri / checkBrokerList (the config check)', () => {
+  it('give the problem without the code or the URI, or the parsed value', () => {
+    expect(checkSourceUri('kafka://k1/http-logs')).toEqual({ ok: true, value: parseSourceUri('kafka://k1/http-logs') });
+    expect(checkSourceUri('tcp://secret-host')).toEqual({ ok: false, problem: 'tcp://HOST:PORT needs a port' });
+  });
+
+  it('read a broker list as a kafka:// URI does: entries trimmed, port 9092 when left out', () => {
+    expect(checkBrokerList('k1, [::1]:9093 ,10.0.0.1')).toEqual({ ok: true, value: ['k1:9092', '[::1]:9093', '10.0.0.1:9092'] });
+    expect(checkBrokerList('k1,')).toEqual({ ok: false, problem: expect.stringMatching(/^broker "" is not HOST or HOST:PORT/) });
+    expect(checkBrokerList('k1:0')).toEqual({ ok: false, problem: expect.stringMatching(/^broker "k1:0" is not HOST or HOST:PORT/) });
   });
 });
 
