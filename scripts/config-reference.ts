@@ -3,7 +3,7 @@
 // a test fails when the README and the schema disagree.
 import { fileURLToPath } from 'node:url';
 
-import { configKeys } from '../src/config/schema.js';
+import { configKeys } from '../src/config/config-keys.js';
 import { cell, updateReadme, withReadmeSection } from './readme-section.js';
 
 export function configReferenceTable(): string {

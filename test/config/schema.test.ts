@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configKeys } from '../../src/config/schema.js';
+import { configKeys } from '../../src/config/config-keys.js';
 
 // The schema's descriptions are the config reference (README): a key without one is an undocumented key.
 describe('config schema', () => {
