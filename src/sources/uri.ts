@@ -271,7 +271,7 @@ function parseKafka(uri: string, rest: string): KafkaSpec {
   const brokerList = body.slice(0, slash);
   const topic = body.slice(slash + 1);
   if (brokerList.includes('@')) fail('credentials do not belong in the URI: set KAFKA_USERNAME and KAFKA_PASSWORD');
-  if (brokerList === '') fail(`${shape} needs at least one broker HOST:PORT`);
+  if (brokerList === '') fail(`${shape} needs at least one broker, HOST or HOST:PORT`);
   const brokers = parseBrokers(brokerList);
   // Kafka's own topic rule: 1–249 of [a-zA-Z0-9._-].
   if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) fail(`topic "${topic}" must be 1–249 characters of letters, digits, ".", "_" or "-"`);
