@@ -3,6 +3,7 @@
 // 2 invalid config or arguments, 1 runtime failure.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 
+import { DEFAULT_MAX_URLS_PER_WINDOW } from '../config/schema.js';
 import { configureGenCommand } from './gen.js';
 import { mergeCommand } from './merge.js';
 import { runCommand } from './run.js';
@@ -48,11 +49,7 @@ program
   .command('merge')
   .description('print the metrics rows of several Kafka-group daemons merged into one answer (from their output dirs\' partials/)')
   .argument('<dirs...>', 'output dirs of the daemons')
-  .option('--max-urls <n>', 'error_urls kept per window (pipeline.maxUrlsPerWindow)', (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-    return n;
-  }, 100)
+  .option('--max-urls <n>', 'error_urls kept per window (pipeline.maxUrlsPerWindow)', positiveInt, DEFAULT_MAX_URLS_PER_WINDOW)
   .action(async (dirs: string[], o: { maxUrls: number }) => {
     try {
       process.exitCode = await mergeCommand(dirs, o);

@@ -113,9 +113,17 @@ export function configFrom(
   return { ok: true, config: resolve(work as ConfigFile, env), file: null };
 }
 
-/** A copy safe to log: secrets replaced. */
+/**
+ * A copy safe to log: secrets replaced — the API token, and a webhook URL's path and query (a Slack-style
+ * webhook URL is itself the credential). Kafka credentials are never in a Config (they come from the environment).
+ */
 export function redactConfig(config: Config): Config {
-  return { ...config, api: { ...config.api, token: config.api.token === null ? null : '<redacted>' } };
+  const webhook = config.alerts.webhook === null ? null : `${new URL(config.alerts.webhook).origin}/<redacted>`;
+  return {
+    ...config,
+    alerts: { ...config.alerts, webhook },
+    api: { ...config.api, token: config.api.token === null ? null : '<redacted>' },
+  };
 }
 
 // ───────────────────────────── helpers ─────────────────────────────

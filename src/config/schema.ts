@@ -17,6 +17,8 @@ export const STARTING_OFFSETS = ['earliest', 'latest'] as const;
 export const DEFAULT_MIN_REQUESTS = { global_error_rate: 1, url_error_rate: 5, ip_error_rate: 3 } as const;
 /** `threshold` of an `errors_per_status` rule when not configured: the seed job's `error_count > 100`. */
 export const DEFAULT_ERRORS_PER_STATUS_THRESHOLD = 100;
+/** `pipeline.maxUrlsPerWindow`, also `logpulse merge --max-urls`'s default. */
+export const DEFAULT_MAX_URLS_PER_WINDOW = 100;
 
 /**
  * A duration: "500ms", "10s", "1.5m", "1h" or an integer of milliseconds. The string form is checked by the
@@ -108,7 +110,7 @@ export const ConfigSchema = Type.Object(
         maxUrlsPerWindow: Type.Integer({
           minimum: 1,
           maximum: 100_000,
-          default: 100,
+          default: DEFAULT_MAX_URLS_PER_WINDOW,
           description: 'Cap of `error_urls` per status row (most frequent first); the row says when it was cut.',
         }),
         workers: Type.Integer({

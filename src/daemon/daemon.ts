@@ -1,7 +1,8 @@
 // A running daemon built from a resolved config: source → pipeline (native shards) → outputs, with durability
 // deciding when what is committed and the shutdown paths deciding how it ends. It holds no process-wide state
 // (signals are the caller's), so one can be stopped and another started in the same process.
-import type { Config } from '../config/load.js';
+import { redactConfig } from '../config/load.js';
+import type { Config } from '../config/types.js';
 import { kafkaClientConfig } from '../kafka/client-config.js';
 import type { Logger } from '../log.js';
 import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.js';
@@ -122,6 +123,7 @@ export class Daemon {
     const failure = new Promise<Error>((resolve) => (failed = resolve));
     if (isReplayable(source)) source.onFatal((err) => failed(err));
 
+    log.debug({ config: redactConfig(config) }, 'effective config');
     await durability.restore();
     log.info({ source: source.uri, workers: config.pipeline.workers, output: config.output.dir }, 'logpulse starting');
     const notYet = notYetAvailable(config);

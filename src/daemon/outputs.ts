@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import type { Config } from '../config/load.js';
+import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { WindowSummary } from '../native.js';
 import type { Alert, OutputPort, WindowRow } from '../pipeline/output-port.js';

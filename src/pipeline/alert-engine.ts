@@ -1,26 +1,18 @@
 // Alert rules of SPEC §5, evaluated per window; each fires at most once per (rule, window, group).
 // errors_per_status can fire early: its running count is summed over all shards as their counts arrive, so
 // N shards fire exactly when one would.
+import type { AlertRule, RateRuleType } from '../config/types.js';
 import type { StatusCount, WindowSummary } from '../native.js';
 import type { Alert } from './output-port.js';
 
-export type AlertRuleType = 'errors_per_status' | 'global_error_rate' | 'url_error_rate' | 'ip_error_rate';
-
-export interface AlertRule {
-  type: AlertRuleType;
-  /** errors_per_status: an error count; the rate rules: a fraction in 0..1. Fires when the value exceeds it. */
-  threshold: number;
-  /** Rate rules only: the group needs at least this many requests in the window. */
-  minRequests?: number;
-}
 
 const isoMs = (us: number): string => new Date(Math.floor(us / 1000)).toISOString();
 
 /** The merger options that make it report the groups over the URL and IP rate rules. */
 export function rateRuleOptions(rules: AlertRule[]): { urlErrorRate?: { threshold: number; minRequests: number }; ipErrorRate?: { threshold: number; minRequests: number } } {
-  const pick = (type: AlertRuleType) => {
+  const pick = (type: RateRuleType) => {
     const r = rules.find((x) => x.type === type);
-    return r ? { threshold: r.threshold, minRequests: r.minRequests ?? 1 } : undefined;
+    return r && r.type !== 'errors_per_status' ? { threshold: r.threshold, minRequests: r.minRequests } : undefined;
   };
   const url = pick('url_error_rate');
   const ip = pick('ip_error_rate');
@@ -69,7 +61,7 @@ export class AlertEngine {
             if (a) out.push(a);
           }
         } else if (rule.type === 'global_error_rate') {
-          if (w.requests >= (rule.minRequests ?? 1)) {
+          if (w.requests >= rule.minRequests) {
             const a = this.#check(rule, w.windowStartUs, w.windowEndUs, 'all', w.errors / w.requests, false, w.requests, w.errors);
             if (a) out.push(a);
           }

@@ -1,6 +1,7 @@
 // The one port through which everything the pipeline produces leaves it. The daemon's `Outputs` implements it
 // (files, console, results.txt, Kafka alerts); tests implement it in memory. The pipeline never knows which
 // sinks exist, how they rotate or where an alert goes.
+import type { AlertRuleType } from '../config/types.js';
 import type { WindowSummary } from '../native.js';
 
 /** An alert of SPEC §5, exactly as written to `alerts/` files, the Kafka topic and the webhook. */
@@ -8,7 +9,7 @@ export interface Alert {
   /** Upper-case form of `rule`, as the seed's alerts carried (`ERRORS_PER_STATUS`, `GLOBAL_ERROR_RATE`, …). */
   type: string;
   /** The rule that fired: `errors_per_status`, `global_error_rate`, `url_error_rate`, `ip_error_rate`. */
-  rule: string;
+  rule: AlertRuleType;
   /** ISO 8601 UTC with milliseconds, as in metrics rows. */
   window_start: string;
   window_end: string;

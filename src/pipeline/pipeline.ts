@@ -1,9 +1,10 @@
 // The coordinator on the main thread: takes a source's bytes, has the router send each stream's chunks to its
 // shard, tells every shard the other shards' watermarks, merges closed windows so each (window, status) row is
 // written once whatever the number of shards, fires alerts, and hands everything it produces to ONE output port.
+import type { AlertRule } from '../config/types.js';
 import { type ProcessResult, type ShardOptions, WindowMerger } from '../native.js';
 import type { SourceSink } from '../sources/source.js';
-import { AlertEngine, type AlertRule, rateRuleOptions } from './alert-engine.js';
+import { AlertEngine, rateRuleOptions } from './alert-engine.js';
 import { Backpressure } from './backpressure.js';
 import { OpenWindowTotals } from './open-windows.js';
 import type { Alert, OutputPort } from './output-port.js';

@@ -93,8 +93,7 @@ const GROUP_KEY: Record<AlertRuleType, string> = { errors_per_status: 'status', 
 
 /** `ALERT errors_per_status window 09:42:30–09:43:00 status=500 value=101 > 100`, without a newline. */
 export function formatAlertLine(a: Alert): string {
-  // Alert.rule is a string (pipeline/output-port.ts): a rule missing from GROUP_KEY still prints, as group=.
-  const key = GROUP_KEY[a.rule as AlertRuleType] ?? 'group';
+  const key = GROUP_KEY[a.rule];
   // errors_per_status counts errors; the rate rules carry fractions, shown as percentages.
   const isCount = a.rule === 'errors_per_status';
   const show = (v: number): string => (isCount ? String(v) : `${(v * 100).toFixed(2)}%`);

@@ -10,6 +10,7 @@ import { defaultLineOptions } from '../gen/options.js';
 import { Pacer } from '../gen/pacer.js';
 import { randomSeed } from '../gen/rng.js';
 import { alreadyStarted, type Source, type SourceSink } from './source.js';
+import { GENERATOR_DEFAULT_RATE } from './uri.js';
 
 export type GeneratorFormat = GenFormat;
 
@@ -31,7 +32,6 @@ export interface GeneratorSourceOptions extends LineMakerOptions {
 }
 
 const STREAM = 'generator:';
-const DEFAULT_RATE = 100;
 /** Paced mode wakes this often: small enough to look continuous, large enough to batch at high rates. */
 const TICK_MS = 20;
 /** Bytes per delivered chunk (~8,000 JSON lines): the pipeline's unit of work. */
@@ -67,7 +67,7 @@ export class GeneratorSource implements Source {
 
   constructor(options: GeneratorSourceOptions = {}) {
     this.uri = options.uri ?? 'generator:';
-    this.#rate = options.rate ?? DEFAULT_RATE;
+    this.#rate = options.rate ?? GENERATOR_DEFAULT_RATE;
     if (!(this.#rate >= 0) || !Number.isFinite(this.#rate)) {
       throw optionError(`rate must be a number >= 0, got ${String(options.rate)}`);
     }

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { LogpulseError } from '../errors.js';
 import { GEN_FORMATS, type GenFormat } from '../gen/formats.js';
 
 /**
@@ -74,7 +75,8 @@ export type SourceSpec = GeneratorSpec | StdinSpec | FileSpec | TcpSpec | TcpLis
 const EXPECTED = 'expected one of generator:, stdin:, file:PATH, tcp://HOST:PORT, tcp-listen://HOST:PORT, kafka://BROKERS/TOPIC';
 
 const KAFKA_DEFAULT_PORT = 9092;
-const GENERATOR_DEFAULT_RATE = 100;
+/** Lines per second of `generator:` without `rate=`. */
+export const GENERATOR_DEFAULT_RATE = 100;
 /** A host name or IPv4 address, or an IPv6 address in brackets: of a `tcp://` URI and of each Kafka broker. */
 const HOST = String.raw`\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+`;
 const BROKER = new RegExp(`^(${HOST})(?::(\\d+))?$`);
@@ -101,10 +103,8 @@ function checked<T>(parse: () => T): Checked<T> {
   }
 }
 
-function uriError(uri: string, problem: string): Error {
-  return Object.assign(new Error(`LP_ERR_SOURCE_URI: ${problem} (in "${redact(uri)}")`), {
-    code: 'LP_ERR_SOURCE_URI',
-  });
+function uriError(uri: string, problem: string): LogpulseError {
+  return new LogpulseError('LP_ERR_SOURCE_URI', `${problem} (in "${redact(uri)}")`);
 }
 
 /**

@@ -417,6 +417,9 @@ describe('API token', () => {
     const config = ok(configFrom({ api: { token: 'from-file' } }, { env: { LOGPULSE_API_TOKEN: 'from-env' } }));
     expect(config.api.token).toBe('from-env');
     expect(redactConfig(config).api.token).toBe('<redacted>');
+    const hooked = ok(configFrom({ alerts: { webhook: 'https://hooks.example.com/services/T0/B0/secret-part?k=v' } }, { env: {} }));
+    expect(redactConfig(hooked).alerts.webhook).toBe('https://hooks.example.com/<redacted>');
+    expect(JSON.stringify(redactConfig(hooked))).not.toContain('secret-part');
     expect(config.api.token).toBe('from-env');
     expect(ok(configFrom({ api: { token: '' } }, { env: {} })).api.token).toBeNull();
   });
