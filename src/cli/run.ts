@@ -3,6 +3,7 @@
 import { formatProblem } from '../config/problems.js';
 import { type Config, type FlagOverrides, loadConfig } from '../config/load.js';
 import { Daemon } from '../daemon/daemon.js';
+import { LogpulseError } from '../errors.js';
 import { installSignals } from '../daemon/shutdown.js';
 import { createLogger, type Logger } from '../log.js';
 
@@ -24,8 +25,11 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   try {
     daemon = await Daemon.create(config, log);
   } catch (err) {
-    process.stderr.write(`source: ${(err as Error).message}\n`);
-    return 2;
+    // A source URI or Kafka setting this build cannot use; anything else (an output dir that cannot be made) is a
+    // runtime failure, reported by main.ts with exit 1.
+    if (!(err instanceof LogpulseError)) throw err;
+    process.stderr.write(`source: ${err.message}\n`);
+    return err.exitCode;
   }
   const uninstall = installSignals({
     stop: (signal) => {
