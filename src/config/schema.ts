@@ -19,6 +19,9 @@ export const DEFAULT_MIN_REQUESTS = { global_error_rate: 1, url_error_rate: 5, i
 export const DEFAULT_ERRORS_PER_STATUS_THRESHOLD = 100;
 /** `pipeline.maxUrlsPerWindow`, also `logpulse merge --max-urls`'s default. */
 export const DEFAULT_MAX_URLS_PER_WINDOW = 100;
+/** `kafka.group` and `kafka.startingOffsets`: also what a kafka:// source built without a config uses. */
+export const DEFAULT_KAFKA_GROUP = 'logpulse';
+export const DEFAULT_STARTING_OFFSETS = 'latest';
 
 /**
  * A duration: "500ms", "10s", "1.5m", "1h" or an integer of milliseconds. The string form is checked by the
@@ -186,11 +189,11 @@ export const ConfigSchema = Type.Object(
         ),
         group: Type.String({
           minLength: 1,
-          default: 'logpulse',
+          default: DEFAULT_KAFKA_GROUP,
           description: 'Consumer group (a `?group=` in the source URI wins).',
         }),
         startingOffsets: StringEnum(STARTING_OFFSETS, {
-          default: 'latest',
+          default: DEFAULT_STARTING_OFFSETS,
           description: 'Where a group without committed offsets starts reading (as Spark\'s startingOffsets).',
         }),
         security: Section(

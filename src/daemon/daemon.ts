@@ -39,7 +39,6 @@ function pipelineOptions(c: Config, output: Outputs): PipelineOptions {
     tickMs: 1000,
     rules,
     earlyAlerts: c.alerts.early,
-    maxUrlsPerWindow: p.maxUrlsPerWindow,
     output,
     maxPendingOutputBytes: MAX_PENDING_OUTPUT_BYTES,
   };
@@ -55,7 +54,7 @@ function notYetAvailable(c: Config): string[] {
 }
 
 export class Daemon {
-  readonly config: Config;
+  readonly #config: Config;
   readonly #log: Logger;
   readonly #source: Source;
   readonly #pipeline: Pipeline;
@@ -83,7 +82,7 @@ export class Daemon {
   }
 
   private constructor(config: Config, log: Logger, source: Source, outputs: Outputs) {
-    this.config = config;
+    this.#config = config;
     this.#log = log;
     this.#source = source;
     this.#outputs = outputs;
@@ -114,7 +113,7 @@ export class Daemon {
 
   /** Runs until the input ends, a stop is asked for, or the source fails; resolves with the exit code. */
   async run(): Promise<number> {
-    const { config } = this;
+    const config = this.#config;
     const log = this.#log;
     const parts: RunningParts = { source: this.#source, pipeline: this.#pipeline, outputs: this.#outputs, durability: this.#durability, log };
     const { source, pipeline, outputs, durability } = parts;

@@ -15,8 +15,8 @@ import type { ShardTask } from './worker.js';
 
 export interface PipelineOptions {
   shards: number;
-  /** The shards' options; the window length and idle timeout are the pipeline's concern too. */
-  shardOptions: ShardOptions & { windowMs: number; idleTimeoutMs: number };
+  /** The shards' options; the window length, idle timeout and URL cap are the pipeline's concern too. */
+  shardOptions: ShardOptions & { windowMs: number; idleTimeoutMs: number; maxUrlsPerWindow: number };
   chunkBytes: number;
   maxInFlightChunks: number;
   /** A stream's bytes wait at most this long to fill a chunk (latency bound on slow streams). */
@@ -25,7 +25,6 @@ export interface PipelineOptions {
   tickMs: number;
   rules: AlertRule[];
   earlyAlerts: boolean;
-  maxUrlsPerWindow: number;
   output: OutputPort;
   /** Pause sources while the output holds more than this many bytes not yet durable (a slow or full disk). */
   maxPendingOutputBytes: number;
@@ -82,7 +81,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
       maxPendingBytes: options.maxPendingOutputBytes,
       pendingBytes: () => this.#out.pendingBytes,
     });
-    this.#merger = new WindowMerger({ maxUrlsPerWindow: options.maxUrlsPerWindow, ...rateRuleOptions(options.rules) });
+    this.#merger = new WindowMerger({ maxUrlsPerWindow: options.shardOptions.maxUrlsPerWindow, ...rateRuleOptions(options.rules) });
     this.#alerts = new AlertEngine(options.rules, options.earlyAlerts, options.shardOptions.windowMs * 1000);
     this.#ended = new Promise((resolve) => (this.#endResolve = resolve));
   }

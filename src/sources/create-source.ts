@@ -1,5 +1,6 @@
 // A parsed source URI (sources/uri.ts) → the running source. The one module that knows every source class, so
 // the grammar stays importable by the config check and `gen` without pulling in Kafka, sockets or the generator.
+import { DEFAULT_KAFKA_GROUP, DEFAULT_STARTING_OFFSETS } from '../config/schema.js';
 import { kafkaClientConfig, type KafkaSecurity, PLAINTEXT } from '../kafka/client-config.js';
 import { FileSource } from './file.js';
 import { GeneratorSource } from './generator.js';
@@ -36,7 +37,7 @@ export function createSource(spec: SourceSpec, options: CreateSourceOptions = {}
     case 'tcp-listen':
       return new TcpListenSource({ uri: spec.uri, host: spec.host, port: spec.port });
     case 'kafka': {
-      const k = options.kafka ?? { group: 'logpulse', startingOffsets: 'latest', security: PLAINTEXT };
+      const k = options.kafka ?? { group: DEFAULT_KAFKA_GROUP, startingOffsets: DEFAULT_STARTING_OFFSETS, security: PLAINTEXT };
       return new KafkaSource({
         uri: spec.uri,
         topic: spec.topic,

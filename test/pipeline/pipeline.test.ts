@@ -40,14 +40,13 @@ function sinks() {
 function pipeline(shards: number, s: ReturnType<typeof sinks>, extra: { rotateAtBytes?: number } = {}) {
   return new Pipeline({
     shards,
-    shardOptions: { format: 'json', windowMs: 30_000, idleTimeoutMs: 30_000 },
+    shardOptions: { format: 'json', windowMs: 30_000, idleTimeoutMs: 30_000, maxUrlsPerWindow: 100 },
     chunkBytes: 16 << 10,
     maxInFlightChunks: 2,
     lingerMs: 5,
     tickMs: 50,
     rules: [{ type: 'errors_per_status', threshold: 50 }],
     earlyAlerts: true,
-    maxUrlsPerWindow: 100,
     // The daemon's own outputs over in-memory files: rotation at size is theirs.
     output: new Outputs({ files: s, rotateAtBytes: extra.rotateAtBytes ?? 1 << 30 }),
     maxPendingOutputBytes: 1 << 30,
