@@ -42,6 +42,10 @@ export const ERRORS = {
   LP_ERR_CHECKPOINT: { exitCode: 1, meaning: 'the checkpoint file is not a logpulse checkpoint (it is moved aside; the run starts without it)' },
   LP_ERR_GEN_OUTPUT: { exitCode: 1, meaning: '`logpulse gen` cannot open or write to its `--out`' },
 
+  // Batch layer.
+  LP_ERR_BATCH_INPUT: { exitCode: 1, meaning: '`logpulse batch` cannot read the archive (a corrupt Parquet file or compaction journal, named in the message): no view is published' },
+  LP_ERR_BATCH_OUTPUT: { exitCode: 1, meaning: '`logpulse batch` cannot write its views or manifest under `batch.dir`: the previous batch stays published' },
+
   // Thrown by the native module (native/binding/src/lib.rs).
   LP_ERR_NATIVE_OPTION: { exitCode: 2, meaning: 'an option given to the native core is invalid' },
   LP_ERR_NATIVE_SNAPSHOT: { exitCode: 1, meaning: 'a shard snapshot (checkpointed windows) cannot be restored' },

@@ -4,6 +4,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 
 import { DEFAULT_MAX_URLS_PER_WINDOW } from '../config/schema.js';
+import { batchCommand } from './batch.js';
 import { configureGenCommand } from './gen.js';
 import { mergeCommand } from './merge.js';
 import { runCommand } from './run.js';
@@ -57,6 +58,16 @@ program
       process.stderr.write(`logpulse merge: ${(err as Error).message}\n`);
       process.exitCode = 1;
     }
+  });
+
+program
+  .command('batch')
+  .description('recompute the batch views (ip/url/status/minute/user-agent stats, alert thresholds) from the Parquet archive')
+  .option('-c, --config <file>', 'config file (YAML or JSON): archive.dir, batch.dir, pipeline and alerts settings')
+  .option('--since <iso>', 'only records at or after this time (2026-12-06 or 2026-12-06T10:00:00Z)')
+  .option('--until <iso>', 'only records before this time')
+  .action(async (o: { config?: string; since?: string; until?: string }) => {
+    process.exitCode = await batchCommand(o);
   });
 
 program

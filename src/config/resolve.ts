@@ -44,6 +44,9 @@ export function resolve(f: ConfigFile, env: Env): Config {
           ? { type: r.type, threshold: r.threshold ?? DEFAULT_ERRORS_PER_STATUS_THRESHOLD }
           : { type: r.type, threshold: r.threshold as number, minRequests: r.minRequests ?? DEFAULT_MIN_REQUESTS[r.type] },
       ),
+      thresholdsPercentile: f.alerts.thresholdsPercentile,
+      thresholdsFrom: f.alerts.thresholdsFrom,
+      thresholdsMinWindows: f.alerts.thresholdsMinWindows,
     },
     kafka: {
       brokers: f.kafka.brokers === undefined ? null : brokers(f.kafka.brokers),
@@ -56,6 +59,7 @@ export function resolve(f: ConfigFile, env: Env): Config {
       },
     },
     archive: { enabled: f.archive.enabled, dir: f.archive.dir },
+    batch: { dir: f.batch.dir },
     checkpoint: { dir: f.checkpoint.dir },
     api: { enabled: f.api.enabled, host: f.api.host, port: f.api.port, token },
     limits: { maxLineBytes: f.limits.maxLineBytes },

@@ -12,6 +12,8 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 export const KAFKA_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
 export const KAFKA_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
 export const STARTING_OFFSETS = ['earliest', 'latest'] as const;
+/** Where the daemon takes its alert thresholds from: the rules as configured, or the batch layer's `thresholds` view. */
+export const THRESHOLDS_FROM = ['config', 'batch'] as const;
 
 /** `minRequests` of each rate rule when not configured: below it a group's rate is too noisy to alert on. */
 export const DEFAULT_MIN_REQUESTS = { global_error_rate: 1, url_error_rate: 5, ip_error_rate: 3 } as const;
@@ -174,6 +176,26 @@ export const ConfigSchema = Type.Object(
           default: [{ type: 'errors_per_status', threshold: DEFAULT_ERRORS_PER_STATUS_THRESHOLD }],
           description: 'Alert rules; the rate rules are enabled by listing them. An empty list disables alerts.',
         }),
+        thresholdsPercentile: Type.Number({
+          exclusiveMinimum: 0,
+          exclusiveMaximum: 100,
+          default: 99,
+          description:
+            'Percentile P (0 < P < 100) of the batch layer\'s `thresholds` view: each rule\'s threshold is the smallest value ' +
+            'at least P % of past (window, group) values are <= to, so alerts at it fire in at most (100 - P) % of them.',
+        }),
+        thresholdsFrom: StringEnum(THRESHOLDS_FROM, {
+          default: 'config',
+          description:
+            'Where the daemon takes alert thresholds from: `config` (each rule\'s `threshold`) or `batch` (the latest ' +
+            '`thresholds` view written by `logpulse batch`, for the rules it has enough values for).',
+        }),
+        thresholdsMinWindows: Type.Integer({
+          minimum: 1,
+          default: 100,
+          description:
+            'With `thresholdsFrom: batch`, a rule whose batch threshold is based on fewer (window, group) values than this keeps its configured threshold.',
+        }),
       },
       'Alert rules and sinks.',
     ),
@@ -225,6 +247,17 @@ export const ConfigSchema = Type.Object(
         }),
       },
       'Parquet archive of all valid records.',
+    ),
+    batch: Section(
+      {
+        dir: Type.String({
+          minLength: 1,
+          default: 'data/batch',
+          description:
+            'Where `logpulse batch` writes its views (`<view>/` as Parquet and CSV) and `manifest.json`; relative to the working directory.',
+        }),
+      },
+      'Batch layer (`logpulse batch`): views recomputed from the archive.',
     ),
     checkpoint: Section(
       {

@@ -3,7 +3,7 @@
 // types, not the loader that imports them.
 
 import type { ConfigProblem } from './problems.js';
-import type { FORMATS, KAFKA_MECHANISMS, KAFKA_PROTOCOLS, LOG_LEVELS, RATE_RULE_TYPES, RULE_TYPES, STARTING_OFFSETS } from './schema.js';
+import type { FORMATS, KAFKA_MECHANISMS, KAFKA_PROTOCOLS, LOG_LEVELS, RATE_RULE_TYPES, RULE_TYPES, STARTING_OFFSETS, THRESHOLDS_FROM } from './schema.js';
 
 /** Command-line flags that override config keys (SPEC §1). Undefined = not given. */
 export interface FlagOverrides {
@@ -53,7 +53,16 @@ export interface Config {
   };
   output: { dir: string; rotateEveryMs: number; resultsEveryMs: number };
   console: { enabled: boolean; everyMs: number };
-  alerts: { early: boolean; kafkaTopic: string; webhook: string | null; rules: AlertRule[] };
+  alerts: {
+    early: boolean;
+    kafkaTopic: string;
+    webhook: string | null;
+    rules: AlertRule[];
+    /** Percentile (0 < P < 100) of the batch `thresholds` view. */
+    thresholdsPercentile: number;
+    thresholdsFrom: (typeof THRESHOLDS_FROM)[number];
+    thresholdsMinWindows: number;
+  };
   kafka: {
     /** From `kafka.brokers` as `host:port` (port 9092 when left out); null when not configured (a kafka:// source carries its own). */
     brokers: string[] | null;
@@ -67,6 +76,7 @@ export interface Config {
     };
   };
   archive: { enabled: boolean; dir: string };
+  batch: { dir: string };
   checkpoint: { dir: string };
   /** `token`: LOGPULSE_API_TOKEN if set and not empty, else `api.token`; null = no auth. Log via `redactConfig`. */
   api: { enabled: boolean; host: string; port: number; token: string | null };

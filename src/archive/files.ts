@@ -1,0 +1,134 @@
+// Which Parquet files of the archive hold the records, right now: the one answer the batch layer (and later the
+// daemon's readers) use. Pure listing, no Parquet reading.
+//
+// Layout (written by the daemon): `<archive>/date=YYYY-MM-DD/hour=HH/part-<run>-<shard>-<seq>.parquet` (one shard's
+// durable cut) and `compact-<run>-<seq>.parquet` (the files of a closed hour merged). Files being written are hidden
+// (dot-prefixed, `.part`) and never read. Compaction runs through a journal,
+// `<archive>/_logpulse/compactions/<id>.json` = `{"output": REL, "inputs": [REL…]}` (paths relative to the archive):
+// while it exists, the output is the truth if it exists (its inputs, maybe not yet deleted, are skipped), and the
+// inputs are the truth if it does not (the compaction died or is still writing, and its temp file is hidden).
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+
+import { LogpulseError } from '../errors.js';
+
+// The archive's bookkeeping folder: underscore-prefixed, so Spark, Hive and date/hour globs skip it.
+export const META_DIR = '_logpulse';
+/** Compaction journals, relative to the archive root. */
+export const COMPACTIONS_DIR = join(META_DIR, 'compactions');
+/** `part-<run>-<shard>-<seq>.parquet`: what one shard archived in one durable cut. */
+export const PART_FILE = /^part-([a-z0-9]+)-(\d+)-(\d{10})\.parquet$/;
+/** `compact-<run>-<seq>.parquet`: the files of one closed hour merged. */
+export const COMPACT_FILE = /^compact-([a-z0-9]+)-(\d{10})\.parquet$/;
+/** `date=YYYY-MM-DD` and `hour=HH`: the Hive partitions. */
+export const DATE_DIR = /^date=(\d{4})-(\d{2})-(\d{2})$/;
+export const HOUR_DIR = /^hour=(\d{2})$/;
+
+const HOUR_US = 3_600_000_000;
+
+/** A data file: visible (not dot-prefixed: temp files are) and a Parquet file. */
+export const isDataFile = (name: string): boolean => !name.startsWith('.') && name.endsWith('.parquet');
+
+export interface ListOptions {
+  /** Inclusive lower bound of event time, µs since the epoch (UTC). */
+  sinceUs?: number;
+  /** Exclusive upper bound of event time, µs since the epoch (UTC). */
+  untilUs?: number;
+}
+
+export interface ArchiveFiles {
+  /** Absolute paths, sorted. */
+  files: string[];
+  /** Hour partitions that contributed at least one file. */
+  hours: number;
+}
+
+export interface CompactionJournal {
+  /** Relative to the archive root. */
+  output: string;
+  inputs: string[];
+}
+
+/** The start of the hour `date=…/hour=…` names, µs since the epoch (UTC); null if it is not a valid hour. */
+export function hourStartUs(dateDir: string, hourDir: string): number | null {
+  const d = DATE_DIR.exec(dateDir);
+  const h = HOUR_DIR.exec(hourDir);
+  if (!d || !h) return null;
+  const [y, m, day, hour] = [Number(d[1]), Number(d[2]), Number(d[3]), Number(h[1])];
+  if (hour > 23) return null;
+  const ms = Date.UTC(y, m - 1, day, hour);
+  // Date.UTC rolls 2026-02-31 over to March: such a directory names no hour.
+  if (new Date(ms).getUTCDate() !== day || new Date(ms).getUTCMonth() !== m - 1) return null;
+  return ms * 1000;
+}
+
+async function names(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).sort();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw new LogpulseError('LP_ERR_BATCH_INPUT', `cannot list ${dir}: ${code ?? String(err)}`, { path: dir, syscallCode: code, cause: err });
+  }
+}
+
+/** The compaction journals of the archive (none when the folder is missing). A journal that is not one refuses the listing. */
+export async function readJournals(archiveDir: string): Promise<CompactionJournal[]> {
+  const dir = join(archiveDir, COMPACTIONS_DIR);
+  const out: CompactionJournal[] = [];
+  for (const name of (await names(dir)).filter((n) => !n.startsWith('.') && n.endsWith('.json'))) {
+    const path = join(dir, name);
+    let journal: unknown;
+    try {
+      journal = JSON.parse(await readFile(path, 'utf8'));
+    } catch (err) {
+      throw new LogpulseError('LP_ERR_BATCH_INPUT', `${path} is not a compaction journal: ${(err as Error).message}`, { path, cause: err });
+    }
+    const j = journal as Partial<CompactionJournal> | null;
+    if (typeof j?.output !== 'string' || !Array.isArray(j.inputs) || !j.inputs.every((i) => typeof i === 'string')) {
+      throw new LogpulseError('LP_ERR_BATCH_INPUT', `${path} is not a compaction journal ({"output": path, "inputs": [paths]})`, { path });
+    }
+    out.push({ output: j.output, inputs: j.inputs });
+  }
+  return out;
+}
+
+const isFile = (path: string): Promise<boolean> =>
+  stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+
+/** `a/./b`, `a//b` and Windows separators all name the same relative path. */
+const normal = (rel: string): string => rel.split(/[\\/]+/).filter((s) => s !== '' && s !== '.').join('/');
+
+/**
+ * The data files of the archive at `dir` whose hour partition overlaps [sinceUs, untilUs), with the compaction
+ * journals applied. Pruning is by partition only: a file's rows still need the time filter. A missing archive
+ * has no files.
+ */
+export async function listArchiveFiles(dir: string, options: ListOptions = {}): Promise<ArchiveFiles> {
+  const since = options.sinceUs ?? -Infinity;
+  const until = options.untilUs ?? Infinity;
+  const found: string[] = [];
+  for (const date of (await names(dir)).filter((n) => DATE_DIR.test(n))) {
+    for (const hour of (await names(join(dir, date))).filter((n) => HOUR_DIR.test(n))) {
+      const start = hourStartUs(date, hour);
+      if (start === null || start + HOUR_US <= since || start >= until) continue;
+      for (const name of (await names(join(dir, date, hour))).filter(isDataFile)) found.push(`${date}/${hour}/${name}`);
+    }
+  }
+  const superseded = new Set<string>();
+  for (const journal of await readJournals(dir)) {
+    // Only a completed output supersedes its inputs (checked on disk, whatever hours were listed).
+    if (await isFile(join(dir, normal(journal.output)))) for (const input of journal.inputs) superseded.add(normal(input));
+  }
+  const files = found.filter((f) => !superseded.has(f));
+  const hours = new Set(files.map((f) => f.split('/').slice(0, 2).join('/')));
+  return { files: files.map((f) => join(dir, f)).sort(), hours: hours.size };
+}
+
+/** `file` relative to the archive root, with `/` separators (as the manifest lists inputs). */
+export function archiveRelative(archiveDir: string, file: string): string {
+  return relative(archiveDir, file).split(sep).join('/');
+}

@@ -1,0 +1,61 @@
+// `<batch.dir>/manifest.json`: which batch is published and what it was made of. Written last, atomically
+// (temp → fsync → rename → fsync of the directory), so a reader that follows its `batchId` to `.runs/<id>/` always
+// finds one complete, consistent batch (the previous run is kept while a newer one is published).
+import { open, readFile, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+export const MANIFEST_FILE = 'manifest.json';
+
+export interface Manifest {
+  batchId: string;
+  /** ISO time the batch started. */
+  createdAt: string;
+  /** Latest event time among the records read (ISO), null with no record: the speed layer covers what comes after. */
+  cutoffEventTime: string | null;
+  /** The `--since` / `--until` bounds (ISO), null when not given. */
+  since: string | null;
+  until: string | null;
+  /** The archive files read, relative to `archive.dir`. */
+  inputFiles: string[];
+  /** Rows of each view. */
+  rows: Record<string, number>;
+  /** Records read (late ones included). */
+  records: number;
+  durationMs: number;
+  /** Every batch recomputes everything from the archive. */
+  mode: 'full';
+}
+
+/** Writes `path` so that it is either the old file or the whole new one, even across a crash. */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const temp = join(dirname(path), `.${Date.now().toString(36)}-${process.pid}.tmp`);
+  const fh = await open(temp, 'w');
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(temp, path);
+  await fsyncDir(dirname(path));
+}
+
+/** Makes a directory's entries (a rename, a new file) durable. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The published manifest under `batchDir`, or null when no batch was published. */
+export async function readManifest(batchDir: string): Promise<Manifest | null> {
+  try {
+    return JSON.parse(await readFile(join(batchDir, MANIFEST_FILE), 'utf8')) as Manifest;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
