@@ -68,7 +68,8 @@ export async function runBatch(o: BatchOptions): Promise<Manifest> {
   const session = await openSession();
   try {
     const { conn } = session;
-    await conn.run(`CREATE TEMP VIEW records AS ${recordsSql(files, { sinceUs, untilUs })}`);
+    // Binding read_parquet reads every file's footer: a corrupt file can fail here already.
+    await reading(conn, files, () => conn.run(`CREATE TEMP VIEW records AS ${recordsSql(files, { sinceUs, untilUs })}`));
     const [count, cutoff] = await reading(conn, files, () =>
       firstRow(conn, "SELECT count(*), strftime(max(timestamp), '%Y-%m-%dT%H:%M:%S.%fZ') FROM records"),
     );
