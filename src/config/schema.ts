@@ -2,7 +2,9 @@
 // from them (config-keys.ts), so a key is documented here or nowhere. Unknown keys are errors everywhere
 // (`additionalProperties: false`), like Vector's deny_unknown_fields: a typo must not silently fall back to a default.
 
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
+
+import { Duration, Section, StringEnum } from './schema-helpers.js';
 
 export const FORMATS = ['json', 'csv', 'clf', 'auto'] as const;
 export const RATE_RULE_TYPES = ['global_error_rate', 'url_error_rate', 'ip_error_rate'] as const;
@@ -24,30 +26,6 @@ export const DEFAULT_MAX_URLS_PER_WINDOW = 100;
 /** `kafka.group` and `kafka.startingOffsets`: also what a kafka:// source built without a config uses. */
 export const DEFAULT_KAFKA_GROUP = 'logpulse';
 export const DEFAULT_STARTING_OFFSETS = 'latest';
-
-/**
- * A duration: "500ms", "10s", "1.5m", "1h" or an integer of milliseconds. The string form is checked by the
- * `duration` format, which load.ts registers with Ajv using duration.ts, so the schema and the parser agree.
- */
-function Duration(defaultValue: string, description: string) {
-  return Type.Unsafe<string | number>({
-    type: ['string', 'integer'],
-    format: 'duration',
-    minimum: 0,
-    default: defaultValue,
-    description: `${description} A duration: "500ms", "10s", "5m", "1h" or a number of milliseconds.`,
-  });
-}
-
-/** A string enum as JSON Schema `enum` (TypeBox's literal unions compile to anyOf, whose errors are noise). */
-function StringEnum<const T extends readonly string[]>(values: T, options: { default?: T[number]; description: string }) {
-  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
-}
-
-/** A group of keys; its default `{}` lets every key inside take its own default. */
-function Section<P extends Record<string, TSchema>>(properties: P, description: string) {
-  return Type.Object(properties, { additionalProperties: false, default: {}, description });
-}
 
 export const AlertRuleSchema = Type.Object(
   {
