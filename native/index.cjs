@@ -838,3 +838,4 @@ module.exports = nativeBinding
 module.exports.Hll = nativeBinding.Hll
 module.exports.Shard = nativeBinding.Shard
 module.exports.WindowMerger = nativeBinding.WindowMerger
+module.exports.compactParquet = nativeBinding.compactParquet

@@ -47,6 +47,13 @@ export declare class Shard {
   snapshot(): Buffer
   /** Replaces the state with a snapshot taken by a shard with the same options. */
   restore(bytes: Uint8Array): void
+  /**
+   * Publishes every archive partition with rows since the last cut as `part-<run>-<shard>-<seq>.parquet`.
+   * Errors are data: `error` set means this cut wrote nothing and the rows since the previous cut are gone.
+   */
+  archiveCut(seq: number): ArchiveCutResult
+  /** Drops the archive's rows since the last cut and deletes its temp files (a shard stopped without a cut). */
+  archiveDiscard(): void
 }
 
 /** Merges closed-window partials from every shard and emits each window's rows once. */
@@ -60,6 +67,31 @@ export declare class WindowMerger {
   get pending(): number
   /** Emits and forgets every window ending at or before `throughUs` (all when null). */
   drain(throughUs?: number | undefined | null): WindowOutput
+}
+
+export interface ArchiveCutResult {
+  /** Files published by this cut, in hour order (none when no row arrived since the last cut). */
+  files: Array<ArchiveFile>
+  /** Set when the cut failed: names the path and the OS error; `files` is then empty. */
+  error?: string
+}
+
+export interface ArchiveFile {
+  /** Relative to the archive dir, `/`-separated: `date=YYYY-MM-DD/hour=HH/part-<run>-<shard>-<seq>.parquet`. */
+  path: string
+  rows: number
+  /** Start of the file's event-time hour (UTC), microseconds since the epoch. */
+  hourStartUs: number
+}
+
+/** Where a shard archives: `<dir>/date=YYYY-MM-DD/hour=HH/part-<run>-<shard>-<seq>.parquet`. */
+export interface BindingArchiveOptions {
+  /** Root directory of the archive (created as needed). */
+  dir: string
+  /** This daemon run's id, `[A-Za-z0-9_-]{1,40}`; part of every file name. */
+  run: string
+  /** Shard number 0..32767; part of every file name and the `shard` column. */
+  shard: number
 }
 
 export interface BindingMergerOptions {
@@ -102,7 +134,16 @@ export interface BindingShardOptions {
   trackUrlCounts?: boolean
   /** Keep per-IP request/error counts per window (for `ip_error_rate`; memory grows with distinct IPs). Default false. */
   trackIpCounts?: boolean
+  /** Archive every valid record (late ones flagged) as Parquet under `dir` (API.md "Archive"). Default off. */
+  archive?: BindingArchiveOptions
 }
+
+/**
+ * Writes the rows of archive files `inputs` into one file `output` (row groups up to 1,048,576 rows) through
+ * a hidden temp beside it, fsynced and renamed. Resolves to the rows written (the inputs' sum); the inputs
+ * are left for the caller to delete. Runs on the libuv pool; rejects with `LP_ERR_NATIVE_ARCHIVE: …`.
+ */
+export declare function compactParquet(inputs: Array<string>, output: string): Promise<number>
 
 export interface Counters {
   /** Non-blank complete lines seen. */
@@ -115,6 +156,10 @@ export interface Counters {
   errors: number
   /** Late records (also counted in `rejected.late`). */
   late: number
+  /** Rows handed to the archive (records + late; 0 when archiving is off). */
+  archived: number
+  /** Archived rows an archive write failure voided in this call (the next `archiveCut` reports the error). */
+  archiveLost: number
   rejected: RejectedCounters
 }
 

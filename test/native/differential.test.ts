@@ -64,6 +64,8 @@ function addCounters(a: Counters, b: Counters): Counters {
     records: a.records + b.records,
     errors: a.errors + b.errors,
     late: a.late + b.late,
+    archived: a.archived + b.archived,
+    archiveLost: a.archiveLost + b.archiveLost,
     rejected,
   };
 }

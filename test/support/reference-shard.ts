@@ -72,6 +72,9 @@ export interface Counters {
   records: number;
   errors: number;
   late: number;
+  /** The reference does not archive: always 0 (the native shard's archive is tested in Rust). */
+  archived: number;
+  archiveLost: number;
   rejected: RejectedCounters;
 }
 
@@ -717,6 +720,8 @@ function emptyCounters(): Counters {
     records: 0,
     errors: 0,
     late: 0,
+    archived: 0,
+    archiveLost: 0,
     rejected: {
       malformed: 0, missingField: 0, invalidField: 0, invalidTimestamp: 0, tooLong: 0, invalidUtf8: 0, future: 0, late: 0,
     },

@@ -31,6 +31,19 @@ pub struct BindingShardOptions {
     pub track_url_counts: Option<bool>,
     /// Keep per-IP request/error counts per window (for `ip_error_rate`; memory grows with distinct IPs). Default false.
     pub track_ip_counts: Option<bool>,
+    /// Archive every valid record (late ones flagged) as Parquet under `dir` (API.md "Archive"). Default off.
+    pub archive: Option<BindingArchiveOptions>,
+}
+
+/// Where a shard archives: `<dir>/date=YYYY-MM-DD/hour=HH/part-<run>-<shard>-<seq>.parquet`.
+#[napi(object)]
+pub struct BindingArchiveOptions {
+    /// Root directory of the archive (created as needed).
+    pub dir: String,
+    /// This daemon run's id, `[A-Za-z0-9_-]{1,40}`; part of every file name.
+    pub run: String,
+    /// Shard number 0..32767; part of every file name and the `shard` column.
+    pub shard: u32,
 }
 
 fn option_error(option: &str, message: &str) -> Error {
@@ -75,6 +88,14 @@ fn to_core_options(o: Option<BindingShardOptions>) -> Result<core::ShardOptions>
             urls: o.track_url_counts.unwrap_or(d.group_tracking.urls),
             ips: o.track_ip_counts.unwrap_or(d.group_tracking.ips),
         },
+        archive: match o.archive {
+            None => None,
+            Some(a) => Some(core::ArchiveOptions {
+                dir: a.dir.into(),
+                run: a.run,
+                shard: u16::try_from(a.shard).map_err(|_| option_error("archive.shard", "must be between 0 and 32767"))?,
+            }),
+        },
     };
     opts.validate().map_err(|e| option_error(e.option, &e.message))?;
     Ok(opts)
@@ -104,6 +125,10 @@ pub struct Counters {
     pub errors: f64,
     /// Late records (also counted in `rejected.late`).
     pub late: f64,
+    /// Rows handed to the archive (records + late; 0 when archiving is off).
+    pub archived: f64,
+    /// Archived rows an archive write failure voided in this call (the next `archiveCut` reports the error).
+    pub archive_lost: f64,
     pub rejected: RejectedCounters,
 }
 
@@ -167,6 +192,8 @@ fn to_result(out: core::ProcessOutput) -> ProcessResult {
             records: c.records as f64,
             errors: c.errors as f64,
             late: c.late as f64,
+            archived: c.archived as f64,
+            archive_lost: c.archive_lost as f64,
             rejected: RejectedCounters {
                 malformed: r(core::Reason::Malformed),
                 missing_field: r(core::Reason::MissingField),
@@ -246,6 +273,71 @@ impl Shard {
     pub fn restore(&mut self, bytes: &[u8]) -> Result<()> {
         self.inner.restore(bytes).map_err(|e| Error::new(Status::InvalidArg, format!("LP_ERR_NATIVE_SNAPSHOT: {e}")))
     }
+
+    /// Publishes every archive partition with rows since the last cut as `part-<run>-<shard>-<seq>.parquet`.
+    /// Errors are data: `error` set means this cut wrote nothing and the rows since the previous cut are gone.
+    #[napi]
+    pub fn archive_cut(&mut self, seq: f64) -> ArchiveCutResult {
+        if !(seq.is_finite() && seq >= 0.0 && seq.fract() == 0.0 && seq <= 9_999_999_999.0) {
+            return ArchiveCutResult { files: Vec::new(), error: Some("seq must be an integer from 0 to 9999999999".into()) };
+        }
+        match self.inner.archive_cut(seq as u64) {
+            Ok(files) => ArchiveCutResult {
+                files: files.into_iter().map(|f| ArchiveFile { path: f.path, rows: f.rows as f64, hour_start_us: f.hour_start_us as f64 }).collect(),
+                error: None,
+            },
+            Err(e) => ArchiveCutResult { files: Vec::new(), error: Some(e) },
+        }
+    }
+
+    /// Drops the archive's rows since the last cut and deletes its temp files (a shard stopped without a cut).
+    #[napi]
+    pub fn archive_discard(&mut self) {
+        self.inner.archive_discard();
+    }
+}
+
+#[napi(object)]
+pub struct ArchiveFile {
+    /// Relative to the archive dir, `/`-separated: `date=YYYY-MM-DD/hour=HH/part-<run>-<shard>-<seq>.parquet`.
+    pub path: String,
+    pub rows: f64,
+    /// Start of the file's event-time hour (UTC), microseconds since the epoch.
+    pub hour_start_us: f64,
+}
+
+#[napi(object)]
+pub struct ArchiveCutResult {
+    /// Files published by this cut, in hour order (none when no row arrived since the last cut).
+    pub files: Vec<ArchiveFile>,
+    /// Set when the cut failed: names the path and the OS error; `files` is then empty.
+    pub error: Option<String>,
+}
+
+pub struct CompactTask {
+    inputs: Vec<std::path::PathBuf>,
+    output: std::path::PathBuf,
+}
+
+impl Task for CompactTask {
+    type Output = u64;
+    type JsValue = f64;
+
+    fn compute(&mut self) -> Result<u64> {
+        core::archive::compact(&self.inputs, &self.output).map_err(|e| Error::new(Status::GenericFailure, format!("LP_ERR_NATIVE_ARCHIVE: {e}")))
+    }
+
+    fn resolve(&mut self, _env: Env, rows: u64) -> Result<f64> {
+        Ok(rows as f64)
+    }
+}
+
+/// Writes the rows of archive files `inputs` into one file `output` (row groups up to 1,048,576 rows) through
+/// a hidden temp beside it, fsynced and renamed. Resolves to the rows written (the inputs' sum); the inputs
+/// are left for the caller to delete. Runs on the libuv pool; rejects with `LP_ERR_NATIVE_ARCHIVE: …`.
+#[napi(ts_return_type = "Promise<number>")]
+pub fn compact_parquet(inputs: Vec<String>, output: String) -> AsyncTask<CompactTask> {
+    AsyncTask::new(CompactTask { inputs: inputs.into_iter().map(Into::into).collect(), output: output.into() })
 }
 
 #[napi(object)]

@@ -1,6 +1,7 @@
 //! logpulse-core: the engine behind the N-API binding, with no napi dependency so it is testable and
 //! fuzzable on its own. See `../API.md` for the contract.
 
+pub mod archive;
 pub mod escape;
 pub mod hll;
 pub mod ip;
@@ -15,6 +16,7 @@ pub mod timestamp;
 mod timing;
 pub mod window;
 
+pub use archive::{ArchiveFile, ArchiveOptions};
 pub use merger::{MergedWindows, WindowMerger, WindowSummary};
 pub use options::{Format, OptionError, ShardOptions};
 pub use record::{Counters, Reason};

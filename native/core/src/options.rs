@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::archive::ArchiveOptions;
 pub use crate::window::GroupTracking;
 
 /// Input format of a stream; `Auto` decides per line (see `parse::detect`).
@@ -39,6 +40,8 @@ pub struct ShardOptions {
     pub csv_delimiter: u8,
     /// Per-URL / per-IP request and error counts per window, for the `url_error_rate` / `ip_error_rate` rules.
     pub group_tracking: GroupTracking,
+    /// Archive every valid record as Parquet (API.md "Archive"); None = off, one branch per record.
+    pub archive: Option<ArchiveOptions>,
 }
 
 impl Default for ShardOptions {
@@ -54,6 +57,7 @@ impl Default for ShardOptions {
             format: Format::Auto,
             csv_delimiter: b';',
             group_tracking: GroupTracking::default(),
+            archive: None,
         }
     }
 }
@@ -100,6 +104,9 @@ impl ShardOptions {
         }
         if !self.csv_delimiter.is_ascii() || matches!(self.csv_delimiter, b'\n' | b'\r' | b'"' | b' ') {
             return err("csvDelimiter", "must be one ASCII character other than newline, quote or space");
+        }
+        if let Some(Err((option, message))) = self.archive.as_ref().map(ArchiveOptions::validate) {
+            return err(option, message);
         }
         Ok(())
     }

@@ -7,6 +7,7 @@
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+use crate::archive::{Archive, ArchiveFile};
 use crate::escape::{write_base64, write_json_str, write_u64};
 use crate::hll::hash_bytes;
 use crate::options::ShardOptions;
@@ -118,6 +119,8 @@ struct State {
     out: ProcessOutput,
     /// Starts of the windows this call added records to (consecutive duplicates skipped).
     touched: Vec<i64>,
+    /// Parquet archive of every valid record; None when the options have none.
+    archive: Option<Archive>,
 }
 
 pub struct Shard {
@@ -156,6 +159,7 @@ fn is_blank(line: &[u8]) -> bool {
 impl Shard {
     pub fn new(opts: ShardOptions) -> Result<Shard, crate::options::OptionError> {
         opts.validate()?;
+        let opts_archive = opts.archive.clone().map(Archive::new);
         Ok(Shard {
             parser: LineParser::new(opts.format, opts.csv_delimiter),
             state: State {
@@ -168,6 +172,7 @@ impl Shard {
                 clock: CallClock::default(),
                 out: ProcessOutput::default(),
                 touched: Vec::new(),
+                archive: opts_archive,
             },
         })
     }
@@ -258,6 +263,22 @@ impl Shard {
         self.state.closed_through = snap.closed_through;
         self.state.peer = snap.peer;
         Ok(())
+    }
+
+    /// Publishes every archive partition with rows since the last cut (API.md "Archive"). An error is
+    /// returned once; the rows since the previous cut are then gone and the caller replays them.
+    pub fn archive_cut(&mut self, seq: u64) -> Result<Vec<ArchiveFile>, String> {
+        match &mut self.state.archive {
+            Some(a) => a.cut(seq),
+            None => Err("archiving is off for this shard (no archive option)".into()),
+        }
+    }
+
+    /// Drops the archive's rows since the last cut and deletes its temp files.
+    pub fn archive_discard(&mut self) {
+        if let Some(a) = &mut self.state.archive {
+            a.discard();
+        }
     }
 
     /// Splits `chunk` into lines, completing the stream's pending line first.
@@ -437,7 +458,12 @@ impl State {
         let start = rec.ts_us.div_euclid(w) * w;
         let end = start + w;
         let is_error = rec.status >= self.opts.error_status_min;
-        if self.closed_through.is_some_and(|c| end <= c) {
+        let late = self.closed_through.is_some_and(|c| end <= c);
+        if let Some(archive) = &mut self.archive {
+            archive.push(rec, late, &self.streams[sidx].name);
+            self.out.counters.archived += 1;
+        }
+        if late {
             self.out.counters.late += 1;
             self.reject_from(Reason::Late, sidx, line);
             if is_error {
@@ -549,6 +575,9 @@ impl State {
     }
 
     fn finish(&mut self) -> ProcessOutput {
+        if let Some(archive) = &mut self.archive {
+            self.out.counters.archive_lost += archive.take_lost();
+        }
         let mut out = std::mem::take(&mut self.out);
         self.touched.sort_unstable();
         self.touched.dedup();

@@ -65,7 +65,7 @@ fn days_from_civil(y: u32, m: u32, d: u32) -> i64 {
 
 /// Inverse of [`days_from_civil`] for any day count: (year, month 1..=12, day 1..=31). Signed, because
 /// writers accept any i64; only their cold path for years outside 0000..=9999 uses it.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097; // [0, 146096]
