@@ -59,6 +59,8 @@ export declare class Shard {
 /** Merges closed-window partials from every shard and emits each window's rows once. */
 export declare class WindowMerger {
   constructor(options?: BindingMergerOptions | undefined | null)
+  /** Replaces the rate rules (null/absent: that rule is off); windows not drained yet are judged by the new ones. */
+  setRateRules(urlErrorRate?: BindingRateRule | undefined | null, ipErrorRate?: BindingRateRule | undefined | null): void
   /** Adds a shard's `partials`; returns how many windows they held. */
   add(partials: Uint8Array): number
   /** The held windows, for a checkpoint; restore with `add` on a new merger. */

@@ -39,6 +39,7 @@ export const ERRORS = {
   LP_ERR_SINK_PARTIAL_LINE: { exitCode: 1, meaning: 'an output sink was given bytes not ending in a newline' },
   LP_ERR_SINK_IO: { exitCode: 1, meaning: 'an output file cannot be written; its bytes stay in memory and the write is retried' },
   LP_ERR_SINK_DESTROYED: { exitCode: 1, meaning: 'an output sink gave up (shutdown deadline) before its bytes were durable' },
+  LP_ERR_ARCHIVE: { exitCode: 1, meaning: 'a Parquet archive cut cannot be written (the message names the file and the OS error); a Kafka source stops uncommitted and replays at the next start' },
   LP_ERR_CHECKPOINT: { exitCode: 1, meaning: 'the checkpoint file is not a logpulse checkpoint (it is moved aside; the run starts without it)' },
   LP_ERR_GEN_OUTPUT: { exitCode: 1, meaning: '`logpulse gen` cannot open or write to its `--out`' },
 
@@ -49,6 +50,7 @@ export const ERRORS = {
   // Thrown by the native module (native/binding/src/lib.rs).
   LP_ERR_NATIVE_OPTION: { exitCode: 2, meaning: 'an option given to the native core is invalid' },
   LP_ERR_NATIVE_SNAPSHOT: { exitCode: 1, meaning: 'a shard snapshot (checkpointed windows) cannot be restored' },
+  LP_ERR_NATIVE_ARCHIVE: { exitCode: 1, meaning: 'the native core cannot merge archive files (one is not logpulse Parquet, or the disk refused the write)' },
   LP_ERR_NATIVE_PARTIALS: { exitCode: 1, meaning: 'window partials cannot be merged' },
 } as const satisfies Record<`LP_ERR_${string}`, ErrorSpec>;
 

@@ -12,6 +12,12 @@ export type StatusCount = Binding.StatusCount;
 export type Counters = Binding.Counters;
 export type WindowSummary = Binding.WindowSummary;
 export type WindowOutput = Binding.WindowOutput;
+export type ArchiveFile = Binding.ArchiveFile;
+
+export interface ArchiveCutResult {
+  files: ArchiveFile[];
+  error: string | null;
+}
 
 /** `ProcessResult` with napi's absent optionals made explicit `null`s, as API.md documents them. */
 export interface ProcessResult extends Omit<Binding.ProcessResult, 'watermarkUs' | 'closedThroughUs'> {
@@ -58,6 +64,12 @@ export class Shard {
   restore(bytes: Uint8Array): void {
     this.#inner.restore(bytes);
   }
+
+  /** Closes the open archive files under cut `seq` (ShardOptions.archive); a write failure comes back as `error`. */
+  archiveCut(seq: number): ArchiveCutResult {
+    const r = this.#inner.archiveCut(seq);
+    return { files: r.files, error: r.error ?? null };
+  }
 }
 
 export const WindowMerger = binding.WindowMerger;
@@ -66,3 +78,6 @@ export type WindowMerger = Binding.WindowMerger;
 /** HyperLogLog distinct counter of client IPs, the sketch behind `unique_ips` (benchmarks and tools; see native/API.md). */
 export const Hll = binding.Hll;
 export type Hll = Binding.Hll;
+
+/** Merges archive Parquet files into one (off the JS thread); resolves with the rows written. */
+export const compactParquet: (inputs: string[], output: string) => Promise<number> = binding.compactParquet;

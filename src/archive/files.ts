@@ -11,20 +11,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 
 import { LogpulseError } from '../errors.js';
-
-// The archive's bookkeeping folder: underscore-prefixed, so Spark, Hive and date/hour globs skip it.
-export const META_DIR = '_logpulse';
-/** Compaction journals, relative to the archive root. */
-export const COMPACTIONS_DIR = join(META_DIR, 'compactions');
-/** `part-<run>-<shard>-<seq>.parquet`: what one shard archived in one durable cut. */
-export const PART_FILE = /^part-([a-z0-9]+)-(\d+)-(\d{10})\.parquet$/;
-/** `compact-<run>-<seq>.parquet`: the files of one closed hour merged. */
-export const COMPACT_FILE = /^compact-([a-z0-9]+)-(\d{10})\.parquet$/;
-/** `date=YYYY-MM-DD` and `hour=HH`: the Hive partitions. */
-export const DATE_DIR = /^date=(\d{4})-(\d{2})-(\d{2})$/;
-export const HOUR_DIR = /^hour=(\d{2})$/;
-
-const HOUR_US = 3_600_000_000;
+import { COMPACTIONS_DIR, DATE_DIR, HOUR_DIR, HOUR_US, hourStartUs } from './layout.js';
 
 /** A data file: visible (not dot-prefixed: temp files are) and a Parquet file. */
 export const isDataFile = (name: string): boolean => !name.startsWith('.') && name.endsWith('.parquet');
@@ -47,19 +34,6 @@ export interface CompactionJournal {
   /** Relative to the archive root. */
   output: string;
   inputs: string[];
-}
-
-/** The start of the hour `date=…/hour=…` names, µs since the epoch (UTC); null if it is not a valid hour. */
-export function hourStartUs(dateDir: string, hourDir: string): number | null {
-  const d = DATE_DIR.exec(dateDir);
-  const h = HOUR_DIR.exec(hourDir);
-  if (!d || !h) return null;
-  const [y, m, day, hour] = [Number(d[1]), Number(d[2]), Number(d[3]), Number(h[1])];
-  if (hour > 23) return null;
-  const ms = Date.UTC(y, m - 1, day, hour);
-  // Date.UTC rolls 2026-02-31 over to March: such a directory names no hour.
-  if (new Date(ms).getUTCDate() !== day || new Date(ms).getUTCMonth() !== m - 1) return null;
-  return ms * 1000;
 }
 
 async function names(dir: string): Promise<string[]> {

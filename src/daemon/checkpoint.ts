@@ -6,6 +6,7 @@ import { join } from 'node:path';
 
 import { pack, unpack } from 'msgpackr';
 
+import type { ArchiveMark } from '../archive/recovery.js';
 import { LogpulseError } from '../errors.js';
 
 export interface Checkpoint {
@@ -17,13 +18,20 @@ export interface Checkpoint {
   merger: Uint8Array;
   /** A replayable source's positions (Kafka `topic/partition` → next offset) that this state includes. */
   positions?: Record<string, number>;
+  /** The last Parquet archive cut this state includes (a restart deletes that run's later cuts and replays them). */
+  archive?: ArchiveMark;
 }
 
 const FILE = 'state.msgpack';
 
 /** The checkpoint of `workers` shards' state saved now (with the positions it includes, for a replayable source). */
-export function newCheckpoint(workers: number, state: { shards: Uint8Array[]; merger: Uint8Array }, positions?: Record<string, number>): Checkpoint {
-  return { version: 1, workers, createdAt: new Date().toISOString(), ...state, ...(positions ? { positions } : {}) };
+export function newCheckpoint(
+  workers: number,
+  state: { shards: Uint8Array[]; merger: Uint8Array },
+  positions?: Record<string, number>,
+  archive?: ArchiveMark,
+): Checkpoint {
+  return { version: 1, workers, createdAt: new Date().toISOString(), ...state, ...(positions ? { positions } : {}), ...(archive ? { archive } : {}) };
 }
 
 export function checkpointPath(dir: string): string {

@@ -9,12 +9,14 @@ import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.js';
 import { isReplayable, type Source, type SourceSink } from '../sources/source.js';
 import { createSource } from '../sources/create-source.js';
 import { parseSourceUri } from '../sources/uri.js';
+import { ArchiveKeeper, replayModeOf } from './archive.js';
+import { BatchThresholds } from './batch-thresholds.js';
 import { Durability } from './durability.js';
 import { MAX_PENDING_OUTPUT_BYTES, openOutputs, type Outputs } from './outputs.js';
 import { endOfInput, type RunningParts, stopGracefully, stopOnFailure } from './shutdown.js';
 
 /** The pipeline a config describes, writing to `output`. */
-function pipelineOptions(c: Config, output: Outputs): PipelineOptions {
+function pipelineOptions(c: Config, output: Outputs, archive: ArchiveKeeper | null): PipelineOptions {
   const p = c.pipeline;
   const rules = c.alerts.rules;
   return {
@@ -41,15 +43,18 @@ function pipelineOptions(c: Config, output: Outputs): PipelineOptions {
     earlyAlerts: c.alerts.early,
     output,
     maxPendingOutputBytes: MAX_PENDING_OUTPUT_BYTES,
+    ...(archive ? { archive: archive.shardOptions } : {}),
   };
 }
+
+/** How often `alerts.thresholdsFrom: batch` looks for a new batch. */
+const BATCH_CHECK_MS = 5000;
 
 /** Config keys of SPEC features that later issues deliver: said out loud rather than silently ignored. */
 function notYetAvailable(c: Config): string[] {
   const keys: string[] = [];
   if (c.api.enabled) keys.push('api.enabled (the HTTP API; pass --no-api to silence this)');
   if (c.alerts.webhook) keys.push('alerts.webhook');
-  if (c.archive.enabled) keys.push('archive.enabled');
   return keys;
 }
 
@@ -60,6 +65,7 @@ export class Daemon {
   readonly #pipeline: Pipeline;
   readonly #outputs: Outputs;
   readonly #durability: Durability;
+  readonly #thresholds: BatchThresholds | null;
   #stopSignal: NodeJS.Signals | null = null;
   #stopRequested: (signal: NodeJS.Signals) => void = () => {};
   readonly #stopped = new Promise<NodeJS.Signals>((resolve) => (this.#stopRequested = resolve));
@@ -78,18 +84,30 @@ export class Daemon {
     const brokers = spec.kind === 'kafka' ? spec.brokers : config.kafka.brokers;
     const alertClient = brokers === null ? null : kafkaClientConfig(brokers, config.kafka.security);
     const outputs = await openOutputs(config, { log, alertClient, replayable: isReplayable(source) });
-    return new Daemon(config, log, source, outputs);
+    const archive = config.archive.enabled ? new ArchiveKeeper(config.archive.dir, config.source, replayModeOf(spec), log) : null;
+    return new Daemon(config, log, source, outputs, archive);
   }
 
-  private constructor(config: Config, log: Logger, source: Source, outputs: Outputs) {
+  private constructor(config: Config, log: Logger, source: Source, outputs: Outputs, archive: ArchiveKeeper | null) {
     this.#config = config;
     this.#log = log;
     this.#source = source;
     this.#outputs = outputs;
-    this.#pipeline = new Pipeline(pipelineOptions(config, outputs));
+    this.#pipeline = new Pipeline(pipelineOptions(config, outputs, archive));
     this.#pipeline.onPause = () => source.pause();
     this.#pipeline.onResume = () => source.resume();
     outputs.onDrained = () => this.#pipeline.recheckBackpressure();
+    this.#thresholds =
+      config.alerts.thresholdsFrom === 'batch'
+        ? new BatchThresholds({
+            batchDir: config.batch.dir,
+            rules: config.alerts.rules,
+            minWindows: config.alerts.thresholdsMinWindows,
+            everyMs: BATCH_CHECK_MS,
+            apply: (t) => this.#pipeline.setThresholds(t),
+            log,
+          })
+        : null;
     this.#durability = new Durability({
       source,
       pipeline: this.#pipeline,
@@ -97,6 +115,7 @@ export class Daemon {
       checkpointDir: config.checkpoint.dir,
       workers: config.pipeline.workers,
       everyMs: config.output.rotateEveryMs,
+      archive,
       log,
     });
     // A stop while the source is still starting (brokers not reached yet) ends the start at once.
@@ -121,12 +140,14 @@ export class Daemon {
     let failed: (err: Error) => void = () => {};
     const failure = new Promise<Error>((resolve) => (failed = resolve));
     if (isReplayable(source)) source.onFatal((err) => failed(err));
+    durability.onFatal((err) => failed(err));
 
     log.debug({ config: redactConfig(config) }, 'effective config');
     await durability.restore();
     log.info({ source: source.uri, workers: config.pipeline.workers, output: config.output.dir }, 'logpulse starting');
     const notYet = notYetAvailable(config);
     if (notYet.length > 0) log.warn({ keys: notYet }, 'configured but not available in this version yet (ignored)');
+    await this.#thresholds?.start();
     pipeline.start();
     outputs.start();
     try {
@@ -134,6 +155,7 @@ export class Daemon {
     } catch (err) {
       if (this.#stopSignal === null) log.error({ err: (err as Error).message, source: source.uri }, 'source could not start');
       else log.info({ signal: this.#stopSignal }, 'stopped before the source started');
+      this.#thresholds?.stop();
       await pipeline.close();
       await outputs.close();
       return this.#stopSignal === null ? 1 : 0;
@@ -149,7 +171,13 @@ export class Daemon {
       await stopOnFailure(parts, outcome);
       code = 1;
     } else if (outcome === 'ended') {
-      await endOfInput(parts);
+      try {
+        await endOfInput(parts);
+      } catch (err) {
+        // The outputs are complete; what failed is publishing the last archive cut or committing the read.
+        log.error({ err: (err as Error).message }, 'input ended but its last cut failed');
+        code = 1;
+      }
     } else {
       await stopGracefully(parts, outcome, config.shutdownTimeoutMs, config.checkpoint.dir);
     }
@@ -157,6 +185,7 @@ export class Daemon {
       log.error({ err: pipeline.failure.message }, 'a shard failed');
       code = 1;
     }
+    this.#thresholds?.stop();
     await pipeline.close();
     return code;
   }

@@ -10,10 +10,15 @@
 // `output.rotateEvery`, at a partition hand-over, and at stop; at the end of a bounded read the whole read is
 // committed once every window is emitted. A source that cannot replay keeps its open windows across a graceful
 // stop in the same checkpoint, without positions.
+// The Parquet archive (archive.ts) publishes its files in the same cut, before the checkpoint that records the
+// cut's number; without a replayable source its cuts run on the same timer, on their own.
+import type { ArchiveMark } from '../archive/recovery.js';
+import { hasCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import { isReplayable, type ReplayableSource, type Source, type StreamPositions } from '../sources/source.js';
 import { newCheckpoint, readCheckpoint, retireCheckpoint, writeCheckpoint } from './checkpoint.js';
+import type { ArchiveKeeper } from './archive.js';
 import type { Outputs } from './outputs.js';
 
 export interface DurabilityOptions {
@@ -25,6 +30,8 @@ export interface DurabilityOptions {
   workers: number;
   /** How often a replayable source's cut runs (`output.rotateEvery`). */
   everyMs: number;
+  /** The Parquet archive, when `archive.enabled`. */
+  archive: ArchiveKeeper | null;
   log: Logger;
 }
 
@@ -35,6 +42,7 @@ export class Durability {
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> = Promise.resolve();
   #cuts = 0;
+  #fatal: (err: Error) => void = () => {};
 
   constructor(options: DurabilityOptions) {
     this.#o = options;
@@ -48,30 +56,38 @@ export class Durability {
    */
   async restore(): Promise<void> {
     const { checkpointDir: dir, workers, pipeline, log } = this.#o;
+    // The last archive cut the checkpoint includes; 'unknown' when the checkpoint could not be read.
+    let mark: ArchiveMark | null | 'unknown' = null;
     try {
       const cp = await readCheckpoint(dir);
-      if (!cp) return;
-      if (cp.workers !== workers) {
+      mark = cp?.archive ?? null;
+      if (cp && cp.workers !== workers) {
         log.warn({ dir, checkpointWorkers: cp.workers, workers }, 'checkpoint was written with another worker count; not restored (left in place)');
-        return;
+      } else if (cp) {
+        await pipeline.restoreState(cp);
+        if (this.#replayable) this.#replayable.resumeFrom(cp.positions ?? {});
+        else await retireCheckpoint(dir, 'restored');
+        log.info({ dir, savedAt: cp.createdAt }, 'open windows restored from the checkpoint');
       }
-      await pipeline.restoreState(cp);
-      if (this.#replayable) this.#replayable.resumeFrom(cp.positions ?? {});
-      else await retireCheckpoint(dir, 'restored');
-      log.info({ dir, savedAt: cp.createdAt }, 'open windows restored from the checkpoint');
     } catch (err) {
+      mark = 'unknown';
       const aside = await retireCheckpoint(dir, 'rejected').catch(() => null);
       log.error({ err: (err as Error).message, movedTo: aside }, 'checkpoint could not be restored; starting without it');
     }
+    await this.#o.archive?.open(mark);
   }
 
-  /** Timed cuts, once the source reads (replayable sources only). */
+  /** Called with a failure that must stop the daemon uncommitted (an archive cut that could not be written). */
+  onFatal(fn: (err: Error) => void): void {
+    this.#fatal = fn;
+  }
+
+  /** Timed cuts once the source reads: full cuts for a replayable source, archive cuts alone otherwise. */
   start(): void {
-    if (!this.#replayable) return;
+    if (!this.#replayable && !this.#o.archive) return;
     this.#timer = setInterval(() => {
-      this.#next(true, false).catch((err: unknown) =>
-        this.#o.log.error({ err: (err as Error).message }, 'durable cut failed; offsets not committed, retrying at the next one'),
-      );
+      const cut = this.#replayable ? this.#next(true, false) : this.#chain(() => this.#archiveCut());
+      cut.catch((err: unknown) => this.#cutFailed(err as Error));
     }, this.#o.everyMs);
     this.#timer.unref();
   }
@@ -96,10 +112,18 @@ export class Durability {
    */
   async inputDone(): Promise<void> {
     const source = this.#replayable;
-    if (!source) return;
-    await source.commit(source.positions(), true);
-    await source.stop();
-    await retireCheckpoint(this.#o.checkpointDir, 'restored');
+    const archive = this.#o.archive;
+    if (archive) await archive.cut(this.#o.pipeline);
+    if (source) {
+      await source.commit(source.positions(), true);
+      await source.stop();
+      await retireCheckpoint(this.#o.checkpointDir, 'restored');
+    }
+    if (archive) {
+      await archive.finish(true);
+      // Every window was emitted, so every hour is closed: the run leaves one file per hour.
+      await archive.compactClosed(Number.MAX_SAFE_INTEGER);
+    }
   }
 
   /**
@@ -109,24 +133,61 @@ export class Durability {
    * open windows wait in the checkpoint for the next start (SPEC §3).
    */
   async stopReading(): Promise<void> {
-    const { source, pipeline } = this.#o;
+    const { source, pipeline, archive } = this.#o;
     if (this.#replayable) {
       await this.stopCuts();
       await this.#cut(false, true);
       await source.stop();
+      await archive?.finish(false);
       return;
     }
+    await this.stopCuts();
     await source.stop();
     await pipeline.drainInFlight();
+    await this.#archiveCut().catch((err: unknown) => this.#cutFailed(err as Error));
     if (!source.finite) {
       const state = await pipeline.checkpointState();
       await writeCheckpoint(this.#o.checkpointDir, newCheckpoint(this.#o.workers, state));
     }
+    await archive?.finish(false);
+  }
+
+  /**
+   * The source failed: nothing more is committed. Without a replayable source what was archived is published (it
+   * will not be read again); a replayable one's unpublished cuts are replayed by the next start.
+   */
+  async failed(): Promise<void> {
+    await this.stopCuts();
+    if (this.#replayable || !this.#o.archive) return;
+    await this.#archiveCut().catch((err: unknown) => this.#cutFailed(err as Error));
+    await this.#o.archive.finish(false);
+  }
+
+  /** An archive-only cut (no replayable source): publish, then compact what closed. */
+  async #archiveCut(): Promise<void> {
+    const archive = this.#o.archive;
+    if (!archive) return;
+    await archive.cut(this.#o.pipeline);
+    void archive.compactClosed(this.#o.pipeline.closedThroughUs);
+  }
+
+  #cutFailed(err: Error): void {
+    if (hasCode(err, 'LP_ERR_ARCHIVE') && this.#replayable) {
+      // Rows a shard could not write are gone from its memory: committing any later cut would skip them for good.
+      this.#o.log.error({ err: err.message }, 'archive cut failed; stopping without committing (the next start replays)');
+      this.#fatal(err);
+      return;
+    }
+    this.#o.log.error({ err: err.message }, hasCode(err, 'LP_ERR_ARCHIVE') ? 'archive cut failed; rows of that cut are lost' : 'durable cut failed; offsets not committed, retrying at the next one');
   }
 
   /** One cut after any running one (cuts never overlap). */
   #next(release: boolean, confirmed: boolean): Promise<void> {
-    const next = this.#running.catch(() => undefined).then(() => this.#cut(release, confirmed));
+    return this.#chain(() => this.#cut(release, confirmed));
+  }
+
+  #chain(cut: () => Promise<void>): Promise<void> {
+    const next = this.#running.catch(() => undefined).then(cut);
     this.#running = next;
     return next;
   }
@@ -134,19 +195,22 @@ export class Durability {
   /** `confirmed`: resolves once the commit is settled (a hand-over, the stop); a timed cut's commit may still be on its way. */
   async #cut(release: boolean, confirmed: boolean): Promise<void> {
     const source = this.#replayable!;
-    const { pipeline, outputs, log } = this.#o;
+    const { pipeline, outputs, archive, log } = this.#o;
     source.hold();
     let positions: StreamPositions;
     try {
       positions = source.positions();
       await pipeline.drainInFlight();
       await outputs.makeDurable();
+      const mark = archive ? await archive.cut(pipeline) : undefined;
       const state = await pipeline.checkpointState();
-      await writeCheckpoint(this.#o.checkpointDir, newCheckpoint(this.#o.workers, state, positions));
+      await writeCheckpoint(this.#o.checkpointDir, newCheckpoint(this.#o.workers, state, positions, mark));
+      if (mark) archive!.committed(mark);
     } finally {
       if (release) source.release();
     }
     await source.commit(positions, confirmed);
+    void archive?.compactClosed(pipeline.closedThroughUs);
     this.#cuts++;
     log.debug({ positions, cuts: this.#cuts }, 'durable cut: outputs and state on disk, offsets committed');
   }

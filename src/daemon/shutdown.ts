@@ -80,5 +80,6 @@ export async function stopOnFailure(d: RunningParts, err: Error): Promise<void> 
   await d.durability.stopCuts();
   await d.source.stop();
   await d.pipeline.drainInFlight();
+  await d.durability.failed();
   await d.outputs.close();
 }

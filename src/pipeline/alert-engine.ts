@@ -9,7 +9,7 @@ import type { Alert } from './output-port.js';
 const isoMs = (us: number): string => new Date(Math.floor(us / 1000)).toISOString();
 
 /** The merger options that make it report the groups over the URL and IP rate rules. */
-export function rateRuleOptions(rules: AlertRule[]): { urlErrorRate?: { threshold: number; minRequests: number }; ipErrorRate?: { threshold: number; minRequests: number } } {
+export function rateRuleOptions(rules: readonly AlertRule[]): { urlErrorRate?: { threshold: number; minRequests: number }; ipErrorRate?: { threshold: number; minRequests: number } } {
   const pick = (type: RateRuleType) => {
     const r = rules.find((x) => x.type === type);
     return r && r.type !== 'errors_per_status' ? { threshold: r.threshold, minRequests: r.minRequests } : undefined;
@@ -20,7 +20,7 @@ export function rateRuleOptions(rules: AlertRule[]): { urlErrorRate?: { threshol
 }
 
 export class AlertEngine {
-  readonly #rules: AlertRule[];
+  #rules: AlertRule[];
   readonly #early: boolean;
   readonly #windowUs: number;
   /** `${windowStartUs}|${status}` → running count per shard. */
@@ -31,6 +31,15 @@ export class AlertEngine {
     this.#rules = rules;
     this.#early = early;
     this.#windowUs = windowUs;
+  }
+
+  get rules(): readonly AlertRule[] {
+    return this.#rules;
+  }
+
+  /** New thresholds, one per rule in configured order (the batch layer's); windows still open are judged by them. */
+  setThresholds(thresholds: readonly number[]): void {
+    this.#rules = this.#rules.map((r, i) => ({ ...r, threshold: thresholds[i] ?? r.threshold }));
   }
 
   onStatusCounts(shard: number, counts: StatusCount[]): Alert[] {

@@ -2,7 +2,7 @@
 // shard, tells every shard the other shards' watermarks, merges closed windows so each (window, status) row is
 // written once whatever the number of shards, fires alerts, and hands everything it produces to ONE output port.
 import type { AlertRule } from '../config/types.js';
-import { type ProcessResult, type ShardOptions, WindowMerger } from '../native.js';
+import { type ArchiveFile, type ProcessResult, type ShardOptions, WindowMerger } from '../native.js';
 import type { SourceSink } from '../sources/source.js';
 import { AlertEngine, rateRuleOptions } from './alert-engine.js';
 import { Backpressure } from './backpressure.js';
@@ -28,6 +28,8 @@ export interface PipelineOptions {
   output: OutputPort;
   /** Pause sources while the output holds more than this many bytes not yet durable (a slow or full disk). */
   maxPendingOutputBytes: number;
+  /** Archive every valid record as Parquet there (`archive.enabled`); the shards write, `archiveCut` publishes. */
+  archive?: { dir: string; run: string };
   /** Wall clock in microseconds; injectable for tests. */
   nowUs?: () => number;
 }
@@ -39,6 +41,8 @@ export interface PipelineTotals {
   records: number;
   errors: number;
   late: number;
+  /** Rows handed to the Parquet archive (published at the next cut). */
+  archived: number;
   rejected: Record<string, number>;
   windows: number;
   alerts: number;
@@ -57,7 +61,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
   readonly #open = new OpenWindowTotals();
   readonly #pending = new Set<Promise<void>>();
   readonly #nowUs: () => number;
-  readonly #totals: PipelineTotals = { lines: 0, bytes: 0, records: 0, errors: 0, late: 0, rejected: {}, windows: 0, alerts: 0 };
+  readonly #totals: PipelineTotals = { lines: 0, bytes: 0, records: 0, errors: 0, late: 0, archived: 0, rejected: {}, windows: 0, alerts: 0 };
   #tickTimer: NodeJS.Timeout | null = null;
   #endResolve: (() => void) | null = null;
   readonly #ended: Promise<void>;
@@ -67,7 +71,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     this.#o = options;
     this.#out = options.output;
     this.#nowUs = options.nowUs ?? (() => Date.now() * 1000);
-    this.#pool = new ShardPool(options.shards, options.shardOptions);
+    this.#pool = new ShardPool(options.shards, options.shardOptions, options.archive);
     this.#router = new StreamRouter({
       shards: options.shards,
       chunkBytes: options.chunkBytes,
@@ -179,6 +183,27 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     this.#merger.add(state.merger);
   }
 
+  /**
+   * Every shard publishes its archive files under cut `seq`, after the tasks already queued on it (so a cut after
+   * `drainInFlight` holds everything read before it). Shard failures come back in `errors`, never half a cut.
+   */
+  async archiveCut(seq: number): Promise<{ files: ArchiveFile[]; errors: string[] }> {
+    const results = await Promise.all(Array.from({ length: this.#pool.size }, (_, i) => this.#pool.archiveCut(i, seq)));
+    return { files: results.flatMap((r) => r.files), errors: results.flatMap((r) => (r.error === null ? [] : [r.error])) };
+  }
+
+  /** Alert thresholds in configured rule order (learned by the batch layer): the engine and the merger take them. */
+  setThresholds(thresholds: readonly number[]): void {
+    this.#alerts.setThresholds(thresholds);
+    const rates = rateRuleOptions(this.#alerts.rules);
+    this.#merger.setRateRules(rates.urlErrorRate, rates.ipErrorRate);
+  }
+
+  /** Every window ending at or before this is closed on every shard (null before the first); hours before it are complete. */
+  get closedThroughUs(): number | null {
+    return this.#watermarks.globalClosedThrough();
+  }
+
   async close(): Promise<void> {
     if (this.#tickTimer) clearInterval(this.#tickTimer);
     this.#router.close();
@@ -246,6 +271,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     t.records += c.records;
     t.errors += c.errors;
     t.late += c.late;
+    t.archived += c.archived;
     for (const [reason, n] of Object.entries(c.rejected)) if (n > 0) t.rejected[reason] = (t.rejected[reason] ?? 0) + n;
     if (c.records > 0 || c.errors > 0) this.#out.counters(c.records, c.errors);
   }

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 import { Piscina } from 'piscina';
 
-import type { ProcessResult, ShardOptions } from '../native.js';
+import type { ArchiveCutResult, ProcessResult, ShardOptions } from '../native.js';
 import type { ShardTask } from './worker.js';
 
 /** The compiled worker; when this module runs from sources (tests), the build output next to them. */
@@ -24,11 +24,12 @@ export class ShardPool {
    */
   readonly #tails: Promise<unknown>[];
 
-  constructor(shards: number, shardOptions: ShardOptions) {
+  /** `archive`: every shard archives its records there, its files named with its own number. */
+  constructor(shards: number, shardOptions: ShardOptions, archive?: { dir: string; run: string }) {
     const filename = workerFile();
     this.#pools = Array.from(
       { length: shards },
-      () =>
+      (_, shard) =>
         new Piscina({
           filename,
           minThreads: 1,
@@ -36,7 +37,7 @@ export class ShardPool {
           // Tasks of one shard must run one at a time, in submission order: its state is sequential.
           concurrentTasksPerWorker: 1,
           idleTimeout: Number.POSITIVE_INFINITY,
-          workerData: { shardOptions },
+          workerData: { shardOptions: archive ? { ...shardOptions, archive: { ...archive, shard } } : shardOptions },
         }),
     );
     this.#tails = this.#pools.map(() => Promise.resolve());
@@ -57,6 +58,10 @@ export class ShardPool {
 
   async restore(index: number, bytes: Uint8Array): Promise<void> {
     await this.#enqueue(index, { op: 'restore', bytes });
+  }
+
+  archiveCut(index: number, seq: number): Promise<ArchiveCutResult> {
+    return this.#enqueue(index, { op: 'archiveCut', seq }) as Promise<ArchiveCutResult>;
   }
 
   #enqueue(index: number, task: ShardTask): Promise<unknown> {

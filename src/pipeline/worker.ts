@@ -2,7 +2,7 @@
 // thread and never locked. Every task crosses into Rust once.
 import { workerData } from 'piscina';
 
-import { type ProcessResult, Shard, type ShardOptions } from '../native.js';
+import { type ArchiveCutResult, type ProcessResult, Shard, type ShardOptions } from '../native.js';
 
 export type ShardTask =
   | { op: 'process'; stream: string; chunk: Uint8Array; nowUs: number; peerUs: number | null }
@@ -10,9 +10,10 @@ export type ShardTask =
   | { op: 'tick'; nowUs: number; peerUs: number | null }
   | { op: 'flush'; nowUs: number; peerUs: number | null }
   | { op: 'snapshot' }
-  | { op: 'restore'; bytes: Uint8Array };
+  | { op: 'restore'; bytes: Uint8Array }
+  | { op: 'archiveCut'; seq: number };
 
-export type ShardTaskResult = ProcessResult | Buffer | null;
+export type ShardTaskResult = ProcessResult | Buffer | ArchiveCutResult | null;
 
 const shard = new Shard((workerData as { shardOptions: ShardOptions }).shardOptions);
 
@@ -35,5 +36,7 @@ export default function runTask(task: ShardTask): ShardTaskResult {
     case 'restore':
       shard.restore(task.bytes);
       return null;
+    case 'archiveCut':
+      return shard.archiveCut(task.seq);
   }
 }

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { COMPACT_FILE, COMPACTIONS_DIR, hourStartUs, listArchiveFiles, META_DIR, PART_FILE } from '../../src/archive/files.js';
+import { listArchiveFiles } from '../../src/archive/files.js';
+import { COMPACT_FILE, COMPACTIONS_DIR, hourStartUs, META_DIR, PART_FILE } from '../../src/archive/layout.js';
 
 function archive(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'logpulse-files-'));

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { AlertRule } from '../../src/config/types.js';
-import { type ArchiveRecord, generateRecords, HOUR_US, openDuck, partitionOf, writeArchive, writeParquet } from '../support/archive.js';
+import { HOUR_US, partitionOf } from '../../src/archive/layout.js';
+import { type ArchiveRecord, generateRecords, openDuck, writeArchive, writeParquet } from '../support/archive.js';
 import { Rng } from '../support/rng.js';
 
 /** Each view's columns as the test reads them: counts as DOUBLE (so JS numbers), minute as epoch ms. */

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
+import { HOUR_US, partitionOf } from '../../src/archive/layout.js';
 import type { Rng } from './rng.js';
 
 export interface ArchiveRecord {
@@ -20,14 +21,6 @@ export interface ArchiveRecord {
   late: boolean;
   stream: string;
   shard: number;
-}
-
-export const HOUR_US = 3_600_000_000;
-
-/** `date=YYYY-MM-DD/hour=HH` of the hour holding `us`. */
-export function partitionOf(us: number): string {
-  const iso = new Date(Math.floor(us / 1000)).toISOString();
-  return `date=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}`;
 }
 
 const STATUSES: [number, number][] = [[200, 70], [201, 5], [301, 3], [304, 4], [400, 3], [401, 2], [404, 6], [500, 4], [503, 3]];

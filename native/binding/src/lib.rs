@@ -421,6 +421,13 @@ impl WindowMerger {
         WindowMerger { inner: core::WindowMerger::with_rates(max_urls, rates) }
     }
 
+    /// Replaces the rate rules (null/absent: that rule is off); windows not drained yet are judged by the new ones.
+    #[napi]
+    pub fn set_rate_rules(&mut self, url_error_rate: Option<BindingRateRule>, ip_error_rate: Option<BindingRateRule>) {
+        let rule = |r: Option<BindingRateRule>| r.map(|r| core::merger::RateRule { threshold: r.threshold, min_requests: u64::from(r.min_requests) });
+        self.inner.set_rates(core::merger::RateRules { url: rule(url_error_rate), ip: rule(ip_error_rate) });
+    }
+
     /// Adds a shard's `partials`; returns how many windows they held.
     #[napi]
     pub fn add(&mut self, partials: &[u8]) -> Result<u32> {

@@ -113,6 +113,11 @@ impl WindowMerger {
         WindowMerger { max_urls: max_urls_per_window.max(1), rates, held: BTreeMap::new() }
     }
 
+    /// New thresholds for the rate rules (thresholds learned by the batch layer); windows not drained yet use them.
+    pub fn set_rates(&mut self, rates: RateRules) {
+        self.rates = rates;
+    }
+
     /// Adds encoded partials; nothing is merged if any part is invalid.
     pub fn add(&mut self, bytes: &[u8]) -> Result<usize, String> {
         let partials = decode_partials(bytes)?;

@@ -322,6 +322,16 @@ fn url_and_ip_rates_merge_across_shards() {
     let show = |v: &Vec<crate::merger::GroupRate>| v.iter().map(|g| (g.group.clone(), g.requests, g.errors)).collect::<Vec<_>>();
     assert_eq!(show(&w.url_rates), vec![("/a".to_string(), 10, 6)]);
     assert_eq!(show(&w.ip_rates), vec![("10.0.0.2".to_string(), 3, 3), ("10.0.0.1".to_string(), 10, 6)]);
+
+    // Thresholds learned later (the batch layer's) apply to windows not drained yet.
+    let mut s = Shard::new(opts.clone()).unwrap();
+    s.process("a", lines.concat().as_bytes(), NOW);
+    let mut m = WindowMerger::with_rates(100, rates);
+    m.set_rates(RateRules { url: Some(RateRule { threshold: 0.1, min_requests: 5 }), ip: None });
+    m.add(&s.flush(NOW).encode_partials()).unwrap();
+    let w = &m.drain(None).windows[0];
+    assert_eq!(show(&w.url_rates), vec![("/a".to_string(), 10, 6), ("/c".to_string(), 8, 1)]);
+    assert!(w.ip_rates.is_empty());
 }
 
 #[test]

@@ -1,0 +1,66 @@
+// The archive's run ledger: a daemon writing to the archive leaves `_logpulse/runs/<run>.json` while it runs and
+// removes it when it ends cleanly. A ledger found at start is a run that crashed; it says what that run read and
+// how its source replays, which decides which of its files the next start keeps (see recovery.ts).
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { RUNS_DIR } from './layout.js';
+
+/**
+ * What a restart does with a source's input: `replays` (Kafka: resumes from the checkpointed positions),
+ * `rereads` (a file read to its end: starts again at byte 0), `none` (stdin, TCP, generator, a followed file:
+ * what was read is not read again).
+ */
+export type ReplayMode = 'replays' | 'rereads' | 'none';
+
+export interface RunLedger {
+  run: string;
+  source: string;
+  replay: ReplayMode;
+  startedAt: string;
+}
+
+async function writeDurably(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp`;
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+  const d = await open(join(path, '..'), 'r');
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
+}
+
+export async function openLedger(archiveDir: string, ledger: RunLedger): Promise<void> {
+  const dir = join(archiveDir, RUNS_DIR);
+  await mkdir(dir, { recursive: true });
+  await writeDurably(join(dir, `${ledger.run}.json`), `${JSON.stringify(ledger)}\n`);
+}
+
+export async function closeLedger(archiveDir: string, run: string): Promise<void> {
+  await rm(join(archiveDir, RUNS_DIR, `${run}.json`), { force: true });
+}
+
+/** Ledgers of runs that did not end cleanly; an unreadable one is reported with `error`. */
+export async function crashedRuns(archiveDir: string): Promise<(RunLedger | { run: string; error: string })[]> {
+  const dir = join(archiveDir, RUNS_DIR);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const out: (RunLedger | { run: string; error: string })[] = [];
+  for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+    const run = name.slice(0, -'.json'.length);
+    try {
+      const l = JSON.parse(await readFile(join(dir, name), 'utf8')) as RunLedger;
+      out.push({ ...l, run });
+    } catch (err) {
+      out.push({ run, error: (err as Error).message });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,111 @@
+// The daemon's side of the Parquet archive (`archive.enabled`). The native shards write the files themselves, from
+// the records they parsed; this decides when: every cut gets the next sequence number, the shards close their
+// open files under it, and durability tells this which cuts a restart may no longer delete (recovery.ts). Closed
+// hours are compacted in the background, one at a time, from committed cuts only.
+import { compactHour, compactionJobs, settleJournals } from '../archive/compaction.js';
+import { closeLedger, openLedger, type ReplayMode } from '../archive/ledger.js';
+import { listHours, newRunId } from '../archive/layout.js';
+import { type ArchiveMark, recoverArchive } from '../archive/recovery.js';
+import { LogpulseError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { compactParquet } from '../native.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
+import type { SourceSpec } from '../sources/uri.js';
+
+/** How a restart treats what a source already delivered (ledger.ts). */
+export function replayModeOf(spec: SourceSpec): ReplayMode {
+  if (spec.kind === 'kafka') return 'replays';
+  if (spec.kind === 'file' && !spec.follow) return 'rereads';
+  return 'none';
+}
+
+export class ArchiveKeeper {
+  readonly dir: string;
+  readonly run = newRunId();
+  readonly #source: string;
+  readonly #replay: ReplayMode;
+  readonly #log: Logger;
+  #seq = 0;
+  /** Cuts up to this one stay whatever happens next (the checkpoint includes them, or nothing replays them). */
+  #committedSeq = 0;
+  /** The run ended cleanly: every cut of it is final. */
+  #final = false;
+  #compacting: Promise<void> = Promise.resolve();
+  #rows = 0;
+
+  constructor(dir: string, source: string, replay: ReplayMode, log: Logger) {
+    this.dir = dir;
+    this.#source = source;
+    this.#replay = replay;
+    this.#log = log;
+  }
+
+  /** What the shards need to write (`ShardOptions.archive` without the shard number). */
+  get shardOptions(): { dir: string; run: string } {
+    return { dir: this.dir, run: this.run };
+  }
+
+  get rowsArchived(): number {
+    return this.#rows;
+  }
+
+  /** Before any data: crashed runs' files sorted out against the checkpoint's mark, then this run's ledger. */
+  async open(mark: ArchiveMark | null | 'unknown'): Promise<void> {
+    await settleJournals(this.dir, this.#log);
+    const recovered = await recoverArchive(this.dir, { source: this.#source, replay: this.#replay }, mark, this.#log);
+    await openLedger(this.dir, { run: this.run, source: this.#source, replay: this.#replay, startedAt: new Date().toISOString() });
+    this.#log.info({ dir: this.dir, run: this.run, crashedRuns: recovered.runs, cutFilesRemoved: recovered.deleted }, 'archive open');
+  }
+
+  /**
+   * Every shard closes its open files under the next sequence number (queued behind the shards' earlier tasks, so
+   * a cut holds exactly what they processed before it). Throws LP_ERR_ARCHIVE when a shard could not write.
+   */
+  async cut(pipeline: Pipeline): Promise<ArchiveMark> {
+    const seq = ++this.#seq;
+    const { files, errors } = await pipeline.archiveCut(seq);
+    for (const f of files) this.#rows += f.rows;
+    if (errors.length > 0) throw new LogpulseError('LP_ERR_ARCHIVE', `archive cut ${seq} failed: ${errors.join('; ')}`);
+    if (this.#replay === 'none') this.#committedSeq = seq;
+    if (files.length > 0) this.#log.debug({ seq, files: files.length, rows: files.reduce((a, f) => a + f.rows, 0) }, 'archive cut');
+    return { run: this.run, seq };
+  }
+
+  /** The checkpoint that includes `mark` is on disk. */
+  committed(mark: ArchiveMark): void {
+    this.#committedSeq = Math.max(this.#committedSeq, mark.seq);
+  }
+
+  /**
+   * The run ends without anything to read again: its cuts are final, its ledger goes. A file stopped half-way is
+   * read again from byte 0 by the next start, so its ledger stays and that start removes these cuts (`whole`
+   * false).
+   */
+  async finish(whole: boolean): Promise<void> {
+    await this.#compacting;
+    if (!whole && this.#replay === 'rereads') return;
+    this.#final = true;
+    await closeLedger(this.dir, this.run);
+  }
+
+  /** Starts compacting the hours closed through `closedThroughUs` after any compaction already running. */
+  compactClosed(closedThroughUs: number | null): Promise<void> {
+    if (closedThroughUs === null) return this.#compacting;
+    this.#compacting = this.#compacting.then(() => this.#compactAll(closedThroughUs));
+    return this.#compacting;
+  }
+
+  async #compactAll(closedThroughUs: number): Promise<void> {
+    try {
+      const committed = (run: string, seq: number) => run !== this.run || this.#final || seq <= this.#committedSeq;
+      for (const job of compactionJobs(await listHours(this.dir), closedThroughUs, committed)) {
+        const id = { run: this.run, seq: ++this.#seq };
+        const rows = await compactHour(this.dir, job, id, compactParquet);
+        this.#log.debug({ partition: job.hour.partition, files: job.inputs.length, rows }, 'archive hour compacted');
+      }
+    } catch (err) {
+      // The inputs stay readable (the journal says so); the next cut tries again.
+      this.#log.warn({ err: (err as Error).message }, 'archive compaction failed; retried after the next cut');
+    }
+  }
+}
