@@ -12,6 +12,9 @@ export type StatusCount = Binding.StatusCount;
 export type Counters = Binding.Counters;
 export type WindowSummary = Binding.WindowSummary;
 export type WindowOutput = Binding.WindowOutput;
+export type ArchiveOptions = Binding.BindingArchiveOptions;
+export type ArchiveFile = Binding.ArchiveFile;
+export type ArchiveCutResult = Binding.ArchiveCutResult;
 
 /** `ProcessResult` with napi's absent optionals made explicit `null`s, as API.md documents them. */
 export interface ProcessResult extends Omit<Binding.ProcessResult, 'watermarkUs' | 'closedThroughUs'> {
@@ -58,7 +61,20 @@ export class Shard {
   restore(bytes: Uint8Array): void {
     this.#inner.restore(bytes);
   }
+
+  /** Publishes the archive's rows since the last cut as Parquet files; errors come back in `error` (native/API.md "Archive"). */
+  archiveCut(seq: number): ArchiveCutResult {
+    return this.#inner.archiveCut(seq);
+  }
+
+  /** Forgets the archive's rows since the last cut and deletes its temp files. */
+  archiveDiscard(): void {
+    this.#inner.archiveDiscard();
+  }
 }
+
+/** Merges archive Parquet files into one, off the JS thread; resolves to the rows written (native/API.md "Archive"). */
+export const compactParquet = binding.compactParquet;
 
 export const WindowMerger = binding.WindowMerger;
 export type WindowMerger = Binding.WindowMerger;
