@@ -70,7 +70,15 @@ export class Shard {
     const r = this.#inner.archiveCut(seq);
     return { files: r.files, error: r.error ?? null };
   }
+
+  /** Forgets the archive's rows since the last cut and deletes its temp files. */
+  archiveDiscard(): void {
+    this.#inner.archiveDiscard();
+  }
 }
+
+/** Merges archive Parquet files into one, off the JS thread; resolves to the rows written (native/API.md "Archive"). */
+export const compactParquet = binding.compactParquet;
 
 export const WindowMerger = binding.WindowMerger;
 export type WindowMerger = Binding.WindowMerger;
@@ -78,6 +86,3 @@ export type WindowMerger = Binding.WindowMerger;
 /** HyperLogLog distinct counter of client IPs, the sketch behind `unique_ips` (benchmarks and tools; see native/API.md). */
 export const Hll = binding.Hll;
 export type Hll = Binding.Hll;
-
-/** Merges archive Parquet files into one (off the JS thread); resolves with the rows written. */
-export const compactParquet: (inputs: string[], output: string) => Promise<number> = binding.compactParquet;

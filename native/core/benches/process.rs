@@ -1,11 +1,12 @@
 //! `cargo bench --bench process`: throughput of `Shard::process` alone (no N-API), on 1 MiB chunks of
 //! seed-shaped lines with 10 % errors, one core. It exists to profile the hot path (`perf record` on this
 //! binary; `ONLY=Json REPS=40` narrows a run for that); the numbers users see come from `npm run bench`,
-//! which goes through the binding.
+//! which goes through the binding. Each format runs with the Parquet archive off and on (`ARCHIVE=off|on`
+//! narrows); "on" writes into a temp dir and includes the final `archive_cut` in the time.
 
 use std::time::Instant;
 
-use logpulse_core::{Format, Shard, ShardOptions};
+use logpulse_core::{ArchiveOptions, Format, Shard, ShardOptions};
 
 const LINES: usize = 400_000;
 const T0_US: i64 = 1_749_462_150_000_000;
@@ -58,27 +59,38 @@ fn chunks(data: &[u8]) -> Vec<&[u8]> {
 
 fn main() {
     let now = T0_US + 3_600_000_000;
+    let tmp = tempfile::tempdir().expect("temp dir");
     for format in [Format::Json, Format::Csv, Format::Clf].into_iter().filter(|f| std::env::var("ONLY").map_or(true, |o| format!("{f:?}") == o)) {
         let data = lines(format);
         let parts = chunks(&data);
-        let mut best = f64::MAX;
-        for _ in 0..std::env::var("REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(7) {
-            let mut shard = Shard::new(ShardOptions { format, ..ShardOptions::default() }).unwrap();
-            let t = Instant::now();
-            let mut errors = 0;
-            for c in &parts {
-                errors += shard.process("bench", c, now).errors.len();
+        for archive in [false, true].into_iter().filter(|&a| std::env::var("ARCHIVE").map_or(true, |v| (v == "on") == a)) {
+            let mut best = f64::MAX;
+            let mut seq = 0;
+            for _ in 0..std::env::var("REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(7) {
+                let archive_opts = archive.then(|| ArchiveOptions { dir: tmp.path().to_path_buf(), run: "bench".into(), shard: 0 });
+                let mut shard = Shard::new(ShardOptions { format, archive: archive_opts, ..ShardOptions::default() }).unwrap();
+                let t = Instant::now();
+                let mut errors = 0;
+                for c in &parts {
+                    errors += shard.process("bench", c, now).errors.len();
+                }
+                errors += shard.flush(now).errors.len();
+                if archive {
+                    seq += 1;
+                    let files = shard.archive_cut(seq).expect("archive cut");
+                    assert_eq!(files.iter().map(|f| f.rows).sum::<u64>(), LINES as u64);
+                }
+                best = best.min(t.elapsed().as_secs_f64());
+                assert!(errors > 0);
             }
-            errors += shard.flush(now).errors.len();
-            best = best.min(t.elapsed().as_secs_f64());
-            assert!(errors > 0);
+            println!(
+                "{format:?} archive={}: {:.2} M lines/s, {:.0} MB/s, {:.1} ns/line (best of 7, {} MiB)",
+                if archive { "on " } else { "off" },
+                LINES as f64 / best / 1e6,
+                data.len() as f64 / best / 1e6,
+                best * 1e9 / LINES as f64,
+                data.len() >> 20
+            );
         }
-        println!(
-            "{format:?}: {:.2} M lines/s, {:.0} MB/s, {:.1} ns/line (best of 7, {} MiB)",
-            LINES as f64 / best / 1e6,
-            data.len() as f64 / best / 1e6,
-            best * 1e9 / LINES as f64,
-            data.len() >> 20
-        );
     }
 }

@@ -8,7 +8,7 @@ use arrow_array::{Int32Array, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, LogicalType, TimeUnit};
+use parquet::basic::{Compression, Encoding, LogicalType, TimeUnit};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 
 use super::*;
@@ -98,6 +98,9 @@ fn rows_round_trip_with_the_contract_types_and_values() {
     let col = meta.file_metadata().schema_descr().column(0);
     assert_eq!(col.logical_type_ref(), Some(&LogicalType::timestamp(true, TimeUnit::MICROS)));
     assert!(meta.row_group(0).columns().iter().all(|c| matches!(c.compression(), Compression::ZSTD(_))));
+    // Timestamps are delta-encoded (nearly all distinct); the strings keep their dictionaries.
+    assert!(meta.row_group(0).column(0).encodings().any(|e| e == Encoding::DELTA_BINARY_PACKED));
+    assert!(meta.row_group(0).column(1).encodings().any(|e| e == Encoding::RLE_DICTIONARY));
 }
 
 #[test]

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use arrow_array::RecordBatch;
 use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::{Compression, Encoding, ZstdLevel};
+use parquet::schema::types::ColumnPath;
 use parquet::file::properties::WriterProperties;
 
 /// Rows per row group, for cut files and compacted files alike.
@@ -17,6 +18,8 @@ pub(crate) fn writer_properties() -> WriterProperties {
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_dictionary_enabled(true)
         .set_max_row_group_row_count(Some(MAX_ROW_GROUP_ROWS))
+        .set_column_dictionary_enabled(ColumnPath::from("timestamp"), false)
+        .set_column_encoding(ColumnPath::from("timestamp"), Encoding::DELTA_BINARY_PACKED)
         .build()
 }
 
