@@ -35,7 +35,7 @@ describe('archive', () => {
     const out = shard.process('web', Buffer.from(`${JSON_LINE}\n${CLF_LINE}\ngarbage\n`), NOW_US);
     expect(out.counters).toMatchObject({ records: 2, archived: 2, archiveLost: 0 });
     const cut = shard.archiveCut(1);
-    expect(cut.error).toBeUndefined();
+    expect(cut.error).toBeNull();
     expect(cut.files).toEqual([
       { path: 'date=2025-06-09/hour=09/part-run1-2-0000000001.parquet', rows: 1, hourStartUs: Date.parse('2025-06-09T09:00:00Z') * 1000 },
       { path: 'date=2025-06-09/hour=10/part-run1-2-0000000001.parquet', rows: 1, hourStartUs: Date.parse('2025-06-09T10:00:00Z') * 1000 },
