@@ -42,7 +42,7 @@ describe('archive', () => {
     ]);
     for (const f of cut.files) expect(parquet(join(dir, f.path))).toBe(true);
     expect(readdirSync(join(dir, 'date=2025-06-09/hour=09'))).toEqual(['part-run1-2-0000000001.parquet']);
-    expect(shard.archiveCut(2)).toEqual({ files: [] });
+    expect(shard.archiveCut(2)).toEqual({ files: [], error: null });
   });
 
   it('reports a write failure as data, once, and keeps processing', () => {
@@ -54,7 +54,7 @@ describe('archive', () => {
     const cut = shard.archiveCut(1);
     expect(cut.files).toEqual([]);
     expect(cut.error).toContain(file);
-    expect(shard.archiveCut(2)).toEqual({ files: [] });
+    expect(shard.archiveCut(2)).toEqual({ files: [], error: null });
   });
 
   it('validates the options and discards temps', () => {
