@@ -6,9 +6,10 @@
 //   3. the inputs are deleted, then the journal.
 // While a journal exists, readers (the batch layer, `files.ts`) take its output and skip its inputs if the output
 // exists, and take the inputs otherwise; a start finishes or forgets every journal it finds (`settleJournals`).
-import { access, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
+import { writeFileAtomic } from '../durable-file.js';
 import type { Logger } from '../log.js';
 import type { CompactionJournal } from './files.js';
 import { COMPACT_FILE, COMPACTIONS_DIR, compactFileName, HOUR_US, type HourDir, PART_FILE } from './layout.js';
@@ -27,17 +28,6 @@ const exists = (path: string) =>
     () => true,
     () => false,
   );
-
-async function writeDurably(path: string, text: string): Promise<void> {
-  const fh = await open(`${path}.tmp`, 'w');
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(`${path}.tmp`, path);
-}
 
 /**
  * Hours worth compacting: closed (their end at or before `closedThroughUs`, so no more on-time records come) and
@@ -65,7 +55,7 @@ export async function compactHour(dir: string, job: CompactionJob, id: { run: st
   const output = `${job.hour.partition}/${compactFileName(id.run, id.seq)}`;
   const journal: CompactionJournal = { output, inputs: job.inputs.map((n) => `${job.hour.partition}/${n}`) };
   const journalPath = join(journalDir, `${id.run}-${id.seq}.json`);
-  await writeDurably(journalPath, `${JSON.stringify(journal)}\n`);
+  await writeFileAtomic(journalPath, `${JSON.stringify(journal)}\n`);
   const rows = await compact(
     journal.inputs.map((p) => join(dir, p)),
     join(dir, output),

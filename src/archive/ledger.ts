@@ -1,9 +1,10 @@
 // The archive's run ledger: a daemon writing to the archive leaves `_logpulse/runs/<run>.json` while it runs and
 // removes it when it ends cleanly. A ledger found at start is a run that crashed; it says what that run read and
 // how its source replays, which decides which of its files the next start keeps (see recovery.ts).
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { writeFileAtomic } from '../durable-file.js';
 import { RUNS_DIR } from './layout.js';
 
 /**
@@ -20,28 +21,10 @@ export interface RunLedger {
   startedAt: string;
 }
 
-async function writeDurably(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp`;
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
-  const d = await open(join(path, '..'), 'r');
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
-  }
-}
-
 export async function openLedger(archiveDir: string, ledger: RunLedger): Promise<void> {
   const dir = join(archiveDir, RUNS_DIR);
   await mkdir(dir, { recursive: true });
-  await writeDurably(join(dir, `${ledger.run}.json`), `${JSON.stringify(ledger)}\n`);
+  await writeFileAtomic(join(dir, `${ledger.run}.json`), `${JSON.stringify(ledger)}\n`);
 }
 
 export async function closeLedger(archiveDir: string, run: string): Promise<void> {

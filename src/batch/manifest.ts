@@ -1,8 +1,8 @@
 // `<batch.dir>/manifest.json`: which batch is published and what it was made of. Written last, atomically
 // (temp → fsync → rename → fsync of the directory), so a reader that follows its `batchId` to `.runs/<id>/` always
 // finds one complete, consistent batch (the previous run is kept while a newer one is published).
-import { open, readFile, rename } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 export const MANIFEST_FILE = 'manifest.json';
 
@@ -24,30 +24,6 @@ export interface Manifest {
   durationMs: number;
   /** Every batch recomputes everything from the archive. */
   mode: 'full';
-}
-
-/** Writes `path` so that it is either the old file or the whole new one, even across a crash. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const temp = join(dirname(path), `.${Date.now().toString(36)}-${process.pid}.tmp`);
-  const fh = await open(temp, 'w');
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(temp, path);
-  await fsyncDir(dirname(path));
-}
-
-/** Makes a directory's entries (a rename, a new file) durable. */
-export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 /** The published manifest under `batchDir`, or null when no batch was published. */

@@ -6,7 +6,8 @@ import { mkdir, open, readdir, rename, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { LogpulseError } from '../errors.js';
-import { fsyncDir, type Manifest, MANIFEST_FILE, writeFileAtomic } from './manifest.js';
+import { fsyncDir, writeFileAtomic } from '../durable-file.js';
+import { type Manifest, MANIFEST_FILE } from './manifest.js';
 
 export const RUNS_DIR = '.runs';
 /** Runs kept in `.runs/`: the published one and the one before it. */

@@ -1,12 +1,13 @@
 // Open windows survive a graceful stop of an unbounded source (SPEC §3): every shard's state and the merger's
 // held windows go to `checkpoint.dir/state.msgpack`, and the next start restores them. Written like the output
 // files (temp → fsync → rename → dir fsync), so a crash leaves either the old state or the new one, never half.
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { pack, unpack } from 'msgpackr';
 
 import type { ArchiveMark } from '../archive/recovery.js';
+import { writeFileAtomic } from '../durable-file.js';
 import { LogpulseError } from '../errors.js';
 
 export interface Checkpoint {
@@ -38,27 +39,9 @@ export function checkpointPath(dir: string): string {
   return join(dir, FILE);
 }
 
-async function fsyncPath(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
 export async function writeCheckpoint(dir: string, cp: Checkpoint): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `${FILE}.tmp`);
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(pack(cp));
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, checkpointPath(dir));
-  await fsyncPath(dir);
+  await writeFileAtomic(checkpointPath(dir), pack(cp));
 }
 
 /** The saved state, or null when there is none. Throws `LP_ERR_CHECKPOINT` on a file that is not one. */

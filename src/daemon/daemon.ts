@@ -179,7 +179,13 @@ export class Daemon {
         code = 1;
       }
     } else {
-      await stopGracefully(parts, outcome, config.shutdownTimeoutMs, config.checkpoint.dir);
+      try {
+        await stopGracefully(parts, outcome, config.shutdownTimeoutMs, config.checkpoint.dir);
+      } catch (err) {
+        // Nothing was committed past the last good cut: the next start replays or restores from there.
+        log.error({ err: (err as Error).message }, 'stop could not make everything durable');
+        code = 1;
+      }
     }
     if (pipeline.failure) {
       log.error({ err: pipeline.failure.message }, 'a shard failed');

@@ -43,6 +43,8 @@ export class Durability {
   #running: Promise<void> = Promise.resolve();
   #cuts = 0;
   #fatal: (err: Error) => void = () => {};
+  /** An archive cut of a replayable source failed: no later cut may commit (its offsets would skip lost rows). */
+  #archiveFailed: Error | null = null;
 
   constructor(options: DurabilityOptions) {
     this.#o = options;
@@ -172,13 +174,19 @@ export class Durability {
   }
 
   #cutFailed(err: Error): void {
-    if (hasCode(err, 'LP_ERR_ARCHIVE') && this.#replayable) {
-      // Rows a shard could not write are gone from its memory: committing any later cut would skip them for good.
-      this.#o.log.error({ err: err.message }, 'archive cut failed; stopping without committing (the next start replays)');
-      this.#fatal(err);
-      return;
-    }
+    if (this.#archiveFailed === err) return; // said and acted on in #cut
     this.#o.log.error({ err: err.message }, hasCode(err, 'LP_ERR_ARCHIVE') ? 'archive cut failed; rows of that cut are lost' : 'durable cut failed; offsets not committed, retrying at the next one');
+  }
+
+  /**
+   * Rows a shard could not write are gone from its memory: committing this cut or any later one would skip them
+   * for good, so the daemon stops uncommitted and the next start replays them.
+   */
+  #stopCommitting(err: Error): never {
+    this.#archiveFailed = err;
+    this.#o.log.error({ err: err.message }, 'archive cut failed; stopping without committing (the next start replays)');
+    this.#fatal(err);
+    throw err;
   }
 
   /** One cut after any running one (cuts never overlap). */
@@ -196,13 +204,14 @@ export class Durability {
   async #cut(release: boolean, confirmed: boolean): Promise<void> {
     const source = this.#replayable!;
     const { pipeline, outputs, archive, log } = this.#o;
+    if (this.#archiveFailed) throw this.#archiveFailed;
     source.hold();
     let positions: StreamPositions;
     try {
       positions = source.positions();
       await pipeline.drainInFlight();
       await outputs.makeDurable();
-      const mark = archive ? await archive.cut(pipeline) : undefined;
+      const mark = archive ? await archive.cut(pipeline).catch((err: Error) => this.#stopCommitting(err)) : undefined;
       const state = await pipeline.checkpointState();
       await writeCheckpoint(this.#o.checkpointDir, newCheckpoint(this.#o.workers, state, positions, mark));
       if (mark) archive!.committed(mark);
