@@ -19,7 +19,7 @@ export type ViewName = (typeof VIEWS)[number];
 
 /**
  * The stats views over `source` (a relation with the archive's columns). Rows are ordered (most requests first,
- * then by key) so files diff well between batches. `minute` is the UTC minute as TIMESTAMPTZ (Parquet
+ * then by key) so files diff well between batches, except `ip_stats` (see there). `minute` is the UTC minute as TIMESTAMPTZ (Parquet
  * TIMESTAMP(µs, UTC); CSV `2026-12-06 10:31:00+00`); `error_rate` is errors / requests, a fraction 0..1.
  */
 export function statsViewQueries(source: string, o: ViewOptions): ViewQuery[] {
@@ -27,7 +27,9 @@ export function statsViewQueries(source: string, o: ViewOptions): ViewQuery[] {
   return [
     {
       name: 'ip_stats',
-      sql: `SELECT ip, count(*) AS nb_connexions, ${errors} AS errors FROM ${source} GROUP BY ip ORDER BY nb_connexions DESC, ip`,
+      // Not ordered: it has a row per client, and with seed-shaped traffic (a random address per request) sorting its
+      // 10 M rows took 5.7 s of a 10.9 s view. Readers sort what they show (the API's `sort`).
+      sql: `SELECT ip, count(*) AS nb_connexions, ${errors} AS errors FROM ${source} GROUP BY ip`,
     },
     {
       name: 'url_stats',
