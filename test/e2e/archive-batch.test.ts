@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { archiveFiles, summarizeArchive } from '../support/archive-reader.js';
-import { spawnCli } from '../support/cli.js';
+import { spawnCli, waitForLog } from '../support/cli.js';
+import { freePort } from '../support/net.js';
 import { CLI } from '../support/paths.js';
 import { ensurePyarrow } from '../support/pyarrow.js';
 import { lines, readKind } from './helpers.js';
@@ -163,4 +164,24 @@ describe('archive and batch layer', () => {
     expect(fraction).toBeGreaterThanOrEqual(0.005);
     expect(fraction).toBeLessThanOrEqual(0.015);
   }, 240_000);
+
+  it('a running daemon takes the thresholds of a new batch without a restart', async () => {
+    const input = join(dir, 'recent.ndjson');
+    gen(['--count', '100000', '--seed', '31', '--start', '2025-06-09T06:00:00Z', '--step', '100'], input);
+    const archive = join(dir, 'recent-logs');
+    const batchDir = join(dir, 'recent-batch');
+    const cfg = join(dir, 'recent.yaml');
+    writeFileSync(cfg, `console:\n  enabled: false\narchive:\n  enabled: true\n  dir: ${archive}\nbatch:\n  dir: ${batchDir}\nalerts:\n  thresholdsFrom: batch\n`);
+    await run(['-c', cfg, '--source', `file:${input}`, '--output', join(dir, 'recent-out')]);
+
+    const live = spawnCli(['run', '-c', cfg, '--no-api', '--source', `tcp-listen://127.0.0.1:${await freePort()}`, '--output', join(dir, 'live-out')]);
+    await waitForLog(live, 'source started');
+    expect(live.stderr()).toMatch(/no batch has run yet/);
+    await batch(cfg);
+    await waitForLog(live, 'alert thresholds taken from the batch layer', 20_000);
+    const [rule] = readView(batchDir, 'thresholds');
+    expect(live.stderr()).toContain(`"threshold":${Number(rule!.threshold)}`);
+    live.child.kill('SIGTERM');
+    expect(await live.exit, live.stderr()).toBe(0);
+  }, 120_000);
 });
