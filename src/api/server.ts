@@ -1,0 +1,73 @@
+// The HTTP API: one fastify instance, its route groups (health, metrics, docs), bearer auth when a token is set.
+// It knows the daemon only through the callbacks it is given, so `logpulse api` can serve it alone.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+
+import { LogpulseError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { requireBearer } from './auth.js';
+import { registerDocs } from './docs.js';
+import { healthRoutes, type Readiness } from './health.js';
+import { metricsRoutes } from './metrics.js';
+
+export interface ApiOptions {
+  host: string;
+  /** 0 picks a free port (`listen` says which). */
+  port: number;
+  /** Bearer token every route but `/health` requires; null = no auth. Never logged. */
+  token: string | null;
+  log: Logger;
+  readiness: Readiness;
+  registry: Registry;
+}
+
+export class ApiServer {
+  readonly #o: ApiOptions;
+  readonly #app: FastifyInstance;
+
+  private constructor(o: ApiOptions, app: FastifyInstance) {
+    this.#o = o;
+    this.#app = app;
+  }
+
+  /** Builds the instance with every route; nothing listens yet. */
+  static async create(o: ApiOptions): Promise<ApiServer> {
+    // fastify's own logger stays off: its request lines would be one log line per scrape, and nothing it could
+    // log (headers) should reach the daemon's log. Server errors are logged below, without the request.
+    const app = Fastify({ logger: false });
+    const secured = o.token !== null;
+    if (o.token !== null) requireBearer(app, o.token);
+    await registerDocs(app, secured);
+    healthRoutes(app, o.readiness, secured);
+    metricsRoutes(app, o.registry, secured);
+    app.setErrorHandler(async (err: Error & { statusCode?: number }, req, reply) => {
+      const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500;
+      if (status >= 500) o.log.error({ err: err.message, route: req.routeOptions.url }, 'api request failed');
+      return reply.code(status).send({ error: status >= 500 ? 'internal error' : err.message });
+    });
+    await app.ready();
+    return new ApiServer(o, app);
+  }
+
+  /** Listens; resolves with the bound URL (also logged as "api listening"). */
+  async listen(): Promise<string> {
+    const { host, port, log } = this.#o;
+    let url: string;
+    try {
+      url = await this.#app.listen({ host, port });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new LogpulseError('LP_ERR_API_LISTEN', `the HTTP API cannot listen on ${host}:${port}: ${e.message} (set api.port, or --no-api)`, {
+        cause: err,
+        ...(e.code === undefined ? {} : { syscallCode: e.code }),
+      });
+    }
+    log.info({ url, auth: this.#o.token !== null }, 'api listening');
+    return url;
+  }
+
+  /** Stops listening; open connections are ended. */
+  async close(): Promise<void> {
+    await this.#app.close();
+  }
+}
