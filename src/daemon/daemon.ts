@@ -9,6 +9,8 @@ import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.js';
 import { isReplayable, type Source, type SourceSink } from '../sources/source.js';
 import { createSource } from '../sources/create-source.js';
 import { parseSourceUri } from '../sources/uri.js';
+import type { ApiServer } from '../api/server.js';
+import { daemonApi, type DaemonPhase } from './api.js';
 import { ArchiveKeeper, replayModeOf } from './archive.js';
 import { BatchThresholds } from './batch-thresholds.js';
 import { Durability } from './durability.js';
@@ -53,7 +55,6 @@ const BATCH_CHECK_MS = 5000;
 /** Config keys of SPEC features that later issues deliver: said out loud rather than silently ignored. */
 function notYetAvailable(c: Config): string[] {
   const keys: string[] = [];
-  if (c.api.enabled) keys.push('api.enabled (the HTTP API; pass --no-api to silence this)');
   if (c.alerts.webhook) keys.push('alerts.webhook');
   return keys;
 }
@@ -70,6 +71,7 @@ export class Daemon {
   #stopRequested: (signal: NodeJS.Signals) => void = () => {};
   readonly #stopped = new Promise<NodeJS.Signals>((resolve) => (this.#stopRequested = resolve));
   #starting = true;
+  #phase: DaemonPhase = 'starting';
 
   /**
    * Builds every part from `config`. Throws on a source URI or Kafka security setting this build cannot use
@@ -130,8 +132,43 @@ export class Daemon {
     this.#stopRequested(signal);
   }
 
-  /** Runs until the input ends, a stop is asked for, or the source fails; resolves with the exit code. */
+  /**
+   * Runs until the input ends, a stop is asked for, or the source fails; resolves with the exit code. With
+   * `api.enabled`, the HTTP API listens before the source starts and is closed whichever way the run ends.
+   */
   async run(): Promise<number> {
+    const config = this.#config;
+    const log = this.#log;
+    log.debug({ config: redactConfig(config) }, 'effective config');
+    await this.#durability.restore();
+    log.info({ source: this.#source.uri, workers: config.pipeline.workers, output: config.output.dir }, 'logpulse starting');
+    const notYet = notYetAvailable(config);
+    if (notYet.length > 0) log.warn({ keys: notYet }, 'configured but not available in this version yet (ignored)');
+    let api: ApiServer | null = null;
+    if (config.api.enabled) {
+      try {
+        api = await daemonApi(config, log, { pipeline: this.#pipeline, outputs: this.#outputs, phase: () => this.#currentPhase() });
+        await api.listen();
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'the HTTP API could not start');
+        await api?.close();
+        await this.#pipeline.close();
+        await this.#outputs.close();
+        return 1;
+      }
+    }
+    try {
+      return await this.#runSource();
+    } finally {
+      await api?.close();
+    }
+  }
+
+  #currentPhase(): DaemonPhase {
+    return this.#stopSignal !== null ? 'stopping' : this.#phase;
+  }
+
+  async #runSource(): Promise<number> {
     const config = this.#config;
     const log = this.#log;
     const parts: RunningParts = { source: this.#source, pipeline: this.#pipeline, outputs: this.#outputs, durability: this.#durability, log };
@@ -142,11 +179,6 @@ export class Daemon {
     if (isReplayable(source)) source.onFatal((err) => failed(err));
     durability.onFatal((err) => failed(err));
 
-    log.debug({ config: redactConfig(config) }, 'effective config');
-    await durability.restore();
-    log.info({ source: source.uri, workers: config.pipeline.workers, output: config.output.dir }, 'logpulse starting');
-    const notYet = notYetAvailable(config);
-    if (notYet.length > 0) log.warn({ keys: notYet }, 'configured but not available in this version yet (ignored)');
     await this.#thresholds?.start();
     pipeline.start();
     outputs.start();
@@ -161,11 +193,13 @@ export class Daemon {
       return this.#stopSignal === null ? 1 : 0;
     }
     this.#starting = false;
+    this.#phase = 'running';
     // Tests and operators wait for this line: a listening source accepts connections from here on.
     log.info({ source: source.uri }, 'source started');
     durability.start();
 
     const outcome = await Promise.race([pipeline.ended.then(() => 'ended' as const), this.#stopped, failure]);
+    this.#phase = 'stopping';
     let code = 0;
     if (outcome instanceof Error) {
       await stopOnFailure(parts, outcome);

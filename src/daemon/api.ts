@@ -1,0 +1,37 @@
+// The HTTP API as a running daemon serves it: readiness from the daemon's phase and its outputs' backlog, metrics
+// from the pipeline's totals, in a Registry of this daemon's own.
+import type { ReadinessCheck } from '../api/health.js';
+import { createRegistry } from '../api/metrics.js';
+import { ApiServer } from '../api/server.js';
+import type { Config } from '../config/types.js';
+import type { Logger } from '../log.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
+import { MAX_PENDING_OUTPUT_BYTES, type Outputs } from './outputs.js';
+
+/** Where a daemon is in its life, as `/ready` reports it. */
+export type DaemonPhase = 'starting' | 'running' | 'stopping';
+
+export interface DaemonApiParts {
+  pipeline: Pipeline;
+  outputs: Outputs;
+  phase: () => DaemonPhase;
+}
+
+/** Builds (not yet listening) the API of a daemon. */
+export function daemonApi(config: Config, log: Logger, parts: DaemonApiParts): Promise<ApiServer> {
+  const { pipeline, outputs, phase } = parts;
+  const registry = createRegistry({ totals: () => pipeline.totals, pendingOutputBytes: () => outputs.pendingBytes });
+  const readiness = (): Record<string, ReadinessCheck> => {
+    const p = phase();
+    const pending = outputs.pendingBytes;
+    return {
+      source: { ok: p === 'running', detail: p === 'running' ? 'started' : p },
+      outputs: {
+        // At the limit the pipeline pauses the source: the daemon is alive but not keeping up with its input.
+        ok: pending < MAX_PENDING_OUTPUT_BYTES,
+        detail: `${pending} bytes not yet durable (sources pause at ${MAX_PENDING_OUTPUT_BYTES})`,
+      },
+    };
+  };
+  return ApiServer.create({ host: config.api.host, port: config.api.port, token: config.api.token, log, readiness, registry });
+}
