@@ -4,6 +4,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 
 import { DEFAULT_MAX_URLS_PER_WINDOW } from '../config/schema.js';
+import { apiCommand } from './api.js';
 import { batchCommand } from './batch.js';
 import { configureGenCommand } from './gen.js';
 import { mergeCommand } from './merge.js';
@@ -68,6 +69,16 @@ program
   .option('--until <iso>', 'only records before this time')
   .action(async (o: { config?: string; since?: string; until?: string }) => {
     process.exitCode = await batchCommand(o);
+  });
+
+program
+  .command('api')
+  .description('serve the HTTP API alone (health, readiness, process metrics, docs) until SIGTERM/SIGINT')
+  .option('-c, --config <file>', 'config file (YAML or JSON): the api section')
+  .option('--host <host>', 'address to listen on (api.host)')
+  .option('--port <port>', 'port to listen on, 0 = a free one (api.port)')
+  .action(async (o: { config?: string; host?: string; port?: string }) => {
+    process.exitCode = await apiCommand(o);
   });
 
 program

@@ -1,0 +1,49 @@
+// `logpulse api [-c FILE] [--host H] [--port P]`: the HTTP API alone, without a pipeline — health, readiness
+// (ready once listening), process metrics and the OpenAPI docs — until SIGTERM/SIGINT, then exit 0.
+import { createRegistry } from '../api/metrics.js';
+import { ApiServer } from '../api/server.js';
+import { formatProblem } from '../config/problems.js';
+import { loadConfig } from '../config/load.js';
+import { installSignals } from '../daemon/shutdown.js';
+import { LogpulseError } from '../errors.js';
+import { createLogger } from '../log.js';
+
+export interface ApiCommandOptions {
+  config?: string;
+  host?: string;
+  port?: string;
+}
+
+export async function apiCommand(opts: ApiCommandOptions): Promise<number> {
+  const loaded = loadConfig(opts.config, { host: opts.host, port: opts.port });
+  if (!loaded.ok) {
+    for (const p of loaded.problems) process.stderr.write(`${formatProblem(p)}\n`);
+    return 2;
+  }
+  const { api, log: logConfig } = loaded.config;
+  const log = createLogger(logConfig.level);
+  const server = await ApiServer.create({
+    host: api.host,
+    port: api.port,
+    token: api.token,
+    log,
+    readiness: () => ({ listening: { ok: true, detail: 'serving the API alone (no pipeline in this process)' } }),
+    registry: createRegistry(null),
+  });
+  let stop: (signal: NodeJS.Signals) => void = () => {};
+  const stopped = new Promise<NodeJS.Signals>((resolve) => (stop = resolve));
+  const uninstall = installSignals({ stop });
+  try {
+    await server.listen();
+    const signal = await stopped;
+    log.info({ signal }, 'api stopping');
+    return 0;
+  } catch (err) {
+    if (!(err instanceof LogpulseError)) throw err;
+    log.error({ err: err.message }, 'the HTTP API could not start');
+    return err.exitCode;
+  } finally {
+    uninstall();
+    await server.close();
+  }
+}
