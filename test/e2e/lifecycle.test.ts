@@ -174,9 +174,14 @@ describe('logpulse run lifecycle', () => {
     expectOnlyCompleteFiles(out);
   }, 60_000);
 
-  it("the README's run command (no config) shows console windows and writes outputs within 40 s", async () => {
+  it("the README's run command shows console windows, writes outputs and serves the API within 40 s", async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'logpulse-readme-'));
-    const d = spawnCli(['run'], { cwd });
+    // The defaults but api.port: tests run many daemons at once, so the API takes a free port instead of 8080.
+    writeFileSync(join(cwd, 'api.yaml'), 'api:\n  port: 0\n');
+    const d = spawnCli(['run', '-c', 'api.yaml'], { cwd });
+    await waitForLog(d, 'api listening');
+    const url = (JSON.parse(d.stderr().split('\n').find((l) => l.includes('"api listening"'))!) as { url: string }).url;
+    expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: 'ok' });
     const started = Date.now();
     while (!(d.stdout().includes('window (UTC)') && listKind(join(cwd, 'output'), 'errors').length > 0)) {
       expect(Date.now() - started, `stdout so far:\n${d.stdout()}\nstderr:\n${d.stderr()}`).toBeLessThan(40_000);
