@@ -31,6 +31,7 @@ export class ArchiveKeeper {
   /** The run ended cleanly: every cut of it is final. */
   #final = false;
   #compacting: Promise<void> = Promise.resolve();
+  /** Rows this run's cuts published. */
   #rows = 0;
 
   constructor(dir: string, source: string, replay: ReplayMode, log: Logger) {
@@ -43,10 +44,6 @@ export class ArchiveKeeper {
   /** What the shards need to write (`ShardOptions.archive` without the shard number). */
   get shardOptions(): { dir: string; run: string } {
     return { dir: this.dir, run: this.run };
-  }
-
-  get rowsArchived(): number {
-    return this.#rows;
   }
 
   /** Before any data: crashed runs' files sorted out against the checkpoint's mark, then this run's ledger. */
@@ -86,6 +83,7 @@ export class ArchiveKeeper {
     if (!whole && this.#replay === 'rereads') return;
     this.#final = true;
     await closeLedger(this.dir, this.run);
+    this.#log.info({ dir: this.dir, run: this.run, rowsPublished: this.#rows }, 'archive closed');
   }
 
   /** Starts compacting the hours closed through `closedThroughUs` after any compaction already running. */
