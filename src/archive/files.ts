@@ -11,7 +11,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 
 import { LogpulseError } from '../errors.js';
-import { COMPACTIONS_DIR, DATE_DIR, HOUR_DIR, HOUR_US, hourStartUs } from './layout.js';
+import { COMPACTIONS_DIR, HOUR_US, listHours } from './layout.js';
 
 /** A data file: visible (not dot-prefixed: temp files are) and a Parquet file. */
 export const isDataFile = (name: string): boolean => !name.startsWith('.') && name.endsWith('.parquet');
@@ -36,13 +36,19 @@ export interface CompactionJournal {
   inputs: string[];
 }
 
+/** A directory of the archive that cannot be listed refuses the listing. */
+function listingError(dir: string, err: unknown): LogpulseError {
+  const code = (err as NodeJS.ErrnoException).code;
+  return new LogpulseError('LP_ERR_BATCH_INPUT', `cannot list ${dir}: ${code ?? String(err)}`, { path: dir, syscallCode: code, cause: err });
+}
+
 async function names(dir: string): Promise<string[]> {
   try {
     return (await readdir(dir)).sort();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return [];
-    throw new LogpulseError('LP_ERR_BATCH_INPUT', `cannot list ${dir}: ${code ?? String(err)}`, { path: dir, syscallCode: code, cause: err });
+    throw listingError(dir, err);
   }
 }
 
@@ -84,22 +90,18 @@ const normal = (rel: string): string => rel.split(/[\\/]+/).filter((s) => s !== 
 export async function listArchiveFiles(dir: string, options: ListOptions = {}): Promise<ArchiveFiles> {
   const since = options.sinceUs ?? -Infinity;
   const until = options.untilUs ?? Infinity;
-  const found: string[] = [];
-  for (const date of (await names(dir)).filter((n) => DATE_DIR.test(n))) {
-    for (const hour of (await names(join(dir, date))).filter((n) => HOUR_DIR.test(n))) {
-      const start = hourStartUs(date, hour);
-      if (start === null || start + HOUR_US <= since || start >= until) continue;
-      for (const name of (await names(join(dir, date, hour))).filter(isDataFile)) found.push(`${date}/${hour}/${name}`);
-    }
-  }
+  const hours = await listHours(dir, { keep: (start) => start + HOUR_US > since && start < until, unreadable: 'throw' }).catch((err: unknown) => {
+    throw listingError((err as NodeJS.ErrnoException).path ?? dir, err);
+  });
+  const found = hours.flatMap((h) => h.names.filter(isDataFile).map((name) => `${h.partition}/${name}`));
   const superseded = new Set<string>();
   for (const journal of await readJournals(dir)) {
     // Only a completed output supersedes its inputs (checked on disk, whatever hours were listed).
     if (await isFile(join(dir, normal(journal.output)))) for (const input of journal.inputs) superseded.add(normal(input));
   }
   const files = found.filter((f) => !superseded.has(f));
-  const hours = new Set(files.map((f) => f.split('/').slice(0, 2).join('/')));
-  return { files: files.map((f) => join(dir, f)).sort(), hours: hours.size };
+  const withFiles = new Set(files.map((f) => f.split('/').slice(0, 2).join('/')));
+  return { files: files.map((f) => join(dir, f)).sort(), hours: withFiles.size };
 }
 
 /** `file` relative to the archive root, with `/` separators (as the manifest lists inputs). */

@@ -62,17 +62,35 @@ export interface HourDir {
   names: string[];
 }
 
+export interface ListHoursOptions {
+  /** Hours to list, by start (µs); the others' directories are not read. Default: every hour. */
+  keep?: (hourStartUs: number) => boolean;
+  /**
+   * A directory that cannot be read: 'skip' lists it as empty (the daemon's recovery and compaction carry on),
+   * 'throw' rejects with the file-system error (a batch must not count a partial archive). Missing is empty either way.
+   */
+  unreadable?: 'skip' | 'throw';
+}
+
 /** Every hour partition of the archive, oldest first; a missing archive has none. */
-export async function listHours(dir: string): Promise<HourDir[]> {
+export async function listHours(dir: string, options: ListHoursOptions = {}): Promise<HourDir[]> {
+  const { keep = () => true, unreadable = 'skip' } = options;
+  const entries = async (path: string): Promise<string[]> => {
+    try {
+      return (await readdir(path)).sort();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (unreadable === 'skip' || code === 'ENOENT' || code === 'ENOTDIR') return [];
+      throw err;
+    }
+  };
   const out: HourDir[] = [];
-  const dates = await readdir(dir).catch(() => [] as string[]);
-  for (const date of dates.filter((n) => DATE_DIR.test(n)).sort()) {
-    const hours = await readdir(join(dir, date)).catch(() => [] as string[]);
-    for (const hour of hours.filter((n) => HOUR_DIR.test(n)).sort()) {
+  for (const date of (await entries(dir)).filter((n) => DATE_DIR.test(n))) {
+    for (const hour of (await entries(join(dir, date))).filter((n) => HOUR_DIR.test(n))) {
       const start = hourStartUs(date, hour);
-      if (start === null) continue;
+      if (start === null || !keep(start)) continue;
       const path = join(dir, date, hour);
-      out.push({ partition: `${date}/${hour}`, path, hourStartUs: start, names: (await readdir(path).catch(() => [] as string[])).sort() });
+      out.push({ partition: `${date}/${hour}`, path, hourStartUs: start, names: await entries(path) });
     }
   }
   return out;
