@@ -156,10 +156,10 @@ export class Durability {
 
   /**
    * The source failed: nothing more is committed. Without a replayable source what was archived is published (it
-   * will not be read again); a replayable one's unpublished cuts are replayed by the next start.
+   * will not be read again); a replayable one's unpublished cuts are replayed by the next start. Call after
+   * `stopCuts` and once in-flight work has drained.
    */
   async failed(): Promise<void> {
-    await this.stopCuts();
     if (this.#replayable || !this.#o.archive) return;
     await this.#archiveCut().catch((err: unknown) => this.#cutFailed(err as Error));
     await this.#o.archive.finish(false);
