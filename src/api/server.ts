@@ -9,6 +9,9 @@ import { requireBearer } from './auth.js';
 import { registerDocs } from './docs.js';
 import { healthRoutes, type Readiness } from './health.js';
 import { metricsRoutes } from './metrics.js';
+import type { LambdaStats } from './stats/lambda.js';
+import { StatsQueries } from './stats/query.js';
+import { statsRoutes } from './stats/routes.js';
 
 export interface ApiOptions {
   host: string;
@@ -19,6 +22,8 @@ export interface ApiOptions {
   log: Logger;
   readiness: Readiness;
   registry: Registry;
+  /** The stats views' lambda tables (closed with the server); null when the archive is off. */
+  stats: LambdaStats | null;
 }
 
 export class ApiServer {
@@ -40,6 +45,7 @@ export class ApiServer {
     await registerDocs(app, secured);
     healthRoutes(app, o.readiness, secured);
     metricsRoutes(app, o.registry, secured);
+    statsRoutes(app, o.stats === null ? null : new StatsQueries(o.stats), secured);
     app.setErrorHandler(async (err: Error & { statusCode?: number }, req, reply) => {
       const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500;
       if (status >= 500) o.log.error({ err: err.message, route: req.routeOptions.url }, 'api request failed');
@@ -69,5 +75,6 @@ export class ApiServer {
   /** Stops listening; open connections are ended. */
   async close(): Promise<void> {
     await this.#app.close();
+    this.#o.stats?.close();
   }
 }

@@ -4,6 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import type { Coverage } from '../archive/coverage.js';
+
 export const MANIFEST_FILE = 'manifest.json';
 
 export interface Manifest {
@@ -17,6 +19,11 @@ export interface Manifest {
   until: string | null;
   /** The archive files read, relative to `archive.dir`. */
   inputFiles: string[];
+  /**
+   * The cut files whose rows were read (within since/until), compactly: compaction merges cut files, so the file
+   * list alone cannot say later which rows a batch saw. Absent in manifests of older versions.
+   */
+  covered?: Coverage;
   /** Rows of each view. */
   rows: Record<string, number>;
   /** Records read (late ones included). */

@@ -1,7 +1,10 @@
 // `logpulse api [-c FILE] [--host H] [--port P]`: the HTTP API alone, without a pipeline — health, readiness
 // (ready once listening), process metrics and the OpenAPI docs — until SIGTERM/SIGINT, then exit 0.
+import { availableParallelism } from 'node:os';
+
 import { createRegistry } from '../api/metrics.js';
 import { ApiServer } from '../api/server.js';
+import { openStats } from '../api/stats/open.js';
 import { formatProblem } from '../config/problems.js';
 import { loadConfig } from '../config/load.js';
 import { installSignals } from '../daemon/shutdown.js';
@@ -29,6 +32,8 @@ export async function apiCommand(opts: ApiCommandOptions): Promise<number> {
     log,
     readiness: () => ({ listening: { ok: true, detail: 'serving the API alone (no pipeline in this process)' } }),
     registry: createRegistry(null),
+    // Alone, the API may use the machine's cores for its queries.
+    stats: await openStats(loaded.config, log, availableParallelism()),
   });
   let stop: (signal: NodeJS.Signals) => void = () => {};
   const stopped = new Promise<NodeJS.Signals>((resolve) => (stop = resolve));

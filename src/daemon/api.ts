@@ -3,6 +3,7 @@
 import type { ReadinessCheck } from '../api/health.js';
 import { createRegistry } from '../api/metrics.js';
 import { ApiServer } from '../api/server.js';
+import { openStats } from '../api/stats/open.js';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
@@ -18,7 +19,7 @@ export interface DaemonApiParts {
 }
 
 /** Builds (not yet listening) the API of a daemon. */
-export function daemonApi(config: Config, log: Logger, parts: DaemonApiParts): Promise<ApiServer> {
+export async function daemonApi(config: Config, log: Logger, parts: DaemonApiParts): Promise<ApiServer> {
   const { pipeline, outputs, phase } = parts;
   const registry = createRegistry({ totals: () => pipeline.totals, pendingOutputBytes: () => outputs.pendingBytes });
   const readiness = (): Record<string, ReadinessCheck> => {
@@ -33,5 +34,7 @@ export function daemonApi(config: Config, log: Logger, parts: DaemonApiParts): P
       },
     };
   };
-  return ApiServer.create({ host: config.api.host, port: config.api.port, token: config.api.token, log, readiness, registry });
+  // One DuckDB thread: the cores belong to the pipeline; the stats tables are small next to it.
+  const stats = await openStats(config, log, 1);
+  return ApiServer.create({ host: config.api.host, port: config.api.port, token: config.api.token, log, readiness, registry, stats });
 }

@@ -1,5 +1,10 @@
 //! Compaction: many archive files of one partition into one, row groups of up to `MAX_ROW_GROUP_ROWS`.
 //! The inputs are left alone; the caller deletes them once it has journaled the new file.
+//!
+//! The output says where its rows came from, in its footer's key-value metadata under `PARTS_KEY`: a JSON array
+//! of `[name, rows]`, in row order, naming each cut file (`part-…`) whose rows it holds — an input that was itself
+//! compacted is replaced by its own list, and one without a list (written before lists existed) stands for itself.
+//! Readers that must tell which rows a batch already read (the API's speed layer) select by row number with it.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -8,6 +13,7 @@ use arrow_array::RecordBatch;
 use arrow_schema::Schema;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
+use parquet::file::metadata::KeyValue;
 
 use super::columns::{schema, BATCH_ROWS};
 use super::writer::{fsync_dir, io_error, remove_quietly, writer_properties};
@@ -29,6 +35,20 @@ fn check_schema(path: &Path, found: &Schema) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Footer key of a compacted file's row provenance.
+pub const PARTS_KEY: &str = "logpulse.parts";
+
+/// The `[name, rows]` runs `path` stands for: its own `PARTS_KEY` list, or itself whole.
+fn parts_of(path: &Path, builder: &ParquetRecordBatchReaderBuilder<File>) -> Result<Vec<(String, u64)>, String> {
+    let meta = builder.metadata().file_metadata();
+    let listed = meta.key_value_metadata().and_then(|kv| kv.iter().find(|k| k.key == PARTS_KEY)).and_then(|k| k.value.as_deref());
+    if let Some(json) = listed {
+        return sonic_rs::from_str(json).map_err(|e| format!("{} has an unreadable {PARTS_KEY} list: {e}", path.display()));
+    }
+    let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| format!("{} is not a file name", path.display()))?;
+    Ok(vec![(name.to_string(), meta.num_rows().max(0) as u64)])
 }
 
 fn open(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>, String> {
@@ -56,14 +76,20 @@ pub fn compact(inputs: &[PathBuf], output: &Path) -> Result<u64, String> {
     };
     // Every input is checked before anything is written.
     let mut expected = 0u64;
+    let mut parts: Vec<(String, u64)> = Vec::new();
     for path in inputs {
         let builder = open(path)?;
         check_schema(path, builder.schema())?;
         expected += builder.metadata().file_metadata().num_rows().max(0) as u64;
+        parts.extend(parts_of(path, &builder)?);
     }
+    if parts.iter().map(|(_, rows)| rows).sum::<u64>() != expected {
+        return Err(format!("the inputs of {} list other row counts than their footers", output.display()));
+    }
+    let parts = sonic_rs::to_string(&parts).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(&dir).map_err(|e| io_error("create directory", &dir, e))?;
     let temp = dir.join(format!(".{name}.part"));
-    match write_all(inputs, &temp, expected) {
+    match write_all(inputs, &temp, expected, parts) {
         Ok(rows) => {
             if let Err(e) = std::fs::rename(&temp, output).map_err(|e| io_error(&format!("rename {} to", temp.display()), output, e)) {
                 remove_quietly(&temp);
@@ -79,7 +105,7 @@ pub fn compact(inputs: &[PathBuf], output: &Path) -> Result<u64, String> {
     }
 }
 
-fn write_all(inputs: &[PathBuf], temp: &Path, expected: u64) -> Result<u64, String> {
+fn write_all(inputs: &[PathBuf], temp: &Path, expected: u64, parts: String) -> Result<u64, String> {
     let file = File::create(temp).map_err(|e| io_error("create", temp, e))?;
     let sync = file.try_clone().map_err(|e| io_error("open", temp, e))?;
     let mut writer = ArrowWriter::try_new(file, schema(), Some(writer_properties())).map_err(|e| io_error("write", temp, e))?;
@@ -94,6 +120,7 @@ fn write_all(inputs: &[PathBuf], temp: &Path, expected: u64) -> Result<u64, Stri
             writer.write(&batch).map_err(|e| io_error("write", temp, e))?;
         }
     }
+    writer.append_key_value_metadata(KeyValue::new(PARTS_KEY.to_string(), parts));
     writer.close().map_err(|e| io_error("write", temp, e))?;
     sync.sync_all().map_err(|e| io_error("fsync", temp, e))?;
     if rows != expected {

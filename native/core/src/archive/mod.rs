@@ -17,7 +17,7 @@ use crate::record::Record;
 use crate::timestamp::civil_from_days;
 
 pub use columns::{schema, BATCH_ROWS};
-pub use compact::compact;
+pub use compact::{compact, PARTS_KEY};
 pub use writer::MAX_ROW_GROUP_ROWS;
 
 use columns::Columns;

@@ -286,6 +286,35 @@ fn compact_preserves_rows_and_schema() {
     assert!(!names.iter().any(|n| n.starts_with('.')), "{names:?}");
 }
 
+fn listed_parts(path: &Path) -> Vec<(String, u64)> {
+    let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap()).unwrap();
+    let kv = reader.metadata().file_metadata().key_value_metadata().cloned().unwrap_or_default();
+    let json = kv.iter().find(|k| k.key == PARTS_KEY).and_then(|k| k.value.clone()).expect("a parts list");
+    serde_json::from_str(&json).unwrap()
+}
+
+#[test]
+fn compacted_files_list_the_cut_files_their_rows_came_from_in_row_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut a = Archive::new(opts(tmp.path()));
+    let mut p = LineParser::new(Format::Json, b';');
+    let mut cut = |seq: u64, rows: i64| {
+        for i in 0..rows {
+            a.push(&record_at(&mut p, T0 + i), false, "s");
+        }
+        tmp.path().join(&a.cut(seq).unwrap()[0].path)
+    };
+    let (one, two, three) = (cut(1, 3), cut(2, 5), cut(3, 2));
+    let name = |p: &PathBuf| p.file_name().unwrap().to_string_lossy().into_owned();
+    let first = one.with_file_name("compact-r-1.parquet");
+    compact(&[one.clone(), two.clone()], &first).unwrap();
+    assert_eq!(listed_parts(&first), vec![(name(&one), 3), (name(&two), 5)]);
+    // A compacted input is replaced by its own list: the names stay those of the cut files.
+    let second = one.with_file_name("compact-r-2.parquet");
+    compact(&[three.clone(), first.clone()], &second).unwrap();
+    assert_eq!(listed_parts(&second), vec![(name(&three), 2), (name(&one), 3), (name(&two), 5)]);
+}
+
 #[test]
 fn compact_rejects_foreign_files_naming_them() {
     let tmp = tempfile::tempdir().unwrap();

@@ -1,0 +1,230 @@
+// The lambda query behind the stats endpoints: the published batch view plus the speed layer, i.e. every archived
+// row the batch did not read, so that an answer covers every record archived so far, once.
+//
+// In one in-process DuckDB (its own threads, capped), per view:
+//   batch_<v>   the published view, loaded when a new batch appears (manifest.json);
+//   speed_<v>   aggregates of the rows the batch did not read, appended as the daemon publishes archive files —
+//               only the new cut files are read (provenance says which rows of a compacted file are new); rebuilt
+//               from scratch when a batch is published or a file the speed layer had read is gone (a crashed run's
+//               files are swept and re-archived);
+//   mspeed_<v>  the speed keys summed, with their batch values added and whether the batch has them: small.
+// A page is then one top-N over batch_<v> (keys in mspeed_<v> left out, enough rows kept to make up for them) and
+// mspeed_<v>: exact, and it never rebuilds a table of the batch's size. `from`/`to` (except minutes) and filters
+// on other columns than the view's key are answered from the archive files themselves (query.ts).
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+
+import { type Coverage, coverageTest, encodeCoverage } from '../../archive/coverage.js';
+import { archiveRelative, listArchiveFiles } from '../../archive/files.js';
+import { readProvenance, type UnitRows } from '../../archive/provenance.js';
+import { type Manifest, readManifest } from '../../batch/manifest.js';
+import { viewDir } from '../../batch/publish.js';
+import { RECORD_COLUMNS, recordsSql } from '../../batch/records.js';
+import { sqlString, sqlTimestamp } from '../../batch/sql.js';
+import { statsViewQueries } from '../../batch/views.js';
+import type { Logger } from '../../log.js';
+import { planSpeedRows, type RowRange } from './speed-rows.js';
+import { STATS_SPECS, type StatsViewSpec } from './views.js';
+
+export interface LambdaOptions {
+  archiveDir: string;
+  batchDir: string;
+  /** `pipeline.errorStatusMin`. */
+  errorStatusMin: number;
+  /** DuckDB worker threads (inside the daemon: 1, the cores are the pipeline's). */
+  threads: number;
+  log: Logger;
+}
+
+/** What an answer was made of (in every response, so a reader knows how fresh it is). */
+export interface LambdaState {
+  batchId: string | null;
+  batchCreatedAt: string | null;
+  /** Records the speed layer adds to the batch. */
+  speedRecords: number;
+  /** When the archive was last looked at (ISO). */
+  refreshedAt: string | null;
+  /** Bumped whenever any answer may have changed (caches key on it). */
+  generation: number;
+}
+
+const keyAndSums = (s: StatsViewSpec): string => [s.key, ...s.sums].join(', ');
+
+export class LambdaStats {
+  readonly #o: LambdaOptions;
+  readonly #instance: DuckDBInstance;
+  /** Refreshes write through this one; requests read through `reader` (DuckDB runs them side by side). */
+  readonly #writer: DuckDBConnection;
+  readonly reader: DuckDBConnection;
+  readonly #provenance = new Map<string, UnitRows[]>();
+  /** Units whose rows are in speed_<v>. */
+  #done = new Set<string>();
+  #manifest: Manifest | null = null;
+  #covered: (unit: string) => boolean = () => false;
+  #state: LambdaState = { batchId: null, batchCreatedAt: null, speedRecords: 0, refreshedAt: null, generation: 0 };
+  #refreshing: Promise<void> | null = null;
+  #timer: NodeJS.Timeout | null = null;
+
+  private constructor(o: LambdaOptions, instance: DuckDBInstance, writer: DuckDBConnection, reader: DuckDBConnection) {
+    this.#o = o;
+    this.#instance = instance;
+    this.#writer = writer;
+    this.reader = reader;
+  }
+
+  static async open(o: LambdaOptions): Promise<LambdaStats> {
+    const instance = await DuckDBInstance.create(':memory:', { threads: String(o.threads) });
+    const writer = await instance.connect();
+    const reader = await instance.connect();
+    for (const conn of [writer, reader]) await conn.run("SET TimeZone = 'UTC'");
+    const stats = new LambdaStats(o, instance, writer, reader);
+    for (const spec of STATS_SPECS) {
+      await writer.run(`CREATE TABLE batch_${spec.view} AS ${stats.#viewSql(spec, recordsSql([]))}`);
+      await writer.run(`CREATE TABLE speed_${spec.view} AS SELECT * FROM batch_${spec.view}`);
+    }
+    await stats.#rebuildMerged();
+    return stats;
+  }
+
+  get state(): Readonly<LambdaState> {
+    return this.#state;
+  }
+
+  get errorStatusMin(): number {
+    return this.#o.errorStatusMin;
+  }
+
+  get archiveDir(): string {
+    return this.#o.archiveDir;
+  }
+
+  /** Looks at the archive and the batch every `everyMs` (the first look at once). */
+  start(everyMs: number): Promise<void> {
+    this.#timer = setInterval(() => void this.refresh().catch(() => {}), everyMs);
+    this.#timer.unref();
+    return this.refresh();
+  }
+
+  /** Brings the tables up to date with the archive and the published batch; one at a time. Never throws twice for one cause: failures are logged. */
+  refresh(): Promise<void> {
+    this.#refreshing ??= this.#refresh()
+      .catch((err: unknown) => {
+        this.#o.log.warn({ err: (err as Error).message }, 'stats: the archive or the batch could not be read; answers keep the previous state');
+      })
+      .finally(() => (this.#refreshing = null));
+    return this.#refreshing;
+  }
+
+  close(): void {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.reader.closeSync();
+    this.#writer.closeSync();
+    this.#instance.closeSync();
+  }
+
+  /** SELECT of a view's key and sums over `records` (a SELECT of the archive's columns). */
+  #viewSql(spec: StatsViewSpec, records: string): string {
+    const q = statsViewQueries(`(${records})`, { errorStatusMin: this.#o.errorStatusMin }).find((v) => v.name === spec.view)!;
+    return `SELECT ${keyAndSums(spec)} FROM (${q.sql})`;
+  }
+
+  async #refresh(): Promise<void> {
+    let changed = await this.#loadBatch();
+    const { files } = await listArchiveFiles(this.#o.archiveDir);
+    const fresh = files.filter((f) => !this.#provenance.has(f));
+    if (fresh.length > 0) {
+      const units = await readProvenance(
+        this.#writer,
+        fresh.map((path) => ({ path, rel: archiveRelative(this.#o.archiveDir, path) })),
+      );
+      fresh.forEach((f, i) => this.#provenance.set(f, units[i]!));
+    }
+    const listed = new Set(files);
+    for (const f of [...this.#provenance.keys()]) if (!listed.has(f)) this.#provenance.delete(f);
+
+    const input = { files: files.map((path) => ({ path, units: this.#provenance.get(path)! })), covered: this.#covered, batchRanged: this.#batchRanged() };
+    let plan = planSpeedRows({ ...input, done: this.#done });
+    if ([...this.#done].some((u) => !plan.units.has(u))) {
+      // A unit already counted is gone or now in the batch: start the speed layer over.
+      for (const spec of STATS_SPECS) await this.#writer.run(`DELETE FROM speed_${spec.view}`);
+      this.#done = new Set();
+      plan = planSpeedRows(input);
+      changed = true;
+    }
+    if (plan.ranges.length > 0) {
+      await this.#addSpeedRows(plan.ranges);
+      changed = true;
+    }
+    this.#done = plan.units;
+    if (changed) {
+      await this.#rebuildMerged();
+      const [n] = (await this.#writer.runAndReadAll('SELECT coalesce(sum(count), 0) FROM speed_status_stats')).getRowsJS()[0] ?? [0];
+      this.#state = { ...this.#state, speedRecords: Number(n), generation: this.#state.generation + 1 };
+    }
+    this.#state = { ...this.#state, refreshedAt: new Date().toISOString() };
+  }
+
+  #batchRanged(): boolean {
+    return this.#manifest !== null && (this.#manifest.since !== null || this.#manifest.until !== null);
+  }
+
+  /** Loads the published batch when it changed; true when it did. */
+  async #loadBatch(): Promise<boolean> {
+    const manifest = await readManifest(this.#o.batchDir);
+    if ((manifest?.batchId ?? null) === (this.#manifest?.batchId ?? null)) return false;
+    for (const spec of STATS_SPECS) {
+      const source =
+        manifest === null
+          ? `SELECT * FROM batch_${spec.view} WHERE false`
+          : `SELECT ${keyAndSums(spec)} FROM read_parquet(${sqlString(`${viewDir(this.#o.batchDir, manifest.batchId, spec.view)}/${spec.view}.parquet`)})`;
+      await this.#writer.run(`CREATE OR REPLACE TABLE batch_${spec.view} AS ${source}`);
+    }
+    let coverage: Coverage = { parts: {}, others: [] };
+    if (manifest !== null) {
+      if (manifest.covered === undefined) {
+        this.#o.log.warn({ batchId: manifest.batchId }, 'stats: this batch predates coverage lists; its input files stand for what it read (run `logpulse batch` again to be exact)');
+      }
+      coverage = manifest.covered ?? encodeCoverage(manifest.inputFiles);
+    }
+    this.#manifest = manifest;
+    this.#covered = coverageTest(coverage);
+    this.#state = { ...this.#state, batchId: manifest?.batchId ?? null, batchCreatedAt: manifest?.createdAt ?? null };
+    // Everything the speed layer holds is measured against the old batch.
+    for (const spec of STATS_SPECS) await this.#writer.run(`DELETE FROM speed_${spec.view}`);
+    this.#done = new Set();
+    this.#o.log.info({ batchId: manifest?.batchId ?? null }, 'stats: batch loaded');
+    return true;
+  }
+
+  /** Reads the planned rows once and appends each view's aggregates of them. */
+  async #addSpeedRows(ranges: RowRange[]): Promise<void> {
+    const files = [...new Set(ranges.map((r) => r.path))];
+    const selection = ranges.map((r) => `(${sqlString(r.path)}, ${r.lo}, ${r.hi}, ${r.outsideOnly})`).join(', ');
+    const columns = RECORD_COLUMNS.map(([name, type]) => `CAST(r.${name} AS ${type}) AS ${name}`).join(', ');
+    const m = this.#manifest;
+    const since = m?.since == null ? null : Date.parse(m.since) * 1000;
+    const until = m?.until == null ? null : Date.parse(m.until) * 1000;
+    const inBatchRange = [
+      ...(since === null ? [] : [`r.timestamp >= ${sqlTimestamp(since)}`]),
+      ...(until === null ? [] : [`r.timestamp < ${sqlTimestamp(until)}`]),
+    ];
+    const outside = inBatchRange.length === 0 ? 'false' : `NOT (${inBatchRange.join(' AND ')})`;
+    await this.#writer.run(
+      `CREATE OR REPLACE TEMP TABLE speed_delta AS SELECT ${columns} ` +
+        `FROM read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = true, filename = true, file_row_number = true) r ` +
+        `JOIN (VALUES ${selection}) s(path, lo, hi, outside_only) ON r.filename = s.path AND r.file_row_number >= s.lo AND r.file_row_number < s.hi ` +
+        `WHERE NOT s.outside_only OR ${outside}`,
+    );
+    for (const spec of STATS_SPECS) await this.#writer.run(`INSERT INTO speed_${spec.view} ${this.#viewSql(spec, 'SELECT * FROM speed_delta')}`);
+    await this.#writer.run('DROP TABLE speed_delta');
+  }
+
+  async #rebuildMerged(): Promise<void> {
+    for (const spec of STATS_SPECS) {
+      const sums = spec.sums.map((c) => `sum(s.${c})::BIGINT + coalesce(any_value(b.${c}), 0)::BIGINT AS ${c}`).join(', ');
+      await this.#writer.run(
+        `CREATE OR REPLACE TABLE mspeed_${spec.view} AS SELECT s.${spec.key} AS ${spec.key}, ${sums}, bool_or(b.${spec.key} IS NOT NULL) AS in_batch ` +
+          `FROM speed_${spec.view} s LEFT JOIN batch_${spec.view} b ON s.${spec.key} = b.${spec.key} GROUP BY s.${spec.key}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,170 @@
+// One stats request as SQL. Two ways to answer:
+//   - from the lambda tables (lambda.ts) when the request is about all time, or about minutes, and filters only on
+//     the view's own key: a top-N over the batch view and the small merged speed table;
+//   - from the archive files themselves when it asks for a time range (`from`/`to`) of a view that is not per
+//     minute, or filters on a column the view does not keep (`/ip-stats?status=404`): the archive holds every
+//     record, so any range is answerable. Such an aggregate is kept (a few, newest first) so that paging through
+//     it does not recompute it, until the archive changes.
+// Request values reach SQL only as escaped literals of validated types; identifiers only from views.ts.
+import { listArchiveFiles } from '../../archive/files.js';
+import { recordsSql } from '../../batch/records.js';
+import { sqlNumber, sqlString, sqlTimestamp } from '../../batch/sql.js';
+import { statsViewQueries } from '../../batch/views.js';
+import type { LambdaState, LambdaStats } from './lambda.js';
+import { columnsOf, type StatsViewSpec } from './views.js';
+
+export interface StatsQuery {
+  limit: number;
+  offset: number;
+  sort: string;
+  order: 'asc' | 'desc';
+  ip?: string;
+  url?: string;
+  status?: number;
+  /** µs since the epoch: inclusive, exclusive. */
+  fromUs?: number;
+  toUs?: number;
+}
+
+export interface StatsAnswer {
+  rows: Array<Record<string, string | number>>;
+  total: number;
+  source: LambdaState & { layer: 'lambda' | 'archive' };
+}
+
+const FILTER_COLUMNS = { ip: 'ip', url: 'url', status: 'status' } as const;
+const RANGE_CACHE = 4;
+
+function filterClauses(q: StatsQuery): Array<[column: string, sql: string]> {
+  const out: Array<[string, string]> = [];
+  if (q.ip !== undefined) out.push([FILTER_COLUMNS.ip, `ip = ${sqlString(q.ip)}`]);
+  if (q.url !== undefined) out.push([FILTER_COLUMNS.url, `url = ${sqlString(q.url)}`]);
+  if (q.status !== undefined) out.push([FILTER_COLUMNS.status, `status = ${sqlNumber(q.status)}`]);
+  return out;
+}
+
+/** The SELECT list of a response row: minutes as epoch ms (made ISO in JS), ratios computed from the sums. */
+function outputColumns(spec: StatsViewSpec): string {
+  return columnsOf(spec)
+    .map((c) => {
+      if (c in spec.derived) return `${spec.derived[c]} AS ${c}`;
+      if (c === 'minute') return 'epoch_ms(minute) AS minute';
+      return c;
+    })
+    .join(', ');
+}
+
+function orderBy(spec: StatsViewSpec, q: StatsQuery): string {
+  const sort = spec.derived[q.sort] ?? q.sort;
+  const dir = q.order === 'asc' ? 'ASC' : 'DESC';
+  return q.sort === spec.key ? `${sort} ${dir} NULLS LAST` : `${sort} ${dir} NULLS LAST, ${spec.key} ASC NULLS LAST`;
+}
+
+function toRow(spec: StatsViewSpec, values: unknown[]): Record<string, string | number> {
+  const row: Record<string, string | number> = {};
+  columnsOf(spec).forEach((c, i) => {
+    const v = values[i];
+    row[c] = c === 'minute' ? new Date(Number(v)).toISOString() : typeof v === 'bigint' ? Number(v) : (v as string | number);
+  });
+  return row;
+}
+
+export class StatsQueries {
+  readonly #lambda: LambdaStats;
+  /** Archive aggregates by request (newest last), with the generation they were made at. */
+  readonly #ranges = new Map<string, { table: string; generation: number }>();
+  /** Aggregates being made, so that two requests for one range make it once. */
+  readonly #building = new Map<string, Promise<string>>();
+  #tables = 0;
+
+  constructor(lambda: LambdaStats) {
+    this.#lambda = lambda;
+  }
+
+  async answer(spec: StatsViewSpec, q: StatsQuery): Promise<StatsAnswer> {
+    const filters = filterClauses(q);
+    const ranged = q.fromUs !== undefined || q.toUs !== undefined;
+    const fromArchive = filters.some(([column]) => column !== spec.key) || (ranged && spec.key !== 'minute');
+    const state = this.#lambda.state;
+    return fromArchive
+      ? { ...(await this.#fromArchive(spec, q, filters)), source: { ...state, layer: 'archive' } }
+      : { ...(await this.#fromLambda(spec, q, filters)), source: { ...state, layer: 'lambda' } };
+  }
+
+  async #rows(sql: string): Promise<unknown[][]> {
+    return (await this.#lambda.reader.runAndReadAll(sql)).getRowsJS() as unknown[][];
+  }
+
+  async #fromLambda(spec: StatsViewSpec, q: StatsQuery, filters: Array<[string, string]>): Promise<Omit<StatsAnswer, 'source'>> {
+    const where = filters.map(([, sql]) => sql);
+    if (spec.key === 'minute') {
+      // Whole minutes: the one starting before `from` is in when `from` falls inside it.
+      if (q.fromUs !== undefined) where.push(`minute >= ${sqlTimestamp(Math.floor(q.fromUs / 60e6) * 60e6)}`);
+      if (q.toUs !== undefined) where.push(`minute < ${sqlTimestamp(q.toUs)}`);
+    }
+    const cond = where.length === 0 ? 'true' : where.join(' AND ');
+    const [b, m] = [`batch_${spec.view}`, `mspeed_${spec.view}`];
+    const cols = [spec.key, ...spec.sums].join(', ');
+    const [[speedKeys]] = (await this.#rows(`SELECT count(*) FROM ${m} WHERE ${cond}`)) as [[bigint]];
+    // The batch's best (offset + limit + speed keys) rows hold the best (offset + limit) of those not in the speed
+    // layer: at most `speed keys` of them are left out below.
+    const enough = q.offset + q.limit + Number(speedKeys);
+    const sql =
+      `SELECT ${outputColumns(spec)} FROM (` +
+      `SELECT ${cols} FROM ${m} WHERE ${cond} UNION ALL ` +
+      `SELECT ${cols} FROM (SELECT ${cols} FROM ${b} WHERE ${cond} ORDER BY ${orderBy(spec, q)} LIMIT ${enough}) t ` +
+      `WHERE NOT EXISTS (SELECT 1 FROM ${m} s WHERE s.${spec.key} = t.${spec.key})` +
+      `) ORDER BY ${orderBy(spec, q)} LIMIT ${q.limit} OFFSET ${q.offset}`;
+    const rows = (await this.#rows(sql)).map((r) => toRow(spec, r));
+    const [[total]] = (await this.#rows(
+      `SELECT (SELECT count(*) FROM ${b} WHERE ${cond}) + (SELECT count(*) FROM ${m} WHERE ${cond} AND NOT in_batch)`,
+    )) as [[bigint]];
+    return { rows, total: Number(total) };
+  }
+
+  async #fromArchive(spec: StatsViewSpec, q: StatsQuery, filters: Array<[string, string]>): Promise<Omit<StatsAnswer, 'source'>> {
+    const table = await this.#rangeTable(spec, q, filters);
+    const rows = (await this.#rows(`SELECT ${outputColumns(spec)} FROM ${table} ORDER BY ${orderBy(spec, q)} LIMIT ${q.limit} OFFSET ${q.offset}`)).map((r) =>
+      toRow(spec, r),
+    );
+    const [[total]] = (await this.#rows(`SELECT count(*) FROM ${table}`)) as [[bigint]];
+    return { rows, total: Number(total) };
+  }
+
+  /** The view over the archive's records in the range and filters, as a table kept for the next pages. */
+  #rangeTable(spec: StatsViewSpec, q: StatsQuery, filters: Array<[string, string]>): Promise<string> {
+    const key = JSON.stringify([spec.view, q.fromUs, q.toUs, filters]);
+    let building = this.#building.get(key);
+    if (building === undefined) {
+      building = this.#makeRangeTable(key, spec, q, filters).finally(() => this.#building.delete(key));
+      this.#building.set(key, building);
+    }
+    return building;
+  }
+
+  async #makeRangeTable(key: string, spec: StatsViewSpec, q: StatsQuery, filters: Array<[string, string]>): Promise<string> {
+    const generation = this.#lambda.state.generation;
+    const cached = this.#ranges.get(key);
+    if (cached !== undefined && cached.generation === generation) {
+      this.#ranges.delete(key);
+      this.#ranges.set(key, cached);
+      return cached.table;
+    }
+    const range = { sinceUs: q.fromUs, untilUs: q.toUs };
+    const { files } = await listArchiveFiles(this.#lambda.archiveDir, range);
+    const records = `SELECT * FROM (${recordsSql(files, range)}) WHERE ${filters.length === 0 ? 'true' : filters.map(([, s]) => s).join(' AND ')}`;
+    const view = statsViewQueries(`(${records})`, { errorStatusMin: this.#lambda.errorStatusMin }).find((v) => v.name === spec.view)!;
+    const table = `range_${++this.#tables}`;
+    await this.#lambda.reader.run(`CREATE TABLE ${table} AS SELECT ${[spec.key, ...spec.sums].join(', ')} FROM (${view.sql})`);
+    if (cached !== undefined) await this.#drop(key);
+    this.#ranges.set(key, { table, generation });
+    while (this.#ranges.size > RANGE_CACHE) await this.#drop(this.#ranges.keys().next().value!);
+    return table;
+  }
+
+  async #drop(key: string): Promise<void> {
+    const entry = this.#ranges.get(key);
+    this.#ranges.delete(key);
+    if (entry !== undefined) await this.#lambda.reader.run(`DROP TABLE IF EXISTS ${entry.table}`);
+  }
+}
