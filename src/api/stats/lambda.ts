@@ -1,16 +1,13 @@
 // The lambda query behind the stats endpoints: the published batch view plus the speed layer, i.e. every archived
 // row the batch did not read, so that an answer covers every record archived so far, once.
 //
-// In one in-process DuckDB (its own threads, capped), per view:
-//   batch_<v>   the published view, loaded when a new batch appears (manifest.json);
-//   speed_<v>   aggregates of the rows the batch did not read, appended as the daemon publishes archive files —
-//               only the new cut files are read (provenance says which rows of a compacted file are new); rebuilt
-//               from scratch when a batch is published or a file the speed layer had read is gone (a crashed run's
-//               files are swept and re-archived);
-//   mspeed_<v>  the speed keys summed, with their batch values added and whether the batch has them: small.
-// A page is then one top-N over batch_<v> (keys in mspeed_<v> left out, enough rows kept to make up for them) and
-// mspeed_<v>: exact, and it never rebuilds a table of the batch's size. `from`/`to` (except minutes) and filters
-// on other columns than the view's key are answered from the archive files themselves (query.ts).
+// In one in-process DuckDB (its own threads, capped), one table per view, `merged_<v>`, keyed on the view's key:
+// loaded from the published view when a new batch appears (manifest.json), then the aggregates of the rows the
+// batch did not read are added to it (upsert) as the daemon publishes archive files. Only new cut files are read
+// (provenance says which rows of a compacted file are new); the table is loaded again from the batch when a file
+// the speed layer had read is gone (a crashed run's files are swept and re-archived). So a page is one top-N over
+// one table, and the work done per archive cut is proportional to the cut, not to the batch. `from`/`to` (except
+// minutes) and filters on other columns than the view's key are answered from the archive files (query.ts).
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
 import { type Coverage, coverageTest, encodeCoverage } from '../../archive/coverage.js';
@@ -58,6 +55,7 @@ export class LambdaStats {
   readonly #provenance = new Map<string, UnitRows[]>();
   /** Units whose rows are in speed_<v>. */
   #done = new Set<string>();
+  #speedRecords = 0;
   #manifest: Manifest | null = null;
   #covered: (unit: string) => boolean = () => false;
   #state: LambdaState = { batchId: null, batchCreatedAt: null, speedRecords: 0, refreshedAt: null, generation: 0 };
@@ -77,11 +75,7 @@ export class LambdaStats {
     const reader = await instance.connect();
     for (const conn of [writer, reader]) await conn.run("SET TimeZone = 'UTC'");
     const stats = new LambdaStats(o, instance, writer, reader);
-    for (const spec of STATS_SPECS) {
-      await writer.run(`CREATE TABLE batch_${spec.view} AS ${stats.#viewSql(spec, recordsSql([]))}`);
-      await writer.run(`CREATE TABLE speed_${spec.view} AS SELECT * FROM batch_${spec.view}`);
-    }
-    await stats.#rebuildMerged();
+    await stats.#loadMerged(null);
     return stats;
   }
 
@@ -144,9 +138,9 @@ export class LambdaStats {
     const input = { files: files.map((path) => ({ path, units: this.#provenance.get(path)! })), covered: this.#covered, batchRanged: this.#batchRanged() };
     let plan = planSpeedRows({ ...input, done: this.#done });
     if ([...this.#done].some((u) => !plan.units.has(u))) {
-      // A unit already counted is gone or now in the batch: start the speed layer over.
-      for (const spec of STATS_SPECS) await this.#writer.run(`DELETE FROM speed_${spec.view}`);
-      this.#done = new Set();
+      // A unit already counted is gone: start the speed layer over from the batch.
+      this.#o.log.info({}, 'stats: archive files the speed layer had read are gone (a crashed run swept); recounting');
+      await this.#loadMerged(this.#manifest);
       plan = planSpeedRows(input);
       changed = true;
     }
@@ -155,12 +149,12 @@ export class LambdaStats {
       changed = true;
     }
     this.#done = plan.units;
-    if (changed) {
-      await this.#rebuildMerged();
-      const [n] = (await this.#writer.runAndReadAll('SELECT coalesce(sum(count), 0) FROM speed_status_stats')).getRowsJS()[0] ?? [0];
-      this.#state = { ...this.#state, speedRecords: Number(n), generation: this.#state.generation + 1 };
-    }
-    this.#state = { ...this.#state, refreshedAt: new Date().toISOString() };
+    this.#state = {
+      ...this.#state,
+      speedRecords: this.#speedRecords,
+      generation: this.#state.generation + (changed ? 1 : 0),
+      refreshedAt: new Date().toISOString(),
+    };
   }
 
   #batchRanged(): boolean {
@@ -171,13 +165,7 @@ export class LambdaStats {
   async #loadBatch(): Promise<boolean> {
     const manifest = await readManifest(this.#o.batchDir);
     if ((manifest?.batchId ?? null) === (this.#manifest?.batchId ?? null)) return false;
-    for (const spec of STATS_SPECS) {
-      const source =
-        manifest === null
-          ? `SELECT * FROM batch_${spec.view} WHERE false`
-          : `SELECT ${keyAndSums(spec)} FROM read_parquet(${sqlString(`${viewDir(this.#o.batchDir, manifest.batchId, spec.view)}/${spec.view}.parquet`)})`;
-      await this.#writer.run(`CREATE OR REPLACE TABLE batch_${spec.view} AS ${source}`);
-    }
+    await this.#loadMerged(manifest);
     let coverage: Coverage = { parts: {}, others: [] };
     if (manifest !== null) {
       if (manifest.covered === undefined) {
@@ -188,9 +176,6 @@ export class LambdaStats {
     this.#manifest = manifest;
     this.#covered = coverageTest(coverage);
     this.#state = { ...this.#state, batchId: manifest?.batchId ?? null, batchCreatedAt: manifest?.createdAt ?? null };
-    // Everything the speed layer holds is measured against the old batch.
-    for (const spec of STATS_SPECS) await this.#writer.run(`DELETE FROM speed_${spec.view}`);
-    this.#done = new Set();
     this.#o.log.info({ batchId: manifest?.batchId ?? null }, 'stats: batch loaded');
     return true;
   }
@@ -214,17 +199,30 @@ export class LambdaStats {
         `JOIN (VALUES ${selection}) s(path, lo, hi, outside_only) ON r.filename = s.path AND r.file_row_number >= s.lo AND r.file_row_number < s.hi ` +
         `WHERE NOT s.outside_only OR ${outside}`,
     );
-    for (const spec of STATS_SPECS) await this.#writer.run(`INSERT INTO speed_${spec.view} ${this.#viewSql(spec, 'SELECT * FROM speed_delta')}`);
+    for (const spec of STATS_SPECS) {
+      const add = spec.sums.map((c) => `${c} = ${c} + excluded.${c}`).join(', ');
+      await this.#writer.run(
+        `INSERT INTO merged_${spec.view} ${this.#viewSql(spec, 'SELECT * FROM speed_delta')} ON CONFLICT (${spec.key}) DO UPDATE SET ${add}`,
+      );
+    }
+    const [n] = (await this.#writer.runAndReadAll('SELECT count(*) FROM speed_delta')).getRowsJS()[0] ?? [0];
+    this.#speedRecords += Number(n);
     await this.#writer.run('DROP TABLE speed_delta');
   }
 
-  async #rebuildMerged(): Promise<void> {
+  /** Each view's table as `manifest`'s batch has it (empty without one); the speed layer starts over. */
+  async #loadMerged(manifest: Manifest | null): Promise<void> {
     for (const spec of STATS_SPECS) {
-      const sums = spec.sums.map((c) => `sum(s.${c})::BIGINT + coalesce(any_value(b.${c}), 0)::BIGINT AS ${c}`).join(', ');
-      await this.#writer.run(
-        `CREATE OR REPLACE TABLE mspeed_${spec.view} AS SELECT s.${spec.key} AS ${spec.key}, ${sums}, bool_or(b.${spec.key} IS NOT NULL) AS in_batch ` +
-          `FROM speed_${spec.view} s LEFT JOIN batch_${spec.view} b ON s.${spec.key} = b.${spec.key} GROUP BY s.${spec.key}`,
-      );
+      const source =
+        manifest === null
+          ? this.#viewSql(spec, recordsSql([]))
+          : `SELECT ${keyAndSums(spec)} FROM read_parquet(${sqlString(`${viewDir(this.#o.batchDir, manifest.batchId, spec.view)}/${spec.view}.parquet`)})`;
+      // Built aside and swapped in, so requests meanwhile read the previous table whole.
+      await this.#writer.run(`CREATE OR REPLACE TABLE loading_${spec.view} AS ${source}`);
+      await this.#writer.run(`ALTER TABLE loading_${spec.view} ADD PRIMARY KEY (${spec.key})`);
+      await this.#writer.run(`BEGIN TRANSACTION; DROP TABLE IF EXISTS merged_${spec.view}; ALTER TABLE loading_${spec.view} RENAME TO merged_${spec.view}; COMMIT`);
     }
+    this.#done = new Set();
+    this.#speedRecords = 0;
   }
 }

@@ -1,6 +1,6 @@
 // One stats request as SQL. Two ways to answer:
 //   - from the lambda tables (lambda.ts) when the request is about all time, or about minutes, and filters only on
-//     the view's own key: a top-N over the batch view and the small merged speed table;
+//     the view's own key: a top-N over the view's one merged table;
 //   - from the archive files themselves when it asks for a time range (`from`/`to`) of a view that is not per
 //     minute, or filters on a column the view does not keep (`/ip-stats?status=404`): the archive holds every
 //     record, so any range is answerable. Such an aggregate is kept (a few, newest first) so that paging through
@@ -32,6 +32,8 @@ export interface StatsAnswer {
   source: LambdaState & { layer: 'lambda' | 'archive' };
 }
 
+/** Answers kept for repeated requests (a dashboard polls the same pages), until the tables change. */
+const ANSWER_CACHE = 256;
 const FILTER_COLUMNS = { ip: 'ip', url: 'url', status: 'status' } as const;
 const RANGE_CACHE = 4;
 
@@ -76,12 +78,29 @@ export class StatsQueries {
   /** Aggregates being made, so that two requests for one range make it once. */
   readonly #building = new Map<string, Promise<string>>();
   #tables = 0;
+  readonly #answers = new Map<string, { generation: number; answer: StatsAnswer }>();
 
   constructor(lambda: LambdaStats) {
     this.#lambda = lambda;
   }
 
+  /** The answer to `q`; the same request again before the tables change is answered from memory. */
   async answer(spec: StatsViewSpec, q: StatsQuery): Promise<StatsAnswer> {
+    const key = JSON.stringify([spec.view, q]);
+    const generation = this.#lambda.state.generation;
+    const kept = this.#answers.get(key);
+    this.#answers.delete(key);
+    if (kept !== undefined && kept.generation === generation) {
+      this.#answers.set(key, kept);
+      return { ...kept.answer, source: { ...kept.answer.source, refreshedAt: this.#lambda.state.refreshedAt } };
+    }
+    const answer = await this.#compute(spec, q);
+    this.#answers.set(key, { generation, answer });
+    if (this.#answers.size > ANSWER_CACHE) this.#answers.delete(this.#answers.keys().next().value!);
+    return answer;
+  }
+
+  async #compute(spec: StatsViewSpec, q: StatsQuery): Promise<StatsAnswer> {
     const filters = filterClauses(q);
     const ranged = q.fromUs !== undefined || q.toUs !== undefined;
     const fromArchive = filters.some(([column]) => column !== spec.key) || (ranged && spec.key !== 'minute');
@@ -103,22 +122,11 @@ export class StatsQueries {
       if (q.toUs !== undefined) where.push(`minute < ${sqlTimestamp(q.toUs)}`);
     }
     const cond = where.length === 0 ? 'true' : where.join(' AND ');
-    const [b, m] = [`batch_${spec.view}`, `mspeed_${spec.view}`];
-    const cols = [spec.key, ...spec.sums].join(', ');
-    const [[speedKeys]] = (await this.#rows(`SELECT count(*) FROM ${m} WHERE ${cond}`)) as [[bigint]];
-    // The batch's best (offset + limit + speed keys) rows hold the best (offset + limit) of those not in the speed
-    // layer: at most `speed keys` of them are left out below.
-    const enough = q.offset + q.limit + Number(speedKeys);
-    const sql =
-      `SELECT ${outputColumns(spec)} FROM (` +
-      `SELECT ${cols} FROM ${m} WHERE ${cond} UNION ALL ` +
-      `SELECT ${cols} FROM (SELECT ${cols} FROM ${b} WHERE ${cond} ORDER BY ${orderBy(spec, q)} LIMIT ${enough}) t ` +
-      `WHERE NOT EXISTS (SELECT 1 FROM ${m} s WHERE s.${spec.key} = t.${spec.key})` +
-      `) ORDER BY ${orderBy(spec, q)} LIMIT ${q.limit} OFFSET ${q.offset}`;
-    const rows = (await this.#rows(sql)).map((r) => toRow(spec, r));
-    const [[total]] = (await this.#rows(
-      `SELECT (SELECT count(*) FROM ${b} WHERE ${cond}) + (SELECT count(*) FROM ${m} WHERE ${cond} AND NOT in_batch)`,
-    )) as [[bigint]];
+    const table = `merged_${spec.view}`;
+    const rows = (await this.#rows(`SELECT ${outputColumns(spec)} FROM ${table} WHERE ${cond} ORDER BY ${orderBy(spec, q)} LIMIT ${q.limit} OFFSET ${q.offset}`)).map(
+      (r) => toRow(spec, r),
+    );
+    const [[total]] = (await this.#rows(`SELECT count(*) FROM ${table} WHERE ${cond}`)) as [[bigint]];
     return { rows, total: Number(total) };
   }
 
