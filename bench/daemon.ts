@@ -22,6 +22,8 @@ export interface DaemonOptions {
   workers?: number;
   /** YAML written to `dir/logpulse.yaml` and passed with `-c` (flags still win). */
   configYaml?: string;
+  /** Serve the HTTP API (on a free port, see `apiUrl`); off by default (`--no-api`). */
+  api?: boolean;
 }
 
 export interface DaemonTotals {
@@ -45,15 +47,19 @@ export class Daemon {
   sourceStartedAtMs = Number.NaN;
   /** When the final totals line reached us: input done, every window emitted, every output durable. */
   totalsAtMs = Number.NaN;
+  /** The API's URL once it listens (with `api: true`). */
+  readonly apiUrl: Promise<string>;
   readonly #cli: CliProcess;
   readonly #stdoutListeners: ((line: string, atMs: number) => void)[] = [];
 
   constructor(o: DaemonOptions) {
     this.outDir = join(o.dir, 'out');
-    const args = ['run', '--source', o.source, '--output', this.outDir, '--checkpoint', join(o.dir, 'checkpoint'), '--no-api', '--workers', String(o.workers ?? 2)];
-    if (o.configYaml !== undefined) {
+    const args = ['run', '--source', o.source, '--output', this.outDir, '--checkpoint', join(o.dir, 'checkpoint'), '--workers', String(o.workers ?? 2)];
+    if (o.api !== true) args.push('--no-api');
+    const yaml = `${o.configYaml ?? ''}${o.api === true ? '\napi:\n  port: 0\n' : ''}`;
+    if (yaml !== '') {
       const cfg = join(o.dir, 'logpulse.yaml');
-      writeFileSync(cfg, o.configYaml);
+      writeFileSync(cfg, yaml);
       args.push('-c', cfg);
     }
     // NO_COLOR: the console's alert lines are parsed, so they must stay plain text whatever the terminal.
@@ -69,7 +75,10 @@ export class Daemon {
     });
     // The rejection is only interesting to whoever awaits `started`; an exit after start is not an error here.
     this.started.catch(() => undefined);
+    let listening: (url: string) => void = () => undefined;
+    this.apiUrl = new Promise<string>((resolve) => (listening = resolve));
     createInterface({ input: this.child.stderr! }).on('line', (line) => {
+      if (line.includes('"api listening"')) listening((JSON.parse(line) as { url: string }).url);
       if (line.includes('"source started"')) {
         this.sourceStartedAtMs = nowMs();
         ready();

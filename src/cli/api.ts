@@ -33,7 +33,7 @@ export async function apiCommand(opts: ApiCommandOptions): Promise<number> {
     readiness: () => ({ listening: { ok: true, detail: 'serving the API alone (no pipeline in this process)' } }),
     registry: createRegistry(null),
     // Alone, the API may use the machine's cores for its queries.
-    stats: await openStats(loaded.config, log, availableParallelism()),
+    stats: await openStats(loaded.config, log, availableParallelism(), 'await'),
   });
   let stop: (signal: NodeJS.Signals) => void = () => {};
   const stopped = new Promise<NodeJS.Signals>((resolve) => (stop = resolve));

@@ -35,6 +35,6 @@ export async function daemonApi(config: Config, log: Logger, parts: DaemonApiPar
     };
   };
   // One DuckDB thread: the cores belong to the pipeline; the stats tables are small next to it.
-  const stats = await openStats(config, log, 1);
+  const stats = await openStats(config, log, 1, 'background');
   return ApiServer.create({ host: config.api.host, port: config.api.port, token: config.api.token, log, readiness, registry, stats });
 }

@@ -1,0 +1,114 @@
+// `node --import tsx bench/api-load.ts [LINES] [RUNS]` — what serving the API costs the pipeline (issue 11's goal:
+// file → daemon throughput within 5 % of `--no-api`): the main dataset (bench/dataset.ts, default 4 M seed-shaped
+// lines) through `--source file:` with 2 workers and the archive on, alternately with `--no-api` and with the API
+// polled at 50 requests/s (the stats routes, /metrics, /ready, /windows round-robin) and one dashboard connected
+// (`/events`, read as it streams), RUNS times each (default 3). Wall time from spawn to exit.
+import { join } from 'node:path';
+
+import { Daemon, scratchDir } from './daemon.js';
+import { writeDataset } from './dataset.js';
+
+const lines = Number(process.argv[2] ?? 4_000_000);
+const runs = Number(process.argv[3] ?? 3);
+const say = (m: string) => process.stderr.write(`${m}\n`);
+const POLL_MS = 20;
+const ROUTES = ['/ip-stats?limit=20', '/url-stats?sort=errors&limit=20', '/status-stats', '/minute-stats?limit=60', '/metrics', '/ready', '/windows?limit=100'];
+
+interface Load {
+  requests: number;
+  failed: number;
+  events: number;
+  stop: () => Promise<void>;
+}
+
+/** Polls `base` every POLL_MS and keeps one `/events` stream open, until stopped. */
+function load(base: string): Load {
+  const state: Load = { requests: 0, failed: 0, events: 0, stop: async () => undefined };
+  const abort = new AbortController();
+  let i = 0;
+  const timer = setInterval(() => {
+    const route = ROUTES[i++ % ROUTES.length]!;
+    fetch(`${base}${route}`, { signal: abort.signal })
+      .then(async (res) => {
+        await res.arrayBuffer();
+        state.requests++;
+        // /ready answers 503 while the daemon starts and stops: an answer, not a failure.
+        if (res.status >= 500 && res.status !== 503) {
+          state.failed++;
+          if (process.env.BENCH_DEBUG) say(`${route}: ${res.status}`);
+        }
+      })
+      .catch((err: Error) => {
+        // The daemon closes its API as it exits: requests then are refused or cut, not failed.
+        if (!abort.signal.aborted && !/ECONNREFUSED|ECONNRESET/.test(String(err.cause))) {
+          state.failed++;
+          if (process.env.BENCH_DEBUG) say(`${route}: ${err.message} ${String(err.cause)}`);
+        }
+      });
+  }, POLL_MS);
+  const sse = fetch(`${base}/events`, { signal: abort.signal })
+    .then(async (res) => {
+      if (res.status !== 200 || res.body === null) return;
+      for await (const chunk of res.body) state.events += String(Buffer.from(chunk)).split('\n\n').length - 1;
+    })
+    .catch(() => undefined);
+  state.stop = async () => {
+    clearInterval(timer);
+    abort.abort();
+    await sse;
+  };
+  return state;
+}
+
+async function once(source: string, api: boolean): Promise<{ seconds: number; load: Load | null }> {
+  const scratch = scratchDir(api ? 'api-on' : 'api-off');
+  try {
+    const started = performance.now();
+    const d = new Daemon({
+      source,
+      dir: scratch.path,
+      workers: 2,
+      api,
+      configYaml: `console:\n  enabled: false\narchive:\n  enabled: true\n  dir: ${join(scratch.path, 'logs')}\nbatch:\n  dir: ${join(scratch.path, 'batch')}\n`,
+    });
+    const polling = api ? load(await d.apiUrl) : null;
+    const code = await d.exited;
+    const seconds = (performance.now() - started) / 1000;
+    await polling?.stop();
+    if (code !== 0 || d.totals?.lines !== lines) throw new Error(`daemon exited ${code} after ${d.totals?.lines} lines:\n${d.stderrTail}`);
+    return { seconds, load: polling };
+  } finally {
+    scratch.dispose();
+  }
+}
+
+const data = scratchDir('api-data');
+try {
+  const ds = await writeDataset(data.path, lines);
+  say(`dataset: ${lines.toLocaleString('en')} lines, ${(ds.bytes / 1e6).toFixed(0)} MB`);
+  const off: number[] = [];
+  const on: number[] = [];
+  let last: Load | null = null;
+  for (let i = 0; i < runs; i++) {
+    off.push((await once(`file:${ds.path}`, false)).seconds);
+    const r = await once(`file:${ds.path}`, true);
+    on.push(r.seconds);
+    last = r.load;
+    say(`run ${i + 1}: --no-api ${off.at(-1)!.toFixed(2)} s, API polled ${on.at(-1)!.toFixed(2)} s (${r.load?.requests} requests, ${r.load?.failed} failed, ${r.load?.events} events)`);
+  }
+  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+  process.stdout.write(
+    `${JSON.stringify({
+      lines,
+      runs,
+      noApiSeconds: off,
+      apiSeconds: on,
+      noApiLinesPerSecond: Math.round(lines / median(off)),
+      apiLinesPerSecond: Math.round(lines / median(on)),
+      costPercent: +((1 - median(off) / median(on)) * 100).toFixed(1),
+      lastRun: last === null ? null : { requests: last.requests, failed: last.failed, events: last.events },
+    })}\n`,
+  );
+} finally {
+  data.dispose();
+}
