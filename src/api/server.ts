@@ -75,6 +75,6 @@ export class ApiServer {
   /** Stops listening; open connections are ended. */
   async close(): Promise<void> {
     await this.#app.close();
-    this.#o.stats?.close();
+    await this.#o.stats?.close();
   }
 }

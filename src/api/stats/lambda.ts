@@ -61,6 +61,7 @@ export class LambdaStats {
   #state: LambdaState = { batchId: null, batchCreatedAt: null, speedRecords: 0, refreshedAt: null, generation: 0 };
   #refreshing: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
+  #closed = false;
 
   private constructor(o: LambdaOptions, instance: DuckDBInstance, writer: DuckDBConnection, reader: DuckDBConnection) {
     this.#o = o;
@@ -100,6 +101,7 @@ export class LambdaStats {
 
   /** Brings the tables up to date with the archive and the published batch; one at a time. Never throws twice for one cause: failures are logged. */
   refresh(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     this.#refreshing ??= this.#refresh()
       .catch((err: unknown) => {
         this.#o.log.warn({ err: (err as Error).message }, 'stats: the archive or the batch could not be read; answers keep the previous state');
@@ -108,8 +110,11 @@ export class LambdaStats {
     return this.#refreshing;
   }
 
-  close(): void {
+  /** Stops looking, waits for a look under way (its queries must not outlive the connections), then closes. */
+  async close(): Promise<void> {
     if (this.#timer !== null) clearInterval(this.#timer);
+    this.#closed = true;
+    await this.#refreshing;
     this.reader.closeSync();
     this.#writer.closeSync();
     this.#instance.closeSync();
