@@ -80,7 +80,7 @@ describe('the API of a running daemon (no token)', () => {
   it('GET /docs/json is an OpenAPI 3 document listing every route; /docs serves the UI from local assets', async () => {
     const doc = (await (await fetch(`${url}/docs/json`)).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/health', '/metrics', '/ready']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/health', '/ip-stats', '/metrics', '/minute-stats', '/ready', '/status-stats', '/url-stats', '/user-agent-stats']);
     const html = await (await fetch(`${url}/docs`)).text();
     expect(html).toContain('swagger-ui');
     expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)[^"']*\.js/);
@@ -103,7 +103,7 @@ describe('auth', () => {
   });
 
   it('every route but /health answers 401 {error} without the token or with a wrong one', async () => {
-    for (const path of ['/ready', '/metrics', '/docs/json', '/docs']) {
+    for (const path of ['/ready', '/metrics', '/docs/json', '/docs', '/ip-stats']) {
       const variants: Record<string, string>[] = [{}, { authorization: 'Bearer wrong' }, { authorization: `Bearer ${token}x` }, { authorization: token }];
       for (const headers of variants) {
         const r = await fetch(`${url}${path}`, { headers });
