@@ -28,7 +28,7 @@ export async function apiCommand(opts: ApiCommandOptions): Promise<number> {
     token: api.token,
     log,
     readiness: () => ({ listening: { ok: true, detail: 'serving the API alone (no pipeline in this process)' } }),
-    registry: createRegistry(null),
+    registry: createRegistry(),
   });
   let stop: (signal: NodeJS.Signals) => void = () => {};
   const stopped = new Promise<NodeJS.Signals>((resolve) => (stop = resolve));
