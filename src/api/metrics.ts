@@ -8,10 +8,18 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
 import { bearerSecurity, unauthorized } from './schemas.js';
 
+/**
+ * prom-client's gauges named like counters (`promtool check metrics`: non-counter metrics should not have a
+ * `_total` suffix). Left out: `nodejs_active_handles{type}`, `…_requests{type}`, `…_resources{type}` carry the same
+ * numbers per type (their sum is the total).
+ */
+const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
 /** Process metrics (CPU, memory, event loop, GC), plus whatever `addSeries` registers. */
 export function createRegistry(addSeries?: (registry: Registry) => void): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
   addSeries?.(registry);
   return registry;
 }
