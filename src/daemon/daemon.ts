@@ -1,6 +1,8 @@
 // A running daemon built from a resolved config: source → pipeline (native shards) → outputs, with durability
 // deciding when what is committed and the shutdown paths deciding how it ends. It holds no process-wide state
 // (signals are the caller's), so one can be stopped and another started in the same process.
+import type { Registry } from 'prom-client';
+
 import { redactConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { kafkaClientConfig } from '../kafka/client-config.js';
@@ -164,16 +166,7 @@ export class Daemon {
     let api: ApiServer | null = null;
     if (config.api.enabled) {
       try {
-        const registry = createRegistry((r) =>
-          registerDaemonSeries(r, {
-            sourceKind: parseSourceUri(config.source).kind,
-            source: this.#source,
-            pipeline: this.#pipeline,
-            pendingOutputBytes: () => this.#outputs.pendingBytes,
-            rules: config.alerts.rules,
-            instruments: this.#instruments,
-          }),
-        );
+        const registry = this.#metricsRegistry();
         api = await daemonApi(config, log, { pipeline: this.#pipeline, outputs: this.#outputs, phase: () => this.#currentPhase(), registry });
         await api.listen();
       } catch (err) {
@@ -189,6 +182,20 @@ export class Daemon {
     } finally {
       await api?.close();
     }
+  }
+
+  /** Process metrics and this daemon's series (metrics-series.ts), read when scraped. */
+  #metricsRegistry(): Registry {
+    return createRegistry((r) =>
+      registerDaemonSeries(r, {
+        sourceKind: parseSourceUri(this.#config.source).kind,
+        source: this.#source,
+        pipeline: this.#pipeline,
+        pendingOutputBytes: () => this.#outputs.pendingBytes,
+        rules: this.#config.alerts.rules,
+        instruments: this.#instruments,
+      }),
+    );
   }
 
   #currentPhase(): DaemonPhase {
