@@ -73,7 +73,7 @@ try {
   await stats.refresh();
   const loadSeconds = (performance.now() - t) / 1000;
   say(`stats tables loaded in ${loadSeconds.toFixed(2)} s; speed layer: ${stats.state.speedRecords.toLocaleString('en')} records`);
-  const server = await ApiServer.create({ host: '127.0.0.1', port: 0, token: null, log, readiness: () => ({}), registry: createRegistry(null), stats });
+  const server = await ApiServer.create({ host: '127.0.0.1', port: 0, token: null, log, readiness: () => ({}), registry: createRegistry(), stats });
   const base = await server.listen();
 
   // Every request differs from the ones before (a page size, an offset, a key), so none is answered from the

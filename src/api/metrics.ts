@@ -1,21 +1,34 @@
-// Prometheus metrics. Each daemon owns a Registry (never prom-client's global one, so two daemons in one process
-// do not collide); the logpulse series are read from the pipeline's totals when scraped (collect callbacks), so
-// the hot path counts nothing twice and a scrape always sees the numbers the daemon logs.
+// Prometheus metrics: the `/metrics` route, the Registry behind it and the helpers series are declared with. Each
+// process part that serves metrics owns a Registry (never prom-client's global one, so two daemons in one process
+// do not collide). Series are read from numbers their owners keep when scraped (collect callbacks), so the hot
+// path counts nothing twice and a scrape always sees the numbers the daemon logs; the daemon's series are in
+// src/daemon/metrics-series.ts.
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
-import type { PipelineTotals } from '../pipeline/pipeline.js';
 import { bearerSecurity, unauthorized } from './schemas.js';
 
-/** What a running daemon can tell the metrics, read at scrape time. */
-export interface MetricsSource {
-  totals: () => Readonly<PipelineTotals>;
-  /** Output bytes not yet durable (sources pause at MAX_PENDING_OUTPUT_BYTES). */
-  pendingOutputBytes: () => number;
+/**
+ * prom-client's gauges named like counters (`promtool check metrics`: non-counter metrics should not have a
+ * `_total` suffix). Left out: `nodejs_active_handles{type}`, `…_requests{type}`, `…_resources{type}` carry the same
+ * numbers per type (their sum is the total).
+ */
+const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+/** Process metrics (CPU, memory, event loop, GC), plus whatever `addSeries` registers. */
+export function createRegistry(addSeries?: (registry: Registry) => void): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
+  addSeries?.(registry);
+  return registry;
 }
 
+/** (label value, value) pairs of a one-label series. */
+export type Samples = Iterable<readonly [string, number]>;
+
 /** A counter whose value is `read()` at every scrape. */
-function counterOf(registry: Registry, name: string, help: string, read: () => number): void {
+export function counterOf(registry: Registry, name: string, help: string, read: () => number): void {
   new Counter({
     name,
     help,
@@ -27,39 +40,53 @@ function counterOf(registry: Registry, name: string, help: string, read: () => n
   });
 }
 
-/** Process metrics (CPU, memory, event loop, GC), plus the daemon's series when `source` is given. */
-export function createRegistry(source: MetricsSource | null): Registry {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  if (source === null) return registry;
-  const t = source.totals;
-  counterOf(registry, 'logpulse_lines_total', 'Input lines read (valid or not).', () => t().lines);
-  counterOf(registry, 'logpulse_input_bytes_total', 'Input bytes read.', () => t().bytes);
-  counterOf(registry, 'logpulse_records_total', 'Valid records parsed.', () => t().records);
-  counterOf(registry, 'logpulse_error_records_total', 'Records with an error status (pipeline.errorStatusMin and above).', () => t().errors);
-  counterOf(registry, 'logpulse_late_records_total', 'Records that arrived after their window closed (counted, not windowed).', () => t().late);
-  counterOf(registry, 'logpulse_windows_emitted_total', 'Windows closed and written.', () => t().windows);
-  counterOf(registry, 'logpulse_alerts_fired_total', 'Alerts fired.', () => t().alerts);
-  counterOf(registry, 'logpulse_archived_rows_total', 'Rows handed to the Parquet archive.', () => t().archived);
+/** A counter with one label, its samples `read()` at every scrape. */
+export function labelledCounterOf(registry: Registry, name: string, help: string, label: string, read: () => Samples): void {
   new Counter({
-    name: 'logpulse_rejected_total',
-    help: 'Input lines rejected, by reason.',
-    labelNames: ['reason'],
+    name,
+    help,
+    labelNames: [label],
     registers: [registry],
     collect() {
       this.reset();
-      for (const [reason, n] of Object.entries(t().rejected)) this.inc({ reason }, n);
+      for (const [value, n] of read()) this.inc({ [label]: value }, n);
     },
   });
+}
+
+/** A gauge whose value is `read()` at every scrape. */
+export function gaugeOf(registry: Registry, name: string, help: string, read: () => number): void {
   new Gauge({
-    name: 'logpulse_output_pending_bytes',
-    help: 'Output bytes not yet durable; sources pause when this reaches the limit.',
+    name,
+    help,
     registers: [registry],
     collect() {
-      this.set(source.pendingOutputBytes());
+      this.set(read());
     },
   });
-  return registry;
+}
+
+/**
+ * A gauge with labels, its samples `read()` at every scrape; a label set missing from one scrape is gone from it
+ * (a Kafka partition revoked).
+ */
+export function labelledGaugeOf<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly L[],
+  read: () => Iterable<readonly [Record<L, string>, number]>,
+): void {
+  new Gauge({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [labels, n] of read()) this.set(labels as Partial<Record<L, string>>, n);
+    },
+  });
 }
 
 export function metricsRoutes(app: FastifyInstance, registry: Registry, secured: boolean): void {

@@ -31,7 +31,7 @@ export async function apiCommand(opts: ApiCommandOptions): Promise<number> {
     token: api.token,
     log,
     readiness: () => ({ listening: { ok: true, detail: 'serving the API alone (no pipeline in this process)' } }),
-    registry: createRegistry(null),
+    registry: createRegistry(),
     // Alone, the API may use the machine's cores for its queries.
     stats: await openStats(loaded.config, log, availableParallelism(), 'await'),
   });

@@ -37,7 +37,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
       daemon.stop(signal);
     },
     second: (signal) => log.warn({ signal }, 'second stop signal: exiting now without draining'),
-    reload: () => reload(path, flags, config, log),
+    reload: () => daemon.configReloaded(reload(path, flags, config, log)),
   });
   try {
     return await daemon.run();
@@ -48,13 +48,14 @@ export async function runCommand(opts: RunOptions): Promise<number> {
 
 /**
  * SIGHUP: the log level applies at once; every other section is wired into running parts at start-up, so it is
- * compared with what runs (and reported again on each reload until a restart applies it).
+ * compared with what runs (and reported again on each reload until a restart applies it). False when the file
+ * is bad (the running config is kept).
  */
-function reload(path: string | undefined, flags: FlagOverrides, running: Config, log: Logger): void {
+function reload(path: string | undefined, flags: FlagOverrides, running: Config, log: Logger): boolean {
   const next = loadConfig(path, flags);
   if (!next.ok) {
     log.error({ problems: next.problems.map(formatProblem) }, 'SIGHUP: new config is invalid; keeping the running one');
-    return;
+    return false;
   }
   const changed = (Object.keys(next.config) as (keyof Config)[]).filter(
     (k) => k !== 'log' && JSON.stringify(next.config[k]) !== JSON.stringify(running[k]),
@@ -62,4 +63,5 @@ function reload(path: string | undefined, flags: FlagOverrides, running: Config,
   log.level = next.config.log.level;
   if (changed.length === 0) log.info('SIGHUP: config reloaded');
   else log.info({ restartNeeded: changed }, 'SIGHUP: config reloaded; these sections apply after a restart');
+  return true;
 }

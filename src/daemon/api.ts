@@ -1,7 +1,8 @@
 // The HTTP API as a running daemon serves it: readiness from the daemon's phase and its outputs' backlog, metrics
-// from the pipeline's totals, in a Registry of this daemon's own.
+// from the daemon's own Registry (metrics-series.ts).
+import type { Registry } from 'prom-client';
+
 import type { ReadinessCheck } from '../api/health.js';
-import { createRegistry } from '../api/metrics.js';
 import { ApiServer } from '../api/server.js';
 import { openStats } from '../api/stats/open.js';
 import type { Config } from '../config/types.js';
@@ -16,12 +17,13 @@ export interface DaemonApiParts {
   pipeline: Pipeline;
   outputs: Outputs;
   phase: () => DaemonPhase;
+  /** The daemon's metrics (metrics-series.ts). */
+  registry: Registry;
 }
 
 /** Builds (not yet listening) the API of a daemon. */
 export async function daemonApi(config: Config, log: Logger, parts: DaemonApiParts): Promise<ApiServer> {
-  const { pipeline, outputs, phase } = parts;
-  const registry = createRegistry({ totals: () => pipeline.totals, pendingOutputBytes: () => outputs.pendingBytes });
+  const { outputs, phase, registry } = parts;
   const readiness = (): Record<string, ReadinessCheck> => {
     const p = phase();
     const pending = outputs.pendingBytes;

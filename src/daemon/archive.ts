@@ -2,13 +2,16 @@
 // the records they parsed; this decides when: every cut gets the next sequence number, the shards close their
 // open files under it, and durability tells this which cuts a restart may no longer delete (recovery.ts). Closed
 // hours are compacted in the background, one at a time, from committed cuts only.
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
 import { compactHour, compactionJobs, settleJournals } from '../archive/compaction.js';
 import { closeLedger, openLedger, type ReplayMode } from '../archive/ledger.js';
 import { listHours, newRunId } from '../archive/layout.js';
 import { type ArchiveMark, recoverArchive } from '../archive/recovery.js';
 import { LogpulseError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { compactParquet } from '../native.js';
+import { type ArchiveFile, compactParquet } from '../native.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import type { SourceSpec } from '../sources/uri.js';
 
@@ -33,6 +36,8 @@ export class ArchiveKeeper {
   #compacting: Promise<void> = Promise.resolve();
   /** Rows this run's cuts published. */
   #rows = 0;
+  /** Told the size of each file a cut published (not of compaction's rewrites), for `/metrics`. */
+  onPublished: (bytes: number) => void = () => {};
 
   constructor(dir: string, source: string, replay: ReplayMode, log: Logger) {
     this.dir = dir;
@@ -63,9 +68,16 @@ export class ArchiveKeeper {
     const { files, errors } = await pipeline.archiveCut(seq);
     for (const f of files) this.#rows += f.rows;
     if (errors.length > 0) throw new LogpulseError('LP_ERR_ARCHIVE', `archive cut ${seq} failed: ${errors.join('; ')}`);
+    await this.#published(files);
     if (this.#replay === 'none') this.#committedSeq = seq;
     if (files.length > 0) this.#log.debug({ seq, files: files.length, rows: files.reduce((a, f) => a + f.rows, 0) }, 'archive cut');
     return { run: this.run, seq };
+  }
+
+  /** Tells `onPublished` each file's size: one stat per file a cut published (a few per cut), before any compaction may take it. */
+  async #published(files: ArchiveFile[]): Promise<void> {
+    const sizes = await Promise.all(files.map((f) => stat(join(this.dir, f.path)).then((s) => s.size, () => 0)));
+    for (const size of sizes) this.onPublished(size);
   }
 
   /** The checkpoint that includes `mark` is on disk. */

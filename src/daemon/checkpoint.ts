@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pack, unpack } from 'msgpackr';
 
 import type { ArchiveMark } from '../archive/recovery.js';
-import { writeFileAtomic } from '../durable-file.js';
+import { type FsyncObserver, writeFileAtomic } from '../durable-file.js';
 import { LogpulseError } from '../errors.js';
 
 export interface Checkpoint {
@@ -39,9 +39,10 @@ export function checkpointPath(dir: string): string {
   return join(dir, FILE);
 }
 
-export async function writeCheckpoint(dir: string, cp: Checkpoint): Promise<void> {
+/** `onFsync` is told how long each of its fsyncs took. */
+export async function writeCheckpoint(dir: string, cp: Checkpoint, onFsync?: FsyncObserver): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await writeFileAtomic(checkpointPath(dir), pack(cp));
+  await writeFileAtomic(checkpointPath(dir), pack(cp), onFsync);
 }
 
 /** The saved state, or null when there is none. Throws `LP_ERR_CHECKPOINT` on a file that is not one. */

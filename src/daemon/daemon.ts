@@ -1,6 +1,8 @@
 // A running daemon built from a resolved config: source → pipeline (native shards) → outputs, with durability
 // deciding when what is committed and the shutdown paths deciding how it ends. It holds no process-wide state
 // (signals are the caller's), so one can be stopped and another started in the same process.
+import type { Registry } from 'prom-client';
+
 import { redactConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { kafkaClientConfig } from '../kafka/client-config.js';
@@ -9,11 +11,14 @@ import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.js';
 import { isReplayable, type Source, type SourceSink } from '../sources/source.js';
 import { createSource } from '../sources/create-source.js';
 import { parseSourceUri } from '../sources/uri.js';
+import { createRegistry } from '../api/metrics.js';
 import type { ApiServer } from '../api/server.js';
 import { daemonApi, type DaemonPhase } from './api.js';
 import { ArchiveKeeper, replayModeOf } from './archive.js';
 import { BatchThresholds } from './batch-thresholds.js';
 import { Durability } from './durability.js';
+import { Instruments, type OutputKind } from './instruments.js';
+import { registerDaemonSeries } from './metrics-series.js';
 import { MAX_PENDING_OUTPUT_BYTES, openOutputs, type Outputs } from './outputs.js';
 import { endOfInput, type RunningParts, stopGracefully, stopOnFailure } from './shutdown.js';
 
@@ -67,6 +72,7 @@ export class Daemon {
   readonly #outputs: Outputs;
   readonly #durability: Durability;
   readonly #thresholds: BatchThresholds | null;
+  readonly #instruments: Instruments;
   #stopSignal: NodeJS.Signals | null = null;
   #stopRequested: (signal: NodeJS.Signals) => void = () => {};
   readonly #stopped = new Promise<NodeJS.Signals>((resolve) => (this.#stopRequested = resolve));
@@ -85,13 +91,20 @@ export class Daemon {
     // Alerts go to Kafka when brokers are known: the source's own, or `kafka.brokers`.
     const brokers = spec.kind === 'kafka' ? spec.brokers : config.kafka.brokers;
     const alertClient = brokers === null ? null : kafkaClientConfig(brokers, config.kafka.security);
-    const outputs = await openOutputs(config, { log, alertClient, replayable: isReplayable(source) });
+    const replayable = isReplayable(source);
+    const kinds: OutputKind[] = ['errors', 'rejected', 'metrics', 'alerts'];
+    if (replayable) kinds.push('partials');
+    if (config.archive.enabled) kinds.push('archive');
+    const instruments = new Instruments(kinds);
+    const outputs = await openOutputs(config, { log, alertClient, replayable, instruments });
     const archive = config.archive.enabled ? new ArchiveKeeper(config.archive.dir, config.source, replayModeOf(spec), log) : null;
-    return new Daemon(config, log, source, outputs, archive);
+    if (archive) archive.onPublished = (bytes) => instruments.filePublished('archive', bytes);
+    return new Daemon(config, log, source, outputs, archive, instruments);
   }
 
-  private constructor(config: Config, log: Logger, source: Source, outputs: Outputs, archive: ArchiveKeeper | null) {
+  private constructor(config: Config, log: Logger, source: Source, outputs: Outputs, archive: ArchiveKeeper | null, instruments: Instruments) {
     this.#config = config;
+    this.#instruments = instruments;
     this.#log = log;
     this.#source = source;
     this.#outputs = outputs;
@@ -119,12 +132,18 @@ export class Daemon {
       everyMs: config.output.rotateEveryMs,
       archive,
       log,
+      instruments,
     });
     // A stop while the source is still starting (brokers not reached yet) ends the start at once.
     void this.#stopped.then((signal) => {
       this.#stopSignal = signal;
       if (this.#starting) void source.stop();
     });
+  }
+
+  /** SIGHUP re-read the config: `ok` when it was applied, false when the file was bad (for `/metrics`). */
+  configReloaded(ok: boolean): void {
+    this.#instruments.configReloaded(ok);
   }
 
   /** Asks for a graceful stop (`run` then resolves once it is done). Safe at any time, also before `run`. */
@@ -147,7 +166,8 @@ export class Daemon {
     let api: ApiServer | null = null;
     if (config.api.enabled) {
       try {
-        api = await daemonApi(config, log, { pipeline: this.#pipeline, outputs: this.#outputs, phase: () => this.#currentPhase() });
+        const registry = this.#metricsRegistry();
+        api = await daemonApi(config, log, { pipeline: this.#pipeline, outputs: this.#outputs, phase: () => this.#currentPhase(), registry });
         await api.listen();
       } catch (err) {
         log.error({ err: (err as Error).message }, 'the HTTP API could not start');
@@ -162,6 +182,20 @@ export class Daemon {
     } finally {
       await api?.close();
     }
+  }
+
+  /** Process metrics and this daemon's series (metrics-series.ts), read when scraped. */
+  #metricsRegistry(): Registry {
+    return createRegistry((r) =>
+      registerDaemonSeries(r, {
+        sourceKind: parseSourceUri(this.#config.source).kind,
+        source: this.#source,
+        pipeline: this.#pipeline,
+        pendingOutputBytes: () => this.#outputs.pendingBytes,
+        rules: this.#config.alerts.rules,
+        instruments: this.#instruments,
+      }),
+    );
   }
 
   #currentPhase(): DaemonPhase {

@@ -19,6 +19,7 @@ import type { Pipeline } from '../pipeline/pipeline.js';
 import { isReplayable, type ReplayableSource, type Source, type StreamPositions } from '../sources/source.js';
 import { newCheckpoint, readCheckpoint, retireCheckpoint, writeCheckpoint } from './checkpoint.js';
 import type { ArchiveKeeper } from './archive.js';
+import type { CutKind, Instruments } from './instruments.js';
 import type { Outputs } from './outputs.js';
 
 export interface DurabilityOptions {
@@ -33,6 +34,8 @@ export interface DurabilityOptions {
   /** The Parquet archive, when `archive.enabled`. */
   archive: ArchiveKeeper | null;
   log: Logger;
+  /** Told how long each cut and each checkpoint fsync took, and which cuts failed. */
+  instruments?: Instruments;
 }
 
 export class Durability {
@@ -45,10 +48,13 @@ export class Durability {
   #fatal: (err: Error) => void = () => {};
   /** An archive cut of a replayable source failed: no later cut may commit (its offsets would skip lost rows). */
   #archiveFailed: Error | null = null;
+  readonly #checkpointFsync: ((seconds: number) => void) | undefined;
 
   constructor(options: DurabilityOptions) {
     this.#o = options;
     this.#replayable = isReplayable(options.source) ? options.source : null;
+    const instruments = options.instruments;
+    this.#checkpointFsync = instruments === undefined ? undefined : (seconds) => instruments.fsync('checkpoint', seconds);
   }
 
   /**
@@ -149,7 +155,7 @@ export class Durability {
     await this.#archiveCut().catch((err: unknown) => this.#cutFailed(err as Error));
     if (!source.finite) {
       const state = await pipeline.checkpointState();
-      await writeCheckpoint(this.#o.checkpointDir, newCheckpoint(this.#o.workers, state));
+      await writeCheckpoint(this.#o.checkpointDir, newCheckpoint(this.#o.workers, state), this.#checkpointFsync);
     }
     await archive?.finish(false);
   }
@@ -169,8 +175,20 @@ export class Durability {
   async #archiveCut(): Promise<void> {
     const archive = this.#o.archive;
     if (!archive) return;
-    await archive.cut(this.#o.pipeline);
+    await this.#measured('archive', () => archive.cut(this.#o.pipeline));
     void archive.compactClosed(this.#o.pipeline.closedThroughUs);
+  }
+
+  /** Runs one cut, telling the instruments how long it took or that it failed. */
+  async #measured(kind: CutKind, cut: () => Promise<unknown>): Promise<void> {
+    const started = performance.now();
+    try {
+      await cut();
+    } catch (err) {
+      this.#o.instruments?.cutFailed(kind);
+      throw err;
+    }
+    this.#o.instruments?.cutDone(kind, (performance.now() - started) / 1000);
   }
 
   #cutFailed(err: Error): void {
@@ -201,7 +219,11 @@ export class Durability {
   }
 
   /** `confirmed`: resolves once the commit is settled (a hand-over, the stop); a timed cut's commit may still be on its way. */
-  async #cut(release: boolean, confirmed: boolean): Promise<void> {
+  #cut(release: boolean, confirmed: boolean): Promise<void> {
+    return this.#measured('full', () => this.#fullCut(release, confirmed));
+  }
+
+  async #fullCut(release: boolean, confirmed: boolean): Promise<void> {
     const source = this.#replayable!;
     const { pipeline, outputs, archive, log } = this.#o;
     if (this.#archiveFailed) throw this.#archiveFailed;
@@ -213,7 +235,7 @@ export class Durability {
       await outputs.makeDurable();
       const mark = archive ? await archive.cut(pipeline).catch((err: Error) => this.#stopCommitting(err)) : undefined;
       const state = await pipeline.checkpointState();
-      await writeCheckpoint(this.#o.checkpointDir, newCheckpoint(this.#o.workers, state, positions, mark));
+      await writeCheckpoint(this.#o.checkpointDir, newCheckpoint(this.#o.workers, state, positions, mark), this.#checkpointFsync);
       if (mark) archive!.committed(mark);
     } finally {
       if (release) source.release();

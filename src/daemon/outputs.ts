@@ -14,6 +14,7 @@ import { KafkaAlertSink } from '../sinks/kafka-alerts.js';
 import { ResultsTxt } from '../sinks/results-txt.js';
 import { RotatingFileSink } from '../sinks/rotating-file.js';
 import type { FileKind, RecordSink } from '../sinks/sink.js';
+import type { Instruments } from './instruments.js';
 
 /** Sinks hold at most this much data not yet durable before sources are paused (a slow or full disk). */
 export const MAX_PENDING_OUTPUT_BYTES = 256 << 20;
@@ -148,6 +149,8 @@ export interface OpenOutputsOptions {
    * duplicate; its runs also keep closed-window partials for `logpulse merge`.
    */
   replayable: boolean;
+  /** Told each file published (its bytes) and each fsync's duration, for `/metrics`. */
+  instruments?: Pick<Instruments, 'filePublished' | 'fsync'>;
 }
 
 /** The outputs a config asks for, under `output.dir` (created). */
@@ -163,7 +166,11 @@ export async function openOutputs(config: Config, o: OpenOutputsOptions): Promis
       shard: 'all',
       rotateEveryMs: config.output.rotateEveryMs,
       onError: (err) => log.error({ err: err.message, kind }, 'output file write failed; retrying (data kept in memory)'),
-      onDurable: () => outputs?.onDrained(),
+      onDurable: (bytes) => {
+        o.instruments?.filePublished(kind, bytes);
+        outputs?.onDrained();
+      },
+      onFsync: (seconds) => o.instruments?.fsync(kind, seconds),
       leftovers: o.replayable ? 'discard' : 'publish',
     });
   const files: FileSinks = { errors: fileSink('errors'), rejected: fileSink('rejected'), metrics: fileSink('metrics'), alerts: fileSink('alerts') };

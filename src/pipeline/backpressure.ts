@@ -10,10 +10,24 @@ export interface BackpressureOptions {
   pendingBytes: () => number;
 }
 
-export class Backpressure {
+/** What `/metrics` reads of it: the shards' queues and the pauses so far. */
+export interface BackpressureStats {
+  readonly shards: number;
+  /** Tasks submitted to the shard and not settled yet (its queue, the running one included). */
+  inFlight(shard: number): number;
+  readonly paused: boolean;
+  /** Pauses because a shard had `maxInFlightChunks` queued. */
+  readonly pausesForShards: number;
+  /** Pauses because the outputs held more than `maxPendingBytes` not yet durable. */
+  readonly pausesForOutput: number;
+}
+
+export class Backpressure implements BackpressureStats {
   readonly #o: BackpressureOptions;
   readonly #inFlight: number[];
   #paused = false;
+  pausesForShards = 0;
+  pausesForOutput = 0;
   /** Source pause/resume hooks, set by whoever wires a source to the pipeline. */
   onPause: () => void = () => {};
   onResume: () => void = () => {};
@@ -21,6 +35,14 @@ export class Backpressure {
   constructor(options: BackpressureOptions) {
     this.#o = options;
     this.#inFlight = new Array<number>(options.shards).fill(0);
+  }
+
+  get shards(): number {
+    return this.#inFlight.length;
+  }
+
+  get paused(): boolean {
+    return this.#paused;
   }
 
   inFlight(shard: number): number {
@@ -39,9 +61,12 @@ export class Backpressure {
 
   /** Pauses or resumes the source as the in-flight chunks and pending output bytes now say. */
   check(): void {
-    const full = this.#inFlight.some((n) => n >= this.#o.maxInFlightChunks) || this.#o.pendingBytes() > this.#o.maxPendingBytes;
+    const shardsFull = this.#inFlight.some((n) => n >= this.#o.maxInFlightChunks);
+    const full = shardsFull || this.#o.pendingBytes() > this.#o.maxPendingBytes;
     if (full && !this.#paused) {
       this.#paused = true;
+      if (shardsFull) this.pausesForShards++;
+      else this.pausesForOutput++;
       this.onPause();
     } else if (!full && this.#paused) {
       this.#paused = false;

@@ -5,13 +5,16 @@ import type { AlertRule } from '../config/types.js';
 import { type ArchiveFile, type ProcessResult, type ShardOptions, WindowMerger } from '../native.js';
 import type { SourceSink } from '../sources/source.js';
 import { AlertEngine, rateRuleOptions } from './alert-engine.js';
-import { Backpressure } from './backpressure.js';
+import { Backpressure, type BackpressureStats } from './backpressure.js';
 import { OpenWindowTotals } from './open-windows.js';
 import type { Alert, OutputPort } from './output-port.js';
 import { ShardPool } from './shard-pool.js';
 import { StreamRouter } from './stream-router.js';
+import { newTotals, type PipelineTotals } from './totals.js';
 import { ShardWatermarks } from './watermarks.js';
 import type { ShardTask } from './worker.js';
+
+export type { PipelineTotals } from './totals.js';
 
 export interface PipelineOptions {
   shards: number;
@@ -34,20 +37,6 @@ export interface PipelineOptions {
   nowUs?: () => number;
 }
 
-/** Totals since start, for logs, `/metrics` and the final summary. */
-export interface PipelineTotals {
-  lines: number;
-  bytes: number;
-  records: number;
-  errors: number;
-  late: number;
-  /** Rows handed to the Parquet archive (published at the next cut). */
-  archived: number;
-  rejected: Record<string, number>;
-  windows: number;
-  alerts: number;
-}
-
 /** Takes a source's bytes (the `SourceSink` calls but `warn`, which the daemon logs itself). */
 export class Pipeline implements Omit<SourceSink, 'warn'> {
   readonly #o: PipelineOptions;
@@ -61,7 +50,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
   readonly #open = new OpenWindowTotals();
   readonly #pending = new Set<Promise<void>>();
   readonly #nowUs: () => number;
-  readonly #totals: PipelineTotals = { lines: 0, bytes: 0, records: 0, errors: 0, late: 0, archived: 0, rejected: {}, windows: 0, alerts: 0 };
+  readonly #totals: PipelineTotals = newTotals();
   #tickTimer: NodeJS.Timeout | null = null;
   #endResolve: (() => void) | null = null;
   readonly #ended: Promise<void>;
@@ -111,6 +100,11 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
 
   set onResume(fn: () => void) {
     this.#backpressure.onResume = fn;
+  }
+
+  /** Work queued per shard and the source pauses so far, for `/metrics`. */
+  get backpressure(): BackpressureStats {
+    return this.#backpressure;
   }
 
   /** Re-checks backpressure from outside (the output made bytes durable). */
@@ -289,6 +283,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
 
   #fire(alert: Alert): void {
     this.#totals.alerts++;
+    this.#totals.alertsByRule[alert.rule] = (this.#totals.alertsByRule[alert.rule] ?? 0) + 1;
     this.#out.alert(alert);
   }
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 
 import { completeLinesLength } from './complete-lines.js';
 import { compactUtc, fileName, fileNamePattern } from './file-names.js';
+import { type FsyncObserver, timedFsync } from '../durable-file.js';
 import { type Part, rewritePart } from './part-file.js';
 import type { RetryChain } from './retry-chain.js';
 import type { FileKind } from './sink.js';
@@ -26,6 +27,8 @@ export interface PartWriterOptions {
   /** Delete crash leftovers instead of publishing their complete lines (see RotatingFileSinkOptions.leftovers). */
   discardLeftovers: boolean;
   chain: RetryChain;
+  /** Told the duration of each fsync `seal` makes (of the file and of the directory). */
+  onFsync: FsyncObserver;
 }
 
 export class PartWriter {
@@ -36,6 +39,7 @@ export class PartWriter {
   readonly #now: () => number;
   readonly #discardLeftovers: boolean;
   readonly #chain: RetryChain;
+  readonly #onFsync: FsyncObserver;
   #seq = 1;
   #part: Part | null = null;
 
@@ -47,6 +51,7 @@ export class PartWriter {
     this.#now = o.now;
     this.#discardLeftovers = o.discardLeftovers;
     this.#chain = o.chain;
+    this.#onFsync = o.onFsync;
   }
 
   /** Creates the directory, recovers crash leftovers and learns the next sequence number. */
@@ -179,7 +184,7 @@ export class PartWriter {
         part.torn = false;
       }
       try {
-        await fh.sync();
+        await timedFsync(this.#onFsync, () => fh.sync());
       } catch (err) {
         // After a failed fsync Linux may have dropped the dirty pages and marked them clean, so a second fsync
         // can "succeed" without the data: the file is written again from memory before the next attempt.
@@ -199,7 +204,7 @@ export class PartWriter {
         throw err;
       }
     });
-    await this.#chain.retrying('fsync-dir', this.#dir, () => fs.syncDir(this.#dir));
+    await this.#chain.retrying('fsync-dir', this.#dir, () => timedFsync(this.#onFsync, () => fs.syncDir(this.#dir)));
     this.#part = null;
     this.#seq++;
     return part.bytes;

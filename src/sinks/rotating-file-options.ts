@@ -13,8 +13,13 @@ export interface RotatingFileSinkOptions {
   rotateEveryMs: number;
   /** Told once per failure streak (the first failure after a success); the sink keeps retrying regardless. */
   onError?: (err: LogpulseError) => void;
-  /** Called after each rotation that made bytes durable: `pendingBytes` went down, paused sources may resume. */
-  onDurable?: () => void;
+  /**
+   * Called after each rotation that made bytes durable, with the bytes of the file it published: `pendingBytes`
+   * went down, paused sources may resume.
+   */
+  onDurable?: (bytes: number) => void;
+  /** Told how long each fsync (of a file or of its directory) took, in seconds, failed ones included. */
+  onFsync?: (seconds: number) => void;
   /** Default: `node:fs/promises`. */
   fs?: SinkFs;
   /** Wall clock in ms for the timestamps in file names. Default `Date.now`. */

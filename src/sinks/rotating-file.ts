@@ -34,7 +34,7 @@ export class RotatingFileSink implements RecordSink {
   readonly #kind: FileKind;
   readonly #shard: string;
   readonly #onError: (err: LogpulseError) => void;
-  readonly #onDurable: () => void;
+  readonly #onDurable: (bytes: number) => void;
   readonly #retryMaxMs: number;
   readonly #timer: NodeJS.Timeout;
   /** Runs every file-system call, the sink's and its files', one at a time, retried until it succeeds. */
@@ -85,6 +85,7 @@ export class RotatingFileSink implements RecordSink {
       now: o.now ?? Date.now,
       discardLeftovers: o.leftovers === 'discard',
       chain: this.#chain,
+      onFsync: o.onFsync ?? noop,
     });
 
     this.#ready = this.#chain.enqueue(() => this.#files.init());
@@ -169,7 +170,7 @@ export class RotatingFileSink implements RecordSink {
     const sealed = await this.#files.seal();
     if (sealed === null) return;
     this.#durable += sealed;
-    callSafely(this.#onDurable);
+    callSafely(() => this.#onDurable(sealed));
   }
 
   /** Writes queued chunks until every byte accepted before `target` is in the `.part` file. */

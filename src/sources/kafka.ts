@@ -14,7 +14,7 @@ import { rdkafka } from '../kafka/rdkafka.js';
 import { Throttle } from '../kafka/throttle.js';
 import { KafkaPartitions } from './kafka-partitions.js';
 import { Rebalancer } from './kafka-rebalance.js';
-import { alreadyStarted, type ReplayableSource, type SourceSink, type StreamPositions } from './source.js';
+import { alreadyStarted, type PartitionLag, type ReplayableSource, type SourceSink, type StreamPositions } from './source.js';
 
 /** Messages per consume call and how long one waits for them: big batches, bounded latency. */
 const BATCH = 10_000;
@@ -92,6 +92,31 @@ export class KafkaSource implements ReplayableSource {
     } catch (err) {
       this.#commitFailed(err as RdKafka.LibrdKafkaError);
     }
+  }
+
+  /**
+   * Per assigned partition whose position is known (read from, or started at a committed or checkpointed offset):
+   * the high watermark librdkafka last saw minus the next offset handed to the pipeline. The watermark is
+   * librdkafka's cached one (updated with every fetch response, so as fresh as the last fetch): a local read at
+   * scrape time, no broker request, nothing parsed. Messages fetched but waiting (held, paused) count as lag.
+   */
+  consumerLag(): PartitionLag[] {
+    const consumer = this.#consumer;
+    if (consumer === null || this.#stopped || !consumer.isConnected()) return [];
+    const topic = this.#o.topic;
+    const out: PartitionLag[] = [];
+    for (const partition of this.#partitions.assigned) {
+      const position = this.#partitions.positions.get(partition);
+      if (position === undefined) continue;
+      let high: number;
+      try {
+        high = consumer.getWatermarkOffsets(topic, partition).highOffset;
+      } catch {
+        continue; // not fetched from yet
+      }
+      if (high >= 0) out.push({ topic, partition, lag: Math.max(0, high - position) });
+    }
+    return out;
   }
 
   #commitFailed(err: RdKafka.LibrdKafkaError): void {

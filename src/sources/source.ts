@@ -48,6 +48,15 @@ export interface Source {
   resume(): void;
   /** Stop reading for good and release every handle (sockets, files, timers). Idempotent. */
   stop(): Promise<void>;
+  /** Kafka: how far behind each assigned partition the pipeline is, for `/metrics` (cheap, no broker request). */
+  consumerLag?(): PartitionLag[];
+}
+
+/** Messages a partition has that were not handed to the pipeline yet: high watermark − next offset to hand over. */
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  lag: number;
 }
 
 /** Next offset per stream name (`topic/partition`): what has been handed to the sink so far. */

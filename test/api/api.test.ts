@@ -13,7 +13,7 @@ import { apiUrl, spawnDaemon } from './helpers.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'logpulse-api-'));
 
-/** The value of an unlabelled sample `name` in Prometheus text. */
+/** The value of the sample `name` (with its labels, as exported: `x{a="b"}`) in Prometheus text. */
 function sample(text: string, name: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line === undefined ? undefined : Number(line.slice(name.length + 1));
@@ -58,9 +58,10 @@ describe('the API of a running daemon (no token)', () => {
     const r = await fetch(`${url}/metrics`);
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/^text\/plain/);
-    const text = await poll(`${url}/metrics`, (m) => m.text(), (t) => (sample(t, 'logpulse_records_total') ?? 0) > 0);
-    expect(sample(text, 'logpulse_records_total')).toBeGreaterThan(0);
-    expect(sample(text, 'logpulse_lines_total')).toBeGreaterThanOrEqual(sample(text, 'logpulse_records_total')!);
+    const records = 'logpulse_records_total{source="generator"}';
+    const text = await poll(`${url}/metrics`, (m) => m.text(), (t) => (sample(t, records) ?? 0) > 0);
+    expect(sample(text, records)).toBeGreaterThan(0);
+    expect(sample(text, 'logpulse_lines_total{source="generator"}')).toBeGreaterThanOrEqual(sample(text, records)!);
     for (const name of [
       'logpulse_lines_total',
       'logpulse_records_total',

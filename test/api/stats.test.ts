@@ -78,7 +78,7 @@ describe('stats endpoints: batch view + speed layer', () => {
     all.push(...first, ...second);
     stats = await LambdaStats.open({ archiveDir: archive, batchDir: join(root, 'batch'), errorStatusMin: 400, threads: 1, log });
     await stats.refresh();
-    server = await ApiServer.create({ host: '127.0.0.1', port: 0, token: null, log, readiness: () => ({}), registry: createRegistry(null), stats });
+    server = await ApiServer.create({ host: '127.0.0.1', port: 0, token: null, log, readiness: () => ({}), registry: createRegistry(), stats });
     base = await server.listen();
   });
 
@@ -198,7 +198,7 @@ describe('stats endpoints: batch view + speed layer', () => {
 
 describe('stats endpoints without the archive', () => {
   it('answer 503 saying how to turn them on', async () => {
-    const server = await ApiServer.create({ host: '127.0.0.1', port: 0, token: null, log, readiness: () => ({}), registry: createRegistry(null), stats: null });
+    const server = await ApiServer.create({ host: '127.0.0.1', port: 0, token: null, log, readiness: () => ({}), registry: createRegistry(), stats: null });
     const base = await server.listen();
     try {
       const res = await fetch(`${base}/url-stats`);

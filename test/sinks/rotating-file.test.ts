@@ -125,6 +125,22 @@ describe('RotatingFileSink: rotation', () => {
     await s.close();
   });
 
+  it('tells onDurable the bytes of each file it published, and onFsync each fsync (the file, then its directory)', async () => {
+    const published: number[] = [];
+    const fsyncs: number[] = [];
+    const s = sink({ onDurable: (bytes) => published.push(bytes), onFsync: (seconds) => fsyncs.push(seconds) });
+    s.write(Buffer.from('{"a":1}\n'));
+    s.write(Buffer.from('{"a":22}\n'));
+    await s.rotate();
+    s.write(Buffer.from('{"a":333}\n'));
+    await s.close();
+    const sizes = await Promise.all((await finalFiles()).map(async (n) => (await stat(join(dir, n))).size));
+    expect(published).toEqual(sizes);
+    expect(published).toEqual([17, 10]);
+    expect(fsyncs).toHaveLength(4);
+    for (const seconds of fsyncs) expect(seconds).toBeGreaterThanOrEqual(0);
+  });
+
   it('continues the sequence after the highest existing file, so a restart never overwrites', async () => {
     // Different open times: only the sequence number can keep the second run's names after the first's.
     const first = sink({ now: () => Date.parse('2025-06-09T09:00:00Z') });

@@ -1,0 +1,98 @@
+// The series a running daemon exports on `/metrics` (README, HTTP API): each one read when scraped from numbers
+// its owner keeps anyway — the pipeline's totals, the backpressure's queues and pauses, the outputs' backlog, the
+// Kafka consumer's watermarks, the instruments (instruments.ts) — so a scrape costs the daemon nothing between
+// scrapes and the hot path counts nothing twice.
+import type { Registry } from 'prom-client';
+
+import { counterOf, gaugeOf, labelledCounterOf, labelledGaugeOf, type Samples } from '../api/metrics.js';
+import type { AlertRule } from '../config/types.js';
+import type { Counters } from '../native.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
+import type { Source } from '../sources/source.js';
+import type { Instruments } from './instruments.js';
+
+/** The native counters' reason keys → the reasons as rejected/ files and the README name them. */
+const REASONS: Record<keyof Counters['rejected'], string> = {
+  malformed: 'malformed',
+  missingField: 'missing_field',
+  invalidField: 'invalid_field',
+  invalidTimestamp: 'invalid_timestamp',
+  tooLong: 'too_long',
+  invalidUtf8: 'invalid_utf8',
+  future: 'future',
+  late: 'late',
+};
+
+export interface SeriesParts {
+  /** The source's kind (`kafka`, `tcp`, `tcp-listen`, `file`, `stdin`, `generator`): the `source` label. */
+  sourceKind: string;
+  source: Source;
+  pipeline: Pipeline;
+  /** Output bytes not yet durable (sources pause at MAX_PENDING_OUTPUT_BYTES). */
+  pendingOutputBytes: () => number;
+  rules: readonly AlertRule[];
+  instruments: Instruments;
+}
+
+/** Registers every daemon series in `registry`. */
+export function registerDaemonSeries(registry: Registry, p: SeriesParts): void {
+  const t = () => p.pipeline.totals;
+  const bySource = (read: () => number) => (): Samples => [[p.sourceKind, read()]];
+  labelledCounterOf(registry, 'logpulse_lines_total', 'Input lines read (valid or not), by source kind.', 'source', bySource(() => t().lines));
+  labelledCounterOf(registry, 'logpulse_input_bytes_total', 'Input bytes read, by source kind.', 'source', bySource(() => t().bytes));
+  labelledCounterOf(registry, 'logpulse_records_total', 'Valid records parsed, by source kind.', 'source', bySource(() => t().records));
+  counterOf(registry, 'logpulse_error_records_total', 'Records with an error status (pipeline.errorStatusMin and above).', () => t().errors);
+  counterOf(registry, 'logpulse_late_records_total', 'Records that arrived after their window closed (counted, not windowed).', () => t().late);
+  labelledCounterOf(registry, 'logpulse_rejected_total', 'Input lines rejected, by reason (as in rejected/ files; late records included).', 'reason', () =>
+    Object.entries(REASONS).map(([key, reason]) => [reason, t().rejected[key] ?? 0] as const),
+  );
+  counterOf(registry, 'logpulse_windows_emitted_total', 'Windows closed and written.', () => t().windows);
+  // Every configured rule is exported from the start (0), so rate() and increase() see its first alert.
+  const rules = [...new Set(p.rules.map((r) => r.type))];
+  labelledCounterOf(registry, 'logpulse_alerts_fired_total', 'Alerts fired, by rule.', 'rule', () => {
+    const byRule = t().alertsByRule;
+    const names = new Set([...rules, ...(Object.keys(byRule) as (keyof typeof byRule)[])]);
+    return [...names].map((rule) => [rule, byRule[rule] ?? 0] as const);
+  });
+  counterOf(registry, 'logpulse_archived_rows_total', 'Rows handed to the Parquet archive.', () => t().archived);
+  outputSeries(registry, p);
+  loadSeries(registry, p);
+  const i = p.instruments;
+  registry.registerMetric(i.fsyncSeconds);
+  registry.registerMetric(i.cutSeconds);
+  labelledCounterOf(registry, 'logpulse_durable_cut_failures_total', 'Durable cuts that failed (nothing committed), by kind.', 'kind', () => Object.entries(i.cutFailures));
+  labelledCounterOf(registry, 'logpulse_config_reloads_total', 'SIGHUP config reloads: ok (applied) or failed (bad file, running config kept).', 'result', () =>
+    Object.entries(i.configReloads),
+  );
+}
+
+function outputSeries(registry: Registry, p: SeriesParts): void {
+  const published = () => Object.entries(p.instruments.published);
+  labelledCounterOf(registry, 'logpulse_output_files_total', 'Complete output files published, by kind.', 'kind', () =>
+    published().map(([kind, v]) => [kind, v.files] as const),
+  );
+  labelledCounterOf(registry, 'logpulse_output_bytes_total', 'Bytes of the complete output files published, by kind.', 'kind', () =>
+    published().map(([kind, v]) => [kind, v.bytes] as const),
+  );
+  gaugeOf(registry, 'logpulse_output_pending_bytes', 'Output bytes not yet durable; sources pause when this reaches the limit.', p.pendingOutputBytes);
+}
+
+/** How loaded the daemon is: the shards' queues, the source's pauses, the Kafka consumer's lag. */
+function loadSeries(registry: Registry, p: SeriesParts): void {
+  const bp = () => p.pipeline.backpressure;
+  labelledGaugeOf(registry, 'logpulse_shard_queue_depth', 'Tasks queued to a shard worker and not finished (the running one included).', ['shard'], () =>
+    Array.from({ length: bp().shards }, (_, shard) => [{ shard: String(shard) }, bp().inFlight(shard)] as const),
+  );
+  labelledCounterOf(registry, 'logpulse_backpressure_pauses_total', 'Times the source was paused: a shard queue full (shards) or too many output bytes not yet durable (output).', 'cause', () => [
+    ['shards', bp().pausesForShards],
+    ['output', bp().pausesForOutput],
+  ]);
+  gaugeOf(registry, 'logpulse_backpressure_paused', '1 while the source is paused by backpressure.', () => (bp().paused ? 1 : 0));
+  labelledGaugeOf(
+    registry,
+    'logpulse_kafka_consumer_lag',
+    'Kafka: messages of a partition not handed to the pipeline yet (high watermark as of the last fetch, minus the next offset to hand over).',
+    ['topic', 'partition'],
+    () => (p.source.consumerLag?.() ?? []).map((l) => [{ topic: l.topic, partition: String(l.partition) }, l.lag] as const),
+  );
+}

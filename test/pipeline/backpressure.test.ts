@@ -1,0 +1,34 @@
+// Backpressure's pause decisions and what /metrics reads of them: the queue per shard and the pauses by cause.
+import { describe, expect, it } from 'vitest';
+
+import { Backpressure } from '../../src/pipeline/backpressure.js';
+
+describe('Backpressure', () => {
+  it('pauses when a shard has maxInFlightChunks queued or the outputs hold too much, counting each pause by its cause', () => {
+    let pending = 0;
+    const events: string[] = [];
+    const bp = new Backpressure({ shards: 2, maxInFlightChunks: 2, maxPendingBytes: 100, pendingBytes: () => pending });
+    bp.onPause = () => events.push('pause');
+    bp.onResume = () => events.push('resume');
+
+    bp.submitted(1);
+    expect([bp.shards, bp.inFlight(0), bp.inFlight(1), bp.paused]).toEqual([2, 0, 1, false]);
+    bp.submitted(1);
+    expect([bp.inFlight(1), bp.paused, bp.pausesForShards, bp.pausesForOutput]).toEqual([2, true, 1, 0]);
+    bp.submitted(1); // still paused: not a second pause
+    expect(bp.pausesForShards).toBe(1);
+    bp.settled(1);
+    bp.settled(1);
+    expect([bp.inFlight(1), bp.paused]).toEqual([1, false]);
+
+    pending = 101;
+    bp.check();
+    expect([bp.paused, bp.pausesForShards, bp.pausesForOutput]).toEqual([true, 1, 1]);
+    pending = 0;
+    bp.check();
+    bp.submitted(0);
+    bp.submitted(0);
+    expect([bp.pausesForShards, bp.pausesForOutput]).toEqual([2, 1]);
+    expect(events).toEqual(['pause', 'resume', 'pause', 'resume', 'pause']);
+  });
+});
