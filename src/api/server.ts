@@ -1,14 +1,18 @@
-// The HTTP API: one fastify instance, its route groups (health, metrics, docs), bearer auth when a token is set.
+// The HTTP API: one fastify instance, its route groups (health, metrics, docs, history), bearer
+// auth when a token is set.
 // It knows the daemon only through the callbacks it is given, so `logpulse api` can serve it alone.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 
 import { LogpulseError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { alertsRoutes } from './alerts.js';
 import { requireBearer } from './auth.js';
 import { registerDocs } from './docs.js';
 import { healthRoutes, type Readiness } from './health.js';
+import type { History } from './history.js';
 import { metricsRoutes } from './metrics.js';
+import { windowsRoutes } from './windows.js';
 
 export interface ApiOptions {
   host: string;
@@ -19,6 +23,8 @@ export interface ApiOptions {
   log: Logger;
   readiness: Readiness;
   registry: Registry;
+  /** Closed windows and alerts: output files, plus a running daemon's recent ones. */
+  history: History;
 }
 
 export class ApiServer {
@@ -40,6 +46,8 @@ export class ApiServer {
     await registerDocs(app, secured);
     healthRoutes(app, o.readiness, secured);
     metricsRoutes(app, o.registry, secured);
+    windowsRoutes(app, o.history, secured);
+    alertsRoutes(app, o.history, secured);
     app.setErrorHandler(async (err: Error & { statusCode?: number }, req, reply) => {
       const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500;
       if (status >= 500) o.log.error({ err: err.message, route: req.routeOptions.url }, 'api request failed');

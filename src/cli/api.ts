@@ -1,5 +1,7 @@
 // `logpulse api [-c FILE] [--host H] [--port P]`: the HTTP API alone, without a pipeline — health, readiness
-// (ready once listening), process metrics and the OpenAPI docs — until SIGTERM/SIGINT, then exit 0.
+// (ready once listening), process metrics, the OpenAPI docs, and the windows and alerts of `output.dir`'s files
+// — until SIGTERM/SIGINT, then exit 0.
+import { History } from '../api/history.js';
 import { createRegistry } from '../api/metrics.js';
 import { ApiServer } from '../api/server.js';
 import { formatProblem } from '../config/problems.js';
@@ -12,15 +14,16 @@ export interface ApiCommandOptions {
   config?: string;
   host?: string;
   port?: string;
+  output?: string;
 }
 
 export async function apiCommand(opts: ApiCommandOptions): Promise<number> {
-  const loaded = loadConfig(opts.config, { host: opts.host, port: opts.port });
+  const loaded = loadConfig(opts.config, { host: opts.host, port: opts.port, output: opts.output });
   if (!loaded.ok) {
     for (const p of loaded.problems) process.stderr.write(`${formatProblem(p)}\n`);
     return 2;
   }
-  const { api, log: logConfig } = loaded.config;
+  const { api, log: logConfig, output } = loaded.config;
   const log = createLogger(logConfig.level);
   const server = await ApiServer.create({
     host: api.host,
@@ -29,6 +32,7 @@ export async function apiCommand(opts: ApiCommandOptions): Promise<number> {
     log,
     readiness: () => ({ listening: { ok: true, detail: 'serving the API alone (no pipeline in this process)' } }),
     registry: createRegistry(null),
+    history: new History({ outputDir: output.dir, recent: null, warn: (message, details) => log.warn(details, message) }),
   });
   let stop: (signal: NodeJS.Signals) => void = () => {};
   const stopped = new Promise<NodeJS.Signals>((resolve) => (stop = resolve));

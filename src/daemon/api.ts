@@ -1,7 +1,10 @@
 // The HTTP API as a running daemon serves it: readiness from the daemon's phase and its outputs' backlog, metrics
-// from the pipeline's totals, in a Registry of this daemon's own.
+// from the pipeline's totals, in a Registry of this daemon's own; /windows and /alerts see what the outputs emit (their
+// observer).
 import type { ReadinessCheck } from '../api/health.js';
+import { History } from '../api/history.js';
 import { createRegistry } from '../api/metrics.js';
+import { RecentOutputs } from '../api/recent-outputs.js';
 import { ApiServer } from '../api/server.js';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
@@ -33,5 +36,15 @@ export function daemonApi(config: Config, log: Logger, parts: DaemonApiParts): P
       },
     };
   };
-  return ApiServer.create({ host: config.api.host, port: config.api.port, token: config.api.token, log, readiness, registry });
+  const recent = new RecentOutputs();
+  outputs.observer = {
+    windowRows: (rows) => {
+      recent.windowRows(rows);
+    },
+    alert: (alert) => {
+      recent.alert(alert);
+    },
+  };
+  const history = new History({ outputDir: config.output.dir, recent, warn: (message, details) => log.warn(details, message) });
+  return ApiServer.create({ host: config.api.host, port: config.api.port, token: config.api.token, log, readiness, registry, history });
 }
