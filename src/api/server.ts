@@ -1,4 +1,4 @@
-// The HTTP API: one fastify instance, its route groups (health, metrics, docs, history), bearer
+// The HTTP API: one fastify instance, its route groups (health, metrics, docs, history, live feed), bearer
 // auth when a token is set.
 // It knows the daemon only through the callbacks it is given, so `logpulse api` can serve it alone.
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -9,8 +9,10 @@ import type { Logger } from '../log.js';
 import { alertsRoutes } from './alerts.js';
 import { requireBearer } from './auth.js';
 import { registerDocs } from './docs.js';
+import { eventsRoutes } from './events.js';
 import { healthRoutes, type Readiness } from './health.js';
 import type { History } from './history.js';
+import type { LiveHub } from './live.js';
 import { metricsRoutes } from './metrics.js';
 import { windowsRoutes } from './windows.js';
 
@@ -25,6 +27,8 @@ export interface ApiOptions {
   registry: Registry;
   /** Closed windows and alerts: output files, plus a running daemon's recent ones. */
   history: History;
+  /** The SSE feed of /events. */
+  live: LiveHub;
 }
 
 export class ApiServer {
@@ -48,6 +52,9 @@ export class ApiServer {
     metricsRoutes(app, o.registry, secured);
     windowsRoutes(app, o.history, secured);
     alertsRoutes(app, o.history, secured);
+    eventsRoutes(app, o.live, secured);
+    // Open event streams would hold the close until every browser left.
+    app.addHook('preClose', async () => o.live.close());
     app.setErrorHandler(async (err: Error & { statusCode?: number }, req, reply) => {
       const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500;
       if (status >= 500) o.log.error({ err: err.message, route: req.routeOptions.url }, 'api request failed');

@@ -2,6 +2,7 @@
 // (ready once listening), process metrics, the OpenAPI docs, and the windows and alerts of `output.dir`'s files
 // — until SIGTERM/SIGINT, then exit 0.
 import { History } from '../api/history.js';
+import { LiveHub } from '../api/live.js';
 import { createRegistry } from '../api/metrics.js';
 import { ApiServer } from '../api/server.js';
 import { formatProblem } from '../config/problems.js';
@@ -33,6 +34,8 @@ export async function apiCommand(opts: ApiCommandOptions): Promise<number> {
     readiness: () => ({ listening: { ok: true, detail: 'serving the API alone (no pipeline in this process)' } }),
     registry: createRegistry(null),
     history: new History({ outputDir: output.dir, recent: null, warn: (message, details) => log.warn(details, message) }),
+    // Nothing feeds it: /events only says hello and keeps the connection alive.
+    live: new LiveHub({ probe: null }),
   });
   let stop: (signal: NodeJS.Signals) => void = () => {};
   const stopped = new Promise<NodeJS.Signals>((resolve) => (stop = resolve));

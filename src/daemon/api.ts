@@ -1,8 +1,9 @@
 // The HTTP API as a running daemon serves it: readiness from the daemon's phase and its outputs' backlog, metrics
-// from the pipeline's totals, in a Registry of this daemon's own; /windows and /alerts see what the outputs emit (their
-// observer).
+// from the pipeline's totals, in a Registry of this daemon's own; /windows, /alerts and /events see what the outputs
+// emit (their observer).
 import type { ReadinessCheck } from '../api/health.js';
 import { History } from '../api/history.js';
+import { LiveHub } from '../api/live.js';
 import { createRegistry } from '../api/metrics.js';
 import { RecentOutputs } from '../api/recent-outputs.js';
 import { ApiServer } from '../api/server.js';
@@ -37,14 +38,19 @@ export function daemonApi(config: Config, log: Logger, parts: DaemonApiParts): P
     };
   };
   const recent = new RecentOutputs();
+  const live = new LiveHub({
+    probe: { totals: () => pipeline.totals, pendingOutputBytes: () => outputs.pendingBytes, closedThroughUs: () => pipeline.closedThroughUs },
+  });
   outputs.observer = {
     windowRows: (rows) => {
       recent.windowRows(rows);
+      live.windowRows(rows);
     },
     alert: (alert) => {
       recent.alert(alert);
+      live.alert(alert);
     },
   };
   const history = new History({ outputDir: config.output.dir, recent, warn: (message, details) => log.warn(details, message) });
-  return ApiServer.create({ host: config.api.host, port: config.api.port, token: config.api.token, log, readiness, registry, history });
+  return ApiServer.create({ host: config.api.host, port: config.api.port, token: config.api.token, log, readiness, registry, history, live });
 }

@@ -1,10 +1,11 @@
 // The real API server in the test's own process (listening on a free loopback port), over an output directory the
-// test writes, with a ring the test feeds itself: the routes' behaviour without a pipeline.
+// test writes, with a ring and a live hub the test feeds itself: the routes' behaviour without a pipeline.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { History } from '../../src/api/history.js';
+import { LiveHub, type LiveHubOptions } from '../../src/api/live.js';
 import { createRegistry } from '../../src/api/metrics.js';
 import { RecentOutputs } from '../../src/api/recent-outputs.js';
 import { ApiServer } from '../../src/api/server.js';
@@ -15,17 +16,21 @@ export interface InProcessApi {
   server: ApiServer;
   outputDir: string;
   recent: RecentOutputs;
+  live: LiveHub;
 }
 
 export interface InProcessOptions {
   token?: string;
   /** false: files only, as `logpulse api` serves them. */
   withRecent?: boolean;
+  /** The live hub's options (default: no probe, as `logpulse api`). */
+  hub?: Partial<LiveHubOptions>;
 }
 
 export async function startApi(o: InProcessOptions = {}): Promise<InProcessApi> {
   const outputDir = mkdtempSync(join(tmpdir(), 'logpulse-api-out-'));
   const recent = new RecentOutputs();
+  const live = new LiveHub({ probe: null, ...o.hub });
   const server = await ApiServer.create({
     host: '127.0.0.1',
     port: 0,
@@ -34,8 +39,9 @@ export async function startApi(o: InProcessOptions = {}): Promise<InProcessApi> 
     readiness: () => ({}),
     registry: createRegistry(null),
     history: new History({ outputDir, recent: o.withRecent === false ? null : recent }),
+    live,
   });
-  return { url: await server.listen(), server, outputDir, recent };
+  return { url: await server.listen(), server, outputDir, recent, live };
 }
 
 /** Writes a complete output file `<kind>-<time>-all-<seq>.ndjson` (or its `.part`) holding `rows`. */
