@@ -5,8 +5,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 
 import type { FastifyInstance } from 'fastify';
 
-/** Routes anyone may call (a load balancer's liveness probe carries no token). */
-export const OPEN_ROUTES: ReadonlySet<string> = new Set(['/health']);
+/**
+ * Routes anyone may call: a load balancer's liveness probe carries no token, and a browser cannot send one when it
+ * loads the dashboard page and its assets (static files from the repo; every piece of data the page shows comes
+ * from routes that need the token).
+ */
+export const OPEN_ROUTES: ReadonlySet<string> = new Set(['/health', '/', '/assets/dashboard/:file', '/assets/uplot/:file']);
 
 /** Routes that also take the token as `?access_token=`: a browser's EventSource cannot set a header. */
 export const QUERY_TOKEN_ROUTES: ReadonlySet<string> = new Set(['/events']);

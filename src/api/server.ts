@@ -1,4 +1,4 @@
-// The HTTP API: one fastify instance, its route groups (health, metrics, docs, history, live feed), bearer
+// The HTTP API: one fastify instance, its route groups (health, metrics, docs, history, live feed, dashboard), bearer
 // auth when a token is set.
 // It knows the daemon only through the callbacks it is given, so `logpulse api` can serve it alone.
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -8,6 +8,7 @@ import { LogpulseError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { alertsRoutes } from './alerts.js';
 import { requireBearer } from './auth.js';
+import { dashboardRoutes } from './dashboard.js';
 import { registerDocs } from './docs.js';
 import { eventsRoutes } from './events.js';
 import { healthRoutes, type Readiness } from './health.js';
@@ -53,6 +54,7 @@ export class ApiServer {
     windowsRoutes(app, o.history, secured);
     alertsRoutes(app, o.history, secured);
     eventsRoutes(app, o.live, secured);
+    dashboardRoutes(app);
     // Open event streams would hold the close until every browser left.
     app.addHook('preClose', async () => o.live.close());
     app.setErrorHandler(async (err: Error & { statusCode?: number }, req, reply) => {

@@ -1,6 +1,6 @@
 // `logpulse api [-c FILE] [--host H] [--port P]`: the HTTP API alone, without a pipeline — health, readiness
 // (ready once listening), process metrics, the OpenAPI docs, and the windows and alerts of `output.dir`'s files
-// — until SIGTERM/SIGINT, then exit 0.
+// (with the dashboard) — until SIGTERM/SIGINT, then exit 0.
 import { History } from '../api/history.js';
 import { LiveHub } from '../api/live.js';
 import { createRegistry } from '../api/metrics.js';

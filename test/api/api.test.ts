@@ -81,7 +81,7 @@ describe('the API of a running daemon (no token)', () => {
   it('GET /docs/json is an OpenAPI 3 document listing every route; /docs serves the UI from local assets', async () => {
     const doc = (await (await fetch(`${url}/docs/json`)).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/alerts', '/events', '/health', '/metrics', '/ready', '/windows']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/', '/alerts', '/events', '/health', '/metrics', '/ready', '/windows']);
     const html = await (await fetch(`${url}/docs`)).text();
     expect(html).toContain('swagger-ui');
     expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)[^"']*\.js/);

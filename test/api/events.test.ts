@@ -146,7 +146,7 @@ describe('/events', () => {
 describe('auth', () => {
   const token = 'tok-events-51c0';
 
-  it('/events takes the token as a header or as access_token; other routes only as a header', async () => {
+  it('/events takes the token as a header or as access_token; other routes only as a header; the page is open', async () => {
     api = await startApi({ token });
     expect((await fetch(`${api.url}/events`)).status).toBe(401);
     expect((await fetch(`${api.url}/events?access_token=wrong`)).status).toBe(401);
@@ -162,5 +162,21 @@ describe('auth', () => {
     expect((await fetch(`${api.url}/windows?access_token=${token}`)).status).toBe(401);
     expect((await fetch(`${api.url}/alerts`)).status).toBe(401);
     expect((await fetch(`${api.url}/windows`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    const page = await fetch(`${api.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect((await fetch(`${api.url}/assets/dashboard/app.js`)).status).toBe(200);
+    expect((await fetch(`${api.url}/assets/uplot/uPlot.iife.min.js`)).status).toBe(200);
+  });
+});
+
+describe('assets', () => {
+  it('only the dashboard folder and uPlot files are served; nothing above them', async () => {
+    api = await startApi();
+    for (const path of ['/assets/uplot/uPlot.cjs.js', '/assets/uplot/..%2Fpackage.json', '/assets/dashboard/..%2F..%2Fpackage.json', '/assets/dashboard/nope.js']) {
+      expect((await fetch(`${api.url}${path}`)).status, path).toBe(404);
+    }
+    const css = await fetch(`${api.url}/assets/uplot/uPlot.min.css`);
+    expect(css.headers.get('content-type')).toContain('text/css');
   });
 });
