@@ -202,7 +202,8 @@ function onPipeline(stats) {
       { points, value: (p) => p.lines },
       { points, value: (p) => p.records },
     ]),
-    [points[points.length - 1].t - PIPELINE_SECONDS, points[points.length - 1].t],
+    // The last PIPELINE_SECONDS, or less while the page is young (at least a minute, so the first points show as a line).
+    [Math.max(points[points.length - 1].t - PIPELINE_SECONDS, Math.min(points[0].t, points[points.length - 1].t - 60)), points[points.length - 1].t],
   );
 }
 

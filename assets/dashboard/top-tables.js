@@ -28,7 +28,7 @@ const COLUMNS = {
   ],
   urlsFallback: [
     { key: 'url', label: 'URL', wrap: true },
-    { key: 'errors', label: 'errors (top URLs of each window)', numeric: true, format: fmtInt },
+    { key: 'errors', label: 'errors', numeric: true, format: fmtInt },
   ],
   ips: [
     { key: 'ip', label: 'IP' },
@@ -37,8 +37,8 @@ const COLUMNS = {
   ],
   ipsFallback: [
     { key: 'ip', label: 'IP' },
-    { key: 'alerts', label: 'ip_error_rate alerts', numeric: true, format: fmtInt },
-    { key: 'worst', label: 'worst error rate', numeric: true, format: fmtPct },
+    { key: 'alerts', label: 'alerts', numeric: true, format: fmtInt },
+    { key: 'worst', label: 'worst rate', numeric: true, format: fmtPct },
   ],
   statuses: [
     { key: 'status', label: 'status', numeric: true },
@@ -57,10 +57,22 @@ const COLUMNS = {
   ],
 };
 
-const ARCHIVE_OFF = {
-  urls: 'The archive is off (archive.enabled), so /url-stats is not there: errors counted over each window\u2019s top URLs.',
-  ips: 'The archive is off (archive.enabled), so /ip-stats is not there: the IPs the ip_error_rate rule alerted on.',
+/** What the fallback shows instead of each stats table. */
+const FALLBACK = {
+  urls: 'errors counted over each window\u2019s top URLs',
+  ips: 'the IPs the ip_error_rate rule alerted on',
 };
+
+/** Why a stats route gave no table: the archive is off (503), the daemon predates the route (404), or else. */
+function fallbackNote(name, route, err) {
+  const why =
+    err.status === 503
+      ? `The archive is off (archive.enabled), so /${route} cannot answer`
+      : err.status === 404
+        ? `This daemon has no /${route}`
+        : `/${route} failed (${err.message})`;
+  return `${why}: ${FALLBACK[name]}.`;
+}
 
 /** IPs the ip_error_rate rule alerted on: how often, and the worst rate seen. */
 function alertedIps(alerts) {
@@ -119,8 +131,9 @@ export function createTables({ dash, state, onViewChange }) {
       tables[name].columns = COLUMNS[name];
       tables[name].render({ rows: page.rows, total: page.total, view });
     } catch (err) {
+      if (err.status === 401) return; // the history load asks for the token
       r.mode = 'fallback';
-      r.note = err.status === 503 || err.status === 404 ? ARCHIVE_OFF[name] : `${err.message} \u2014 showing what the windows hold instead.`;
+      r.note = fallbackNote(name, r.route, err);
       renderOne(name);
     }
   }
