@@ -187,6 +187,51 @@ describe('the dashboard in chromium', () => {
     await page.close();
   });
 
+  it('top tables sort and page through the stats routes; /minute-stats fills what the window files do not reach', async () => {
+    // The stats routes are another part of the API; their contract is played here by the browser itself.
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1600 } });
+    const asked: URL[] = [];
+    const askedFor = (route: string): URL[] => asked.filter((u) => u.pathname.endsWith(route));
+    await page.route(/\/(url|ip)-stats\?/, async (route) => {
+      const u = new URL(route.request().url());
+      asked.push(u);
+      const offset = Number(u.searchParams.get('offset'));
+      const rows = Array.from({ length: 10 }, (_, i) =>
+        u.pathname.endsWith('url-stats')
+          ? { url: `/u/${offset + i}`, requests: 100 - offset - i, errors: 10, error_rate: 0.1 }
+          : { ip: `10.9.0.${offset + i}`, nb_connexions: 5, errors: 1 },
+      );
+      await route.fulfill({ json: { rows, total: 25 } });
+    });
+    await page.route(/\/minute-stats\?/, async (route) => {
+      const u = new URL(route.request().url());
+      asked.push(u);
+      const first = Math.ceil(Date.parse(u.searchParams.get('from')!) / 60_000) * 60_000;
+      const rows = [0, 1, 2].map((i) => ({ minute: new Date(first + i * 60_000).toISOString(), requests: 600, errors: 60 }));
+      await route.fulfill({ json: { rows, total: 3 } });
+    });
+    await page.goto(`${url}/?range=6h`);
+    await waitDash(page, 'windows and archive minutes', (d) => d.loads === 1 && d.charts.requests!.points >= 15);
+    const minutes = askedFor('minute-stats')[0]!;
+    expect(minutes.searchParams.get('sort')).toBe('minute');
+    expect(Date.parse(minutes.searchParams.get('to')!)).toBe(base); // up to the oldest window
+    expect(await page.locator('#notes').innerText()).toBe('');
+
+    await expect.poll(() => page.locator('#table-urls tbody tr').count()).toBe(10);
+    expect(Object.fromEntries(askedFor('url-stats')[0]!.searchParams)).toMatchObject({ sort: 'errors', order: 'desc', limit: '10', offset: '0' });
+    await page.locator('#table-urls th[data-key="requests"]').click();
+    await expect.poll(() => askedFor('url-stats').at(-1)!.searchParams.get('sort')).toBe('requests');
+    expect(askedFor('url-stats').at(-1)!.searchParams.get('order')).toBe('desc');
+    await page.locator('#table-urls button', { hasText: 'next' }).click();
+    await expect.poll(() => askedFor('url-stats').at(-1)!.searchParams.get('offset')).toBe('10');
+    await expect.poll(() => page.locator('#table-urls .pager').innerText()).toContain('11–20 of 25');
+    expect(await page.locator('#table-urls tbody tr').first().innerText()).toContain('/u/10');
+    const view = new URL(page.url()).searchParams;
+    expect([view.get('urls.sort'), view.get('urls.page')]).toEqual(['requests', '1']);
+    expect(await page.locator('#table-ips tbody tr').count()).toBe(10);
+    await page.close();
+  });
+
   it('with a token: the page asks for it, or takes ?token= into the tab (never the address); logpulse api serves the files', async () => {
     const token = 'tok-dash-7e21c4';
     const alone = spawnCli(['api', '--port', '0', '--output', join(dir, 'out')], { cwd: dir, env: { LOGPULSE_API_TOKEN: token } });
