@@ -88,11 +88,12 @@ async function loadAll() {
   }
 }
 
-function showProblem(err) {
+/** Shows what went wrong (null: nothing); a 401 asks for the token instead. */
+function showProblem(err, what = 'Could not load the history: ') {
   $('token-box').hidden = err?.status !== 401;
   const box = $('error');
   box.hidden = err === null || err?.status === 401;
-  box.textContent = err === null ? '' : `Could not load the history: ${err.message}`;
+  box.textContent = err === null ? '' : `${what}${err.message}`;
 }
 
 // --- drawing ----------------------------------------------------------------------------------------------------
@@ -283,7 +284,7 @@ $('controls').addEventListener('submit', (e) => {
   const from = new Date($('from').value).getTime();
   const to = new Date($('to').value).getTime();
   if (!(from < to)) {
-    showProblem({ message: '"from" must be before "to".' });
+    showProblem({ message: '"from" must be before "to".' }, '');
     return;
   }
   Object.assign(state, { range: 'custom', from, to });
