@@ -5,6 +5,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { RecentOutputs } from '../../src/api/recent-outputs.js';
 import type { Alert } from '../../src/pipeline/output-port.js';
 import { alertOf, type InProcessApi, ndjson, startApi, windowRows, writeOutputFile } from './in-process.js';
 
@@ -135,5 +136,22 @@ describe('files only (logpulse api)', () => {
     } finally {
       await api.server.close();
     }
+  });
+});
+
+describe('the ring of recent rows', () => {
+  it('is bounded: the oldest rows and alerts go first', () => {
+    const ring = new RecentOutputs({ maxWindowBytes: 10_000, maxAlerts: 10 });
+    for (let i = 0; i < 500; i++) {
+      const start = new Date(Date.parse('2026-12-06T10:00:00Z') + i * 10_000).toISOString();
+      ring.windowRows(ndjson(windowRows(start, 10, 1)));
+      ring.alert(alertOf(start, '500', start) as Alert);
+    }
+    const bytes = ring.windows.reduce((n, r) => n + JSON.stringify(r).length, 0);
+    expect(bytes).toBeLessThanOrEqual(10_000);
+    expect(ring.windows.length).toBeGreaterThan(10);
+    expect(ring.windows.at(-1)!.window_start).toBe(new Date(Date.parse('2026-12-06T10:00:00Z') + 499 * 10_000).toISOString());
+    expect(ring.alerts.length).toBeLessThanOrEqual(10);
+    expect(ring.alerts.at(-1)!.window_start).toBe(ring.windows.at(-1)!.window_start);
   });
 });
