@@ -5,8 +5,15 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 
 import type { FastifyInstance } from 'fastify';
 
-/** Routes anyone may call (a load balancer's liveness probe carries no token). */
-export const OPEN_ROUTES: ReadonlySet<string> = new Set(['/health']);
+/**
+ * Routes anyone may call: a load balancer's liveness probe carries no token, and a browser cannot send one when it
+ * loads the dashboard page and its assets (static files from the repo; every piece of data the page shows comes
+ * from routes that need the token).
+ */
+export const OPEN_ROUTES: ReadonlySet<string> = new Set(['/health', '/', '/assets/dashboard/:file', '/assets/uplot/:file']);
+
+/** Routes that also take the token as `?access_token=`: a browser's EventSource cannot set a header. */
+export const QUERY_TOKEN_ROUTES: ReadonlySet<string> = new Set(['/events']);
 
 const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
@@ -21,8 +28,11 @@ export function bearerMatches(header: string | undefined, token: string): boolea
 /** Every route but OPEN_ROUTES answers 401 `{error}` without `Authorization: Bearer <token>`. */
 export function requireBearer(app: FastifyInstance, token: string): void {
   app.addHook('onRequest', async (req, reply) => {
-    if (OPEN_ROUTES.has(req.routeOptions.url ?? '')) return;
+    const route = req.routeOptions.url ?? '';
+    if (OPEN_ROUTES.has(route)) return;
     if (bearerMatches(req.headers.authorization, token)) return;
+    const query = req.query as Record<string, unknown>;
+    if (QUERY_TOKEN_ROUTES.has(route) && typeof query.access_token === 'string' && bearerMatches(`Bearer ${query.access_token}`, token)) return;
     await reply
       .code(401)
       .header('www-authenticate', 'Bearer realm="logpulse"')

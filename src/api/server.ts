@@ -1,17 +1,24 @@
-// The HTTP API: one fastify instance, its route groups (health, metrics, docs), bearer auth when a token is set.
+// The HTTP API: one fastify instance, its route groups (health, metrics, docs, stats, history, live feed, dashboard), bearer
+// auth when a token is set.
 // It knows the daemon only through the callbacks it is given, so `logpulse api` can serve it alone.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 
 import { LogpulseError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { alertsRoutes } from './alerts.js';
 import { requireBearer } from './auth.js';
+import { dashboardRoutes } from './dashboard.js';
 import { registerDocs } from './docs.js';
+import { eventsRoutes } from './events.js';
 import { healthRoutes, type Readiness } from './health.js';
+import type { History } from './history.js';
+import type { LiveHub } from './live.js';
 import { metricsRoutes } from './metrics.js';
 import type { LambdaStats } from './stats/lambda.js';
 import { StatsQueries } from './stats/query.js';
 import { statsRoutes } from './stats/routes.js';
+import { windowsRoutes } from './windows.js';
 
 export interface ApiOptions {
   host: string;
@@ -24,6 +31,10 @@ export interface ApiOptions {
   registry: Registry;
   /** The stats views' lambda tables (closed with the server); null when the archive is off. */
   stats: LambdaStats | null;
+  /** Closed windows and alerts: output files, plus a running daemon's recent ones. */
+  history: History;
+  /** The SSE feed of /events. */
+  live: LiveHub;
 }
 
 export class ApiServer {
@@ -46,6 +57,12 @@ export class ApiServer {
     healthRoutes(app, o.readiness, secured);
     metricsRoutes(app, o.registry, secured);
     statsRoutes(app, o.stats === null ? null : new StatsQueries(o.stats), secured);
+    windowsRoutes(app, o.history, secured);
+    alertsRoutes(app, o.history, secured);
+    eventsRoutes(app, o.live, secured);
+    dashboardRoutes(app);
+    // Open event streams would hold the close until every browser left.
+    app.addHook('preClose', async () => o.live.close());
     app.setErrorHandler(async (err: Error & { statusCode?: number }, req, reply) => {
       const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500;
       if (status >= 500) o.log.error({ err: err.message, route: req.routeOptions.url }, 'api request failed');

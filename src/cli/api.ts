@@ -1,7 +1,10 @@
 // `logpulse api [-c FILE] [--host H] [--port P]`: the HTTP API alone, without a pipeline — health, readiness
-// (ready once listening), process metrics and the OpenAPI docs — until SIGTERM/SIGINT, then exit 0.
+// (ready once listening), process metrics, the OpenAPI docs, and the windows and alerts of `output.dir`'s files
+// (with the dashboard), and the stats views from the archive — until SIGTERM/SIGINT, then exit 0.
 import { availableParallelism } from 'node:os';
 
+import { History } from '../api/history.js';
+import { LiveHub } from '../api/live.js';
 import { createRegistry } from '../api/metrics.js';
 import { ApiServer } from '../api/server.js';
 import { openStats } from '../api/stats/open.js';
@@ -15,15 +18,16 @@ export interface ApiCommandOptions {
   config?: string;
   host?: string;
   port?: string;
+  output?: string;
 }
 
 export async function apiCommand(opts: ApiCommandOptions): Promise<number> {
-  const loaded = loadConfig(opts.config, { host: opts.host, port: opts.port });
+  const loaded = loadConfig(opts.config, { host: opts.host, port: opts.port, output: opts.output });
   if (!loaded.ok) {
     for (const p of loaded.problems) process.stderr.write(`${formatProblem(p)}\n`);
     return 2;
   }
-  const { api, log: logConfig } = loaded.config;
+  const { api, log: logConfig, output } = loaded.config;
   const log = createLogger(logConfig.level);
   const server = await ApiServer.create({
     host: api.host,
@@ -32,6 +36,9 @@ export async function apiCommand(opts: ApiCommandOptions): Promise<number> {
     log,
     readiness: () => ({ listening: { ok: true, detail: 'serving the API alone (no pipeline in this process)' } }),
     registry: createRegistry(),
+    history: new History({ outputDir: output.dir, recent: null, warn: (message, details) => log.warn(details, message) }),
+    // Nothing feeds it: /events only says hello and keeps the connection alive.
+    live: new LiveHub({ probe: null }),
     // Alone, the API may use the machine's cores for its queries.
     stats: await openStats(loaded.config, log, availableParallelism(), 'await'),
   });

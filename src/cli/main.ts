@@ -73,11 +73,12 @@ program
 
 program
   .command('api')
-  .description('serve the HTTP API alone (health, readiness, process metrics, docs) until SIGTERM/SIGINT')
-  .option('-c, --config <file>', 'config file (YAML or JSON): the api section')
+  .description('serve the HTTP API alone (health, readiness, process metrics, docs, the windows and alerts of output files, the dashboard) until SIGTERM/SIGINT')
+  .option('-c, --config <file>', 'config file (YAML or JSON): the api and output sections')
   .option('--host <host>', 'address to listen on (api.host)')
   .option('--port <port>', 'port to listen on, 0 = a free one (api.port)')
-  .action(async (o: { config?: string; host?: string; port?: string }) => {
+  .option('--output <dir>', 'the output directory whose metrics/ and alerts/ files are served (output.dir)')
+  .action(async (o: { config?: string; host?: string; port?: string; output?: string }) => {
     process.exitCode = await apiCommand(o);
   });
 

@@ -249,7 +249,7 @@ export const ConfigSchema = Type.Object(
     ),
     api: Section(
       {
-        enabled: Type.Boolean({ default: true, description: 'Serve the HTTP API (health, readiness, metrics, docs) inside `run`. Flag: `--no-api`.' }),
+        enabled: Type.Boolean({ default: true, description: 'Serve the HTTP API (health, readiness, metrics, docs, windows, alerts, the live feed and the dashboard at `/`) inside `run`. Flag: `--no-api`.' }),
         host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the API listens on.' }),
         port: Type.Integer({ minimum: 0, maximum: 65_535, default: 8080, description: 'API port; 0 picks a free one.' }),
         token: Type.Optional(

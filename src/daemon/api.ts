@@ -1,8 +1,12 @@
 // The HTTP API as a running daemon serves it: readiness from the daemon's phase and its outputs' backlog, metrics
-// from the daemon's own Registry (metrics-series.ts).
+// from the daemon's own Registry (metrics-series.ts); /windows, /alerts and /events see what the outputs emit
+// (their observer); the stats views read the archive.
 import type { Registry } from 'prom-client';
 
 import type { ReadinessCheck } from '../api/health.js';
+import { History } from '../api/history.js';
+import { LiveHub } from '../api/live.js';
+import { RecentOutputs } from '../api/recent-outputs.js';
 import { ApiServer } from '../api/server.js';
 import { openStats } from '../api/stats/open.js';
 import type { Config } from '../config/types.js';
@@ -23,7 +27,7 @@ export interface DaemonApiParts {
 
 /** Builds (not yet listening) the API of a daemon. */
 export async function daemonApi(config: Config, log: Logger, parts: DaemonApiParts): Promise<ApiServer> {
-  const { outputs, phase, registry } = parts;
+  const { pipeline, outputs, phase, registry } = parts;
   const readiness = (): Record<string, ReadinessCheck> => {
     const p = phase();
     const pending = outputs.pendingBytes;
@@ -36,7 +40,22 @@ export async function daemonApi(config: Config, log: Logger, parts: DaemonApiPar
       },
     };
   };
+  const recent = new RecentOutputs();
+  const live = new LiveHub({
+    probe: { totals: () => pipeline.totals, pendingOutputBytes: () => outputs.pendingBytes, closedThroughUs: () => pipeline.closedThroughUs },
+  });
+  outputs.observer = {
+    windowRows: (rows) => {
+      recent.windowRows(rows);
+      live.windowRows(rows);
+    },
+    alert: (alert) => {
+      recent.alert(alert);
+      live.alert(alert);
+    },
+  };
+  const history = new History({ outputDir: config.output.dir, recent, warn: (message, details) => log.warn(details, message) });
   // One DuckDB thread: the cores belong to the pipeline; the stats tables are small next to it.
   const stats = await openStats(config, log, 1, 'background');
-  return ApiServer.create({ host: config.api.host, port: config.api.port, token: config.api.token, log, readiness, registry, stats });
+  return ApiServer.create({ host: config.api.host, port: config.api.port, token: config.api.token, log, readiness, registry, history, live, stats });
 }

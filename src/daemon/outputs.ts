@@ -39,6 +39,12 @@ export interface OutputParts {
   closeTimeoutMs?: number;
 }
 
+/** Sees each closed window's metrics rows and each alert as they leave (the HTTP API's history and live feed). */
+export interface OutputObserver {
+  windowRows(rows: Buffer): void;
+  alert(alert: Alert): void;
+}
+
 export class Outputs implements OutputPort {
   readonly #p: OutputParts;
   readonly #files: RecordSink[];
@@ -46,6 +52,7 @@ export class Outputs implements OutputPort {
   readonly #rotating = new Set<RecordSink>();
   /** Called when a file was completed early and its bytes left memory (backpressure may release). */
   onDrained: () => void = () => {};
+  observer: OutputObserver | null = null;
 
   constructor(parts: OutputParts) {
     this.#p = parts;
@@ -83,6 +90,7 @@ export class Outputs implements OutputPort {
   closedWindows(rows: Buffer, windows: WindowSummary[]): void {
     this.#write(this.#p.files.metrics, rows);
     this.#p.console?.update(windows.map(closedRow));
+    this.observer?.windowRows(rows);
   }
 
   openWindows(windows: WindowRow[]): void {
@@ -94,6 +102,7 @@ export class Outputs implements OutputPort {
     this.#p.console?.alert(alert);
     this.#p.kafkaAlerts?.send(alert);
     this.#p.log?.warn({ alert }, 'alert');
+    this.observer?.alert(alert);
   }
 
   counters(records: number, errors: number): void {

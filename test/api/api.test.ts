@@ -7,6 +7,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { lines, listKind, readKind } from '../e2e/helpers.js';
 import { type CliProcess, spawnCli } from '../support/cli.js';
 import { sleep } from '../support/wait.js';
 import { apiUrl, spawnDaemon } from './helpers.js';
@@ -81,7 +82,7 @@ describe('the API of a running daemon (no token)', () => {
   it('GET /docs/json is an OpenAPI 3 document listing every route; /docs serves the UI from local assets', async () => {
     const doc = (await (await fetch(`${url}/docs/json`)).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/health', '/ip-stats', '/metrics', '/minute-stats', '/ready', '/status-stats', '/url-stats', '/user-agent-stats']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/', '/alerts', '/events', '/health', '/ip-stats', '/metrics', '/minute-stats', '/ready', '/status-stats', '/url-stats', '/user-agent-stats', '/windows']);
     const html = await (await fetch(`${url}/docs`)).text();
     expect(html).toContain('swagger-ui');
     expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)[^"']*\.js/);
@@ -120,6 +121,46 @@ describe('auth', () => {
     expect((await fetch(`${url}/metrics`, { headers: { authorization } })).status).toBe(200);
     expect((await fetch(`${url}/docs/json`, { headers: { authorization } })).status).toBe(200);
     expect([200, 503]).toContain((await fetch(`${url}/ready`, { headers: { authorization } })).status);
+  });
+});
+
+describe('/windows and /alerts of a running daemon, then of logpulse api over the same files', () => {
+  type Row = Record<string, unknown>;
+  const identity = (r: Row): string => `${String(r.window_start)}|${String(r.kind)}|${String(r.status ?? '')}`;
+  const alertIdentity = (a: Row): string => `${String(a.rule)}|${String(a.window_start)}|${String(a.group)}`;
+  const page = async (url: string): Promise<{ rows: Row[]; total: number }> => (await (await fetch(url)).json()) as { rows: Row[]; total: number };
+
+  it('rows not yet in a complete file are listed; after the stop the files hold the same rows, each once', async () => {
+    const dir = tmp();
+    const extra = 'pipeline:\n  window: 1s\n  watermark: 200ms\noutput:\n  rotateEvery: 1h\nalerts:\n  rules:\n    - { type: errors_per_status, threshold: 1 }\n';
+    const d = spawnDaemon(dir, {}, extra);
+    const url = await apiUrl(d);
+    const live = await poll(`${url}/windows?kind=summary`, async (r) => (await r.json()) as { total: number }, (p) => p.total >= 3);
+    expect(live.total).toBeGreaterThanOrEqual(3);
+    // Files are completed hourly here: every row so far came from the daemon's memory.
+    expect(listKind(join(dir, 'out'), 'metrics').filter((f) => f.endsWith('.ndjson'))).toEqual([]);
+    const liveWindows = (await page(`${url}/windows?limit=10000`)).rows;
+    const liveAlerts = (await page(`${url}/alerts?limit=10000`)).rows;
+    expect(liveAlerts.length).toBeGreaterThan(0);
+    d.child.kill('SIGTERM');
+    expect(await d.exit, d.stderr()).toBe(0);
+
+    const a = spawnCli(['api', '--port', '0', '--output', join(dir, 'out')], { cwd: dir });
+    try {
+      const filesUrl = await apiUrl(a);
+      const fromFiles = (await page(`${filesUrl}/windows?limit=10000`)).rows;
+      const alertsFromFiles = (await page(`${filesUrl}/alerts?limit=10000`)).rows;
+      expect(new Set(fromFiles.map(identity)).size).toBe(fromFiles.length);
+      const byIdentity = new Map(fromFiles.map((r) => [identity(r), r]));
+      for (const row of liveWindows) expect(byIdentity.get(identity(row)), identity(row)).toEqual(row);
+      const alertsByIdentity = new Map(alertsFromFiles.map((r) => [alertIdentity(r), r]));
+      for (const alert of liveAlerts) expect(alertsByIdentity.get(alertIdentity(alert))).toEqual(alert);
+      // What the files hold is what the daemon wrote, line for line.
+      expect(fromFiles.length).toBe(lines(readKind(join(dir, 'out'), 'metrics')).length);
+    } finally {
+      a.child.kill('SIGTERM');
+      expect(await a.exit, a.stderr()).toBe(0);
+    }
   });
 });
 
