@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { partitionOf, HOUR_US } from '../src/archive/layout.js';
+import { History } from '../src/api/history.js';
+import { LiveHub } from '../src/api/live.js';
 import { createRegistry } from '../src/api/metrics.js';
 import { ApiServer } from '../src/api/server.js';
 import { LambdaStats } from '../src/api/stats/lambda.js';
@@ -73,7 +75,17 @@ try {
   await stats.refresh();
   const loadSeconds = (performance.now() - t) / 1000;
   say(`stats tables loaded in ${loadSeconds.toFixed(2)} s; speed layer: ${stats.state.speedRecords.toLocaleString('en')} records`);
-  const server = await ApiServer.create({ host: '127.0.0.1', port: 0, token: null, log, readiness: () => ({}), registry: createRegistry(), stats });
+  const server = await ApiServer.create({
+    host: '127.0.0.1',
+    port: 0,
+    token: null,
+    log,
+    readiness: () => ({}),
+    registry: createRegistry(),
+    history: new History({ outputDir: join(root, 'out'), recent: null }),
+    live: new LiveHub({ probe: null }),
+    stats,
+  });
   const base = await server.listen();
 
   // Every request differs from the ones before (a page size, an offset, a key), so none is answered from the

@@ -89,7 +89,7 @@ describe('/events', () => {
   });
 
   it('pipeline events every tick: rates from the totals deltas, totals, pending bytes, closed_through', async () => {
-    const totals: PipelineTotals = { lines: 0, bytes: 0, records: 0, errors: 0, late: 0, archived: 0, rejected: {}, windows: 0, alerts: 0 };
+    const totals: PipelineTotals = { lines: 0, bytes: 0, records: 0, errors: 0, late: 0, archived: 0, rejected: {}, windows: 0, alerts: 0, alertsByRule: {} };
     api = await startApi({
       hub: { tickMs: 50, probe: { totals: () => totals, pendingOutputBytes: () => 1234, closedThroughUs: () => Date.parse('2026-12-06T10:00:10Z') * 1000 } },
     });

@@ -9,6 +9,7 @@ import { LiveHub, type LiveHubOptions } from '../../src/api/live.js';
 import { createRegistry } from '../../src/api/metrics.js';
 import { RecentOutputs } from '../../src/api/recent-outputs.js';
 import { ApiServer } from '../../src/api/server.js';
+import type { LambdaStats } from '../../src/api/stats/lambda.js';
 import { createLogger } from '../../src/log.js';
 
 export interface InProcessApi {
@@ -25,6 +26,8 @@ export interface InProcessOptions {
   withRecent?: boolean;
   /** The live hub's options (default: no probe, as `logpulse api`). */
   hub?: Partial<LiveHubOptions>;
+  /** The stats routes' tables (default: none, the routes answer 503). */
+  stats?: LambdaStats;
 }
 
 export async function startApi(o: InProcessOptions = {}): Promise<InProcessApi> {
@@ -37,9 +40,10 @@ export async function startApi(o: InProcessOptions = {}): Promise<InProcessApi> 
     token: o.token ?? null,
     log: createLogger('error'),
     readiness: () => ({}),
-    registry: createRegistry(null),
+    registry: createRegistry(),
     history: new History({ outputDir, recent: o.withRecent === false ? null : recent }),
     live,
+    stats: o.stats ?? null,
   });
   return { url: await server.listen(), server, outputDir, recent, live };
 }

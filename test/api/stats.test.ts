@@ -9,14 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { compactHour } from '../../src/archive/compaction.js';
 import { listHours } from '../../src/archive/layout.js';
-import { createRegistry } from '../../src/api/metrics.js';
-import { ApiServer } from '../../src/api/server.js';
+import type { ApiServer } from '../../src/api/server.js';
 import { LambdaStats } from '../../src/api/stats/lambda.js';
 import { runBatch } from '../../src/batch/batch.js';
 import { createLogger } from '../../src/log.js';
 import { compactParquet } from '../../src/native.js';
 import { type ArchiveRecord, generateRecords, asClf, writeNativeArchive } from '../support/archive.js';
 import { Rng } from '../support/rng.js';
+import { startApi } from './in-process.js';
 
 const HOUR0 = Date.UTC(2026, 11, 6, 8) * 1000;
 const log = createLogger('silent');
@@ -78,8 +78,9 @@ describe('stats endpoints: batch view + speed layer', () => {
     all.push(...first, ...second);
     stats = await LambdaStats.open({ archiveDir: archive, batchDir: join(root, 'batch'), errorStatusMin: 400, threads: 1, log });
     await stats.refresh();
-    server = await ApiServer.create({ host: '127.0.0.1', port: 0, token: null, log, readiness: () => ({}), registry: createRegistry(), stats });
-    base = await server.listen();
+    const api = await startApi({ stats });
+    server = api.server;
+    base = api.url;
   });
 
   afterAll(async () => {
@@ -198,10 +199,9 @@ describe('stats endpoints: batch view + speed layer', () => {
 
 describe('stats endpoints without the archive', () => {
   it('answer 503 saying how to turn them on', async () => {
-    const server = await ApiServer.create({ host: '127.0.0.1', port: 0, token: null, log, readiness: () => ({}), registry: createRegistry(), stats: null });
-    const base = await server.listen();
+    const { server, url } = await startApi();
     try {
-      const res = await fetch(`${base}/url-stats`);
+      const res = await fetch(`${url}/url-stats`);
       expect(res.status).toBe(503);
       expect(((await res.json()) as { error: string }).error).toContain('archive.enabled');
     } finally {
