@@ -109,6 +109,8 @@ describe('the dashboard in chromium', () => {
         '    - { type: errors_per_status, threshold: 2 }',
         'console: { enabled: false }',
         'output: { rotateEvery: 1s }',
+        `archive: { enabled: true, dir: ${JSON.stringify(join(dir, 'logs'))} }`,
+        `batch: { dir: ${JSON.stringify(join(dir, 'batch'))} }`,
         '',
       ].join('\n'),
     );
@@ -184,6 +186,24 @@ describe('the dashboard in chromium', () => {
     await page.locator('#range').selectOption('1h');
     expect(new URL(page.url()).searchParams.get('range')).toBeNull(); // the default
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-dark.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('top tables show what the daemon\'s own stats routes answer for the range (the archive)', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1600 } });
+    const asked: URL[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/url-stats?')) asked.push(new URL(r.url()));
+    });
+    await page.goto(`${url}/?range=15m`);
+    await waitDash(page, 'its first history load', (d) => d.loads === 1);
+    await expect.poll(() => page.locator('#table-urls tbody tr').count(), { timeout: 30_000 }).toBe(4);
+    // The same request the page made, answered to the test: the rows the table shows.
+    const answer = (await (await fetch(`${url}/url-stats${asked.at(-1)!.search}`)).json()) as { rows: { url: string; errors: number }[] };
+    const top = answer.rows[0]!;
+    expect(top.errors).toBeGreaterThan(0);
+    expect(await page.locator('#table-urls tbody tr').first().innerText()).toContain(top.url);
+    expect(await page.locator('#table-urls').innerText()).not.toMatch(/not available|fall/i);
     await page.close();
   });
 
