@@ -14,9 +14,8 @@ import { LiveHub } from '../src/api/live.js';
 import { createRegistry } from '../src/api/metrics.js';
 import { ApiServer } from '../src/api/server.js';
 import { LambdaStats } from '../src/api/stats/lambda.js';
-import { runBatch } from '../src/batch/batch.js';
 import { createLogger } from '../src/log.js';
-import { openDuck } from '../test/support/archive.js';
+import { batchInProcess, openDuck } from '../test/support/archive.js';
 
 const records = Number(process.argv[2] ?? 3_000_000);
 const keys = Number(process.argv[3] ?? 1_000_000);
@@ -57,16 +56,7 @@ function percentile(sorted: number[], p: number): number {
 try {
   let t = performance.now();
   await writeRecords('batched', 0, records, 0, keys);
-  await runBatch({
-    archiveDir,
-    batchDir: join(root, 'batch'),
-    errorStatusMin: 400,
-    windowMs: 30_000,
-    rules: [{ type: 'errors_per_status', threshold: 100 }] as never,
-    percentile: 99,
-    log,
-    progress: { step: () => {}, end: () => {} },
-  });
+  await batchInProcess(archiveDir, join(root, 'batch'));
   await writeRecords('speed', records, speedRecords, keys / 2, keys);
   say(`archive + batch: ${records.toLocaleString('en')} records, ${keys.toLocaleString('en')} keys, in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 

@@ -11,10 +11,9 @@ import { compactHour } from '../../src/archive/compaction.js';
 import { listHours } from '../../src/archive/layout.js';
 import type { ApiServer } from '../../src/api/server.js';
 import { LambdaStats } from '../../src/api/stats/lambda.js';
-import { runBatch } from '../../src/batch/batch.js';
 import { createLogger } from '../../src/log.js';
 import { compactParquet } from '../../src/native.js';
-import { type ArchiveRecord, generateRecords, asClf, writeNativeArchive } from '../support/archive.js';
+import { type ArchiveRecord, asClf, batchInProcess, generateRecords, writeNativeArchive } from '../support/archive.js';
 import { Rng } from '../support/rng.js';
 import { startApi } from './in-process.js';
 
@@ -38,18 +37,7 @@ function countBy(records: readonly ArchiveRecord[], key: (r: ArchiveRecord) => s
   return out;
 }
 
-async function batch(root: string): Promise<void> {
-  await runBatch({
-    archiveDir: join(root, 'archive'),
-    batchDir: join(root, 'batch'),
-    errorStatusMin: 400,
-    windowMs: 30_000,
-    rules: [{ type: 'errors_per_status', threshold: 100 }] as never,
-    percentile: 99,
-    log,
-    progress: { step: () => {}, end: () => {} },
-  });
-}
+const batch = (root: string): Promise<void> => batchInProcess(join(root, 'archive'), join(root, 'batch'));
 
 describe('stats endpoints: batch view + speed layer', () => {
   let root: string;

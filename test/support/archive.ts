@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
 import { HOUR_US, partitionOf } from '../../src/archive/layout.js';
+import { runBatch } from '../../src/batch/batch.js';
+import { createLogger } from '../../src/log.js';
 import { Shard } from '../../src/native.js';
 import type { Rng } from './rng.js';
 
@@ -154,4 +156,18 @@ export function writeNativeArchive(dir: string, records: readonly ArchiveRecord[
     rows += cut.files.reduce((s, f) => s + f.rows, 0);
   }
   return rows;
+}
+
+/** `logpulse batch` in this process with the default rule and no progress output: the views over `archiveDir`. */
+export async function batchInProcess(archiveDir: string, batchDir: string): Promise<void> {
+  await runBatch({
+    archiveDir,
+    batchDir,
+    errorStatusMin: 400,
+    windowMs: 30_000,
+    rules: [{ type: 'errors_per_status', threshold: 100 }],
+    percentile: 99,
+    log: createLogger('warn'),
+    progress: { step: () => {}, end: () => {} },
+  });
 }
