@@ -8,6 +8,7 @@ import { LogpulseError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { alertsRoutes } from './alerts.js';
 import { requireBearer } from './auth.js';
+import { registerCors } from './cors.js';
 import { dashboardRoutes } from './dashboard.js';
 import { registerDocs } from './docs.js';
 import { eventsRoutes } from './events.js';
@@ -26,6 +27,8 @@ export interface ApiOptions {
   port: number;
   /** Bearer token every route but `/health` requires; null = no auth. Never logged. */
   token: string | null;
+  /** `api.corsOrigins`: none = no CORS headers. */
+  corsOrigins?: readonly string[];
   log: Logger;
   readiness: Readiness;
   registry: Registry;
@@ -52,6 +55,7 @@ export class ApiServer {
     // log (headers) should reach the daemon's log. Server errors are logged below, without the request.
     const app = Fastify({ logger: false });
     const secured = o.token !== null;
+    await registerCors(app, o.corsOrigins ?? []);
     if (o.token !== null) requireBearer(app, o.token);
     await registerDocs(app, secured);
     healthRoutes(app, o.readiness, secured);

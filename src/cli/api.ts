@@ -33,6 +33,7 @@ export async function apiCommand(opts: ApiCommandOptions): Promise<number> {
     host: api.host,
     port: api.port,
     token: api.token,
+    corsOrigins: api.corsOrigins,
     log,
     readiness: () => ({ listening: { ok: true, detail: 'serving the API alone (no pipeline in this process)' } }),
     registry: createRegistry(),

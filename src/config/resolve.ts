@@ -61,7 +61,7 @@ export function resolve(f: ConfigFile, env: Env): Config {
     archive: { enabled: f.archive.enabled, dir: f.archive.dir },
     batch: { dir: f.batch.dir },
     checkpoint: { dir: f.checkpoint.dir },
-    api: { enabled: f.api.enabled, host: f.api.host, port: f.api.port, token },
+    api: { enabled: f.api.enabled, host: f.api.host, port: f.api.port, token, corsOrigins: f.api.corsOrigins },
     limits: { maxLineBytes: f.limits.maxLineBytes },
     shutdownTimeoutMs: ms(f.shutdownTimeout),
     log: { level: f.log.level },

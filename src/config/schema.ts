@@ -249,9 +249,15 @@ export const ConfigSchema = Type.Object(
     ),
     api: Section(
       {
-        enabled: Type.Boolean({ default: true, description: 'Serve the HTTP API (health, readiness, metrics, docs, windows, alerts, the live feed and the dashboard at `/`) inside `run`. Flag: `--no-api`.' }),
+        enabled: Type.Boolean({ default: true, description: 'Serve the HTTP API (health, readiness, metrics, docs, stats, windows, alerts, the live feed and the dashboard at `/`) inside `run`. Flag: `--no-api`.' }),
         host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the API listens on.' }),
         port: Type.Integer({ minimum: 0, maximum: 65_535, default: 8080, description: 'API port; 0 picks a free one.' }),
+        corsOrigins: Type.Array(Type.String({ minLength: 1, pattern: '^(\\*|https?://[^/\\s]+)$' }), {
+          default: [],
+          description:
+            'Browser origins allowed to call the API from pages served elsewhere (CORS), e.g. `https://grafana.example.com`; `*` allows any. ' +
+            'Empty (default): no CORS headers (the dashboard at `/` is same-origin and needs none).',
+        }),
         token: Type.Optional(
           Type.String({
             description:

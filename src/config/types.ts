@@ -79,7 +79,7 @@ export interface Config {
   batch: { dir: string };
   checkpoint: { dir: string };
   /** `token`: LOGPULSE_API_TOKEN if set and not empty, else `api.token`; null = no auth. Log via `redactConfig`. */
-  api: { enabled: boolean; host: string; port: number; token: string | null };
+  api: { enabled: boolean; host: string; port: number; token: string | null; corsOrigins: string[] };
   limits: { maxLineBytes: number };
   shutdownTimeoutMs: number;
   log: { level: (typeof LOG_LEVELS)[number] };

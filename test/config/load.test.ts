@@ -58,7 +58,7 @@ describe('no config file', () => {
       archive: { enabled: false, dir: 'data/logs' },
       batch: { dir: 'data/batch' },
       checkpoint: { dir: 'checkpoint' },
-      api: { enabled: true, host: '127.0.0.1', port: 8080, token: null },
+      api: { enabled: true, host: '127.0.0.1', port: 8080, token: null, corsOrigins: [] },
       limits: { maxLineBytes: 65_536 },
       shutdownTimeoutMs: 10_000,
       log: { level: 'info' },
@@ -463,7 +463,7 @@ pipeline: { workers: 3 }
   it('apply without a file, and leave the rest alone', () => {
     const config = ok(loadConfig(undefined, { workers: 4, host: '0.0.0.0', port: '0', noApi: false }, noEnv));
     expect(config.pipeline.workers).toBe(4);
-    expect(config.api).toEqual({ enabled: true, host: '0.0.0.0', port: 0, token: null });
+    expect(config.api).toEqual({ enabled: true, host: '0.0.0.0', port: 0, token: null, corsOrigins: [] });
     expect(config.source).toBe('generator:');
   });
 
