@@ -61,7 +61,7 @@ try {
   say(`archive + batch: ${records.toLocaleString('en')} records, ${keys.toLocaleString('en')} keys, in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
   t = performance.now();
-  const stats = await LambdaStats.open({ archiveDir, batchDir: join(root, 'batch'), errorStatusMin: 400, threads: 1, log });
+  const stats = await LambdaStats.open({ archiveDir, batchDir: join(root, 'batch'), errorStatusMin: 400, threads: Number(process.env.STATS_THREADS ?? 1), log });
   await stats.refresh();
   const loadSeconds = (performance.now() - t) / 1000;
   say(`stats tables loaded in ${loadSeconds.toFixed(2)} s; speed layer: ${stats.state.speedRecords.toLocaleString('en')} records`);

@@ -20,7 +20,7 @@ import { sqlString, sqlTimestamp } from '../../batch/sql.js';
 import { statsViewQueries } from '../../batch/views.js';
 import type { Logger } from '../../log.js';
 import { planSpeedRows, type RowRange } from './speed-rows.js';
-import { STATS_SPECS, type StatsViewSpec } from './views.js';
+import { STATS_SPECS, type StatsViewSpec, tableColumns } from './views.js';
 
 export interface LambdaOptions {
   archiveDir: string;
@@ -207,7 +207,7 @@ export class LambdaStats {
     for (const spec of STATS_SPECS) {
       const add = spec.sums.map((c) => `${c} = ${c} + excluded.${c}`).join(', ');
       await this.#writer.run(
-        `INSERT INTO merged_${spec.view} ${this.#viewSql(spec, 'SELECT * FROM speed_delta')} ON CONFLICT (${spec.key}) DO UPDATE SET ${add}`,
+        `INSERT INTO merged_${spec.view} SELECT ${tableColumns(spec)} FROM (${this.#viewSql(spec, 'SELECT * FROM speed_delta')}) ON CONFLICT (${spec.key}) DO UPDATE SET ${add}`,
       );
     }
     const [n] = (await this.#writer.runAndReadAll('SELECT count(*) FROM speed_delta')).getRowsJS()[0] ?? [0];
@@ -223,7 +223,7 @@ export class LambdaStats {
           ? this.#viewSql(spec, recordsSql([]))
           : `SELECT ${keyAndSums(spec)} FROM read_parquet(${sqlString(`${viewDir(this.#o.batchDir, manifest.batchId, spec.view)}/${spec.view}.parquet`)})`;
       // Built aside and swapped in, so requests meanwhile read the previous table whole.
-      await this.#writer.run(`CREATE OR REPLACE TABLE loading_${spec.view} AS ${source}`);
+      await this.#writer.run(`CREATE OR REPLACE TABLE loading_${spec.view} AS SELECT ${tableColumns(spec)} FROM (${source})`);
       await this.#writer.run(`ALTER TABLE loading_${spec.view} ADD PRIMARY KEY (${spec.key})`);
       await this.#writer.run(`BEGIN TRANSACTION; DROP TABLE IF EXISTS merged_${spec.view}; ALTER TABLE loading_${spec.view} RENAME TO merged_${spec.view}; COMMIT`);
     }

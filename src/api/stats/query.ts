@@ -11,7 +11,7 @@ import { recordsSql } from '../../batch/records.js';
 import { sqlNumber, sqlString, sqlTimestamp } from '../../batch/sql.js';
 import { statsViewQueries } from '../../batch/views.js';
 import type { LambdaState, LambdaStats } from './lambda.js';
-import { columnsOf, type StatsViewSpec } from './views.js';
+import { columnsOf, type StatsViewSpec, tableColumns } from './views.js';
 
 export interface StatsQuery {
   limit: number;
@@ -59,7 +59,8 @@ function outputColumns(spec: StatsViewSpec): string {
 function orderBy(spec: StatsViewSpec, q: StatsQuery): string {
   const sort = spec.derived[q.sort] ?? q.sort;
   const dir = q.order === 'asc' ? 'ASC' : 'DESC';
-  return q.sort === spec.key ? `${sort} ${dir} NULLS LAST` : `${sort} ${dir} NULLS LAST, ${spec.key} ASC NULLS LAST`;
+  // Equal values are ordered by `tie` (views.ts): pages stay stable and disjoint.
+  return q.sort === spec.key ? `${sort} ${dir} NULLS LAST` : `${sort} ${dir} NULLS LAST, tie`;
 }
 
 function toRow(spec: StatsViewSpec, values: unknown[]): Record<string, string | number> {
@@ -123,9 +124,11 @@ export class StatsQueries {
     }
     const cond = where.length === 0 ? 'true' : where.join(' AND ');
     const table = `merged_${spec.view}`;
-    const rows = (await this.#rows(`SELECT ${outputColumns(spec)} FROM ${table} WHERE ${cond} ORDER BY ${orderBy(spec, q)} LIMIT ${q.limit} OFFSET ${q.offset}`)).map(
-      (r) => toRow(spec, r),
-    );
+    // A key is one row at most: its index finds it, and a top-N around it would cost 10x the lookup.
+    const oneKey = filters.some(([column]) => column === spec.key);
+    const page = oneKey ? '' : ` ORDER BY ${orderBy(spec, q)} LIMIT ${q.limit} OFFSET ${q.offset}`;
+    const found = (await this.#rows(`SELECT ${outputColumns(spec)} FROM ${table} WHERE ${cond}${page}`)).map((r) => toRow(spec, r));
+    const rows = oneKey ? found.slice(q.offset, q.offset + q.limit) : found;
     const [[total]] = (await this.#rows(`SELECT count(*) FROM ${table} WHERE ${cond}`)) as [[bigint]];
     return { rows, total: Number(total) };
   }
@@ -163,7 +166,7 @@ export class StatsQueries {
     const records = `SELECT * FROM (${recordsSql(files, range)}) WHERE ${filters.length === 0 ? 'true' : filters.map(([, s]) => s).join(' AND ')}`;
     const view = statsViewQueries(`(${records})`, { errorStatusMin: this.#lambda.errorStatusMin }).find((v) => v.name === spec.view)!;
     const table = `range_${++this.#tables}`;
-    await this.#lambda.reader.run(`CREATE TABLE ${table} AS SELECT ${[spec.key, ...spec.sums].join(', ')} FROM (${view.sql})`);
+    await this.#lambda.reader.run(`CREATE TABLE ${table} AS SELECT ${tableColumns(spec)} FROM (${view.sql})`);
     if (cached !== undefined) await this.#drop(key);
     this.#ranges.set(key, { table, generation });
     while (this.#ranges.size > RANGE_CACHE) await this.#drop(this.#ranges.keys().next().value!);
