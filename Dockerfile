@@ -38,6 +38,8 @@ COPY --from=rust /usr/local/rustup /usr/local/rustup
 COPY --from=rust /usr/local/cargo /usr/local/cargo
 # What node-rdkafka's librdkafka build needs, stated rather than assumed: a C/C++ toolchain, python3 for node-gyp,
 # OpenSSL and zlib headers (librdkafka links libssl3 and zlib1g, which the runtime stage installs).
+# DL3008 (pin apt versions): not pinned: bookworm's archive drops a version when its security update lands, so a pinned
+# install breaks; the base image tag fixes the Debian release.
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential python3 libssl-dev zlib1g-dev \
@@ -70,6 +72,7 @@ COPY --from=build /src/node_modules/node-rdkafka/build/deps/librdkafka.so.1 /src
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 # tini as PID 1: it forwards SIGTERM (graceful drain) and SIGHUP (config reload) to the daemon and reaps zombies.
 # libssl3: librdkafka's TLS. ca-certificates: brokers signed by a public CA (kafka.security.caFile unset).
+# DL3008 (pin apt versions): not pinned, as in the build stage: security updates replace bookworm's versions.
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini libssl3 ca-certificates \
@@ -90,7 +93,8 @@ COPY deploy/docker/logpulse.yaml /etc/logpulse/logpulse.yaml
 # Kafka connection).
 RUN --mount=type=bind,source=deploy/docker/check-libs.sh,target=/tmp/check-libs.sh sh /tmp/check-libs.sh /opt/logpulse
 ENV NODE_ENV=production
-USER logpulse
+# Numeric: Kubernetes' runAsNonRoot can only verify a numeric user (10001 = logpulse, made above).
+USER 10001:10001
 # Relative paths in the image's config (output, checkpoint, data) are relative to this directory.
 WORKDIR /var/lib/logpulse
 # output/: errors, metrics, rejected, alerts, partials, results.txt. checkpoint/: open windows and source positions

@@ -41,7 +41,7 @@ export function parseDockerfile(text: string): Dockerfile {
     const start = i + 1;
     let joined = lines[i]!.replace(/\s+$/, '');
     while (joined.endsWith('\\')) {
-      joined = joined.slice(0, -1);
+      joined = joined.slice(0, -1).replace(/\s+$/, '');
       i++;
       if (i >= lines.length) throw new Error(`Dockerfile line ${start}: a continuation runs past the end of the file`);
       const next = lines[i]!.trim();
