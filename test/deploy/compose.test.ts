@@ -86,6 +86,7 @@ describe('docker-compose.yml', () => {
     expect(s.grafana!.depends_on).toEqual({ prometheus: { condition: 'service_healthy' } });
     // gen and logpulse are the image this repo builds.
     expect(s.logpulse!.build).toBe('.');
+    expect(s.gen!.build).toBe('.'); // built here too: compose would try to pull an image gen only names
     expect(s.gen!.image).toBe(s.logpulse!.image);
   });
 
