@@ -1,11 +1,11 @@
 // `node --import tsx bench/api-stats.ts [RECORDS] [KEYS]` — latency of every stats endpoint over views of KEYS rows
 // (default 1 M distinct IPs, URLs and user agents among 3 M records), with a speed layer on top (200 k records
 // archived after the batch, half of them new keys). Issue 11's goal: p99 <= 20 ms per endpoint.
-// The API runs here as inside the daemon (DuckDB on 1 thread); requests go over HTTP with keep-alive, one at a
+// The API runs here as inside the daemon (DuckDB on every core); requests go over HTTP with keep-alive, one at a
 // time, in shapes a dashboard sends: first page, another sort, a page deep in, one key. Time-range queries on the
 // archive (layer "archive") are timed apart: they aggregate the range once, then page from it.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { partitionOf, HOUR_US } from '../src/archive/layout.js';
@@ -61,7 +61,7 @@ try {
   say(`archive + batch: ${records.toLocaleString('en')} records, ${keys.toLocaleString('en')} keys, in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
   t = performance.now();
-  const stats = await LambdaStats.open({ archiveDir, batchDir: join(root, 'batch'), errorStatusMin: 400, threads: Number(process.env.STATS_THREADS ?? 1), log });
+  const stats = await LambdaStats.open({ archiveDir, batchDir: join(root, 'batch'), errorStatusMin: 400, threads: Number(process.env.STATS_THREADS ?? availableParallelism()), log });
   await stats.refresh();
   const loadSeconds = (performance.now() - t) / 1000;
   say(`stats tables loaded in ${loadSeconds.toFixed(2)} s; speed layer: ${stats.state.speedRecords.toLocaleString('en')} records`);

@@ -1,8 +1,6 @@
 // `logpulse api [-c FILE] [--host H] [--port P]`: the HTTP API alone, without a pipeline — health, readiness
 // (ready once listening), process metrics, the OpenAPI docs, and the windows and alerts of `output.dir`'s files
 // (with the dashboard), and the stats views from the archive — until SIGTERM/SIGINT, then exit 0.
-import { availableParallelism } from 'node:os';
-
 import { History } from '../api/history.js';
 import { LiveHub } from '../api/live.js';
 import { createRegistry } from '../api/metrics.js';
@@ -40,8 +38,7 @@ export async function apiCommand(opts: ApiCommandOptions): Promise<number> {
     history: new History({ outputDir: output.dir, recent: null, warn: (message, details) => log.warn(details, message) }),
     // Nothing feeds it: /events only says hello and keeps the connection alive.
     live: new LiveHub({ probe: null }),
-    // Alone, the API may use the machine's cores for its queries.
-    stats: await openStats(loaded.config, log, availableParallelism(), 'await'),
+    stats: await openStats(loaded.config, log, 'await'),
   });
   let stop: (signal: NodeJS.Signals) => void = () => {};
   const stopped = new Promise<NodeJS.Signals>((resolve) => (stop = resolve));

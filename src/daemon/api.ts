@@ -55,7 +55,6 @@ export async function daemonApi(config: Config, log: Logger, parts: DaemonApiPar
     },
   };
   const history = new History({ outputDir: config.output.dir, recent, warn: (message, details) => log.warn(details, message) });
-  // One DuckDB thread: the cores belong to the pipeline; the stats tables are small next to it.
-  const stats = await openStats(config, log, 1, 'background');
+  const stats = await openStats(config, log, 'background');
   return ApiServer.create({ host: config.api.host, port: config.api.port, token: config.api.token, corsOrigins: config.api.corsOrigins, log, readiness, registry, history, live, stats });
 }

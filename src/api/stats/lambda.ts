@@ -20,7 +20,7 @@ import { sqlString, sqlTimestamp } from '../../batch/sql.js';
 import { statsViewQueries } from '../../batch/views.js';
 import type { Logger } from '../../log.js';
 import { planSpeedRows, type RowRange } from './speed-rows.js';
-import { STATS_SPECS, type StatsViewSpec, tableColumns } from './views.js';
+import { STATS_SPECS, type StatsViewSpec, tableColumns, upsertSet } from './views.js';
 
 export interface LambdaOptions {
   archiveDir: string;
@@ -205,9 +205,8 @@ export class LambdaStats {
         `WHERE NOT s.outside_only OR ${outside}`,
     );
     for (const spec of STATS_SPECS) {
-      const add = spec.sums.map((c) => `${c} = ${c} + excluded.${c}`).join(', ');
       await this.#writer.run(
-        `INSERT INTO merged_${spec.view} SELECT ${tableColumns(spec)} FROM (${this.#viewSql(spec, 'SELECT * FROM speed_delta')}) ON CONFLICT (${spec.key}) DO UPDATE SET ${add}`,
+        `INSERT INTO merged_${spec.view} SELECT ${tableColumns(spec)} FROM (${this.#viewSql(spec, 'SELECT * FROM speed_delta')}) ON CONFLICT (${spec.key}) DO UPDATE SET ${upsertSet(spec)}`,
       );
     }
     const [n] = (await this.#writer.runAndReadAll('SELECT count(*) FROM speed_delta')).getRowsJS()[0] ?? [0];

@@ -45,22 +45,13 @@ function filterClauses(q: StatsQuery): Array<[column: string, sql: string]> {
   return out;
 }
 
-/** The SELECT list of a response row: minutes as epoch ms (made ISO in JS), ratios computed from the sums. */
-function outputColumns(spec: StatsViewSpec): string {
-  return columnsOf(spec)
-    .map((c) => {
-      if (c in spec.derived) return `${spec.derived[c]} AS ${c}`;
-      if (c === 'minute') return 'epoch_ms(minute) AS minute';
-      return c;
-    })
-    .join(', ');
-}
+/** The SELECT list of a response row: minutes as epoch ms (made ISO in JS). */
+const outputColumns = (spec: StatsViewSpec): string => columnsOf(spec).map((c) => (c === 'minute' ? 'epoch_ms(minute) AS minute' : c)).join(', ');
 
 function orderBy(spec: StatsViewSpec, q: StatsQuery): string {
-  const sort = spec.derived[q.sort] ?? q.sort;
   const dir = q.order === 'asc' ? 'ASC' : 'DESC';
   // Equal values are ordered by `tie` (views.ts): pages stay stable and disjoint.
-  return q.sort === spec.key ? `${sort} ${dir} NULLS LAST` : `${sort} ${dir} NULLS LAST, tie`;
+  return q.sort === spec.key ? `${q.sort} ${dir} NULLS LAST` : `${q.sort} ${dir} NULLS LAST, tie`;
 }
 
 function toRow(spec: StatsViewSpec, values: unknown[]): Record<string, string | number> {

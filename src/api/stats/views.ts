@@ -13,7 +13,7 @@ export interface StatsViewSpec {
   key: string;
   /** Columns that add across layers (counts). */
   sums: readonly string[];
-  /** Columns computed from the sums after merging (a ratio does not add). */
+  /** Columns computed from the sums (a ratio does not add), as SQL over the sums' names. */
   derived: Readonly<Record<string, string>>;
   /** Default sort column and order. */
   sort: string;
@@ -87,8 +87,17 @@ export const STATS_SPECS: readonly StatsViewSpec[] = [
  * equal values. Ordering ties by the key itself made a top-N over 1 M rows 6x slower (strings compared where most
  * counts are equal); a hash keeps pages stable and disjoint just the same.
  */
-export const tableColumns = (spec: StatsViewSpec, from = ''): string =>
-  `${[spec.key, ...spec.sums].map((c) => `${from}${c}`).join(', ')}, hash(${from}${spec.key}) AS tie`;
+export const tableColumns = (spec: StatsViewSpec): string =>
+  [spec.key, ...spec.sums, ...Object.entries(spec.derived).map(([name, expr]) => `${expr} AS ${name}`), `hash(${spec.key}) AS tie`].join(', ');
+
+/**
+ * The SET list of an upsert that adds `excluded`'s sums to a row: derived columns are kept in the tables (a sort on
+ * `error_rate` then reads a column instead of dividing 1 M times) and recomputed from the new sums.
+ */
+export function upsertSet(spec: StatsViewSpec): string {
+  const summed = (expr: string) => expr.replace(/\b[a-z_]+\b/g, (w) => (spec.sums.includes(w) ? `(${w} + excluded.${w})` : w));
+  return [...spec.sums.map((c) => `${c} = ${c} + excluded.${c}`), ...Object.entries(spec.derived).map(([name, expr]) => `${name} = ${summed(expr)}`)].join(', ');
+}
 
 /** Every column a row of `spec` has, in order. */
 export const columnsOf = (spec: StatsViewSpec): string[] => [spec.key, ...spec.sums, ...Object.keys(spec.derived)];
