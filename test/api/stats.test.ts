@@ -15,6 +15,7 @@ import { createLogger } from '../../src/log.js';
 import { compactParquet } from '../../src/native.js';
 import { type ArchiveRecord, asClf, batchInProcess, generateRecords, writeNativeArchive } from '../support/archive.js';
 import { Rng } from '../support/rng.js';
+import { sleep, untilAsync } from '../support/wait.js';
 import { startApi } from './in-process.js';
 
 const HOUR0 = Date.UTC(2026, 11, 6, 8) * 1000;
@@ -185,6 +186,32 @@ describe('stats endpoints: batch view + speed layer', () => {
       const res = await get(`/ip-stats?${query}`);
       expect(res.status, query).toBe(400);
       expect(res.body.error, query).toContain(word);
+    }
+  });
+});
+
+describe('stats refresh', () => {
+  it('looks at the archive again only while answers are asked for', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'lp-stats-idle-'));
+    const archive = join(root, 'archive');
+    const records = asClf(generateRecords(new Rng(5), HOUR0, 1, 200));
+    writeNativeArchive(archive, records, 'r1', 1);
+    const lambda = await LambdaStats.open({ archiveDir: archive, batchDir: join(root, 'batch'), errorStatusMin: 400, threads: 1, log });
+    const api = await startApi({ stats: lambda });
+    try {
+      await lambda.start(50);
+      expect(lambda.state.speedRecords).toBe(200);
+      const looked = lambda.state.refreshedAt;
+      writeNativeArchive(archive, records, 'r2', 1);
+      await sleep(300); // six ticks, nobody asking
+      expect(lambda.state.refreshedAt).toBe(looked);
+      expect(lambda.state.speedRecords).toBe(200);
+      const first = (await (await fetch(`${api.url}/status-stats`)).json()) as { rows: { count: number }[] };
+      expect(first.rows.reduce((n, r) => n + r.count, 0)).toBe(200); // answered from the last look
+      await untilAsync('the next look', async () => lambda.state.speedRecords === 400, { ms: 5_000, everyMs: 20 });
+    } finally {
+      await api.server.close();
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

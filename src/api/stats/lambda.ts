@@ -62,6 +62,7 @@ export class LambdaStats {
   #refreshing: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
+  #asked = false;
 
   private constructor(o: LambdaOptions, instance: DuckDBInstance, writer: DuckDBConnection, reader: DuckDBConnection) {
     this.#o = o;
@@ -92,11 +93,24 @@ export class LambdaStats {
     return this.#o.archiveDir;
   }
 
-  /** Looks at the archive and the batch every `everyMs` (the first look at once). */
+  /**
+   * Looks at the archive and the batch at once, then every `everyMs` while answers are asked for (`asked`): reading
+   * what the daemon archived costs CPU per record, so a daemon whose stats nobody reads pays nothing for them, and
+   * the first request after a quiet spell is answered from the last look while the next one is taken.
+   */
   start(everyMs: number): Promise<void> {
-    this.#timer = setInterval(() => void this.refresh().catch(() => {}), everyMs);
+    this.#timer = setInterval(() => {
+      if (!this.#asked) return;
+      this.#asked = false;
+      void this.refresh();
+    }, everyMs);
     this.#timer.unref();
     return this.refresh();
+  }
+
+  /** A request is being answered: keep the tables fresh. */
+  asked(): void {
+    this.#asked = true;
   }
 
   /** Brings the tables up to date with the archive and the published batch; one at a time. Never throws twice for one cause: failures are logged. */

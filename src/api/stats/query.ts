@@ -78,6 +78,7 @@ export class StatsQueries {
 
   /** The answer to `q`; the same request again before the tables change is answered from memory. */
   async answer(spec: StatsViewSpec, q: StatsQuery): Promise<StatsAnswer> {
+    this.#lambda.asked();
     const key = JSON.stringify([spec.view, q]);
     const generation = this.#lambda.state.generation;
     const kept = this.#answers.get(key);
