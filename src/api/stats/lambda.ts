@@ -53,7 +53,7 @@ export class LambdaStats {
   readonly #writer: DuckDBConnection;
   readonly reader: DuckDBConnection;
   readonly #provenance = new Map<string, UnitRows[]>();
-  /** Units whose rows are in speed_<v>. */
+  /** Units whose rows are in the merged tables (the speed layer so far). */
   #done = new Set<string>();
   #speedRecords = 0;
   #manifest: Manifest | null = null;
