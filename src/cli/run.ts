@@ -1,11 +1,11 @@
-// `logpulse run`: flags → config → a running daemon → exit code. SIGHUP re-reads the config; SIGTERM/SIGINT stop
-// the daemon gracefully (src/daemon/shutdown.ts).
+// `logpulse run`: flags → config → a running daemon → exit code. SIGHUP reloads the config (the daemon applies it:
+// daemon.ts, reload-plan.ts); SIGTERM/SIGINT stop the daemon gracefully (src/daemon/shutdown.ts).
 import { formatProblem } from '../config/problems.js';
-import { type Config, type FlagOverrides, loadConfig } from '../config/load.js';
-import { Daemon } from '../daemon/daemon.js';
+import { type FlagOverrides, loadConfig } from '../config/load.js';
+import { Daemon, type LoadedConfig } from '../daemon/daemon.js';
 import { LogpulseError } from '../errors.js';
 import { installSignals } from '../daemon/shutdown.js';
-import { createLogger, type Logger } from '../log.js';
+import { createLogger } from '../log.js';
 
 export interface RunOptions extends FlagOverrides {
   config?: string;
@@ -37,7 +37,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
       daemon.stop(signal);
     },
     second: (signal) => log.warn({ signal }, 'second stop signal: exiting now without draining'),
-    reload: () => daemon.configReloaded(reload(path, flags, config, log)),
+    reload: () => void daemon.reload(() => loadForReload(path, flags), 'SIGHUP'),
   });
   try {
     return await daemon.run();
@@ -47,21 +47,12 @@ export async function runCommand(opts: RunOptions): Promise<number> {
 }
 
 /**
- * SIGHUP: the log level applies at once; every other section is wired into running parts at start-up, so it is
- * compared with what runs (and reported again on each reload until a restart applies it). False when the file
- * is bad (the running config is kept).
+ * The config file as a reload reads it: validated on its own first, so that a bad key a command-line flag overrides
+ * (`--workers` over `pipeline.workers: 0`) is still reported, then with the flags, as `run` started.
  */
-function reload(path: string | undefined, flags: FlagOverrides, running: Config, log: Logger): boolean {
-  const next = loadConfig(path, flags);
-  if (!next.ok) {
-    log.error({ problems: next.problems.map(formatProblem) }, 'SIGHUP: new config is invalid; keeping the running one');
-    return false;
-  }
-  const changed = (Object.keys(next.config) as (keyof Config)[]).filter(
-    (k) => k !== 'log' && JSON.stringify(next.config[k]) !== JSON.stringify(running[k]),
-  );
-  log.level = next.config.log.level;
-  if (changed.length === 0) log.info('SIGHUP: config reloaded');
-  else log.info({ restartNeeded: changed }, 'SIGHUP: config reloaded; these sections apply after a restart');
-  return true;
+export function loadForReload(path: string | undefined, flags: FlagOverrides): LoadedConfig {
+  const alone = loadConfig(path);
+  if (!alone.ok) return { ok: false, problems: alone.problems.map(formatProblem) };
+  const withFlags = loadConfig(path, flags);
+  return withFlags.ok ? { ok: true, config: withFlags.config } : { ok: false, problems: withFlags.problems.map(formatProblem) };
 }

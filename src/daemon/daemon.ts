@@ -3,11 +3,12 @@
 // (signals are the caller's), so one can be stopped and another started in the same process.
 import type { Registry } from 'prom-client';
 
+import { withChanges } from '../config/diff.js';
 import { redactConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { kafkaClientConfig } from '../kafka/client-config.js';
 import type { Logger } from '../log.js';
-import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.js';
+import { Pipeline } from '../pipeline/pipeline.js';
 import { isReplayable, type Source, type SourceSink } from '../sources/source.js';
 import { createSource } from '../sources/create-source.js';
 import { parseSourceUri } from '../sources/uri.js';
@@ -15,64 +16,31 @@ import { createRegistry } from '../api/metrics.js';
 import type { ApiServer } from '../api/server.js';
 import { daemonApi, type DaemonPhase } from './api.js';
 import { ArchiveKeeper, replayModeOf } from './archive.js';
-import { BatchThresholds } from './batch-thresholds.js';
+import type { BatchThresholds } from './batch-thresholds.js';
 import { Durability } from './durability.js';
 import { Instruments, type OutputKind } from './instruments.js';
 import { registerDaemonSeries } from './metrics-series.js';
-import { MAX_PENDING_OUTPUT_BYTES, openOutputs, type Outputs } from './outputs.js';
+import { consoleTable, openOutputs, type Outputs } from './outputs.js';
+import { batchThresholds, notYetAvailable, pipelineOptions } from './parts.js';
+import { keysOf, planReload } from './reload-plan.js';
 import { endOfInput, type RunningParts, stopGracefully, stopOnFailure } from './shutdown.js';
 
-/** The pipeline a config describes, writing to `output`. */
-function pipelineOptions(c: Config, output: Outputs, archive: ArchiveKeeper | null): PipelineOptions {
-  const p = c.pipeline;
-  const rules = c.alerts.rules;
-  return {
-    shards: p.workers,
-    shardOptions: {
-      errorStatusMin: p.errorStatusMin,
-      windowMs: p.windowMs,
-      watermarkMs: p.watermarkMs,
-      idleTimeoutMs: p.idleTimeoutMs,
-      maxFutureSkewMs: p.maxFutureSkewMs,
-      maxUrlsPerWindow: p.maxUrlsPerWindow,
-      maxLineBytes: c.limits.maxLineBytes,
-      format: c.format,
-      csvDelimiter: c.csv.delimiter,
-      // Per-group counts cost memory (an IP map grows with distinct clients): only kept for a configured rule.
-      trackUrlCounts: rules.some((r) => r.type === 'url_error_rate'),
-      trackIpCounts: rules.some((r) => r.type === 'ip_error_rate'),
-    },
-    chunkBytes: p.chunkBytes,
-    maxInFlightChunks: p.maxInFlightChunks,
-    lingerMs: 20,
-    tickMs: 1000,
-    rules,
-    earlyAlerts: c.alerts.early,
-    output,
-    maxPendingOutputBytes: MAX_PENDING_OUTPUT_BYTES,
-    ...(archive ? { archive: archive.shardOptions } : {}),
-  };
-}
-
-/** How often `alerts.thresholdsFrom: batch` looks for a new batch. */
-const BATCH_CHECK_MS = 5000;
-
-/** Config keys of SPEC features that later issues deliver: said out loud rather than silently ignored. */
-function notYetAvailable(c: Config): string[] {
-  const keys: string[] = [];
-  if (c.alerts.webhook) keys.push('alerts.webhook');
-  return keys;
-}
+/** A config read for a reload: the resolved one, or every problem of the file (one line each). */
+export type LoadedConfig = { ok: true; config: Config } | { ok: false; problems: string[] };
+/** What a reload came to, as `logpulse_config_reloads_total{result}` counts it. */
+export type ReloadResult = 'ok' | 'failed';
 
 export class Daemon {
-  readonly #config: Config;
+  #config: Config;
   readonly #log: Logger;
   readonly #source: Source;
   readonly #pipeline: Pipeline;
   readonly #outputs: Outputs;
   readonly #durability: Durability;
-  readonly #thresholds: BatchThresholds | null;
+  #thresholds: BatchThresholds | null;
   readonly #instruments: Instruments;
+  #api: ApiServer | null = null;
+  #reloads: Promise<unknown> = Promise.resolve();
   #stopSignal: NodeJS.Signals | null = null;
   #stopRequested: (signal: NodeJS.Signals) => void = () => {};
   readonly #stopped = new Promise<NodeJS.Signals>((resolve) => (this.#stopRequested = resolve));
@@ -112,17 +80,7 @@ export class Daemon {
     this.#pipeline.onPause = () => source.pause();
     this.#pipeline.onResume = () => source.resume();
     outputs.onDrained = () => this.#pipeline.recheckBackpressure();
-    this.#thresholds =
-      config.alerts.thresholdsFrom === 'batch'
-        ? new BatchThresholds({
-            batchDir: config.batch.dir,
-            rules: config.alerts.rules,
-            minWindows: config.alerts.thresholdsMinWindows,
-            everyMs: BATCH_CHECK_MS,
-            apply: (t) => this.#pipeline.setThresholds(t),
-            log,
-          })
-        : null;
+    this.#thresholds = batchThresholds(config, this.#pipeline, log);
     this.#durability = new Durability({
       source,
       pipeline: this.#pipeline,
@@ -141,9 +99,67 @@ export class Daemon {
     });
   }
 
-  /** SIGHUP re-read the config: `ok` when it was applied, false when the file was bad (for `/metrics`). */
-  configReloaded(ok: boolean): void {
-    this.#instruments.configReloaded(ok);
+  /** The config the daemon runs: the one it started with, and what reloads applied since. */
+  get config(): Config {
+    return this.#config;
+  }
+
+  /**
+   * Reloads the config (SIGHUP, `logpulse reload`, `--watch-config`; `trigger` names which in the log): `load`
+   * reads and validates the file. A bad file changes nothing. Otherwise every changed key is logged and the keys
+   * that can change in place do so at once (reload-plan.ts). Reloads run one at a time, in the order asked.
+   */
+  reload(load: () => LoadedConfig, trigger: string): Promise<ReloadResult | null> {
+    const run = this.#reloads.then(() => this.#reload(load, trigger));
+    this.#reloads = run.catch(() => undefined);
+    return run;
+  }
+
+  async #reload(load: () => LoadedConfig, trigger: string): Promise<ReloadResult | null> {
+    const log = this.#log;
+    if (this.#stopSignal !== null) {
+      log.warn({ trigger }, 'config reload ignored: the daemon is stopping');
+      return null;
+    }
+    const loaded = load();
+    if (!loaded.ok) {
+      log.error({ problems: loaded.problems }, `${trigger}: new config is invalid; keeping the running one`);
+      this.#instruments.configReloaded('failed');
+      return 'failed';
+    }
+    const next = loaded.config;
+    const plan = planReload(this.#config, next);
+    this.#applyInPlace(next, keysOf(plan.inPlace));
+    this.#config = withChanges(this.#config, next, plan.inPlace);
+    const later = [...new Set(keysOf([...plan.rebuild, ...plan.api]))];
+    const changed = { changed: keysOf(plan.changes), inPlace: keysOf(plan.inPlace) };
+    if (later.length === 0) log.info(changed, `${trigger}: config reloaded`);
+    else log.info({ ...changed, restartNeeded: later }, `${trigger}: config reloaded; these keys apply after a restart`);
+    this.#instruments.configReloaded('ok');
+    return 'ok';
+  }
+
+  /** Applies the keys a running daemon can take at once (reload-plan.ts lists them). */
+  #applyInPlace(next: Config, keys: string[]): void {
+    const has = (...k: string[]) => k.some((key) => keys.includes(key));
+    if (has('log.level')) this.#log.level = next.log.level;
+    if (has('console.enabled', 'console.every')) this.#outputs.setConsole(consoleTable(next));
+    if (has('output.resultsEvery')) this.#outputs.setResultsEvery(next.output.resultsEveryMs);
+    if (has('output.rotateEvery')) {
+      this.#outputs.setRotateEvery(next.output.rotateEveryMs);
+      this.#durability.setEvery(next.output.rotateEveryMs);
+    }
+    if (has('alerts.rules', 'alerts.early', 'alerts.thresholdsFrom', 'alerts.thresholdsMinWindows')) {
+      this.#pipeline.setRules(next.alerts.rules, next.alerts.early);
+      // The watcher judges the new rules against the batch's view (and applies it again over the configured values).
+      this.#thresholds?.stop();
+      this.#thresholds = batchThresholds(next, this.#pipeline, this.#log);
+      if (this.#phase === 'running') void this.#thresholds?.start();
+    }
+    if (has('api.token')) this.#api?.setToken(next.api.token);
+    if (has('alerts.webhook') && notYetAvailable(next).length > 0) {
+      this.#log.warn({ keys: notYetAvailable(next) }, 'configured but not available in this version yet (ignored)');
+    }
   }
 
   /** Asks for a graceful stop (`run` then resolves once it is done). Safe at any time, also before `run`. */
@@ -169,6 +185,7 @@ export class Daemon {
         const registry = this.#metricsRegistry();
         api = await daemonApi(config, log, { pipeline: this.#pipeline, outputs: this.#outputs, phase: () => this.#currentPhase(), registry });
         await api.listen();
+        this.#api = api;
       } catch (err) {
         log.error({ err: (err as Error).message }, 'the HTTP API could not start');
         await api?.close();
@@ -192,7 +209,7 @@ export class Daemon {
         source: this.#source,
         pipeline: this.#pipeline,
         pendingOutputBytes: () => this.#outputs.pendingBytes,
-        rules: this.#config.alerts.rules,
+        rules: () => this.#config.alerts.rules,
         instruments: this.#instruments,
       }),
     );

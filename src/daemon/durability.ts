@@ -43,6 +43,7 @@ export class Durability {
   /** The source when it can replay (Kafka); null otherwise. */
   readonly #replayable: ReplayableSource | null;
   #timer: NodeJS.Timeout | null = null;
+  #everyMs: number;
   #running: Promise<void> = Promise.resolve();
   #cuts = 0;
   #fatal: (err: Error) => void = () => {};
@@ -53,6 +54,7 @@ export class Durability {
   constructor(options: DurabilityOptions) {
     this.#o = options;
     this.#replayable = isReplayable(options.source) ? options.source : null;
+    this.#everyMs = options.everyMs;
     const instruments = options.instruments;
     this.#checkpointFsync = instruments === undefined ? undefined : (seconds) => instruments.fsync('checkpoint', seconds);
   }
@@ -96,8 +98,17 @@ export class Durability {
     this.#timer = setInterval(() => {
       const cut = this.#replayable ? this.#next(true, false) : this.#chain(() => this.#archiveCut());
       cut.catch((err: unknown) => this.#cutFailed(err as Error));
-    }, this.#o.everyMs);
+    }, this.#everyMs);
     this.#timer.unref();
+  }
+
+  /** `output.rotateEvery` changed (a reload): timed cuts run on the new interval from now. */
+  setEvery(ms: number): void {
+    this.#everyMs = ms;
+    if (this.#timer === null) return;
+    clearInterval(this.#timer);
+    this.#timer = null;
+    this.start();
   }
 
   /** Streams leave this process (partitions revoked): resolves once their outputs are durable and the commit confirmed. */

@@ -61,9 +61,8 @@ export class Instruments {
     this.cutFailures[kind]++;
   }
 
-  /** SIGHUP re-read the config: applied (`ok`), or the file was bad and the running config kept. */
-  configReloaded(ok: boolean): void {
-    if (ok) this.configReloads.ok++;
-    else this.configReloads.failed++;
+  /** A config reload: applied (`ok`), or the file was bad and the running config kept (`failed`). */
+  configReloaded(result: 'ok' | 'failed'): void {
+    this.configReloads[result]++;
   }
 }

@@ -30,7 +30,8 @@ export interface SeriesParts {
   pipeline: Pipeline;
   /** Output bytes not yet durable (sources pause at MAX_PENDING_OUTPUT_BYTES). */
   pendingOutputBytes: () => number;
-  rules: readonly AlertRule[];
+  /** The configured rules (a reload may change them). */
+  rules: () => readonly AlertRule[];
   instruments: Instruments;
 }
 
@@ -48,8 +49,8 @@ export function registerDaemonSeries(registry: Registry, p: SeriesParts): void {
   );
   counterOf(registry, 'logpulse_windows_emitted_total', 'Windows closed and written.', () => t().windows);
   // Every configured rule is exported from the start (0), so rate() and increase() see its first alert.
-  const rules = [...new Set(p.rules.map((r) => r.type))];
   labelledCounterOf(registry, 'logpulse_alerts_fired_total', 'Alerts fired, by rule.', 'rule', () => {
+    const rules = p.rules().map((r) => r.type);
     const byRule = t().alertsByRule;
     const names = new Set([...rules, ...(Object.keys(byRule) as (keyof typeof byRule)[])]);
     return [...names].map((rule) => [rule, byRule[rule] ?? 0] as const);

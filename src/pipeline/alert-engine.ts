@@ -21,7 +21,7 @@ export function rateRuleOptions(rules: readonly AlertRule[]): { urlErrorRate?: {
 
 export class AlertEngine {
   #rules: AlertRule[];
-  readonly #early: boolean;
+  #early: boolean;
   readonly #windowUs: number;
   /** `${windowStartUs}|${status}` → running count per shard. */
   readonly #running = new Map<string, number[]>();
@@ -40,6 +40,12 @@ export class AlertEngine {
   /** New thresholds, one per rule in configured order (the batch layer's); windows still open are judged by them. */
   setThresholds(thresholds: readonly number[]): void {
     this.#rules = this.#rules.map((r, i) => ({ ...r, threshold: thresholds[i] ?? r.threshold }));
+  }
+
+  /** New rules (a reload): windows still open are judged by them; what already fired does not fire again. */
+  setRules(rules: AlertRule[], early: boolean): void {
+    this.#rules = rules;
+    this.#early = early;
   }
 
   onStatusCounts(shard: number, counts: StatusCount[]): Alert[] {

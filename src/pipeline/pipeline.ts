@@ -10,7 +10,7 @@ import { OpenWindowTotals } from './open-windows.js';
 import type { Alert, OutputPort } from './output-port.js';
 import { ShardPool } from './shard-pool.js';
 import { StreamRouter } from './stream-router.js';
-import { newTotals, type PipelineTotals } from './totals.js';
+import { addCounters, newTotals, type PipelineTotals } from './totals.js';
 import { ShardWatermarks } from './watermarks.js';
 import type { ShardTask } from './worker.js';
 
@@ -35,6 +35,8 @@ export interface PipelineOptions {
   archive?: { dir: string; run: string };
   /** Wall clock in microseconds; injectable for tests. */
   nowUs?: () => number;
+  /** Counted by the pipelines this one replaces (a reload's rebuild): its totals continue from there. */
+  totals?: PipelineTotals;
 }
 
 /** Takes a source's bytes (the `SourceSink` calls but `warn`, which the daemon logs itself). */
@@ -50,7 +52,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
   readonly #open = new OpenWindowTotals();
   readonly #pending = new Set<Promise<void>>();
   readonly #nowUs: () => number;
-  readonly #totals: PipelineTotals = newTotals();
+  readonly #totals: PipelineTotals;
   #tickTimer: NodeJS.Timeout | null = null;
   #endResolve: (() => void) | null = null;
   readonly #ended: Promise<void>;
@@ -60,6 +62,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     this.#o = options;
     this.#out = options.output;
     this.#nowUs = options.nowUs ?? (() => Date.now() * 1000);
+    this.#totals = options.totals ? structuredClone(options.totals) : newTotals();
     this.#pool = new ShardPool(options.shards, options.shardOptions, options.archive);
     this.#router = new StreamRouter({
       shards: options.shards,
@@ -189,6 +192,16 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
   /** Alert thresholds in configured rule order (learned by the batch layer): the engine and the merger take them. */
   setThresholds(thresholds: readonly number[]): void {
     this.#alerts.setThresholds(thresholds);
+    this.#setRateRules();
+  }
+
+  /** New alert rules (a reload; the shards already keep the per-group counts they need): windows still open are judged by them. */
+  setRules(rules: AlertRule[], early: boolean): void {
+    this.#alerts.setRules(rules, early);
+    this.#setRateRules();
+  }
+
+  #setRateRules(): void {
     const rates = rateRuleOptions(this.#alerts.rules);
     this.#merger.setRateRules(rates.urlErrorRate, rates.ipErrorRate);
   }
@@ -249,25 +262,12 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
       out.partials(r.partials);
     }
     this.#watermarks.update(shard, r.watermarkUs, r.closedThroughUs);
-    this.#count(r);
+    if (addCounters(this.#totals, r.counters)) this.#out.counters(r.counters.records, r.counters.errors);
     for (const alert of this.#alerts.onStatusCounts(shard, r.statusCounts)) this.#fire(alert);
     const open = this.#open.update(shard, r);
     if (open.length > 0) out.openWindows(open);
     const through = this.#watermarks.globalClosedThrough();
     if (through !== null) this.#drainWindows(through);
-  }
-
-  #count(r: ProcessResult): void {
-    const c = r.counters;
-    const t = this.#totals;
-    t.lines += c.lines;
-    t.bytes += c.bytes;
-    t.records += c.records;
-    t.errors += c.errors;
-    t.late += c.late;
-    t.archived += c.archived;
-    for (const [reason, n] of Object.entries(c.rejected)) if (n > 0) t.rejected[reason] = (t.rejected[reason] ?? 0) + n;
-    if (c.records > 0 || c.errors > 0) this.#out.counters(c.records, c.errors);
   }
 
   /** Writes every merged window ending at or before `through` (every window for null). */

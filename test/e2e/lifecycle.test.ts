@@ -106,8 +106,8 @@ describe('logpulse run lifecycle', () => {
     await waitForLog(d, 'logpulse starting');
     writeFileSync(cfg, `${base}pipeline:\n  workers: 4\n`);
     d.child.kill('SIGHUP');
-    await waitForLog(d, 'these sections apply after a restart');
-    expect(d.stderr()).toMatch(/"restartNeeded":\["pipeline"\]/);
+    await waitForLog(d, 'these keys apply after a restart');
+    expect(d.stderr()).toMatch(/"restartNeeded":\["pipeline.workers"\]/);
     await sleep(500);
     d.child.kill('SIGTERM');
     expect(await d.exit, d.stderr()).toBe(0);
