@@ -4,6 +4,8 @@ import { formatProblem } from '../config/problems.js';
 import { type FlagOverrides, loadConfig } from '../config/load.js';
 import { Daemon, type LoadedConfig } from '../daemon/daemon.js';
 import { LogpulseError } from '../errors.js';
+import { ConfigWatch } from '../daemon/config-watch.js';
+import { writePidFile } from '../daemon/pid-file.js';
 import { installSignals } from '../daemon/shutdown.js';
 import { createLogger } from '../log.js';
 
@@ -11,8 +13,18 @@ export interface RunOptions extends FlagOverrides {
   config?: string;
 }
 
-export async function runCommand(opts: RunOptions): Promise<number> {
+/** What `run` does besides the daemon: where it writes its pid, whether it watches its config file. */
+export interface RunProcessOptions {
+  pidFile?: string | undefined;
+  watchConfig?: boolean;
+}
+
+export async function runCommand(opts: RunOptions, proc: RunProcessOptions = {}): Promise<number> {
   const { config: path, ...flags } = opts;
+  if (proc.watchConfig && path === undefined) {
+    process.stderr.write(`${new LogpulseError('LP_ERR_ARGS', '--watch-config: needs a config file (-c FILE) to watch').message}\n`);
+    return 2;
+  }
   const loaded = loadConfig(path, flags);
   if (!loaded.ok) {
     for (const p of loaded.problems) process.stderr.write(`${formatProblem(p)}\n`);
@@ -21,14 +33,17 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   const config = loaded.config;
   const log = createLogger(config.log.level);
 
+  let removePidFile = () => {};
   let daemon: Daemon;
   try {
+    if (proc.pidFile !== undefined) removePidFile = writePidFile(proc.pidFile);
     daemon = await Daemon.create(config, log);
   } catch (err) {
-    // A source URI or Kafka setting this build cannot use; anything else (an output dir that cannot be made) is a
-    // runtime failure, reported by main.ts with exit 1.
+    removePidFile();
+    // A source URI or Kafka setting this build cannot use, a pid file that cannot be written; anything else (an
+    // output dir that cannot be made) is a runtime failure, reported by main.ts with exit 1.
     if (!(err instanceof LogpulseError)) throw err;
-    process.stderr.write(`source: ${err.message}\n`);
+    process.stderr.write(`${err.code === 'LP_ERR_PID_FILE' ? '' : 'source: '}${err.message}\n`);
     return err.exitCode;
   }
   const uninstall = installSignals({
@@ -39,10 +54,22 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     second: (signal) => log.warn({ signal }, 'second stop signal: exiting now without draining'),
     reload: () => void daemon.reload(() => loadForReload(path, flags), 'SIGHUP'),
   });
+  const watch =
+    proc.watchConfig && path !== undefined
+      ? new ConfigWatch({
+          path,
+          changed: () => void daemon.reload(() => loadForReload(path, flags), 'config file changed'),
+          unchanged: () => log.debug({ path }, '--watch-config: the file was written but its content is the same; no reload'),
+          failed: (err) => log.error({ err: err.message, path }, '--watch-config: cannot watch the config file; SIGHUP still reloads'),
+        })
+      : null;
+  watch?.start();
   try {
     return await daemon.run();
   } finally {
+    watch?.stop();
     uninstall();
+    removePidFile();
   }
 }
 
