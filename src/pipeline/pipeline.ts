@@ -2,11 +2,13 @@
 // shard, tells every shard the other shards' watermarks, merges closed windows so each (window, status) row is
 // written once whatever the number of shards, fires alerts, and hands everything it produces to ONE output port.
 import type { AlertRule } from '../config/types.js';
-import { type ArchiveFile, type ProcessResult, type ShardOptions, WindowMerger } from '../native.js';
+import { type ArchiveFile, type ProcessResult, WindowMerger } from '../native.js';
 import type { SourceSink } from '../sources/source.js';
-import { AlertEngine, rateRuleOptions } from './alert-engine.js';
+import { AlertEngine, type AlertState, rateRuleOptions } from './alert-engine.js';
 import { Backpressure, type BackpressureStats } from './backpressure.js';
 import { OpenWindowTotals } from './open-windows.js';
+import type { PipelineOptions } from './pipeline-options.js';
+import { type PipelineState, restorePlan } from './restore-plan.js';
 import type { Alert, OutputPort } from './output-port.js';
 import { ShardPool } from './shard-pool.js';
 import { StreamRouter } from './stream-router.js';
@@ -15,29 +17,9 @@ import { ShardWatermarks } from './watermarks.js';
 import type { ShardTask } from './worker.js';
 
 export type { PipelineTotals } from './totals.js';
-
-export interface PipelineOptions {
-  shards: number;
-  /** The shards' options; the window length, idle timeout and URL cap are the pipeline's concern too. */
-  shardOptions: ShardOptions & { windowMs: number; idleTimeoutMs: number; maxUrlsPerWindow: number };
-  chunkBytes: number;
-  maxInFlightChunks: number;
-  /** A stream's bytes wait at most this long to fill a chunk (latency bound on slow streams). */
-  lingerMs: number;
-  /** How often idle shards are ticked so their watermarks and idle streams move without data. */
-  tickMs: number;
-  rules: AlertRule[];
-  earlyAlerts: boolean;
-  output: OutputPort;
-  /** Pause sources while the output holds more than this many bytes not yet durable (a slow or full disk). */
-  maxPendingOutputBytes: number;
-  /** Archive every valid record as Parquet there (`archive.enabled`); the shards write, `archiveCut` publishes. */
-  archive?: { dir: string; run: string };
-  /** Wall clock in microseconds; injectable for tests. */
-  nowUs?: () => number;
-  /** Counted by the pipelines this one replaces (a reload's rebuild): its totals continue from there. */
-  totals?: PipelineTotals;
-}
+export type { PipelineOptions } from './pipeline-options.js';
+export type { PipelineState } from './restore-plan.js';
+export type { AlertState } from './alert-engine.js';
 
 /** Takes a source's bytes (the `SourceSink` calls but `warn`, which the daemon logs itself). */
 export class Pipeline implements Omit<SourceSink, 'warn'> {
@@ -173,11 +155,22 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     return { shards, merger: this.#merger.snapshot() };
   }
 
-  /** Before any data: puts back what `checkpointState` saved (same shard count). */
-  async restoreState(state: { shards: Uint8Array[]; merger: Uint8Array }): Promise<void> {
-    if (state.shards.length !== this.#pool.size) throw new Error(`checkpoint has ${state.shards.length} shards, the pipeline ${this.#pool.size}`);
-    for (let i = 0; i < this.#pool.size; i++) await this.#pool.restore(i, state.shards[i]!);
-    this.#merger.add(state.merger);
+  /** Before any data: puts back what `checkpointState` saved, and pins each stream to the shard holding its state. */
+  async restoreState(state: PipelineState): Promise<void> {
+    const plan = restorePlan(state, this.#pool.size);
+    for (let i = 0; i < this.#pool.size; i++) await this.#pool.restore(i, plan.shards[i]!);
+    for (const partials of plan.partials) this.#merger.add(partials);
+    for (const [stream, shard] of plan.pins) this.#router.pin(stream, shard);
+  }
+
+  /** What the alert engine knows of windows still open (a reload's rebuild hands it to the next pipeline). */
+  alertState(): AlertState {
+    return this.#alerts.state();
+  }
+
+  /** Takes over `alertState()` of the pipeline this one replaces; `sameShards`: its shards' open windows are in ours. */
+  adoptAlertState(state: AlertState, sameShards: boolean): void {
+    this.#alerts.adopt(state, sameShards ? null : this.#pool.size);
   }
 
   /**

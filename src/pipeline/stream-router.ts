@@ -22,6 +22,8 @@ export class StreamRouter {
   readonly #o: StreamRouterOptions;
   readonly #streams = new Map<string, StreamState>();
   readonly #streamsPerShard: number[];
+  /** Streams whose state a restore put on a shard: they go there when they come (once; then they are placed). */
+  readonly #pins = new Map<string, number>();
 
   constructor(options: StreamRouterOptions) {
     this.#o = options;
@@ -31,6 +33,11 @@ export class StreamRouter {
   /** The stream's shard: `route % shards` when given (a Kafka partition), else the least loaded one. */
   shardOf(stream: string, route?: number): number {
     return this.#state(stream, route).shard;
+  }
+
+  /** `stream`'s state is on `shard` (a restored checkpoint): its bytes go there, whatever its route. */
+  pin(stream: string, shard: number): void {
+    this.#pins.set(stream, shard);
   }
 
   hasStreams(shard: number): boolean {
@@ -73,7 +80,9 @@ export class StreamRouter {
   #state(stream: string, route: number | undefined): StreamState {
     let s = this.#streams.get(stream);
     if (!s) {
-      s = { shard: route === undefined ? this.#leastLoadedShard() : route % this.#o.shards, parts: [], bytes: 0, timer: null };
+      const pinned = this.#pins.get(stream);
+      this.#pins.delete(stream);
+      s = { shard: pinned ?? (route === undefined ? this.#leastLoadedShard() : route % this.#o.shards), parts: [], bytes: 0, timer: null };
       this.#streamsPerShard[s.shard]!++;
       this.#streams.set(stream, s);
     }

@@ -1,0 +1,125 @@
+// A pipeline's state handed to the next one (a reload's rebuild, a restart from the checkpoint): streams cut
+// mid-line and spread over the shards, a checkpoint taken mid-stream, a new pipeline restoring it and the sources
+// going on with the rest — the streams arriving in another order, so each must be pinned to the shard holding its
+// partial line. The windows, error records and alerts equal one pipeline's that never stopped.
+import { describe, expect, it } from 'vitest';
+
+import { Outputs } from '../../src/daemon/outputs.js';
+import { Pipeline } from '../../src/pipeline/pipeline.js';
+import type { RecordSink } from '../../src/sinks/sink.js';
+
+const T0 = 1_749_462_150_000_000;
+const NOW = T0 + 3_600_000_000;
+const STREAMS = 5;
+
+class MemorySink implements RecordSink {
+  chunks: Buffer[] = [];
+  readonly pendingBytes = 0;
+  write(lines: Buffer): void {
+    this.chunks.push(Buffer.from(lines));
+  }
+  async rotate(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+type Sinks = Record<'errors' | 'rejected' | 'metrics' | 'alerts', MemorySink>;
+const sinks = (): Sinks => ({ errors: new MemorySink(), rejected: new MemorySink(), metrics: new MemorySink(), alerts: new MemorySink() });
+
+function pipeline(shards: number, s: Sinks): Pipeline {
+  return new Pipeline({
+    shards,
+    shardOptions: { format: 'json', windowMs: 30_000, idleTimeoutMs: 30_000, maxUrlsPerWindow: 100, trackUrlCounts: true },
+    chunkBytes: 16 << 10,
+    maxInFlightChunks: 64,
+    lingerMs: 5,
+    tickMs: 50,
+    rules: [
+      { type: 'errors_per_status', threshold: 40 },
+      { type: 'url_error_rate', threshold: 0.12, minRequests: 5 },
+    ],
+    earlyAlerts: true,
+    output: new Outputs({ files: s, rotateAtBytes: 1 << 30 }),
+    maxPendingOutputBytes: 1 << 30,
+    nowUs: () => NOW,
+  });
+}
+
+/** In-order lines of one stream, 50 ms of event time apart (never late, never future). */
+function streamLines(stream: number, n: number): Buffer {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const us = T0 + i * 50_000 + stream * 1_000;
+    const status = (i * 7 + stream) % 9 === 0 ? 500 : (i + stream) % 13 === 0 ? 404 : 200;
+    out.push(`{"timestamp":${Math.floor(us / 1000)},"ip":"10.${stream}.${(i >> 8) & 255}.${i & 255}","method":"GET","url":"/r/${i % 7}","status":${status}}`);
+  }
+  return Buffer.from(`${out.join('\n')}\n`);
+}
+
+/** Chunks of `bytes` cut at odd offsets (mid-line, mid-number). */
+function chunks(bytes: Buffer, size: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += size) out.push(Buffer.from(bytes.subarray(at, at + size)));
+  return out;
+}
+
+const data = Array.from({ length: STREAMS }, (_, i) => chunks(streamLines(i, 12_000), 9_973 + i * 101));
+const CHUNKS = Math.max(...data.map((d) => d.length));
+
+/** Feeds chunks [from, to) of every stream, round-robin, streams in `order` (copies: a pipeline moves what it is given to its workers). */
+function feed(p: Pipeline, from: number, to: number, order: number[]): void {
+  for (let c = from; c < to; c++) for (const s of order) if (data[s]![c]) p.data(`s${s}`, Buffer.from(data[s]![c]!));
+}
+
+const text = (s: Sinks, kind: keyof Sinks) => Buffer.concat(s[kind].chunks).toString().split('\n').filter(Boolean);
+const alertKeys = (s: Sinks) => text(s, 'alerts').map((l) => { const a = JSON.parse(l); return `${a.rule}|${a.window_start}|${a.group}`; }).sort();
+
+async function finish(p: Pipeline): Promise<void> {
+  for (let s = 0; s < STREAMS; s++) p.streamEnd(`s${s}`);
+  await p.finish();
+  await p.close();
+}
+
+/** One pipeline that never stops. */
+async function uninterrupted(): Promise<Sinks> {
+  const s = sinks();
+  const p = pipeline(2, s);
+  p.start();
+  feed(p, 0, CHUNKS, [0, 1, 2, 3, 4]);
+  await finish(p);
+  return s;
+}
+
+/** `before` shards until chunk `cut`, a checkpoint, then `after` shards from it with the streams in reverse order. */
+async function restored(before: number, after: number, cut: number): Promise<Sinks> {
+  const s = sinks();
+  const a = pipeline(before, s);
+  a.start();
+  feed(a, 0, cut, [0, 1, 2, 3, 4]);
+  await a.drainInFlight();
+  const state = await a.checkpointState();
+  const alerts = a.alertState();
+  await a.close();
+  const b = pipeline(after, s);
+  await b.restoreState(state);
+  b.adoptAlertState(alerts, before === after);
+  b.start();
+  feed(b, cut, CHUNKS, [4, 3, 2, 1, 0]);
+  await finish(b);
+  return s;
+}
+
+describe('a pipeline restored from another one\'s state', () => {
+  it.each([
+    [2, 2],
+    [3, 3],
+  ])('%i shards → %i: the same windows, errors and alerts as one pipeline that never stopped', async (before, after) => {
+    const ref = await uninterrupted();
+    expect(text(ref, 'metrics').length).toBeGreaterThan(20);
+    expect(alertKeys(ref).length).toBeGreaterThan(5);
+    const got = await restored(before, after, 41);
+    expect(text(got, 'rejected')).toEqual([]);
+    expect(text(got, 'errors').sort()).toEqual(text(ref, 'errors').sort());
+    expect(text(got, 'metrics').sort()).toEqual(text(ref, 'metrics').sort());
+    expect(alertKeys(got)).toEqual(alertKeys(ref));
+  });
+});
