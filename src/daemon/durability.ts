@@ -15,7 +15,7 @@
 import type { ArchiveMark } from '../archive/recovery.js';
 import { hasCode } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Pipeline } from '../pipeline/pipeline.js';
+import type { AlertState, Pipeline } from '../pipeline/pipeline.js';
 import { isReplayable, type ReplayableSource, type Source, type StreamPositions } from '../sources/source.js';
 import { type Checkpoint, newCheckpoint, readCheckpoint, retireCheckpoint, writeCheckpoint } from './checkpoint.js';
 import type { ArchiveKeeper } from './archive.js';
@@ -27,7 +27,7 @@ export interface DurabilityOptions {
   pipeline: Pipeline;
   outputs: Outputs;
   checkpointDir: string;
-  /** Shard snapshots only fit the same worker count. */
+  /** The worker count, recorded in checkpoints (any count restores them: pipeline/restore-plan.ts). */
   workers: number;
   /** How often a replayable source's cut runs (`output.rotateEvery`). */
   everyMs: number;
@@ -72,13 +72,11 @@ export class Durability {
     try {
       const cp = await readCheckpoint(dir);
       mark = cp?.archive ?? null;
-      if (cp && cp.workers !== workers) {
-        log.warn({ dir, checkpointWorkers: cp.workers, workers }, 'checkpoint was written with another worker count; not restored (left in place)');
-      } else if (cp) {
+      if (cp) {
         await pipeline.restoreState(cp);
         if (this.#replayable) this.#replayable.resumeFrom(cp.positions ?? {});
         else await retireCheckpoint(dir, 'restored');
-        log.info({ dir, savedAt: cp.createdAt }, 'open windows restored from the checkpoint');
+        log.info({ dir, savedAt: cp.createdAt, checkpointWorkers: cp.workers, workers }, 'open windows restored from the checkpoint');
       }
     } catch (err) {
       mark = 'unknown';
@@ -110,11 +108,12 @@ export class Durability {
   /**
    * What a rebuild handed over (`from`: its checkpoint dir) into this pipeline. A new replayable source resumes after
    * its positions, and the checkpoint moves to this config's dir (a crash restarts from it); another source's is
-   * removed, as on a restart. `openArchive`: the archive is new here, opened against the checkpoint's mark.
+   * removed, as on a restart. `openArchive`: the archive is new here, opened against the checkpoint's mark;
+   * `alerts`: what the previous alert engine knew.
    */
-  async adopt(cp: Checkpoint, o: { sourceIsNew: boolean; from: string; openArchive: boolean }): Promise<void> {
+  async adopt(cp: Checkpoint, o: { sourceIsNew: boolean; from: string; openArchive: boolean; alerts: AlertState }): Promise<void> {
     const { pipeline, checkpointDir: dir } = this.#o;
-    await pipeline.restoreState(cp);
+    await pipeline.restoreState(cp, o.alerts);
     if (this.#replayable) {
       if (o.sourceIsNew) this.#replayable.resumeFrom(cp.positions ?? {});
       if (o.from !== dir) {

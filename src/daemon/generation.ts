@@ -35,7 +35,6 @@ export interface HandOver {
   dir: string;
   alerts: AlertState;
   totals: PipelineTotals;
-  windowMs: number;
 }
 
 export class Generation {
@@ -106,10 +105,8 @@ export class Generation {
 
   /** Before any data: the state the previous generation handed over. `sourceIsNew`: the source was replaced too. */
   async adopt(h: HandOver, sourceIsNew: boolean): Promise<void> {
-    await this.durability.adopt(h.checkpoint, { sourceIsNew, from: h.dir, openArchive: this.#ownArchive });
+    await this.durability.adopt(h.checkpoint, { sourceIsNew, from: h.dir, openArchive: this.#ownArchive, alerts: h.alerts });
     h.dir = this.config.checkpoint.dir;
-    const sameShards = h.checkpoint.shards.length === this.config.pipeline.workers && h.windowMs === this.config.pipeline.windowMs;
-    this.pipeline.adoptAlertState(h.alerts, sameShards);
   }
 
   /** Timers and the thresholds watcher; the source is started (or resumed) after this. */
@@ -164,7 +161,7 @@ export class Generation {
     this.pipeline.onPause = () => {};
     this.pipeline.onResume = () => {};
     await this.outputs.close();
-    const handOver = { checkpoint, dir: this.config.checkpoint.dir, alerts: this.pipeline.alertState(), totals: this.pipeline.totals, windowMs: this.config.pipeline.windowMs };
+    const handOver = { checkpoint, dir: this.config.checkpoint.dir, alerts: this.pipeline.alertState(), totals: this.pipeline.totals };
     await this.pipeline.close();
     return handOver;
   }

@@ -149,28 +149,35 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
   }
 
   /** Every shard's state and the merger's held windows (call after `drainInFlight`). */
-  async checkpointState(): Promise<{ shards: Buffer[]; merger: Buffer }> {
+  async checkpointState(): Promise<Required<PipelineState>> {
     const shards: Buffer[] = [];
     for (let i = 0; i < this.#pool.size; i++) shards.push(await this.#pool.snapshot(i));
-    return { shards, merger: this.#merger.snapshot() };
+    return { shards, merger: this.#merger.snapshot(), routes: this.#router.routes(), windowMs: this.#o.shardOptions.windowMs };
   }
 
-  /** Before any data: puts back what `checkpointState` saved, and pins each stream to the shard holding its state. */
-  async restoreState(state: PipelineState): Promise<void> {
-    const plan = restorePlan(state, this.#pool.size);
-    for (let i = 0; i < this.#pool.size; i++) await this.#pool.restore(i, plan.shards[i]!);
+  /**
+   * Before any data: puts back what `checkpointState` saved, under any shard count (restore-plan.ts), each stream
+   * pinned to the shard holding its state; `alerts`: what the engine of the pipeline this one replaces knew.
+   */
+  async restoreState(state: PipelineState, alerts?: AlertState): Promise<void> {
+    const plan = restorePlan(state, this.#pool.size, this.#o.shardOptions.windowMs);
+    if (alerts) this.#alerts.adopt(alerts, plan.windowsInShards ? null : this.#pool.size);
     for (const partials of plan.partials) this.#merger.add(partials);
+    let through = plan.closedThroughUs;
+    if (state.windowMs !== undefined && state.windowMs !== this.#o.shardOptions.windowMs) {
+      // Windows of another length cannot meet the new ones: every window open at the switch is written now, and
+      // the shards start closed through the end of the last (a record for one of them from now on is late).
+      const last = this.#drainWindows(null);
+      if (last !== null) through = Math.max(through ?? last, last);
+    }
+    const snapshots = plan.shards(through);
+    for (let i = 0; i < this.#pool.size; i++) await this.#pool.restore(i, snapshots[i]!);
     for (const [stream, shard] of plan.pins) this.#router.pin(stream, shard);
   }
 
   /** What the alert engine knows of windows still open (a reload's rebuild hands it to the next pipeline). */
   alertState(): AlertState {
     return this.#alerts.state();
-  }
-
-  /** Takes over `alertState()` of the pipeline this one replaces; `sameShards`: its shards' open windows are in ours. */
-  adoptAlertState(state: AlertState, sameShards: boolean): void {
-    this.#alerts.adopt(state, sameShards ? null : this.#pool.size);
   }
 
   /**
@@ -263,15 +270,16 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     if (through !== null) this.#drainWindows(through);
   }
 
-  /** Writes every merged window ending at or before `through` (every window for null). */
-  #drainWindows(through: number | null): void {
-    if (this.#merger.pending === 0) return;
+  /** Writes every merged window ending at or before `through` (every window for null); returns the last one's end. */
+  #drainWindows(through: number | null): number | null {
+    if (this.#merger.pending === 0) return null;
     const drained = this.#merger.drain(through);
-    if (drained.windows.length === 0) return;
+    if (drained.windows.length === 0) return null;
     this.#out.closedWindows(drained.rows, drained.windows);
     this.#totals.windows += drained.windows.length;
     for (const w of drained.windows) this.#open.closed(w.windowStartUs);
     for (const alert of this.#alerts.onClosedWindows(drained.windows)) this.#fire(alert);
+    return Math.max(...drained.windows.map((w) => w.windowEndUs));
   }
 
   #fire(alert: Alert): void {

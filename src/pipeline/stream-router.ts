@@ -4,6 +4,8 @@
 
 interface StreamState {
   shard: number;
+  /** The route it was given (a Kafka partition), if any. */
+  route: number | undefined;
   parts: Buffer[];
   bytes: number;
   timer: NodeJS.Timeout | null;
@@ -38,6 +40,13 @@ export class StreamRouter {
   /** `stream`'s state is on `shard` (a restored checkpoint): its bytes go there, whatever its route. */
   pin(stream: string, shard: number): void {
     this.#pins.set(stream, shard);
+  }
+
+  /** The route of each live stream that has one (a checkpoint keeps them: a restore under another shard count places by them). */
+  routes(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [stream, s] of this.#streams) if (s.route !== undefined) out[stream] = s.route;
+    return out;
   }
 
   hasStreams(shard: number): boolean {
@@ -82,7 +91,7 @@ export class StreamRouter {
     if (!s) {
       const pinned = this.#pins.get(stream);
       this.#pins.delete(stream);
-      s = { shard: pinned ?? (route === undefined ? this.#leastLoadedShard() : route % this.#o.shards), parts: [], bytes: 0, timer: null };
+      s = { shard: pinned ?? (route === undefined ? this.#leastLoadedShard() : route % this.#o.shards), route, parts: [], bytes: 0, timer: null };
       this.#streamsPerShard[s.shard]!++;
       this.#streams.set(stream, s);
     }

@@ -1,6 +1,7 @@
 // Issue 12's reload acceptance, on the real daemon: while lines flow over a TCP connection, reloads change a
 // threshold and the console interval (in place), the format and watermark (a rebuild), an output dir that cannot be
-// made (the rebuild rolls back), and at last the source (the rest of the lines from a file, read to its end). The windows and error records written equal, as multisets,
+// made (the rebuild rolls back), the worker count (a rebuild under another shard count: open windows to the merger,
+// streams re-pinned), and at last the source (the rest of the lines from a file, read to its end). The windows and error records written equal, as multisets,
 // those of one run over the whole input without any reload: nothing lost, nothing twice, open windows kept.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
@@ -115,7 +116,8 @@ it('reloads while lines flow: outputs equal a run without reloads', async () => 
   expect(d.stderr().split('\n').filter((l) => l.includes('"api listening"'))).toHaveLength(1);
   await reloadAt({ ...rebuilt, output: join(dir, 'not-a-dir', 'out') }, 60_000, 'SIGHUP: rolled back');
   expect(d.stderr()).toContain('reload: the new config could not start; starting the previous one again from the same checkpoint');
-  await reloadAt(rebuilt, OVER_TCP, 'SIGHUP: config reloaded');
+  await reloadAt({ ...rebuilt, workers: '3' }, OVER_TCP, 'SIGHUP: config reloaded');
+  expect(d.stderr()).toMatch(/"rebuild":\["pipeline.workers"\].*"workers":3,"msg":"SIGHUP: config reloaded"/);
   await writer;
 
   // Every line sent is read (the connection's end included) before the source changes.
@@ -125,8 +127,8 @@ it('reloads while lines flow: outputs equal a run without reloads', async () => 
   });
   const metrics = parseSamples(await (await fetch(`${apiUrl(d)}/metrics`)).text());
   expect(Object.fromEntries(series(metrics, 'logpulse_config_reloads_total'))).toEqual({ '{result="ok"}': 3, '{result="failed"}': 1 });
-  expect(Object.fromEntries(series(metrics, 'logpulse_config_rebuilds_total'))).toEqual({ '{result="ok"}': 1, '{result="rolled_back"}': 1 });
-  writeFileSync(cfg, yaml({ ...rebuilt, ...base, source: `file:${join(dir, 'rest.log')}` }));
+  expect(Object.fromEntries(series(metrics, 'logpulse_config_rebuilds_total'))).toEqual({ '{result="ok"}': 2, '{result="rolled_back"}': 1 });
+  writeFileSync(cfg, yaml({ ...rebuilt, ...base, workers: '1', source: `file:${join(dir, 'rest.log')}` }));
   d.child.kill('SIGHUP');
   // A finite source: the daemon reads it to its end, emits every window and exits.
   expect(await d.exit, d.stderr()).toBe(0);

@@ -46,8 +46,8 @@ it('rolls back a reload whose API or source cannot start, keeping what was read;
   const takenPort = (taken.address() as { port: number }).port;
   const cfg = join(dir, 'logpulse.yaml');
   const out = join(dir, 'out');
-  const yaml = (o: { source: number; api: number; watermark?: string }) =>
-    `source: "tcp-listen://127.0.0.1:${o.source}"\napi: { port: ${o.api} }\nconsole: { enabled: false }\noutput: { dir: ${out}, rotateEvery: 300ms }\npipeline: { watermark: ${o.watermark ?? '10s'} }\n`;
+  const yaml = (o: { source: number; api: number; workers?: number }) =>
+    `source: "tcp-listen://127.0.0.1:${o.source}"\napi: { port: ${o.api} }\nconsole: { enabled: false }\noutput: { dir: ${out}, rotateEvery: 300ms }\npipeline: { workers: ${o.workers ?? 2} }\n`;
   writeFileSync(cfg, yaml({ source: sourcePort, api: apiPort }));
   const d = spawnCli(['run', '-c', cfg], { cwd: dir });
   await waitForLog(d, 'source started');
@@ -63,7 +63,7 @@ it('rolls back a reload whose API or source cannot start, keeping what was read;
   expect(urls(d)).toEqual([`http://127.0.0.1:${apiPort}`, `http://127.0.0.1:${apiPort}`]);
 
   // A rebuild that keeps the API's address keeps the API itself (it is not restarted).
-  writeFileSync(cfg, yaml({ source: sourcePort, api: apiPort, watermark: '5s' }));
+  writeFileSync(cfg, yaml({ source: sourcePort, api: apiPort, workers: 1 }));
   d.child.kill('SIGHUP');
   await until(() => `the rebuild; stderr:\n${d.stderr()}`, () => count(d, 'SIGHUP: config reloaded') === 1);
   expect(urls(d)).toHaveLength(2);
@@ -71,7 +71,7 @@ it('rolls back a reload whose API or source cannot start, keeping what was read;
   await untilAsync('2000 lines', async () => (await lineCount()) === 2000);
 
   // The new source cannot listen: the previous one (a new listener on the same port) takes over again.
-  writeFileSync(cfg, yaml({ source: takenPort, api: apiPort, watermark: '5s' }));
+  writeFileSync(cfg, yaml({ source: takenPort, api: apiPort, workers: 1 }));
   d.child.kill('SIGHUP');
   await until(() => `the source rollback; stderr:\n${d.stderr()}`, () => count(d, 'SIGHUP: rolled back') === 2);
   expect(d.stderr()).toMatch(/LP_ERR_SOURCE_LISTEN.*"msg":"reload: the new config could not start; starting the previous one again from the same checkpoint"/);
@@ -79,7 +79,7 @@ it('rolls back a reload whose API or source cannot start, keeping what was read;
   await untilAsync('3000 lines', async () => (await lineCount()) === 3000);
 
   // A new address moves the API.
-  writeFileSync(cfg, yaml({ source: sourcePort, api: apiPort2, watermark: '5s' }));
+  writeFileSync(cfg, yaml({ source: sourcePort, api: apiPort2, workers: 1 }));
   d.child.kill('SIGHUP');
   await until(() => `the API move; stderr:\n${d.stderr()}`, () => count(d, 'SIGHUP: config reloaded') === 2);
   expect(urls(d).at(-1)).toBe(`http://127.0.0.1:${apiPort2}`);

@@ -4,6 +4,8 @@
 // partial line. The windows, error records and alerts equal one pipeline's that never stopped.
 import { describe, expect, it } from 'vitest';
 
+import { pack, unpack } from 'msgpackr';
+
 import { Outputs } from '../../src/daemon/outputs.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import type { RecordSink } from '../../src/sinks/sink.js';
@@ -25,10 +27,10 @@ class MemorySink implements RecordSink {
 type Sinks = Record<'errors' | 'rejected' | 'metrics' | 'alerts', MemorySink>;
 const sinks = (): Sinks => ({ errors: new MemorySink(), rejected: new MemorySink(), metrics: new MemorySink(), alerts: new MemorySink() });
 
-function pipeline(shards: number, s: Sinks): Pipeline {
+function pipeline(shards: number, s: Sinks, windowMs = 30_000): Pipeline {
   return new Pipeline({
     shards,
-    shardOptions: { format: 'json', windowMs: 30_000, idleTimeoutMs: 30_000, maxUrlsPerWindow: 100, trackUrlCounts: true },
+    shardOptions: { format: 'json', windowMs, idleTimeoutMs: 30_000, maxUrlsPerWindow: 100, trackUrlCounts: true },
     chunkBytes: 16 << 10,
     maxInFlightChunks: 64,
     lingerMs: 5,
@@ -89,8 +91,11 @@ async function uninterrupted(): Promise<Sinks> {
   return s;
 }
 
-/** `before` shards until chunk `cut`, a checkpoint, then `after` shards from it with the streams in reverse order. */
-async function restored(before: number, after: number, cut: number): Promise<Sinks> {
+/**
+ * `before` shards until chunk `cut`, a checkpoint, then `after` shards from it with the streams in reverse order;
+ * `windowMs` for the second. Returns the sinks both wrote to, and the second's totals.
+ */
+async function restored(before: number, after: number, cut: number, windowMs = 30_000) {
   const s = sinks();
   const a = pipeline(before, s);
   a.start();
@@ -99,27 +104,46 @@ async function restored(before: number, after: number, cut: number): Promise<Sin
   const state = await a.checkpointState();
   const alerts = a.alertState();
   await a.close();
-  const b = pipeline(after, s);
-  await b.restoreState(state);
-  b.adoptAlertState(alerts, before === after);
+  const b = pipeline(after, s, windowMs);
+  // Through the checkpoint's own encoding, as a restart reads it.
+  await b.restoreState(unpack(pack({ ...state })) as typeof state, alerts);
   b.start();
   feed(b, cut, CHUNKS, [4, 3, 2, 1, 0]);
   await finish(b);
-  return s;
+  return { sinks: s, totals: b.totals };
 }
 
 describe('a pipeline restored from another one\'s state', () => {
   it.each([
     [2, 2],
     [3, 3],
+    [2, 1],
+    [2, 3],
+    [3, 2],
+    [1, 4],
   ])('%i shards → %i: the same windows, errors and alerts as one pipeline that never stopped', async (before, after) => {
     const ref = await uninterrupted();
     expect(text(ref, 'metrics').length).toBeGreaterThan(20);
     expect(alertKeys(ref).length).toBeGreaterThan(5);
-    const got = await restored(before, after, 41);
+    const got = (await restored(before, after, 41)).sinks;
     expect(text(got, 'rejected')).toEqual([]);
     expect(text(got, 'errors').sort()).toEqual(text(ref, 'errors').sort());
     expect(text(got, 'metrics').sort()).toEqual(text(ref, 'metrics').sort());
     expect(alertKeys(got)).toEqual(alertKeys(ref));
+  });
+
+  it('under another window length: the windows open at the switch are written then, every line counted once', async () => {
+    const { sinks: got, totals } = await restored(2, 3, 41, 60_000);
+    const rows = text(got, 'metrics').map((l) => JSON.parse(l) as { kind: string; window_start: string; window_end: string; status?: number; requests?: number });
+    const summaries = rows.filter((r) => r.kind === 'summary');
+    const keys = rows.map((r) => `${r.window_start}|${r.window_end}|${r.kind}|${r.status ?? ''}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    // Both lengths were written, and the windows of each length do not overlap.
+    const spans = summaries.map((r) => [Date.parse(r.window_start), Date.parse(r.window_end)] as const).sort((a, b) => a[0] - b[0]);
+    expect(new Set(spans.map(([a, b]) => b - a))).toEqual(new Set([30_000, 60_000]));
+    for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
+    const records = summaries.reduce((n, r) => n + r.requests!, 0);
+    expect(records + totals.late).toBe(STREAMS * 12_000);
+    expect(text(got, 'rejected').filter((l) => !l.includes('"reason":"late"'))).toEqual([]);
   });
 });
