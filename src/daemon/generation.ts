@@ -35,6 +35,8 @@ export interface HandOver {
   dir: string;
   alerts: AlertState;
   totals: PipelineTotals;
+  /** Declared streams that had no data yet (Kafka partitions just assigned): they hold the watermarks back. */
+  held: { stream: string; route?: number }[];
 }
 
 export class Generation {
@@ -107,6 +109,8 @@ export class Generation {
   async adopt(h: HandOver, sourceIsNew: boolean): Promise<void> {
     await this.durability.adopt(h.checkpoint, { sourceIsNew, from: h.dir, openArchive: this.#ownArchive, alerts: h.alerts });
     h.dir = this.config.checkpoint.dir;
+    // A kept source does not declare its streams again: those still waiting for their first data go on holding.
+    if (!sourceIsNew) for (const { stream, route } of h.held) this.pipeline.declare(stream, route);
   }
 
   /** Timers and the thresholds watcher; the source is started (or resumed) after this. */
@@ -161,7 +165,7 @@ export class Generation {
     this.pipeline.onPause = () => {};
     this.pipeline.onResume = () => {};
     await this.outputs.close();
-    const handOver = { checkpoint, dir: this.config.checkpoint.dir, alerts: this.pipeline.alertState(), totals: this.pipeline.totals };
+    const handOver = { checkpoint, dir: this.config.checkpoint.dir, alerts: this.pipeline.alertState(), totals: this.pipeline.totals, held: this.pipeline.heldStreams() };
     await this.pipeline.close();
     return handOver;
   }

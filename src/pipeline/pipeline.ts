@@ -180,6 +180,12 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     return this.#alerts.state();
   }
 
+  /** Declared streams with no data yet, with their routes: the next pipeline declares them again (a rebuild). */
+  heldStreams(): { stream: string; route?: number }[] {
+    const routes = this.#router.routes();
+    return this.#watermarks.held().map((stream) => (routes[stream] === undefined ? { stream } : { stream, route: routes[stream] }));
+  }
+
   /**
    * Every shard publishes its archive files under cut `seq`, after the tasks already queued on it (so a cut after
    * `drainInFlight` holds everything read before it). Shard failures come back in `errors`, never half a cut.

@@ -67,10 +67,14 @@ export class StreamRouter {
     }
   }
 
-  /** Sends what the stream has buffered and forgets it; its shard, or null for a stream never seen. */
+  /** Sends what the stream has buffered and forgets it; its shard (a restored one's too), or null for a stream never seen. */
   end(stream: string): number | null {
     const s = this.#streams.get(stream);
-    if (!s) return null;
+    if (!s) {
+      const pinned = this.#pins.get(stream);
+      this.#pins.delete(stream);
+      return pinned ?? null;
+    }
     this.#dispatch(stream, s);
     this.#streams.delete(stream);
     this.#streamsPerShard[s.shard]!--;

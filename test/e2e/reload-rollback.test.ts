@@ -11,6 +11,7 @@ import { join } from 'node:path';
 
 import { expect, it } from 'vitest';
 
+import { readCheckpoint } from '../../src/daemon/checkpoint.js';
 import { parseSamples, series } from '../api/prom-text.js';
 import { type CliProcess, spawnCli, waitForLog } from '../support/cli.js';
 import { freePort } from '../support/net.js';
@@ -96,3 +97,21 @@ it('rolls back a reload whose API or source cannot start, keeping what was read;
   expect(errors).toHaveLength(600);
   expect(new Set(errors).size).toBe(600);
 }, 60_000);
+
+it('a stop signal during a rebuild lets it finish, then stops the daemon it built gracefully', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'logpulse-stop-rebuild-'));
+  const cfg = join(dir, 'logpulse.yaml');
+  const base = `source: "generator:?rate=2000"\napi: { enabled: false }\nconsole: { enabled: false }\ncheckpoint: { dir: ${join(dir, 'cp')} }\n`;
+  writeFileSync(cfg, base);
+  const d = spawnCli(['run', '-c', cfg], { cwd: dir });
+  await waitForLog(d, 'source started');
+  writeFileSync(cfg, `${base}pipeline: { workers: 3 }\n`);
+  d.child.kill('SIGHUP');
+  await waitForLog(d, 'SIGHUP: config changed; rebuilding the daemon');
+  d.child.kill('SIGTERM');
+  expect(await d.exit, d.stderr()).toBe(0);
+  const log = d.stderr();
+  expect(log.indexOf('"msg":"SIGHUP: config reloaded"')).toBeGreaterThan(0);
+  expect(log.indexOf('"msg":"stopped; open windows were not emitted"')).toBeGreaterThan(log.indexOf('"msg":"SIGHUP: config reloaded"'));
+  expect((await readCheckpoint(join(dir, 'cp')))?.shards).toHaveLength(3);
+});

@@ -146,4 +146,21 @@ describe('a pipeline restored from another one\'s state', () => {
     expect(records + totals.late).toBe(STREAMS * 12_000);
     expect(text(got, 'rejected').filter((l) => !l.includes('"reason":"late"'))).toEqual([]);
   });
+
+  it.each([2, 3])('a restored stream that ends before new data ends on the shard holding it (2 → %i shards): its last line counts', async (after) => {
+    const s = sinks();
+    const a = pipeline(2, s);
+    for (let k = 0; k < STREAMS; k++) a.data(`s${k}`, Buffer.from(streamLines(k, 3).toString().trimEnd()));
+    await a.drainInFlight();
+    expect(a.totals.lines).toBe(STREAMS * 2);
+    const state = await a.checkpointState();
+    await a.close();
+    const b = pipeline(after, s);
+    await b.restoreState(state);
+    for (let k = 0; k < STREAMS; k++) b.streamEnd(`s${k}`);
+    await b.drainInFlight();
+    expect(b.totals.lines).toBe(STREAMS);
+    expect(b.totals.records).toBe(STREAMS);
+    await b.close();
+  });
 });
