@@ -131,6 +131,8 @@ export class Daemon implements RebuildHost {
     const result = await rebuild(this, next, plan);
     if (this.#phase === 'reloading') this.#phase = 'running';
     if (result === 'ok') {
+      // A rebuilt generation was built from `next`; one that only saw its API restart takes the rest in place.
+      if (plan.rebuild.length === 0) this.gen.applyInPlace(next, keys.inPlace);
       this.#applyDaemonKeys(next, keys.inPlace);
       this.config = next;
       log.info({ ...keys, workers: next.pipeline.workers }, `${trigger}: config reloaded`);

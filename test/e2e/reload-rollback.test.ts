@@ -47,8 +47,8 @@ it('rolls back a reload whose API or source cannot start, keeping what was read;
   const takenPort = (taken.address() as { port: number }).port;
   const cfg = join(dir, 'logpulse.yaml');
   const out = join(dir, 'out');
-  const yaml = (o: { source: number; api: number; workers?: number }) =>
-    `source: "tcp-listen://127.0.0.1:${o.source}"\napi: { port: ${o.api} }\nconsole: { enabled: false }\noutput: { dir: ${out}, rotateEvery: 300ms }\npipeline: { workers: ${o.workers ?? 2} }\n`;
+  const yaml = (o: { source: number; api: number; workers?: number; console?: boolean }) =>
+    `source: "tcp-listen://127.0.0.1:${o.source}"\napi: { port: ${o.api} }\nconsole: { enabled: ${o.console ?? false}, every: 200ms }\noutput: { dir: ${out}, rotateEvery: 300ms }\npipeline: { workers: ${o.workers ?? 2} }\n`;
   writeFileSync(cfg, yaml({ source: sourcePort, api: apiPort }));
   const d = spawnCli(['run', '-c', cfg], { cwd: dir });
   await waitForLog(d, 'source started');
@@ -79,12 +79,15 @@ it('rolls back a reload whose API or source cannot start, keeping what was read;
   await send(sourcePort, batch(2000, 1000));
   await untilAsync('3000 lines', async () => (await lineCount()) === 3000);
 
-  // A new address moves the API.
-  writeFileSync(cfg, yaml({ source: sourcePort, api: apiPort2, workers: 1 }));
+  // A new address moves the API; a key that changes in place in the same reload (the console turned on) applies too.
+  writeFileSync(cfg, yaml({ source: sourcePort, api: apiPort2, workers: 1, console: true }));
   d.child.kill('SIGHUP');
   await until(() => `the API move; stderr:\n${d.stderr()}`, () => count(d, 'SIGHUP: config reloaded') === 2);
   expect(urls(d).at(-1)).toBe(`http://127.0.0.1:${apiPort2}`);
   await expect(fetch(`http://127.0.0.1:${apiPort}/health`)).rejects.toThrow();
+  expect(d.stdout().toString()).toBe('');
+  await send(sourcePort, batch(3000, 10));
+  await until('the console table', () => d.stdout().toString().includes('window (UTC)'));
   const m = await metrics(d);
   expect(Object.fromEntries(series(m, 'logpulse_config_reloads_total'))).toEqual({ '{result="ok"}': 2, '{result="failed"}': 2 });
   expect(Object.fromEntries(series(m, 'logpulse_config_rebuilds_total'))).toEqual({ '{result="ok"}': 2, '{result="rolled_back"}': 2 });
@@ -92,10 +95,10 @@ it('rolls back a reload whose API or source cannot start, keeping what was read;
   d.child.kill('SIGTERM');
   expect(await d.exit, d.stderr()).toBe(0);
   taken.close();
-  // Every error record of the three batches, once.
+  // Every error record of the batches, once.
   const errors = lines(readKind(out, 'errors'));
-  expect(errors).toHaveLength(600);
-  expect(new Set(errors).size).toBe(600);
+  expect(errors).toHaveLength(602);
+  expect(new Set(errors).size).toBe(602);
 }, 60_000);
 
 it('a stop signal during a rebuild lets it finish, then stops the daemon it built gracefully', async () => {
