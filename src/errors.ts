@@ -43,6 +43,8 @@ export const ERRORS = {
   LP_ERR_CHECKPOINT: { exitCode: 1, meaning: 'the checkpoint file is not a logpulse checkpoint (it is moved aside; the run starts without it)' },
   LP_ERR_API_LISTEN: { exitCode: 1, meaning: 'the HTTP API cannot listen on `api.host`:`api.port` (address in use, permission denied); set another port or pass `--no-api`' },
   LP_ERR_GEN_OUTPUT: { exitCode: 1, meaning: '`logpulse gen` cannot open or write to its `--out`' },
+  LP_ERR_PID_FILE: { exitCode: 1, meaning: '`logpulse run --pid-file` cannot write its pid file, or `logpulse reload` cannot read one (no such file, not a process id)' },
+  LP_ERR_RELOAD: { exitCode: 1, meaning: '`logpulse reload` cannot signal the daemon: no such process (a stale pid file?) or not permitted' },
 
   // Batch layer.
   LP_ERR_BATCH_INPUT: { exitCode: 1, meaning: '`logpulse batch` cannot read the archive (a corrupt Parquet file or compaction journal, named in the message): no view is published' },

@@ -25,9 +25,10 @@ export function bearerMatches(header: string | undefined, token: string): boolea
   return timingSafeEqual(digest(given), digest(token)) && given !== '';
 }
 
-/** Every route but OPEN_ROUTES answers 401 `{error}` without `Authorization: Bearer <token>`. */
-export function requireBearer(app: FastifyInstance, token: string): void {
+/** Every route but OPEN_ROUTES answers 401 `{error}` without `Authorization: Bearer <token>` (read per request: a reload may change it). */
+export function requireBearer(app: FastifyInstance, current: () => string): void {
   app.addHook('onRequest', async (req, reply) => {
+    const token = current();
     const route = req.routeOptions.url ?? '';
     if (OPEN_ROUTES.has(route)) return;
     if (bearerMatches(req.headers.authorization, token)) return;

@@ -43,10 +43,12 @@ export interface ApiOptions {
 export class ApiServer {
   readonly #o: ApiOptions;
   readonly #app: FastifyInstance;
+  readonly #auth: { token: string | null };
 
-  private constructor(o: ApiOptions, app: FastifyInstance) {
+  private constructor(o: ApiOptions, app: FastifyInstance, auth: { token: string | null }) {
     this.#o = o;
     this.#app = app;
+    this.#auth = auth;
   }
 
   /** Builds the instance with every route; nothing listens yet. */
@@ -55,8 +57,9 @@ export class ApiServer {
     // log (headers) should reach the daemon's log. Server errors are logged below, without the request.
     const app = Fastify({ logger: false });
     const secured = o.token !== null;
+    const auth = { token: o.token };
     await registerCors(app, o.corsOrigins ?? []);
-    if (o.token !== null) requireBearer(app, o.token);
+    if (secured) requireBearer(app, () => auth.token ?? '');
     await registerDocs(app, secured);
     healthRoutes(app, o.readiness, secured);
     metricsRoutes(app, o.registry, secured);
@@ -73,7 +76,18 @@ export class ApiServer {
       return reply.code(status).send({ error: status >= 500 ? 'internal error' : err.message });
     });
     await app.ready();
-    return new ApiServer(o, app);
+    return new ApiServer(o, app, auth);
+  }
+
+  /**
+   * A new token (a config reload), required from the next request on. Whether there is one at all is fixed when
+   * the server is built (the routes' documentation says so): false, and nothing changed, when `token` would
+   * turn auth on or off.
+   */
+  setToken(token: string | null): boolean {
+    if ((token === null) !== (this.#auth.token === null)) return false;
+    this.#auth.token = token;
+    return true;
   }
 
   /** Listens; resolves with the bound URL (also logged as "api listening"). */
@@ -89,7 +103,7 @@ export class ApiServer {
         ...(e.code === undefined ? {} : { syscallCode: e.code }),
       });
     }
-    log.info({ url, auth: this.#o.token !== null }, 'api listening');
+    log.info({ url, auth: this.#auth.token !== null }, 'api listening');
     return url;
   }
 

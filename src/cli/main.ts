@@ -8,6 +8,7 @@ import { apiCommand } from './api.js';
 import { batchCommand } from './batch.js';
 import { configureGenCommand } from './gen.js';
 import { mergeCommand } from './merge.js';
+import { reloadCommand } from './reload.js';
 import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
 
@@ -33,16 +34,25 @@ program
   .option('--checkpoint <dir>', 'checkpoint directory (checkpoint.dir)')
   .option('--workers <n>', 'worker shards (pipeline.workers)', positiveInt)
   .option('--no-api', 'do not start the HTTP API')
-  .action(async (o: { config?: string; source?: string; format?: string; output?: string; checkpoint?: string; workers?: number; api: boolean }) => {
-    process.exitCode = await runCommand({
-      config: o.config,
-      source: o.source,
-      format: o.format,
-      output: o.output,
-      checkpoint: o.checkpoint,
-      workers: o.workers,
-      noApi: o.api === false,
-    });
+  .option('--pid-file <file>', 'write the process id there while running (for logpulse reload --pid-file)')
+  .option('--watch-config', 'reload the config file (-c) whenever its content changes, as SIGHUP does')
+  .action(
+    async (o: { config?: string; source?: string; format?: string; output?: string; checkpoint?: string; workers?: number; api: boolean; pidFile?: string; watchConfig?: boolean }) => {
+      process.exitCode = await runCommand(
+        { config: o.config, source: o.source, format: o.format, output: o.output, checkpoint: o.checkpoint, workers: o.workers, noApi: o.api === false },
+        { pidFile: o.pidFile, watchConfig: o.watchConfig === true },
+      );
+    },
+  );
+
+program
+  .command('reload')
+  .description('ask a running daemon to reload its config file (sends SIGHUP; the daemon logs and counts the outcome)')
+  .argument('[pid]', 'process id of the daemon')
+  .option('--pid-file <file>', 'the pid file the daemon was started with (logpulse run --pid-file)')
+  .option('-c, --config <file>', 'validate this config first; a bad one is reported here and the daemon is not signalled')
+  .action(async (pid: string | undefined, o: { pidFile?: string; config?: string }) => {
+    process.exitCode = await reloadCommand({ pid, pidFile: o.pidFile, config: o.config });
   });
 
 configureGenCommand(program.command('gen'));

@@ -1,18 +1,30 @@
-// `logpulse run`: flags → config → a running daemon → exit code. SIGHUP re-reads the config; SIGTERM/SIGINT stop
-// the daemon gracefully (src/daemon/shutdown.ts).
+// `logpulse run`: flags → config → a running daemon → exit code. SIGHUP reloads the config (the daemon applies it:
+// daemon.ts, reload-plan.ts); SIGTERM/SIGINT stop the daemon gracefully (src/daemon/shutdown.ts).
 import { formatProblem } from '../config/problems.js';
-import { type Config, type FlagOverrides, loadConfig } from '../config/load.js';
-import { Daemon } from '../daemon/daemon.js';
+import { type FlagOverrides, loadConfig } from '../config/load.js';
+import { Daemon, type LoadedConfig } from '../daemon/daemon.js';
 import { LogpulseError } from '../errors.js';
+import { ConfigWatch } from '../daemon/config-watch.js';
+import { writePidFile } from '../daemon/pid-file.js';
 import { installSignals } from '../daemon/shutdown.js';
-import { createLogger, type Logger } from '../log.js';
+import { createLogger } from '../log.js';
 
 export interface RunOptions extends FlagOverrides {
   config?: string;
 }
 
-export async function runCommand(opts: RunOptions): Promise<number> {
+/** What `run` does besides the daemon: where it writes its pid, whether it watches its config file. */
+export interface RunProcessOptions {
+  pidFile?: string | undefined;
+  watchConfig?: boolean;
+}
+
+export async function runCommand(opts: RunOptions, proc: RunProcessOptions = {}): Promise<number> {
   const { config: path, ...flags } = opts;
+  if (proc.watchConfig && path === undefined) {
+    process.stderr.write(`${new LogpulseError('LP_ERR_ARGS', '--watch-config: needs a config file (-c FILE) to watch').message}\n`);
+    return 2;
+  }
   const loaded = loadConfig(path, flags);
   if (!loaded.ok) {
     for (const p of loaded.problems) process.stderr.write(`${formatProblem(p)}\n`);
@@ -21,14 +33,17 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   const config = loaded.config;
   const log = createLogger(config.log.level);
 
+  let removePidFile = () => {};
   let daemon: Daemon;
   try {
+    if (proc.pidFile !== undefined) removePidFile = writePidFile(proc.pidFile);
     daemon = await Daemon.create(config, log);
   } catch (err) {
-    // A source URI or Kafka setting this build cannot use; anything else (an output dir that cannot be made) is a
-    // runtime failure, reported by main.ts with exit 1.
+    removePidFile();
+    // A source URI or Kafka setting this build cannot use, a pid file that cannot be written; anything else (an
+    // output dir that cannot be made) is a runtime failure, reported by main.ts with exit 1.
     if (!(err instanceof LogpulseError)) throw err;
-    process.stderr.write(`source: ${err.message}\n`);
+    process.stderr.write(`${err.code === 'LP_ERR_PID_FILE' ? '' : 'source: '}${err.message}\n`);
     return err.exitCode;
   }
   const uninstall = installSignals({
@@ -37,31 +52,34 @@ export async function runCommand(opts: RunOptions): Promise<number> {
       daemon.stop(signal);
     },
     second: (signal) => log.warn({ signal }, 'second stop signal: exiting now without draining'),
-    reload: () => daemon.configReloaded(reload(path, flags, config, log)),
+    reload: () => void daemon.reload(() => loadForReload(path, flags), 'SIGHUP'),
   });
+  const watch =
+    proc.watchConfig && path !== undefined
+      ? new ConfigWatch({
+          path,
+          changed: () => void daemon.reload(() => loadForReload(path, flags), 'config file changed'),
+          unchanged: () => log.debug({ path }, '--watch-config: the file was written but its content is the same; no reload'),
+          failed: (err) => log.error({ err: err.message, path }, '--watch-config: cannot watch the config file; SIGHUP still reloads'),
+        })
+      : null;
+  watch?.start();
   try {
     return await daemon.run();
   } finally {
+    watch?.stop();
     uninstall();
+    removePidFile();
   }
 }
 
 /**
- * SIGHUP: the log level applies at once; every other section is wired into running parts at start-up, so it is
- * compared with what runs (and reported again on each reload until a restart applies it). False when the file
- * is bad (the running config is kept).
+ * The config file as a reload reads it: validated on its own first, so that a bad key a command-line flag overrides
+ * (`--workers` over `pipeline.workers: 0`) is still reported, then with the flags, as `run` started.
  */
-function reload(path: string | undefined, flags: FlagOverrides, running: Config, log: Logger): boolean {
-  const next = loadConfig(path, flags);
-  if (!next.ok) {
-    log.error({ problems: next.problems.map(formatProblem) }, 'SIGHUP: new config is invalid; keeping the running one');
-    return false;
-  }
-  const changed = (Object.keys(next.config) as (keyof Config)[]).filter(
-    (k) => k !== 'log' && JSON.stringify(next.config[k]) !== JSON.stringify(running[k]),
-  );
-  log.level = next.config.log.level;
-  if (changed.length === 0) log.info('SIGHUP: config reloaded');
-  else log.info({ restartNeeded: changed }, 'SIGHUP: config reloaded; these sections apply after a restart');
-  return true;
+export function loadForReload(path: string | undefined, flags: FlagOverrides): LoadedConfig {
+  const alone = loadConfig(path);
+  if (!alone.ok) return { ok: false, problems: alone.problems.map(formatProblem) };
+  const withFlags = loadConfig(path, flags);
+  return withFlags.ok ? { ok: true, config: withFlags.config } : { ok: false, problems: withFlags.problems.map(formatProblem) };
 }

@@ -12,25 +12,32 @@ import { openStats } from '../api/stats/open.js';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
-import { MAX_PENDING_OUTPUT_BYTES, type Outputs } from './outputs.js';
+import { MAX_PENDING_OUTPUT_BYTES, type OutputObserver, type Outputs } from './outputs.js';
 
-/** Where a daemon is in its life, as `/ready` reports it. */
-export type DaemonPhase = 'starting' | 'running' | 'stopping';
+/** Where a daemon is in its life, as `/ready` reports it (`reloading`: a reload is rebuilding it). */
+export type DaemonPhase = 'starting' | 'running' | 'reloading' | 'stopping';
 
 export interface DaemonApiParts {
-  pipeline: Pipeline;
-  outputs: Outputs;
+  /** The running pipeline and outputs (a reload may replace them while the API goes on). */
+  pipeline: () => Pipeline;
+  outputs: () => Outputs;
   phase: () => DaemonPhase;
   /** The daemon's metrics (metrics-series.ts). */
   registry: Registry;
 }
 
+/** The API of a daemon (built, not yet listening), and the observer the daemon gives each of its outputs. */
+export interface DaemonApi {
+  server: ApiServer;
+  observer: OutputObserver;
+}
+
 /** Builds (not yet listening) the API of a daemon. */
-export async function daemonApi(config: Config, log: Logger, parts: DaemonApiParts): Promise<ApiServer> {
+export async function daemonApi(config: Config, log: Logger, parts: DaemonApiParts): Promise<DaemonApi> {
   const { pipeline, outputs, phase, registry } = parts;
   const readiness = (): Record<string, ReadinessCheck> => {
     const p = phase();
-    const pending = outputs.pendingBytes;
+    const pending = outputs().pendingBytes;
     return {
       source: { ok: p === 'running', detail: p === 'running' ? 'started' : p },
       outputs: {
@@ -42,9 +49,9 @@ export async function daemonApi(config: Config, log: Logger, parts: DaemonApiPar
   };
   const recent = new RecentOutputs();
   const live = new LiveHub({
-    probe: { totals: () => pipeline.totals, pendingOutputBytes: () => outputs.pendingBytes, closedThroughUs: () => pipeline.closedThroughUs },
+    probe: { totals: () => pipeline().totals, pendingOutputBytes: () => outputs().pendingBytes, closedThroughUs: () => pipeline().closedThroughUs },
   });
-  outputs.observer = {
+  const observer: OutputObserver = {
     windowRows: (rows) => {
       recent.windowRows(rows);
       live.windowRows(rows);
@@ -56,5 +63,6 @@ export async function daemonApi(config: Config, log: Logger, parts: DaemonApiPar
   };
   const history = new History({ outputDir: config.output.dir, recent, warn: (message, details) => log.warn(details, message) });
   const stats = await openStats(config, log, 'background');
-  return ApiServer.create({ host: config.api.host, port: config.api.port, token: config.api.token, corsOrigins: config.api.corsOrigins, log, readiness, registry, history, live, stats });
+  const server = await ApiServer.create({ host: config.api.host, port: config.api.port, token: config.api.token, corsOrigins: config.api.corsOrigins, log, readiness, registry, history, live, stats });
+  return { server, observer };
 }

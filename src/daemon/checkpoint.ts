@@ -12,11 +12,15 @@ import { LogpulseError } from '../errors.js';
 
 export interface Checkpoint {
   version: 1;
-  /** Shard snapshots are per shard: a different worker count cannot take them. */
+  /** The worker count it was taken with (a restore under another one re-shards it: pipeline/restore-plan.ts). */
   workers: number;
   createdAt: string;
   shards: Uint8Array[];
   merger: Uint8Array;
+  /** The route (Kafka partition) of each stream that had one: a restore under another worker count places by it. */
+  routes?: Record<string, number>;
+  /** The window length the state was taken with (absent in checkpoints of earlier versions). */
+  windowMs?: number;
   /** A replayable source's positions (Kafka `topic/partition` → next offset) that this state includes. */
   positions?: Record<string, number>;
   /** The last Parquet archive cut this state includes (a restart deletes that run's later cuts and replays them). */
@@ -28,7 +32,7 @@ const FILE = 'state.msgpack';
 /** The checkpoint of `workers` shards' state saved now (with the positions it includes, for a replayable source). */
 export function newCheckpoint(
   workers: number,
-  state: { shards: Uint8Array[]; merger: Uint8Array },
+  state: { shards: Uint8Array[]; merger: Uint8Array; routes?: Record<string, number>; windowMs?: number },
   positions?: Record<string, number>,
   archive?: ArchiveMark,
 ): Checkpoint {

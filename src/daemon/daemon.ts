@@ -1,149 +1,152 @@
-// A running daemon built from a resolved config: source → pipeline (native shards) → outputs, with durability
-// deciding when what is committed and the shutdown paths deciding how it ends. It holds no process-wide state
-// (signals are the caller's), so one can be stopped and another started in the same process.
-import type { Registry } from 'prom-client';
-
+// A running daemon built from a resolved config: source → relay → the current generation (pipeline, outputs,
+// durability; generation.ts) and the HTTP API, with the shutdown paths deciding how a run ends and reloads deciding
+// what a new config changes: in place, the API, or a rebuild of the generation in the same process (rebuild.ts).
+// It holds no process-wide state (signals are the caller's), so one can be stopped and another started in the
+// same process.
 import { redactConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
-import { kafkaClientConfig } from '../kafka/client-config.js';
 import type { Logger } from '../log.js';
-import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.js';
-import { isReplayable, type Source, type SourceSink } from '../sources/source.js';
+import { isReplayable, type Source } from '../sources/source.js';
 import { createSource } from '../sources/create-source.js';
 import { parseSourceUri } from '../sources/uri.js';
 import { createRegistry } from '../api/metrics.js';
-import type { ApiServer } from '../api/server.js';
-import { daemonApi, type DaemonPhase } from './api.js';
-import { ArchiveKeeper, replayModeOf } from './archive.js';
-import { BatchThresholds } from './batch-thresholds.js';
-import { Durability } from './durability.js';
-import { Instruments, type OutputKind } from './instruments.js';
+import { type DaemonApi, daemonApi, type DaemonPhase } from './api.js';
+import { Generation } from './generation.js';
+import { Instruments } from './instruments.js';
 import { registerDaemonSeries } from './metrics-series.js';
-import { MAX_PENDING_OUTPUT_BYTES, openOutputs, type Outputs } from './outputs.js';
-import { endOfInput, type RunningParts, stopGracefully, stopOnFailure } from './shutdown.js';
+import { notYetAvailable } from './parts.js';
+import { rebuild, type RebuildHost } from './rebuild.js';
+import { keysOf, planReload } from './reload-plan.js';
+import { endRun } from './shutdown.js';
+import { SourceRelay } from './source-relay.js';
 
-/** The pipeline a config describes, writing to `output`. */
-function pipelineOptions(c: Config, output: Outputs, archive: ArchiveKeeper | null): PipelineOptions {
-  const p = c.pipeline;
-  const rules = c.alerts.rules;
-  return {
-    shards: p.workers,
-    shardOptions: {
-      errorStatusMin: p.errorStatusMin,
-      windowMs: p.windowMs,
-      watermarkMs: p.watermarkMs,
-      idleTimeoutMs: p.idleTimeoutMs,
-      maxFutureSkewMs: p.maxFutureSkewMs,
-      maxUrlsPerWindow: p.maxUrlsPerWindow,
-      maxLineBytes: c.limits.maxLineBytes,
-      format: c.format,
-      csvDelimiter: c.csv.delimiter,
-      // Per-group counts cost memory (an IP map grows with distinct clients): only kept for a configured rule.
-      trackUrlCounts: rules.some((r) => r.type === 'url_error_rate'),
-      trackIpCounts: rules.some((r) => r.type === 'ip_error_rate'),
-    },
-    chunkBytes: p.chunkBytes,
-    maxInFlightChunks: p.maxInFlightChunks,
-    lingerMs: 20,
-    tickMs: 1000,
-    rules,
-    earlyAlerts: c.alerts.early,
-    output,
-    maxPendingOutputBytes: MAX_PENDING_OUTPUT_BYTES,
-    ...(archive ? { archive: archive.shardOptions } : {}),
-  };
+/** A config read for a reload: the resolved one, or every problem of the file (one line each). */
+export type LoadedConfig = { ok: true; config: Config } | { ok: false; problems: string[] };
+/** What a reload came to, as `logpulse_config_reloads_total{result}` counts it. */
+export type ReloadResult = 'ok' | 'failed';
+
+/** The source a config names. Throws on a source URI or Kafka security setting this build cannot use (exit 2). */
+function sourceOf(config: Config): Source {
+  const { group, startingOffsets, security } = config.kafka;
+  return createSource(parseSourceUri(config.source), { kafka: { group, startingOffsets, security } });
 }
 
-/** How often `alerts.thresholdsFrom: batch` looks for a new batch. */
-const BATCH_CHECK_MS = 5000;
-
-/** Config keys of SPEC features that later issues deliver: said out loud rather than silently ignored. */
-function notYetAvailable(c: Config): string[] {
-  const keys: string[] = [];
-  if (c.alerts.webhook) keys.push('alerts.webhook');
-  return keys;
-}
-
-export class Daemon {
-  readonly #config: Config;
-  readonly #log: Logger;
-  readonly #source: Source;
-  readonly #pipeline: Pipeline;
-  readonly #outputs: Outputs;
-  readonly #durability: Durability;
-  readonly #thresholds: BatchThresholds | null;
-  readonly #instruments: Instruments;
+export class Daemon implements RebuildHost {
+  config: Config;
+  readonly log: Logger;
+  readonly instruments = new Instruments();
+  readonly relay: SourceRelay;
+  source: Source;
+  #gen!: Generation;
+  #swapped!: Promise<'rebuilt'>;
+  #wake: () => void = () => {};
+  /** A rebuild and its rollback both failed: no generation runs. */
+  #broken = false;
+  #api: DaemonApi | null = null;
+  #reloads: Promise<unknown> = Promise.resolve();
   #stopSignal: NodeJS.Signals | null = null;
   #stopRequested: (signal: NodeJS.Signals) => void = () => {};
   readonly #stopped = new Promise<NodeJS.Signals>((resolve) => (this.#stopRequested = resolve));
-  #starting = true;
+  #fail: (err: Error) => void = () => {};
+  readonly #failure = new Promise<Error>((resolve) => (this.#fail = resolve));
+  /** The source whose `start` is under way (a stop ends it at once: brokers not reached yet). */
+  #starting: Source | null = null;
   #phase: DaemonPhase = 'starting';
 
-  /**
-   * Builds every part from `config`. Throws on a source URI or Kafka security setting this build cannot use
-   * (the CLI's exit 2); nothing is started yet.
-   */
+  /** Builds every part from `config`; nothing is started yet. Throws on a source this build cannot use (exit 2). */
   static async create(config: Config, log: Logger): Promise<Daemon> {
-    const spec = parseSourceUri(config.source);
-    const source = createSource(spec, {
-      kafka: { group: config.kafka.group, startingOffsets: config.kafka.startingOffsets, security: config.kafka.security },
-    });
-    // Alerts go to Kafka when brokers are known: the source's own, or `kafka.brokers`.
-    const brokers = spec.kind === 'kafka' ? spec.brokers : config.kafka.brokers;
-    const alertClient = brokers === null ? null : kafkaClientConfig(brokers, config.kafka.security);
-    const replayable = isReplayable(source);
-    const kinds: OutputKind[] = ['errors', 'rejected', 'metrics', 'alerts'];
-    if (replayable) kinds.push('partials');
-    if (config.archive.enabled) kinds.push('archive');
-    const instruments = new Instruments(kinds);
-    const outputs = await openOutputs(config, { log, alertClient, replayable, instruments });
-    const archive = config.archive.enabled ? new ArchiveKeeper(config.archive.dir, config.source, replayModeOf(spec), log) : null;
-    if (archive) archive.onPublished = (bytes) => instruments.filePublished('archive', bytes);
-    return new Daemon(config, log, source, outputs, archive, instruments);
+    const source = sourceOf(config);
+    const d = new Daemon(config, log, source);
+    d.gen = await Generation.open(config, { log, instruments: d.instruments, source });
+    return d;
   }
 
-  private constructor(config: Config, log: Logger, source: Source, outputs: Outputs, archive: ArchiveKeeper | null, instruments: Instruments) {
-    this.#config = config;
-    this.#instruments = instruments;
-    this.#log = log;
-    this.#source = source;
-    this.#outputs = outputs;
-    this.#pipeline = new Pipeline(pipelineOptions(config, outputs, archive));
-    this.#pipeline.onPause = () => source.pause();
-    this.#pipeline.onResume = () => source.resume();
-    outputs.onDrained = () => this.#pipeline.recheckBackpressure();
-    this.#thresholds =
-      config.alerts.thresholdsFrom === 'batch'
-        ? new BatchThresholds({
-            batchDir: config.batch.dir,
-            rules: config.alerts.rules,
-            minWindows: config.alerts.thresholdsMinWindows,
-            everyMs: BATCH_CHECK_MS,
-            apply: (t) => this.#pipeline.setThresholds(t),
-            log,
-          })
-        : null;
-    this.#durability = new Durability({
-      source,
-      pipeline: this.#pipeline,
-      outputs,
-      checkpointDir: config.checkpoint.dir,
-      workers: config.pipeline.workers,
-      everyMs: config.output.rotateEveryMs,
-      archive,
-      log,
-      instruments,
-    });
-    // A stop while the source is still starting (brokers not reached yet) ends the start at once.
+  /** The running generation (a rebuild replaces it; the run loop wakes up to follow). */
+  get gen(): Generation {
+    return this.#gen;
+  }
+
+  set gen(g: Generation) {
+    this.#gen = g;
+    g.durability.onFatal((err) => this.#fail(err));
+    g.outputs.observer = this.#api?.observer ?? null;
+    this.#wake();
+    this.#swapped = new Promise((resolve) => (this.#wake = () => resolve('rebuilt')));
+  }
+
+  private constructor(config: Config, log: Logger, source: Source) {
+    this.config = config;
+    this.log = log;
+    this.source = source;
+    this.relay = new SourceRelay(log);
     void this.#stopped.then((signal) => {
       this.#stopSignal = signal;
-      if (this.#starting) void source.stop();
+      if (this.#starting) void this.#starting.stop();
     });
   }
 
-  /** SIGHUP re-read the config: `ok` when it was applied, false when the file was bad (for `/metrics`). */
-  configReloaded(ok: boolean): void {
-    this.#instruments.configReloaded(ok);
+  /**
+   * Reloads the config (SIGHUP, `logpulse reload`, `--watch-config`; `trigger` names which in the log): `load`
+   * reads and validates the file. A bad file changes nothing. Otherwise every changed key is logged and applied as
+   * reload-plan.ts says: in place, by restarting the API, or by a rebuild (with rollback). Reloads run one at a
+   * time, in the order asked; none once the daemon is stopping.
+   */
+  reload(load: () => LoadedConfig, trigger: string): Promise<ReloadResult | null> {
+    const run = this.#reloads.then(() => this.#reload(load, trigger));
+    this.#reloads = run.catch((err: unknown) => {
+      // Neither the new config nor the previous one could start again: the daemon cannot go on.
+      this.log.error({ err: (err as Error).message }, `${trigger}: the rollback failed too; stopping`);
+      this.#broken = true;
+      this.instruments.configReloaded('failed', 'rolled_back');
+      this.#fail(err as Error);
+    });
+    return run;
+  }
+
+  async #reload(load: () => LoadedConfig, trigger: string): Promise<ReloadResult | null> {
+    const log = this.log;
+    if (this.#stopSignal !== null || this.#phase === 'stopping') {
+      log.warn({ trigger }, 'config reload ignored: the daemon is stopping');
+      return null;
+    }
+    const loaded = load();
+    if (!loaded.ok) {
+      log.error({ problems: loaded.problems }, `${trigger}: new config is invalid; keeping the running one`);
+      this.instruments.configReloaded('failed');
+      return 'failed';
+    }
+    const next = loaded.config;
+    const plan = planReload(this.config, next);
+    const keys = { changed: keysOf(plan.changes), inPlace: keysOf(plan.inPlace), rebuild: keysOf(plan.rebuild), api: keysOf(plan.api) };
+    if (plan.rebuild.length === 0 && plan.api.length === 0) {
+      this.gen.applyInPlace(next, keys.inPlace);
+      this.#applyDaemonKeys(next, keys.inPlace);
+      this.config = next;
+      log.info(keys, `${trigger}: config reloaded`);
+      this.instruments.configReloaded('ok');
+      return 'ok';
+    }
+    log.info(keys, `${trigger}: config changed; rebuilding the daemon`);
+    this.#phase = 'reloading';
+    const result = await rebuild(this, next, plan);
+    if (this.#phase === 'reloading') this.#phase = 'running';
+    if (result === 'ok') {
+      // A rebuilt generation was built from `next`; one that only saw its API restart takes the rest in place.
+      if (plan.rebuild.length === 0) this.gen.applyInPlace(next, keys.inPlace);
+      this.#applyDaemonKeys(next, keys.inPlace);
+      this.config = next;
+      log.info({ ...keys, workers: next.pipeline.workers }, `${trigger}: config reloaded`);
+    } else {
+      log.error(keys, `${trigger}: rolled back; the previous config runs again (the reason is logged above)`);
+    }
+    this.instruments.configReloaded(result === 'ok' ? 'ok' : 'failed', result);
+    return result === 'ok' ? 'ok' : 'failed';
+  }
+
+  /** The in-place keys that are the daemon's rather than a generation's. */
+  #applyDaemonKeys(next: Config, keys: readonly string[]): void {
+    if (keys.includes('log.level')) this.log.level = next.log.level;
+    if (keys.includes('api.token')) this.#api?.server.setToken(next.api.token);
   }
 
   /** Asks for a graceful stop (`run` then resolves once it is done). Safe at any time, also before `run`. */
@@ -156,126 +159,126 @@ export class Daemon {
    * `api.enabled`, the HTTP API listens before the source starts and is closed whichever way the run ends.
    */
   async run(): Promise<number> {
-    const config = this.#config;
-    const log = this.#log;
+    const { config, log } = this;
     log.debug({ config: redactConfig(config) }, 'effective config');
-    await this.#durability.restore();
-    log.info({ source: this.#source.uri, workers: config.pipeline.workers, output: config.output.dir }, 'logpulse starting');
+    await this.gen.restoreFromDisk();
+    log.info({ source: this.source.uri, workers: config.pipeline.workers, output: config.output.dir }, 'logpulse starting');
+    // A reload waits until the daemon runs (or has ended): a rebuild needs a running generation to hand over.
+    let started = () => {};
+    this.#reloads = this.#reloads.then(() => new Promise<void>((resolve) => (started = resolve)));
     const notYet = notYetAvailable(config);
     if (notYet.length > 0) log.warn({ keys: notYet }, 'configured but not available in this version yet (ignored)');
-    let api: ApiServer | null = null;
-    if (config.api.enabled) {
-      try {
-        const registry = this.#metricsRegistry();
-        api = await daemonApi(config, log, { pipeline: this.#pipeline, outputs: this.#outputs, phase: () => this.#currentPhase(), registry });
-        await api.listen();
-      } catch (err) {
-        log.error({ err: (err as Error).message }, 'the HTTP API could not start');
-        await api?.close();
-        await this.#pipeline.close();
-        await this.#outputs.close();
-        return 1;
-      }
+    try {
+      await this.startApi(config);
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'the HTTP API could not start');
+      this.#phase = 'stopping';
+      started();
+      await this.gen.discard();
+      return 1;
     }
     try {
-      return await this.#runSource();
+      return await this.#runSource(started);
     } finally {
-      await api?.close();
+      this.#phase = 'stopping';
+      started();
+      await this.stopApi();
     }
   }
 
-  /** Process metrics and this daemon's series (metrics-series.ts), read when scraped. */
-  #metricsRegistry(): Registry {
-    return createRegistry((r) =>
+  async startApi(config: Config): Promise<void> {
+    if (!config.api.enabled) return;
+    const registry = createRegistry((r) =>
       registerDaemonSeries(r, {
-        sourceKind: parseSourceUri(this.#config.source).kind,
-        source: this.#source,
-        pipeline: this.#pipeline,
-        pendingOutputBytes: () => this.#outputs.pendingBytes,
-        rules: this.#config.alerts.rules,
-        instruments: this.#instruments,
+        sourceKind: () => parseSourceUri(this.config.source).kind,
+        source: () => this.source,
+        pipeline: () => this.gen.pipeline,
+        pendingOutputBytes: () => this.gen.outputs.pendingBytes,
+        rules: () => this.config.alerts.rules,
+        instruments: this.instruments,
       }),
     );
-  }
-
-  #currentPhase(): DaemonPhase {
-    return this.#stopSignal !== null ? 'stopping' : this.#phase;
-  }
-
-  async #runSource(): Promise<number> {
-    const config = this.#config;
-    const log = this.#log;
-    const parts: RunningParts = { source: this.#source, pipeline: this.#pipeline, outputs: this.#outputs, durability: this.#durability, log };
-    const { source, pipeline, outputs, durability } = parts;
-
-    let failed: (err: Error) => void = () => {};
-    const failure = new Promise<Error>((resolve) => (failed = resolve));
-    if (isReplayable(source)) source.onFatal((err) => failed(err));
-    durability.onFatal((err) => failed(err));
-
-    await this.#thresholds?.start();
-    pipeline.start();
-    outputs.start();
+    const phase = () => (this.#stopSignal !== null ? 'stopping' : this.#phase);
+    const api = await daemonApi(config, this.log, { pipeline: () => this.gen.pipeline, outputs: () => this.gen.outputs, phase, registry });
     try {
-      await source.start(this.#sourceSink());
+      await api.server.listen();
     } catch (err) {
-      if (this.#stopSignal === null) log.error({ err: (err as Error).message, source: source.uri }, 'source could not start');
+      await api.server.close();
+      throw err;
+    }
+    this.#api = api;
+    this.#gen.outputs.observer = api.observer;
+  }
+
+  async stopApi(): Promise<void> {
+    const api = this.#api;
+    this.#api = null;
+    if (api && this.#gen.outputs.observer === api.observer) this.#gen.outputs.observer = null;
+    await api?.server.close();
+  }
+
+  createSource(config: Config): Source {
+    return sourceOf(config);
+  }
+
+  async startSource(source: Source): Promise<void> {
+    if (isReplayable(source)) source.onFatal((err) => this.#fail(err));
+    this.#starting = source;
+    try {
+      await source.start(this.relay);
+    } finally {
+      this.#starting = null;
+    }
+  }
+
+  async #runSource(started: () => void): Promise<number> {
+    const log = this.log;
+    const gen = this.gen;
+    await gen.start();
+    try {
+      await this.startSource(this.source);
+    } catch (err) {
+      if (this.#stopSignal === null) log.error({ err: (err as Error).message, source: this.source.uri }, 'source could not start');
       else log.info({ signal: this.#stopSignal }, 'stopped before the source started');
-      this.#thresholds?.stop();
-      await pipeline.close();
-      await outputs.close();
+      this.#phase = 'stopping';
+      started();
+      await gen.discard();
       return this.#stopSignal === null ? 1 : 0;
     }
-    this.#starting = false;
+    this.relay.attach(gen);
     this.#phase = 'running';
+    started();
     // Tests and operators wait for this line: a listening source accepts connections from here on.
-    log.info({ source: source.uri }, 'source started');
-    durability.start();
-
-    const outcome = await Promise.race([pipeline.ended.then(() => 'ended' as const), this.#stopped, failure]);
-    this.#phase = 'stopping';
-    let code = 0;
-    if (outcome instanceof Error) {
-      await stopOnFailure(parts, outcome);
-      code = 1;
-    } else if (outcome === 'ended') {
-      try {
-        await endOfInput(parts);
-      } catch (err) {
-        // The outputs are complete; what failed is publishing the last archive cut or committing the read.
-        log.error({ err: (err as Error).message }, 'input ended but its last cut failed');
-        code = 1;
-      }
-    } else {
-      try {
-        await stopGracefully(parts, outcome, config.shutdownTimeoutMs, config.checkpoint.dir);
-      } catch (err) {
-        // Nothing was committed past the last good cut: the next start replays or restores from there.
-        log.error({ err: (err as Error).message }, 'stop could not make everything durable');
-        code = 1;
-      }
-    }
-    if (pipeline.failure) {
-      log.error({ err: pipeline.failure.message }, 'a shard failed');
-      code = 1;
-    }
-    this.#thresholds?.stop();
-    await pipeline.close();
-    return code;
+    log.info({ source: this.source.uri }, 'source started');
+    gen.startCuts();
+    return this.#untilTheEnd();
   }
 
-  /** Where the source's bytes and events go: the pipeline, the log, and durability for hand-overs. */
-  #sourceSink(): SourceSink {
-    const pipeline = this.#pipeline;
-    const log = this.#log;
-    return {
-      data: (stream, chunk, route) => pipeline.data(stream, chunk, route),
-      declare: (stream, route) => pipeline.declare(stream, route),
-      streamEnd: (stream) => pipeline.streamEnd(stream),
-      end: () => pipeline.end(),
-      warn: (message, details) => log.warn(details ?? {}, message),
-      info: (message, details) => log.info(details ?? {}, message),
-      handOff: (streams) => this.#durability.handOff(streams),
-    };
+  /** Waits for the end, a stop or a failure of whichever generation runs by then, and ends the run that way. */
+  async #untilTheEnd(): Promise<number> {
+    let outcome: Error | NodeJS.Signals | 'ended' | 'rebuilt';
+    let gen: Generation;
+    do {
+      gen = this.gen;
+      outcome = await Promise.race([gen.pipeline.ended.then(() => 'ended' as const), this.#stopped, this.#failure, this.#swapped]);
+      // A reload under way finishes first: its rebuild may have replaced the generation the outcome is about.
+      await this.#reloads;
+    } while (!this.#broken && (this.gen !== gen || outcome === 'rebuilt'));
+    this.#phase = 'stopping';
+    if (this.#broken) {
+      await this.source.stop();
+      return 1;
+    }
+    return this.#end(gen, outcome as Error | NodeJS.Signals | 'ended');
+  }
+
+  async #end(gen: Generation, outcome: Error | NodeJS.Signals | 'ended'): Promise<number> {
+    let code = await endRun(gen.parts, outcome, this.config.shutdownTimeoutMs, this.config.checkpoint.dir);
+    if (gen.pipeline.failure) {
+      this.log.error({ err: gen.pipeline.failure.message }, 'a shard failed');
+      code = 1;
+    }
+    await gen.close();
+    return code;
   }
 }

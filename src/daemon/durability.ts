@@ -15,9 +15,9 @@
 import type { ArchiveMark } from '../archive/recovery.js';
 import { hasCode } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Pipeline } from '../pipeline/pipeline.js';
+import type { AlertState, Pipeline } from '../pipeline/pipeline.js';
 import { isReplayable, type ReplayableSource, type Source, type StreamPositions } from '../sources/source.js';
-import { newCheckpoint, readCheckpoint, retireCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { type Checkpoint, newCheckpoint, readCheckpoint, retireCheckpoint, writeCheckpoint } from './checkpoint.js';
 import type { ArchiveKeeper } from './archive.js';
 import type { CutKind, Instruments } from './instruments.js';
 import type { Outputs } from './outputs.js';
@@ -27,7 +27,7 @@ export interface DurabilityOptions {
   pipeline: Pipeline;
   outputs: Outputs;
   checkpointDir: string;
-  /** Shard snapshots only fit the same worker count. */
+  /** The worker count, recorded in checkpoints (any count restores them: pipeline/restore-plan.ts). */
   workers: number;
   /** How often a replayable source's cut runs (`output.rotateEvery`). */
   everyMs: number;
@@ -43,16 +43,19 @@ export class Durability {
   /** The source when it can replay (Kafka); null otherwise. */
   readonly #replayable: ReplayableSource | null;
   #timer: NodeJS.Timeout | null = null;
+  #everyMs: number;
   #running: Promise<void> = Promise.resolve();
   #cuts = 0;
   #fatal: (err: Error) => void = () => {};
   /** An archive cut of a replayable source failed: no later cut may commit (its offsets would skip lost rows). */
   #archiveFailed: Error | null = null;
+  #lastCheckpoint: Checkpoint | null = null; // the one the last full cut wrote
   readonly #checkpointFsync: ((seconds: number) => void) | undefined;
 
   constructor(options: DurabilityOptions) {
     this.#o = options;
     this.#replayable = isReplayable(options.source) ? options.source : null;
+    this.#everyMs = options.everyMs;
     const instruments = options.instruments;
     this.#checkpointFsync = instruments === undefined ? undefined : (seconds) => instruments.fsync('checkpoint', seconds);
   }
@@ -69,13 +72,11 @@ export class Durability {
     try {
       const cp = await readCheckpoint(dir);
       mark = cp?.archive ?? null;
-      if (cp && cp.workers !== workers) {
-        log.warn({ dir, checkpointWorkers: cp.workers, workers }, 'checkpoint was written with another worker count; not restored (left in place)');
-      } else if (cp) {
+      if (cp) {
         await pipeline.restoreState(cp);
         if (this.#replayable) this.#replayable.resumeFrom(cp.positions ?? {});
         else await retireCheckpoint(dir, 'restored');
-        log.info({ dir, savedAt: cp.createdAt }, 'open windows restored from the checkpoint');
+        log.info({ dir, savedAt: cp.createdAt, checkpointWorkers: cp.workers, workers }, 'open windows restored from the checkpoint');
       }
     } catch (err) {
       mark = 'unknown';
@@ -83,6 +84,46 @@ export class Durability {
       log.error({ err: (err as Error).message, movedTo: aside }, 'checkpoint could not be restored; starting without it');
     }
     await this.#o.archive?.open(mark);
+  }
+
+  /**
+   * A reload's rebuild: reading stops (a replayable source is held by a last cut, its commit confirmed; another is
+   * paused and cut off by the caller), what was read is made durable and the state checkpointed (on disk unless the
+   * source is finite: a restart reads that again). Returns the checkpoint for the next pipeline.
+   */
+  async handOver(): Promise<Checkpoint> {
+    const { source, pipeline, checkpointDir } = this.#o;
+    await this.stopCuts();
+    if (this.#replayable) {
+      await this.#cut(false, true);
+      return this.#lastCheckpoint!;
+    }
+    await pipeline.drainInFlight();
+    if (this.#o.archive) await this.#measured('archive', () => this.#o.archive!.cut(pipeline));
+    const cp = newCheckpoint(this.#o.workers, await pipeline.checkpointState());
+    if (!source.finite) await writeCheckpoint(checkpointDir, cp, this.#checkpointFsync);
+    return cp;
+  }
+
+  /**
+   * What a rebuild handed over (`from`: its checkpoint dir) into this pipeline. A new replayable source resumes after
+   * its positions, and the checkpoint moves to this config's dir (a crash restarts from it); another source's is
+   * removed, as on a restart. `openArchive`: the archive is new here, opened against the checkpoint's mark;
+   * `alerts`: what the previous alert engine knew.
+   */
+  async adopt(cp: Checkpoint, o: { sourceIsNew: boolean; from: string; openArchive: boolean; alerts: AlertState }): Promise<void> {
+    const { pipeline, checkpointDir: dir } = this.#o;
+    await pipeline.restoreState(cp, o.alerts);
+    if (this.#replayable) {
+      if (o.sourceIsNew) this.#replayable.resumeFrom(cp.positions ?? {});
+      if (o.from !== dir) {
+        await writeCheckpoint(dir, cp, this.#checkpointFsync);
+        await retireCheckpoint(o.from, 'restored');
+      }
+    } else {
+      await retireCheckpoint(o.from, 'restored');
+    }
+    if (o.openArchive) await this.#o.archive?.open(cp.archive ?? null);
   }
 
   /** Called with a failure that must stop the daemon uncommitted (an archive cut that could not be written). */
@@ -96,8 +137,17 @@ export class Durability {
     this.#timer = setInterval(() => {
       const cut = this.#replayable ? this.#next(true, false) : this.#chain(() => this.#archiveCut());
       cut.catch((err: unknown) => this.#cutFailed(err as Error));
-    }, this.#o.everyMs);
+    }, this.#everyMs);
     this.#timer.unref();
+  }
+
+  /** `output.rotateEvery` changed (a reload): timed cuts run on the new interval from now. */
+  setEvery(ms: number): void {
+    this.#everyMs = ms;
+    if (this.#timer === null) return;
+    clearInterval(this.#timer);
+    this.#timer = null;
+    this.start();
   }
 
   /** Streams leave this process (partitions revoked): resolves once their outputs are durable and the commit confirmed. */
@@ -114,10 +164,7 @@ export class Durability {
     await this.#running.catch(() => undefined);
   }
 
-  /**
-   * After a bounded read ended, every window was emitted and the outputs closed: the whole read is done, so its
-   * positions are committed and nothing is left to resume.
-   */
+  /** A bounded read ended, every window emitted, the outputs closed: the whole read is committed, nothing left to resume. */
   async inputDone(): Promise<void> {
     const source = this.#replayable;
     const archive = this.#o.archive;
@@ -235,7 +282,9 @@ export class Durability {
       await outputs.makeDurable();
       const mark = archive ? await archive.cut(pipeline).catch((err: Error) => this.#stopCommitting(err)) : undefined;
       const state = await pipeline.checkpointState();
-      await writeCheckpoint(this.#o.checkpointDir, newCheckpoint(this.#o.workers, state, positions, mark), this.#checkpointFsync);
+      const cp = newCheckpoint(this.#o.workers, state, positions, mark);
+      await writeCheckpoint(this.#o.checkpointDir, cp, this.#checkpointFsync);
+      this.#lastCheckpoint = cp;
       if (mark) archive!.committed(mark);
     } finally {
       if (release) source.release();

@@ -35,11 +35,17 @@ export class Instruments {
   });
   readonly cutFailures: Record<CutKind, number> = { full: 0, archive: 0 };
   readonly configReloads = { ok: 0, failed: 0 };
+  readonly rebuilds = { ok: 0, rolled_back: 0 };
   /** Files published and their bytes, per output kind this daemon writes (0 until the first file). */
   readonly published: Partial<Record<OutputKind, { files: number; bytes: number }>> = {};
 
-  constructor(outputKinds: readonly OutputKind[]) {
-    for (const kind of outputKinds) this.published[kind] = { files: 0, bytes: 0 };
+  constructor(outputKinds: readonly OutputKind[] = []) {
+    this.addKinds(outputKinds);
+  }
+
+  /** Output kinds exported from now on (0 until their first file), as a config (or a reload) asks for them. */
+  addKinds(outputKinds: readonly OutputKind[]): void {
+    for (const kind of outputKinds) this.published[kind] ??= { files: 0, bytes: 0 };
   }
 
   fsync(kind: FsyncKind, seconds: number): void {
@@ -61,9 +67,12 @@ export class Instruments {
     this.cutFailures[kind]++;
   }
 
-  /** SIGHUP re-read the config: applied (`ok`), or the file was bad and the running config kept. */
-  configReloaded(ok: boolean): void {
-    if (ok) this.configReloads.ok++;
-    else this.configReloads.failed++;
+  /**
+   * A config reload: applied (`ok`), or not (`failed`: the file was bad, or a rebuild it needed rolled back). `rebuild`:
+   * it rebuilt the daemon, with that outcome.
+   */
+  configReloaded(result: 'ok' | 'failed', rebuild?: 'ok' | 'rolled_back'): void {
+    this.configReloads[result]++;
+    if (rebuild) this.rebuilds[rebuild]++;
   }
 }

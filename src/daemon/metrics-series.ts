@@ -23,21 +23,23 @@ const REASONS: Record<keyof Counters['rejected'], string> = {
   late: 'late',
 };
 
+/** Read when scraped: a reload may replace the source and the pipeline. */
 export interface SeriesParts {
   /** The source's kind (`kafka`, `tcp`, `tcp-listen`, `file`, `stdin`, `generator`): the `source` label. */
-  sourceKind: string;
-  source: Source;
-  pipeline: Pipeline;
+  sourceKind: () => string;
+  source: () => Source;
+  pipeline: () => Pipeline;
   /** Output bytes not yet durable (sources pause at MAX_PENDING_OUTPUT_BYTES). */
   pendingOutputBytes: () => number;
-  rules: readonly AlertRule[];
+  /** The configured rules (a reload may change them). */
+  rules: () => readonly AlertRule[];
   instruments: Instruments;
 }
 
 /** Registers every daemon series in `registry`. */
 export function registerDaemonSeries(registry: Registry, p: SeriesParts): void {
-  const t = () => p.pipeline.totals;
-  const bySource = (read: () => number) => (): Samples => [[p.sourceKind, read()]];
+  const t = () => p.pipeline().totals;
+  const bySource = (read: () => number) => (): Samples => [[p.sourceKind(), read()]];
   labelledCounterOf(registry, 'logpulse_lines_total', 'Input lines read (valid or not), by source kind.', 'source', bySource(() => t().lines));
   labelledCounterOf(registry, 'logpulse_input_bytes_total', 'Input bytes read, by source kind.', 'source', bySource(() => t().bytes));
   labelledCounterOf(registry, 'logpulse_records_total', 'Valid records parsed, by source kind.', 'source', bySource(() => t().records));
@@ -48,8 +50,8 @@ export function registerDaemonSeries(registry: Registry, p: SeriesParts): void {
   );
   counterOf(registry, 'logpulse_windows_emitted_total', 'Windows closed and written.', () => t().windows);
   // Every configured rule is exported from the start (0), so rate() and increase() see its first alert.
-  const rules = [...new Set(p.rules.map((r) => r.type))];
   labelledCounterOf(registry, 'logpulse_alerts_fired_total', 'Alerts fired, by rule.', 'rule', () => {
+    const rules = p.rules().map((r) => r.type);
     const byRule = t().alertsByRule;
     const names = new Set([...rules, ...(Object.keys(byRule) as (keyof typeof byRule)[])]);
     return [...names].map((rule) => [rule, byRule[rule] ?? 0] as const);
@@ -61,8 +63,11 @@ export function registerDaemonSeries(registry: Registry, p: SeriesParts): void {
   registry.registerMetric(i.fsyncSeconds);
   registry.registerMetric(i.cutSeconds);
   labelledCounterOf(registry, 'logpulse_durable_cut_failures_total', 'Durable cuts that failed (nothing committed), by kind.', 'kind', () => Object.entries(i.cutFailures));
-  labelledCounterOf(registry, 'logpulse_config_reloads_total', 'SIGHUP config reloads: ok (applied) or failed (bad file, running config kept).', 'result', () =>
+  labelledCounterOf(registry, 'logpulse_config_reloads_total', 'Config reloads: ok (applied in place or rebuilt) or failed (bad file, or a rebuild rolled back).', 'result', () =>
     Object.entries(i.configReloads),
+  );
+  labelledCounterOf(registry, 'logpulse_config_rebuilds_total', 'Reloads that rebuilt the daemon: ok (the new config runs) or rolled_back (the previous config runs again).', 'result', () =>
+    Object.entries(i.rebuilds),
   );
 }
 
@@ -79,7 +84,7 @@ function outputSeries(registry: Registry, p: SeriesParts): void {
 
 /** How loaded the daemon is: the shards' queues, the source's pauses, the Kafka consumer's lag. */
 function loadSeries(registry: Registry, p: SeriesParts): void {
-  const bp = () => p.pipeline.backpressure;
+  const bp = () => p.pipeline().backpressure;
   labelledGaugeOf(registry, 'logpulse_shard_queue_depth', 'Tasks queued to a shard worker and not finished (the running one included).', ['shard'], () =>
     Array.from({ length: bp().shards }, (_, shard) => [{ shard: String(shard) }, bp().inFlight(shard)] as const),
   );
@@ -93,6 +98,6 @@ function loadSeries(registry: Registry, p: SeriesParts): void {
     'logpulse_kafka_consumer_lag',
     'Kafka: messages of a partition not handed to the pipeline yet (high watermark as of the last fetch, minus the next offset to hand over).',
     ['topic', 'partition'],
-    () => (p.source.consumerLag?.() ?? []).map((l) => [{ topic: l.topic, partition: String(l.partition) }, l.lag] as const),
+    () => (p.source().consumerLag?.() ?? []).map((l) => [{ topic: l.topic, partition: String(l.partition) }, l.lag] as const),
   );
 }

@@ -50,6 +50,7 @@ export class Outputs implements OutputPort {
   readonly #files: RecordSink[];
   readonly #rotateAtBytes: number;
   readonly #rotating = new Set<RecordSink>();
+  #started = false;
   /** Called when a file was completed early and its bytes left memory (backpressure may release). */
   onDrained: () => void = () => {};
   observer: OutputObserver | null = null;
@@ -61,8 +62,26 @@ export class Outputs implements OutputPort {
   }
 
   start(): void {
+    this.#started = true;
     this.#p.results?.start();
     this.#p.console?.start();
+  }
+
+  /** `console.*` changed (a reload): the old table prints what it holds and stops; the new one takes over. */
+  setConsole(next: ConsoleTable | null): void {
+    this.#p.console?.stop();
+    this.#p.console = next;
+    if (this.#started) next?.start();
+  }
+
+  /** `output.rotateEvery` changed (a reload): every file sink rotates on the new interval from now. */
+  setRotateEvery(ms: number): void {
+    for (const f of this.#files) f.setRotateEvery?.(ms);
+  }
+
+  /** `output.resultsEvery` changed (a reload). */
+  setResultsEvery(ms: number): void {
+    this.#p.results?.setEvery(ms);
   }
 
   get pendingBytes(): number {
@@ -149,6 +168,11 @@ function closedRow(w: WindowSummary): WindowRow {
   };
 }
 
+/** The console table `console.*` asks for, or null. */
+export function consoleTable(config: Config): ConsoleTable | null {
+  return config.console.enabled ? new ConsoleTable({ everyMs: config.console.everyMs }) : null;
+}
+
 export interface OpenOutputsOptions {
   log: Logger;
   /** librdkafka settings of the brokers alerts go to (see kafka/client-config.ts); null: no Kafka alerts. */
@@ -187,7 +211,7 @@ export async function openOutputs(config: Config, o: OpenOutputsOptions): Promis
   outputs = new Outputs({
     files,
     results: new ResultsTxt({ dir: outDir, everyMs: config.output.resultsEveryMs }),
-    console: config.console.enabled ? new ConsoleTable({ everyMs: config.console.everyMs }) : null,
+    console: consoleTable(config),
     kafkaAlerts:
       o.alertClient === null
         ? null

@@ -83,3 +83,22 @@ export async function stopOnFailure(d: RunningParts, err: Error): Promise<void> 
   await d.durability.failed();
   await d.outputs.close();
 }
+
+/** Ends a run the way it came to its end (a failure, the end of the input, a stop signal); resolves with the exit code. */
+export async function endRun(parts: RunningParts, outcome: Error | NodeJS.Signals | 'ended', shutdownTimeoutMs: number, checkpointDir: string): Promise<number> {
+  const { log } = parts;
+  if (outcome instanceof Error) {
+    await stopOnFailure(parts, outcome);
+    return 1;
+  }
+  try {
+    if (outcome === 'ended') await endOfInput(parts);
+    else await stopGracefully(parts, outcome, shutdownTimeoutMs, checkpointDir);
+    return 0;
+  } catch (err) {
+    // ended: the outputs are complete; what failed is publishing the last archive cut or committing the read.
+    // stopped: nothing was committed past the last good cut; the next start replays or restores from there.
+    log.error({ err: (err as Error).message }, outcome === 'ended' ? 'input ended but its last cut failed' : 'stop could not make everything durable');
+    return 1;
+  }
+}

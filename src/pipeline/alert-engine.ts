@@ -19,9 +19,15 @@ export function rateRuleOptions(rules: readonly AlertRule[]): { urlErrorRate?: {
   return { ...(url ? { urlErrorRate: url } : {}), ...(ip ? { ipErrorRate: ip } : {}) };
 }
 
+/** What the engine knows of windows still open: running counts per shard, and what already fired. */
+export interface AlertState {
+  running: [string, number[]][];
+  fired: string[];
+}
+
 export class AlertEngine {
   #rules: AlertRule[];
-  readonly #early: boolean;
+  #early: boolean;
   readonly #windowUs: number;
   /** `${windowStartUs}|${status}` → running count per shard. */
   readonly #running = new Map<string, number[]>();
@@ -40,6 +46,29 @@ export class AlertEngine {
   /** New thresholds, one per rule in configured order (the batch layer's); windows still open are judged by them. */
   setThresholds(thresholds: readonly number[]): void {
     this.#rules = this.#rules.map((r, i) => ({ ...r, threshold: thresholds[i] ?? r.threshold }));
+  }
+
+  /** New rules (a reload): windows still open are judged by them; what already fired does not fire again. */
+  setRules(rules: AlertRule[], early: boolean): void {
+    this.#rules = rules;
+    this.#early = early;
+  }
+
+  state(): AlertState {
+    return { running: [...this.#running].map(([k, v]) => [k, [...v]]), fired: [...this.#fired] };
+  }
+
+  /**
+   * Takes over the state of the engine this one replaces (a reload's rebuild). `extraShard`: null when the same
+   * shards hold the same open windows; otherwise the old shards' windows went to the merger and the new shards
+   * count from zero, so each running count's old total is kept as one more shard's, at that index.
+   */
+  adopt(state: AlertState, extraShard: number | null): void {
+    for (const [key, perShard] of state.running) {
+      if (extraShard === null) this.#running.set(key, [...perShard]);
+      else this.#running.set(key, Object.assign([], { [extraShard]: perShard.reduce((a, b) => a + (b ?? 0), 0) }));
+    }
+    for (const key of state.fired) this.#fired.add(key);
   }
 
   onStatusCounts(shard: number, counts: StatusCount[]): Alert[] {

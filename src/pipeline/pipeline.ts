@@ -2,40 +2,24 @@
 // shard, tells every shard the other shards' watermarks, merges closed windows so each (window, status) row is
 // written once whatever the number of shards, fires alerts, and hands everything it produces to ONE output port.
 import type { AlertRule } from '../config/types.js';
-import { type ArchiveFile, type ProcessResult, type ShardOptions, WindowMerger } from '../native.js';
+import { type ArchiveFile, type ProcessResult, WindowMerger } from '../native.js';
 import type { SourceSink } from '../sources/source.js';
-import { AlertEngine, rateRuleOptions } from './alert-engine.js';
+import { AlertEngine, type AlertState, rateRuleOptions } from './alert-engine.js';
 import { Backpressure, type BackpressureStats } from './backpressure.js';
 import { OpenWindowTotals } from './open-windows.js';
+import type { PipelineOptions } from './pipeline-options.js';
+import { type PipelineState, restorePlan } from './restore-plan.js';
 import type { Alert, OutputPort } from './output-port.js';
 import { ShardPool } from './shard-pool.js';
 import { StreamRouter } from './stream-router.js';
-import { newTotals, type PipelineTotals } from './totals.js';
+import { addCounters, newTotals, type PipelineTotals } from './totals.js';
 import { ShardWatermarks } from './watermarks.js';
 import type { ShardTask } from './worker.js';
 
 export type { PipelineTotals } from './totals.js';
-
-export interface PipelineOptions {
-  shards: number;
-  /** The shards' options; the window length, idle timeout and URL cap are the pipeline's concern too. */
-  shardOptions: ShardOptions & { windowMs: number; idleTimeoutMs: number; maxUrlsPerWindow: number };
-  chunkBytes: number;
-  maxInFlightChunks: number;
-  /** A stream's bytes wait at most this long to fill a chunk (latency bound on slow streams). */
-  lingerMs: number;
-  /** How often idle shards are ticked so their watermarks and idle streams move without data. */
-  tickMs: number;
-  rules: AlertRule[];
-  earlyAlerts: boolean;
-  output: OutputPort;
-  /** Pause sources while the output holds more than this many bytes not yet durable (a slow or full disk). */
-  maxPendingOutputBytes: number;
-  /** Archive every valid record as Parquet there (`archive.enabled`); the shards write, `archiveCut` publishes. */
-  archive?: { dir: string; run: string };
-  /** Wall clock in microseconds; injectable for tests. */
-  nowUs?: () => number;
-}
+export type { PipelineOptions } from './pipeline-options.js';
+export type { PipelineState } from './restore-plan.js';
+export type { AlertState } from './alert-engine.js';
 
 /** Takes a source's bytes (the `SourceSink` calls but `warn`, which the daemon logs itself). */
 export class Pipeline implements Omit<SourceSink, 'warn'> {
@@ -50,7 +34,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
   readonly #open = new OpenWindowTotals();
   readonly #pending = new Set<Promise<void>>();
   readonly #nowUs: () => number;
-  readonly #totals: PipelineTotals = newTotals();
+  readonly #totals: PipelineTotals;
   #tickTimer: NodeJS.Timeout | null = null;
   #endResolve: (() => void) | null = null;
   readonly #ended: Promise<void>;
@@ -60,6 +44,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     this.#o = options;
     this.#out = options.output;
     this.#nowUs = options.nowUs ?? (() => Date.now() * 1000);
+    this.#totals = options.totals ? structuredClone(options.totals) : newTotals();
     this.#pool = new ShardPool(options.shards, options.shardOptions, options.archive);
     this.#router = new StreamRouter({
       shards: options.shards,
@@ -164,17 +149,41 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
   }
 
   /** Every shard's state and the merger's held windows (call after `drainInFlight`). */
-  async checkpointState(): Promise<{ shards: Buffer[]; merger: Buffer }> {
+  async checkpointState(): Promise<Required<PipelineState>> {
     const shards: Buffer[] = [];
     for (let i = 0; i < this.#pool.size; i++) shards.push(await this.#pool.snapshot(i));
-    return { shards, merger: this.#merger.snapshot() };
+    return { shards, merger: this.#merger.snapshot(), routes: this.#router.routes(), windowMs: this.#o.shardOptions.windowMs };
   }
 
-  /** Before any data: puts back what `checkpointState` saved (same shard count). */
-  async restoreState(state: { shards: Uint8Array[]; merger: Uint8Array }): Promise<void> {
-    if (state.shards.length !== this.#pool.size) throw new Error(`checkpoint has ${state.shards.length} shards, the pipeline ${this.#pool.size}`);
-    for (let i = 0; i < this.#pool.size; i++) await this.#pool.restore(i, state.shards[i]!);
-    this.#merger.add(state.merger);
+  /**
+   * Before any data: puts back what `checkpointState` saved, under any shard count (restore-plan.ts), each stream
+   * pinned to the shard holding its state; `alerts`: what the engine of the pipeline this one replaces knew.
+   */
+  async restoreState(state: PipelineState, alerts?: AlertState): Promise<void> {
+    const plan = restorePlan(state, this.#pool.size, this.#o.shardOptions.windowMs);
+    if (alerts) this.#alerts.adopt(alerts, plan.windowsInShards ? null : this.#pool.size);
+    for (const partials of plan.partials) this.#merger.add(partials);
+    let through = plan.closedThroughUs;
+    if (state.windowMs !== undefined && state.windowMs !== this.#o.shardOptions.windowMs) {
+      // Windows of another length cannot meet the new ones: every window open at the switch is written now, and
+      // the shards start closed through the end of the last (a record for one of them from now on is late).
+      const last = this.#drainWindows(null);
+      if (last !== null) through = Math.max(through ?? last, last);
+    }
+    const snapshots = plan.shards(through);
+    for (let i = 0; i < this.#pool.size; i++) await this.#pool.restore(i, snapshots[i]!);
+    for (const [stream, shard] of plan.pins) this.#router.pin(stream, shard);
+  }
+
+  /** What the alert engine knows of windows still open (a reload's rebuild hands it to the next pipeline). */
+  alertState(): AlertState {
+    return this.#alerts.state();
+  }
+
+  /** Declared streams with no data yet, with their routes: the next pipeline declares them again (a rebuild). */
+  heldStreams(): { stream: string; route?: number }[] {
+    const routes = this.#router.routes();
+    return this.#watermarks.held().map((stream) => (routes[stream] === undefined ? { stream } : { stream, route: routes[stream] }));
   }
 
   /**
@@ -189,6 +198,16 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
   /** Alert thresholds in configured rule order (learned by the batch layer): the engine and the merger take them. */
   setThresholds(thresholds: readonly number[]): void {
     this.#alerts.setThresholds(thresholds);
+    this.#setRateRules();
+  }
+
+  /** New alert rules (a reload; the shards already keep the per-group counts they need): windows still open are judged by them. */
+  setRules(rules: AlertRule[], early: boolean): void {
+    this.#alerts.setRules(rules, early);
+    this.#setRateRules();
+  }
+
+  #setRateRules(): void {
     const rates = rateRuleOptions(this.#alerts.rules);
     this.#merger.setRateRules(rates.urlErrorRate, rates.ipErrorRate);
   }
@@ -249,7 +268,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
       out.partials(r.partials);
     }
     this.#watermarks.update(shard, r.watermarkUs, r.closedThroughUs);
-    this.#count(r);
+    if (addCounters(this.#totals, r.counters)) this.#out.counters(r.counters.records, r.counters.errors);
     for (const alert of this.#alerts.onStatusCounts(shard, r.statusCounts)) this.#fire(alert);
     const open = this.#open.update(shard, r);
     if (open.length > 0) out.openWindows(open);
@@ -257,28 +276,16 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     if (through !== null) this.#drainWindows(through);
   }
 
-  #count(r: ProcessResult): void {
-    const c = r.counters;
-    const t = this.#totals;
-    t.lines += c.lines;
-    t.bytes += c.bytes;
-    t.records += c.records;
-    t.errors += c.errors;
-    t.late += c.late;
-    t.archived += c.archived;
-    for (const [reason, n] of Object.entries(c.rejected)) if (n > 0) t.rejected[reason] = (t.rejected[reason] ?? 0) + n;
-    if (c.records > 0 || c.errors > 0) this.#out.counters(c.records, c.errors);
-  }
-
-  /** Writes every merged window ending at or before `through` (every window for null). */
-  #drainWindows(through: number | null): void {
-    if (this.#merger.pending === 0) return;
+  /** Writes every merged window ending at or before `through` (every window for null); returns the last one's end. */
+  #drainWindows(through: number | null): number | null {
+    if (this.#merger.pending === 0) return null;
     const drained = this.#merger.drain(through);
-    if (drained.windows.length === 0) return;
+    if (drained.windows.length === 0) return null;
     this.#out.closedWindows(drained.rows, drained.windows);
     this.#totals.windows += drained.windows.length;
     for (const w of drained.windows) this.#open.closed(w.windowStartUs);
     for (const alert of this.#alerts.onClosedWindows(drained.windows)) this.#fire(alert);
+    return Math.max(...drained.windows.map((w) => w.windowEndUs));
   }
 
   #fire(alert: Alert): void {

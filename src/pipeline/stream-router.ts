@@ -4,6 +4,8 @@
 
 interface StreamState {
   shard: number;
+  /** The route it was given (a Kafka partition), if any. */
+  route: number | undefined;
   parts: Buffer[];
   bytes: number;
   timer: NodeJS.Timeout | null;
@@ -22,6 +24,8 @@ export class StreamRouter {
   readonly #o: StreamRouterOptions;
   readonly #streams = new Map<string, StreamState>();
   readonly #streamsPerShard: number[];
+  /** Streams whose state a restore put on a shard: they go there when they come (once; then they are placed). */
+  readonly #pins = new Map<string, number>();
 
   constructor(options: StreamRouterOptions) {
     this.#o = options;
@@ -31,6 +35,18 @@ export class StreamRouter {
   /** The stream's shard: `route % shards` when given (a Kafka partition), else the least loaded one. */
   shardOf(stream: string, route?: number): number {
     return this.#state(stream, route).shard;
+  }
+
+  /** `stream`'s state is on `shard` (a restored checkpoint): its bytes go there, whatever its route. */
+  pin(stream: string, shard: number): void {
+    this.#pins.set(stream, shard);
+  }
+
+  /** The route of each live stream that has one (a checkpoint keeps them: a restore under another shard count places by them). */
+  routes(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [stream, s] of this.#streams) if (s.route !== undefined) out[stream] = s.route;
+    return out;
   }
 
   hasStreams(shard: number): boolean {
@@ -51,10 +67,14 @@ export class StreamRouter {
     }
   }
 
-  /** Sends what the stream has buffered and forgets it; its shard, or null for a stream never seen. */
+  /** Sends what the stream has buffered and forgets it; its shard (a restored one's too), or null for a stream never seen. */
   end(stream: string): number | null {
     const s = this.#streams.get(stream);
-    if (!s) return null;
+    if (!s) {
+      const pinned = this.#pins.get(stream);
+      this.#pins.delete(stream);
+      return pinned ?? null;
+    }
     this.#dispatch(stream, s);
     this.#streams.delete(stream);
     this.#streamsPerShard[s.shard]!--;
@@ -73,7 +93,9 @@ export class StreamRouter {
   #state(stream: string, route: number | undefined): StreamState {
     let s = this.#streams.get(stream);
     if (!s) {
-      s = { shard: route === undefined ? this.#leastLoadedShard() : route % this.#o.shards, parts: [], bytes: 0, timer: null };
+      const pinned = this.#pins.get(stream);
+      this.#pins.delete(stream);
+      s = { shard: pinned ?? (route === undefined ? this.#leastLoadedShard() : route % this.#o.shards), route, parts: [], bytes: 0, timer: null };
       this.#streamsPerShard[s.shard]!++;
       this.#streams.set(stream, s);
     }

@@ -30,6 +30,11 @@ export class ShardWatermarks {
     this.#holds.set(stream, this.#nowUs());
   }
 
+  /** Declared streams that still hold the watermarks back (no data yet). */
+  held(): string[] {
+    return this.#held() ? [...this.#holds.keys()] : [];
+  }
+
   /** The stream has data on its shard (or ended): its shard's own watermark holds the others back from now on. */
   release(stream: string): void {
     this.#holds.delete(stream);

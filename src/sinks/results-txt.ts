@@ -36,7 +36,7 @@ export class ResultsTxt {
   /** The file appended to. */
   readonly path: string;
   readonly #dir: string;
-  readonly #everyMs: number;
+  #everyMs: number;
   readonly #now: () => number;
   readonly #onError: (err: LogpulseError) => void;
   readonly #fs: SinkFs;
@@ -81,6 +81,18 @@ export class ResultsTxt {
     this.#timer = setInterval(() => this.#emit().catch(noop), this.#everyMs);
     // The daemon is kept alive by its sources; this timer alone must not hold an ending process.
     this.#timer.unref();
+  }
+
+  /** A new interval (a config reload): the next line comes `everyMs` from now, counting since the last one. */
+  setEvery(everyMs: number): void {
+    if (!Number.isInteger(everyMs) || everyMs < 1 || everyMs > 2 ** 31 - 1) {
+      throw new LogpulseError('LP_ERR_SINK_OPTION', 'everyMs must be an integer number of milliseconds between 1 and 2147483647');
+    }
+    this.#everyMs = everyMs;
+    if (this.#timer === null) return;
+    clearInterval(this.#timer);
+    this.#timer = null;
+    this.start();
   }
 
   /**

@@ -36,7 +36,7 @@ export class RotatingFileSink implements RecordSink {
   readonly #onError: (err: LogpulseError) => void;
   readonly #onDurable: (bytes: number) => void;
   readonly #retryMaxMs: number;
-  readonly #timer: NodeJS.Timeout;
+  #timer: NodeJS.Timeout;
   /** Runs every file-system call, the sink's and its files', one at a time, retried until it succeeds. */
   readonly #chain: RetryChain;
   /** The files on disk: the open `.part`, its sealing, the sequence numbers, crash leftovers. */
@@ -122,6 +122,15 @@ export class RotatingFileSink implements RecordSink {
         return this.#drain(this.#accepted);
       }).catch(noop);
     }
+  }
+
+  /** A new rotation interval (a reload), counted from now. */
+  setRotateEvery(ms: number): void {
+    checkMs('rotateEveryMs', ms);
+    if (this.#closing) return;
+    clearInterval(this.#timer);
+    this.#timer = setInterval(() => this.#onTick(), ms);
+    this.#timer.unref();
   }
 
   rotate(): Promise<void> {

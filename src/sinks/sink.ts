@@ -14,6 +14,8 @@ export interface RecordSink {
    * (never drops, never leaves a torn file) and resolves only when the data is safe.
    */
   rotate(): Promise<void>;
+  /** A new interval between time-based rotations (a config reload), where the sink has one. */
+  setRotateEvery?(ms: number): void;
   /** `rotate()` then release the file handle and stop the rotation timer. */
   close(): Promise<void>;
 }

@@ -46,6 +46,7 @@ const SERIES = [
   'logpulse_durable_cut_duration_seconds_sum',
   'logpulse_durable_cut_failures_total',
   'logpulse_config_reloads_total',
+  'logpulse_config_rebuilds_total',
 ];
 
 interface Sample {

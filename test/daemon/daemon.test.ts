@@ -73,7 +73,7 @@ it('a stopped daemon hands its open windows to the next one started in the same 
   const second = memoryLogger();
   const b = await Daemon.create(config(dir, `file:${join(dir, 'second.log')}`), second.log);
   expect(await b.run()).toBe(0);
-  expect(second.lines.some((l) => l.includes('open windows restored from the checkpoint'))).toBe(true);
+  expect(second.lines.some((l) => l.includes('open windows restored from the checkpoint')), second.lines.join('\n')).toBe(true);
   const rows = summaries(dir);
   expect(rows).toHaveLength(1);
   expect(rows[0]).toMatchObject({ window_start: new Date(windowStartMs).toISOString(), requests: 250, errors: 25 });

@@ -56,7 +56,7 @@ describe.each(GUIDES)('%s', (guide) => {
     const code = codeOf(text).join('\n');
     for (const m of code.matchAll(/npm run ([\w:-]+)/g)) expect(Object.keys(scripts), `npm run ${m[1]}`).toContain(m[1]);
     const commands = cliCommands();
-    expect(commands).toEqual(new Set(['run', 'gen', 'merge', 'batch', 'api', 'validate']));
+    expect(commands).toEqual(new Set(['run', 'reload', 'gen', 'merge', 'batch', 'api', 'validate']));
     const used = [...code.matchAll(/(?:^|\n|`)\s*(?:sudo )?(?:npx )?logpulse ([a-z]+)|main\.js ([a-z]+)|\blogpulse (?:image )?(run|gen|merge|batch|api|validate)\b/g)].map((m) => (m[1] ?? m[2] ?? m[3])!);
     expect(used.length).toBeGreaterThan(0);
     for (const c of used) expect(commands, `logpulse ${c}`).toContain(c);

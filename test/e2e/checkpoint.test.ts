@@ -1,6 +1,7 @@
 // SPEC §3: on a graceful stop of an unbounded source, open windows are checkpointed, not emitted, and resume on
 // restart. A tcp-listen run stopped with SIGTERM plus a restart that ends the input together write exactly
-// the windows one uninterrupted run writes.
+// the windows one uninterrupted run writes — also when the restart has another worker count (2 → 1, 2 → 3: the
+// checkpoint's shard snapshots are re-sharded).
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -33,7 +34,7 @@ const rowKeys = (text: string) => lines(text).map((l) => {
   return `${r.window_start}|${r.kind}|${r.status ?? ''}|${r.requests ?? r.error_count}`;
 });
 
-it('a stopped tcp-listen run checkpoints its open windows; the next run restores and emits them', async () => {
+it.each([2, 1, 3])('a stopped tcp-listen run (2 workers) checkpoints its open windows; the next run (%i workers) restores and emits them', async (workers) => {
   const dir = mkdtempSync(join(tmpdir(), 'logpulse-ckpt-'));
   const checkpoint = join(dir, 'checkpoint');
   const cfg = join(dir, 'c.yaml');
@@ -68,7 +69,7 @@ it('a stopped tcp-listen run checkpoints its open windows; the next run restores
 
   // The restart reads an empty finite input: at its end the restored windows are emitted.
   const second = join(dir, 'out2');
-  const b = spawnCli(['run', '-c', cfg, '--source', 'stdin:', '--output', second, '--checkpoint', checkpoint, '--no-api'], { stdin: 'pipe' });
+  const b = spawnCli(['run', '-c', cfg, '--source', 'stdin:', '--output', second, '--checkpoint', checkpoint, '--workers', String(workers), '--no-api'], { stdin: 'pipe' });
   b.child.stdin!.end();
   expect(await b.exit, b.stderr()).toBe(0);
   expect(b.stderr()).toContain('open windows restored from the checkpoint');

@@ -97,23 +97,23 @@ describe('logpulse run lifecycle', () => {
     expect(await d.exit).toBe(0);
   });
 
-  it('a reload that changes the worker count applies after a restart: the checkpoint describes what ran', async () => {
+  it('a reload that changes the worker count rebuilds the daemon: the checkpoint at the stop describes what ran', async () => {
     const cfg = join(dir, 'hup-workers.yaml');
     const checkpoint = join(dir, 'hup-checkpoint');
     const base = `source: "generator:?rate=500"\noutput:\n  dir: ${join(dir, 'hup-workers-out')}\ncheckpoint:\n  dir: ${checkpoint}\nconsole:\n  enabled: false\n`;
     writeFileSync(cfg, base);
     const d = spawnCli(['run', '-c', cfg, '--no-api']);
-    await waitForLog(d, 'logpulse starting');
+    await waitForLog(d, 'source started');
     writeFileSync(cfg, `${base}pipeline:\n  workers: 4\n`);
     d.child.kill('SIGHUP');
-    await waitForLog(d, 'these sections apply after a restart');
-    expect(d.stderr()).toMatch(/"restartNeeded":\["pipeline"\]/);
+    await waitForLog(d, 'SIGHUP: config reloaded');
+    expect(d.stderr()).toMatch(/"rebuild":\["pipeline.workers"\].*"workers":4,"msg":"SIGHUP: config reloaded"/);
     await sleep(500);
     d.child.kill('SIGTERM');
     expect(await d.exit, d.stderr()).toBe(0);
     const cp = await readCheckpoint(checkpoint);
-    expect(cp?.workers).toBe(2);
-    expect(cp?.shards.length).toBe(2);
+    expect(cp?.workers).toBe(4);
+    expect(cp?.shards.length).toBe(4);
   });
 
   it('SIGTERM mid-stream at full speed exits 0 within the shutdown timeout, leaving only complete files', async () => {

@@ -1,0 +1,189 @@
+// One build of a running daemon from a config: its outputs, pipeline, durability and thresholds watcher, and the
+// archive keeper unless a rebuild hands the running one on. The source and the HTTP API belong to the daemon
+// (daemon.ts) and outlive generations: a reload that changes what a generation is built from stops this one at a
+// durable cut (`handOver`) and starts the next from that state (`adopt`); see rebuild.ts.
+import type { Config } from '../config/types.js';
+import { kafkaClientConfig } from '../kafka/client-config.js';
+import type { Logger } from '../log.js';
+import { type AlertState, Pipeline, type PipelineTotals } from '../pipeline/pipeline.js';
+import { isReplayable, type Source } from '../sources/source.js';
+import { parseSourceUri } from '../sources/uri.js';
+import { ArchiveKeeper, replayModeOf } from './archive.js';
+import type { BatchThresholds } from './batch-thresholds.js';
+import type { Checkpoint } from './checkpoint.js';
+import { Durability } from './durability.js';
+import type { Instruments, OutputKind } from './instruments.js';
+import { consoleTable, openOutputs, type Outputs } from './outputs.js';
+import { batchThresholds, notYetAvailable, pipelineOptions } from './parts.js';
+import type { RunningParts } from './shutdown.js';
+
+export interface GenerationDeps {
+  log: Logger;
+  instruments: Instruments;
+  /** The daemon's source (its data reaches this generation through the daemon's relay). */
+  source: Source;
+  /** The archive keeper a rebuild hands on (same archive, same source): its run goes on. Default: a new one. */
+  archive?: ArchiveKeeper | null;
+  /** Counted by the generations before. */
+  totals?: PipelineTotals;
+}
+
+/** What a generation hands to the next: its state, where that is on disk, what its alert engine knows, its totals. */
+export interface HandOver {
+  checkpoint: Checkpoint;
+  /** The checkpoint dir the state was written to (where the next generation moves it from). */
+  dir: string;
+  alerts: AlertState;
+  totals: PipelineTotals;
+  /** Declared streams that had no data yet (Kafka partitions just assigned): they hold the watermarks back. */
+  held: { stream: string; route?: number }[];
+}
+
+export class Generation {
+  readonly config: Config;
+  readonly pipeline: Pipeline;
+  readonly outputs: Outputs;
+  readonly durability: Durability;
+  readonly archive: ArchiveKeeper | null;
+  readonly source: Source;
+  /** The archive keeper was made here (so it is opened and finished here too). */
+  readonly #ownArchive: boolean;
+  readonly #log: Logger;
+  #thresholds: BatchThresholds | null;
+  #started = false;
+
+  /** Builds every part (output dirs are created); nothing runs yet. */
+  static async open(config: Config, d: GenerationDeps): Promise<Generation> {
+    const spec = parseSourceUri(config.source);
+    // Alerts go to Kafka when brokers are known: the source's own, or `kafka.brokers`.
+    const brokers = spec.kind === 'kafka' ? spec.brokers : config.kafka.brokers;
+    const alertClient = brokers === null ? null : kafkaClientConfig(brokers, config.kafka.security);
+    const replayable = isReplayable(d.source);
+    const kinds: OutputKind[] = ['errors', 'rejected', 'metrics', 'alerts'];
+    if (replayable) kinds.push('partials');
+    if (config.archive.enabled) kinds.push('archive');
+    d.instruments.addKinds(kinds);
+    const outputs = await openOutputs(config, { log: d.log, alertClient, replayable, instruments: d.instruments });
+    const own = d.archive === undefined;
+    const archive = !own ? d.archive! : config.archive.enabled ? new ArchiveKeeper(config.archive.dir, config.source, replayModeOf(spec), d.log) : null;
+    if (archive && own) archive.onPublished = (bytes) => d.instruments.filePublished('archive', bytes);
+    return new Generation(config, d, outputs, archive, own);
+  }
+
+  private constructor(config: Config, d: GenerationDeps, outputs: Outputs, archive: ArchiveKeeper | null, ownArchive: boolean) {
+    this.config = config;
+    this.source = d.source;
+    this.outputs = outputs;
+    this.archive = archive;
+    this.#ownArchive = ownArchive;
+    this.#log = d.log;
+    this.pipeline = new Pipeline(pipelineOptions(config, outputs, archive, d.totals));
+    this.pipeline.onPause = () => d.source.pause();
+    this.pipeline.onResume = () => d.source.resume();
+    outputs.onDrained = () => this.pipeline.recheckBackpressure();
+    this.#thresholds = batchThresholds(config, this.pipeline, d.log);
+    this.durability = new Durability({
+      source: d.source,
+      pipeline: this.pipeline,
+      outputs,
+      checkpointDir: config.checkpoint.dir,
+      workers: config.pipeline.workers,
+      everyMs: config.output.rotateEveryMs,
+      archive,
+      log: d.log,
+      instruments: d.instruments,
+    });
+  }
+
+  /** What the stop paths (shutdown.ts) work on. */
+  get parts(): RunningParts {
+    return { source: this.source, pipeline: this.pipeline, outputs: this.outputs, durability: this.durability, log: this.#log };
+  }
+
+  /** Before any data: what the last run left in the checkpoint, and the archive opened against it. */
+  restoreFromDisk(): Promise<void> {
+    return this.durability.restore();
+  }
+
+  /** Before any data: the state the previous generation handed over. `sourceIsNew`: the source was replaced too. */
+  async adopt(h: HandOver, sourceIsNew: boolean): Promise<void> {
+    await this.durability.adopt(h.checkpoint, { sourceIsNew, from: h.dir, openArchive: this.#ownArchive, alerts: h.alerts });
+    h.dir = this.config.checkpoint.dir;
+    // A kept source does not declare its streams again: those still waiting for their first data go on holding.
+    if (!sourceIsNew) for (const { stream, route } of h.held) this.pipeline.declare(stream, route);
+  }
+
+  /** Timers and the thresholds watcher; the source is started (or resumed) after this. */
+  async start(): Promise<void> {
+    await this.#thresholds?.start();
+    this.pipeline.start();
+    this.outputs.start();
+    this.#started = true;
+  }
+
+  /** Timed durable cuts, once the source reads. */
+  startCuts(): void {
+    this.durability.start();
+  }
+
+  /** A hand-over that failed before anything was closed: this generation goes on (cuts and thresholds again). */
+  async resume(): Promise<void> {
+    await this.#thresholds?.start();
+    this.startCuts();
+  }
+
+  /** Keys a running generation takes at once (reload-plan.ts lists them). */
+  applyInPlace(next: Config, keys: readonly string[]): void {
+    const has = (...k: string[]) => k.some((key) => keys.includes(key));
+    if (has('console.enabled', 'console.every')) this.outputs.setConsole(consoleTable(next));
+    if (has('output.resultsEvery')) this.outputs.setResultsEvery(next.output.resultsEveryMs);
+    if (has('output.rotateEvery')) {
+      this.outputs.setRotateEvery(next.output.rotateEveryMs);
+      this.durability.setEvery(next.output.rotateEveryMs);
+    }
+    if (has('alerts.rules', 'alerts.early', 'alerts.thresholdsFrom', 'alerts.thresholdsMinWindows')) {
+      this.pipeline.setRules(next.alerts.rules, next.alerts.early);
+      // The watcher judges the new rules against the batch's view (and applies it again over the configured values).
+      this.#thresholds?.stop();
+      this.#thresholds = batchThresholds(next, this.pipeline, this.#log);
+      if (this.#started) void this.#thresholds?.start();
+    }
+    if (has('alerts.webhook') && notYetAvailable(next).length > 0) {
+      this.#log.warn({ keys: notYetAvailable(next) }, 'configured but not available in this version yet (ignored)');
+    }
+  }
+
+  /**
+   * A rebuild: reading stops at a durable cut, the state is checkpointed, every output file is completed and the
+   * workers end. `keepArchive`: the next generation goes on with this archive keeper; otherwise its run ends here.
+   */
+  async handOver(keepArchive: boolean): Promise<HandOver> {
+    this.#thresholds?.stop();
+    const checkpoint = await this.durability.handOver();
+    if (this.archive && !keepArchive) await this.archive.finish(true);
+    // Nothing of this generation may pause or resume the source from here on (its files' completion would).
+    this.pipeline.onPause = () => {};
+    this.pipeline.onResume = () => {};
+    await this.outputs.close();
+    const handOver = { checkpoint, dir: this.config.checkpoint.dir, alerts: this.pipeline.alertState(), totals: this.pipeline.totals, held: this.pipeline.heldStreams() };
+    await this.pipeline.close();
+    return handOver;
+  }
+
+  /** A generation that could not start: whatever it opened is closed (nothing was read into it). */
+  async discard(): Promise<void> {
+    this.#thresholds?.stop();
+    this.pipeline.onPause = () => {};
+    this.pipeline.onResume = () => {};
+    await this.durability.stopCuts();
+    await this.pipeline.close();
+    await this.outputs.close().catch(() => undefined);
+    if (this.#ownArchive) await this.archive?.finish(true).catch(() => undefined);
+  }
+
+  /** The end of a run, whichever way it ended. */
+  async close(): Promise<void> {
+    this.#thresholds?.stop();
+    await this.pipeline.close();
+  }
+}

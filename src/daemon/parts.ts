@@ -1,0 +1,70 @@
+// What a config turns into for the parts a daemon wires together: the pipeline's options, the per-group counts its
+// rules need, the thresholds watcher. Shared by a daemon's start and by a reload (which compares what two configs
+// would build).
+import type { AlertRule, Config } from '../config/types.js';
+import type { Logger } from '../log.js';
+import type { Pipeline, PipelineOptions, PipelineTotals } from '../pipeline/pipeline.js';
+import type { ArchiveKeeper } from './archive.js';
+import { BatchThresholds } from './batch-thresholds.js';
+import { MAX_PENDING_OUTPUT_BYTES, type Outputs } from './outputs.js';
+
+/** How often `alerts.thresholdsFrom: batch` looks for a new batch. */
+const BATCH_CHECK_MS = 5000;
+
+/**
+ * Per-group counts cost memory (an IP map grows with distinct clients): the shards keep them only for a configured
+ * rule that needs them. A change of these is a change of the shards' options.
+ */
+export function ruleTracking(rules: readonly AlertRule[]): { trackUrlCounts: boolean; trackIpCounts: boolean } {
+  return { trackUrlCounts: rules.some((r) => r.type === 'url_error_rate'), trackIpCounts: rules.some((r) => r.type === 'ip_error_rate') };
+}
+
+/** The pipeline a config describes, writing to `output`; `totals`: counted so far by the pipelines before it. */
+export function pipelineOptions(c: Config, output: Outputs, archive: ArchiveKeeper | null, totals?: PipelineTotals): PipelineOptions {
+  const p = c.pipeline;
+  return {
+    shards: p.workers,
+    shardOptions: {
+      errorStatusMin: p.errorStatusMin,
+      windowMs: p.windowMs,
+      watermarkMs: p.watermarkMs,
+      idleTimeoutMs: p.idleTimeoutMs,
+      maxFutureSkewMs: p.maxFutureSkewMs,
+      maxUrlsPerWindow: p.maxUrlsPerWindow,
+      maxLineBytes: c.limits.maxLineBytes,
+      format: c.format,
+      csvDelimiter: c.csv.delimiter,
+      ...ruleTracking(c.alerts.rules),
+    },
+    chunkBytes: p.chunkBytes,
+    maxInFlightChunks: p.maxInFlightChunks,
+    lingerMs: 20,
+    tickMs: 1000,
+    rules: c.alerts.rules,
+    earlyAlerts: c.alerts.early,
+    output,
+    maxPendingOutputBytes: MAX_PENDING_OUTPUT_BYTES,
+    ...(archive ? { archive: archive.shardOptions } : {}),
+    ...(totals ? { totals } : {}),
+  };
+}
+
+/** `alerts.thresholdsFrom: batch`: the watcher that applies the batch layer's thresholds to `pipeline`; else null. */
+export function batchThresholds(c: Config, pipeline: Pipeline, log: Logger): BatchThresholds | null {
+  if (c.alerts.thresholdsFrom !== 'batch') return null;
+  return new BatchThresholds({
+    batchDir: c.batch.dir,
+    rules: c.alerts.rules,
+    minWindows: c.alerts.thresholdsMinWindows,
+    everyMs: BATCH_CHECK_MS,
+    apply: (t) => pipeline.setThresholds(t),
+    log,
+  });
+}
+
+/** Config keys of SPEC features that later issues deliver: said out loud rather than silently ignored. */
+export function notYetAvailable(c: Config): string[] {
+  const keys: string[] = [];
+  if (c.alerts.webhook) keys.push('alerts.webhook');
+  return keys;
+}

@@ -1,0 +1,126 @@
+// A reload that changes what the running generation is built from (reload-plan.ts) rebuilds it in the same
+// process: reading stops, a durable cut completes every output and checkpoints the state (Kafka: offsets committed
+// with it), and a generation built from the new config starts from that checkpoint — its open windows, each stream
+// on the shard holding its state, the alert engine's memory, the totals. The source goes on where it stopped unless
+// the source itself changed (then the old one stops and its streams end; the new one starts). Should anything of
+// the new start fail, the previous config is started again from the same checkpoint (rollback), so the daemon
+// never stops over a reload; only a rollback that fails too is fatal.
+import type { Config } from '../config/types.js';
+import type { Logger } from '../log.js';
+import { isReplayable, type Source } from '../sources/source.js';
+import type { ArchiveKeeper } from './archive.js';
+import { Generation, type HandOver } from './generation.js';
+import type { Instruments } from './instruments.js';
+import type { ReloadPlan } from './reload-plan.js';
+import type { SourceRelay } from './source-relay.js';
+
+/** What the daemon lends a rebuild. */
+export interface RebuildHost {
+  readonly log: Logger;
+  readonly instruments: Instruments;
+  readonly relay: SourceRelay;
+  config: Config;
+  gen: Generation;
+  source: Source;
+  /** Closes the HTTP API (to restart it). */
+  stopApi(): Promise<void>;
+  /** Starts the HTTP API a config asks for (nothing when it is disabled); throws when it cannot listen. */
+  startApi(config: Config): Promise<void>;
+  createSource(config: Config): Source;
+  /** Starts `source` delivering into the relay (a stop signal may abort it). */
+  startSource(source: Source): Promise<void>;
+}
+
+export type RebuildResult = 'ok' | 'rolled_back';
+
+/** The same source, read the same way: a rebuild keeps it running. */
+function sameSource(a: Config, b: Config): boolean {
+  const of = (c: Config) => JSON.stringify([c.source, c.kafka.group, c.kafka.startingOffsets, c.kafka.security]);
+  return of(a) === of(b);
+}
+
+export async function rebuild(h: RebuildHost, next: Config, plan: ReloadPlan): Promise<RebuildResult> {
+  const prev = h.config;
+  const restartApi = plan.api.length > 0;
+  if (plan.rebuild.length === 0) {
+    // Only the API's settings changed: it restarts (on its new address); the pipeline goes on untouched.
+    await h.stopApi();
+    try {
+      await h.startApi(next);
+      return 'ok';
+    } catch (err) {
+      h.log.error({ err: (err as Error).message }, 'reload: the HTTP API could not start on the new config; starting it again on the previous one');
+      await h.startApi(prev);
+      return 'rolled_back';
+    }
+  }
+  const old = h.gen;
+  const source = h.source;
+  const keepSource = sameSource(prev, next);
+  const keepArchive = keepSource && prev.archive.enabled && next.archive.enabled && prev.archive.dir === next.archive.dir;
+  // Stop reading: a replayable source is held by the hand-over's cut (its positions must match the state);
+  // another is paused, and what it still delivers waits in the relay for the next generation.
+  if (!isReplayable(source)) {
+    h.relay.detach();
+    source.pause();
+  }
+  let handOver: HandOver;
+  try {
+    handOver = await old.handOver(keepArchive);
+  } catch (err) {
+    h.log.error({ err: (err as Error).message }, 'reload: the durable cut before the rebuild failed; the running daemon goes on');
+    await old.resume();
+    h.relay.attach(old);
+    if (isReplayable(source)) source.release();
+    source.resume();
+    return 'rolled_back';
+  }
+  h.relay.detach();
+  if (!keepSource) {
+    await source.stop();
+    h.relay.endLiveStreams();
+  }
+  if (restartApi) await h.stopApi();
+  const kept = keepSource ? source : null;
+  const archive = keepArchive ? old.archive : undefined;
+  try {
+    await launch(h, next, handOver, kept, archive, restartApi);
+    return 'ok';
+  } catch (err) {
+    h.log.error({ err: (err as Error).message }, 'reload: the new config could not start; starting the previous one again from the same checkpoint');
+    await launch(h, prev, handOver, kept, archive, restartApi);
+    return 'rolled_back';
+  }
+}
+
+/** Starts a generation of `config` from `handOver`, on the kept source or a new one; undoes what it did when it fails. */
+async function launch(h: RebuildHost, config: Config, handOver: HandOver, kept: Source | null, archive: ArchiveKeeper | null | undefined, api: boolean): Promise<void> {
+  const source = kept ?? h.createSource(config);
+  const gen = await Generation.open(config, { log: h.log, instruments: h.instruments, source, totals: handOver.totals, ...(archive === undefined ? {} : { archive }) });
+  let apiStarted = false;
+  try {
+    await gen.adopt(handOver, kept === null);
+    h.gen = gen;
+    h.config = config;
+    if (api) {
+      await h.startApi(config);
+      apiStarted = true;
+    }
+    await gen.start();
+    if (kept === null) {
+      h.source = source;
+      // Into the relay, still cut off: what it delivers queues behind the old source's last data and stream ends.
+      await h.startSource(source);
+    }
+    h.relay.attach(gen);
+    if (kept && isReplayable(kept)) kept.release();
+    source.resume();
+    gen.startCuts();
+  } catch (err) {
+    h.relay.detach();
+    if (apiStarted) await h.stopApi();
+    if (kept === null) await source.stop();
+    await gen.discard();
+    throw err;
+  }
+}

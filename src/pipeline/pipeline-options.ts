@@ -1,0 +1,29 @@
+// What a pipeline is built from: its shards and their options, chunking and backpressure bounds, alert rules and
+// the one output port.
+import type { AlertRule } from '../config/types.js';
+import type { ShardOptions } from '../native.js';
+import type { OutputPort } from './output-port.js';
+import type { PipelineTotals } from './totals.js';
+
+export interface PipelineOptions {
+  shards: number;
+  /** The shards' options; the window length, idle timeout and URL cap are the pipeline's concern too. */
+  shardOptions: ShardOptions & { windowMs: number; idleTimeoutMs: number; maxUrlsPerWindow: number };
+  chunkBytes: number;
+  maxInFlightChunks: number;
+  /** A stream's bytes wait at most this long to fill a chunk (latency bound on slow streams). */
+  lingerMs: number;
+  /** How often idle shards are ticked so their watermarks and idle streams move without data. */
+  tickMs: number;
+  rules: AlertRule[];
+  earlyAlerts: boolean;
+  output: OutputPort;
+  /** Pause sources while the output holds more than this many bytes not yet durable (a slow or full disk). */
+  maxPendingOutputBytes: number;
+  /** Archive every valid record as Parquet there (`archive.enabled`); the shards write, `archiveCut` publishes. */
+  archive?: { dir: string; run: string };
+  /** Wall clock in microseconds; injectable for tests. */
+  nowUs?: () => number;
+  /** Counted by the pipelines this one replaces (a reload's rebuild): its totals continue from there. */
+  totals?: PipelineTotals;
+}
