@@ -13,7 +13,7 @@ import { type CliProcess, spawnCli, waitForLog } from '../support/cli.js';
 import { ensureDebianPackage } from '../support/debian.js';
 import { freePort } from '../support/net.js';
 import { ROOT } from '../support/paths.js';
-import { sleep } from '../support/wait.js';
+import { untilAsync } from '../support/wait.js';
 import { apiUrl } from './helpers.js';
 
 const ARTIFACTS = join(ROOT, '.cache', 'artifacts');
@@ -48,15 +48,6 @@ async function waitDash(page: Page, what: string, check: (d: Dashboard) => boole
     await page.waitForFunction(`(${check.toString()})(window.logpulse)`, undefined, { timeout: 30_000, polling: 100 });
   } catch (err) {
     throw new Error(`the dashboard never showed ${what}: ${(err as Error).message}`);
-  }
-}
-
-/** Polls `check` every 100 ms until it holds; after 30 s fails saying what it waited for. */
-async function waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > 30_000) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
   }
 }
 
@@ -122,7 +113,7 @@ describe('the dashboard in chromium', () => {
     for (let w = 0; w < 10; w++) history += windowLines(base + w * WINDOW_MS, 2 + (w % 5));
     history += line(base + 10 * WINDOW_MS + 1500, 200, '10.0.1.1');
     feed(history);
-    await waitFor('ten closed windows on /windows', async () => (await summaries()) === 10);
+    await untilAsync('ten closed windows on /windows', async () => (await summaries()) === 10, { ms: 30_000, everyMs: 100 });
   });
 
   afterAll(async () => {
