@@ -225,7 +225,7 @@ export class Daemon implements RebuildHost {
     if (isReplayable(source)) source.onFatal((err) => this.#fail(err));
     this.#starting = source;
     try {
-      await source.start(this.relay);
+      await source.start(this.relay.sinkFor(source));
     } finally {
       this.#starting = null;
     }

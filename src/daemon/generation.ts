@@ -109,8 +109,9 @@ export class Generation {
   async adopt(h: HandOver, sourceIsNew: boolean): Promise<void> {
     await this.durability.adopt(h.checkpoint, { sourceIsNew, from: h.dir, openArchive: this.#ownArchive, alerts: h.alerts });
     h.dir = this.config.checkpoint.dir;
-    // A kept source does not declare its streams again: those still waiting for their first data go on holding.
-    if (!sourceIsNew) for (const { stream, route } of h.held) this.pipeline.declare(stream, route);
+    // Streams still waiting for their first data go on holding: a kept source does not declare them again, and a
+    // Kafka source that replaces the old one may take its time to be assigned them.
+    for (const { stream, route } of h.held) this.pipeline.declare(stream, route);
   }
 
   /** Timers and the thresholds watcher; the source is started (or resumed) after this. */

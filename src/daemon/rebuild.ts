@@ -2,12 +2,13 @@
 // process: reading stops, a durable cut completes every output and checkpoints the state (Kafka: offsets committed
 // with it), and a generation built from the new config starts from that checkpoint — its open windows, each stream
 // on the shard holding its state, the alert engine's memory, the totals. The source goes on where it stopped unless
-// the source itself changed (then the old one stops and its streams end; the new one starts). Should anything of
+// the source itself changed (then the new one starts, and the old one stops and its streams end). Should anything of
 // the new start fail, the previous config is started again from the same checkpoint (rollback), so the daemon
 // never stops over a reload; only a rollback that fails too is fatal.
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { isReplayable, type Source } from '../sources/source.js';
+import { parseSourceUri } from '../sources/uri.js';
 import type { ArchiveKeeper } from './archive.js';
 import { Generation, type HandOver } from './generation.js';
 import type { Instruments } from './instruments.js';
@@ -33,10 +34,28 @@ export interface RebuildHost {
 
 export type RebuildResult = 'ok' | 'rolled_back';
 
-/** The same source, read the same way: a rebuild keeps it running. */
+/** The same source, read the same way: a rebuild keeps it running. The `kafka` keys matter to a Kafka source only. */
 function sameSource(a: Config, b: Config): boolean {
-  const of = (c: Config) => JSON.stringify([c.source, c.kafka.group, c.kafka.startingOffsets, c.kafka.security]);
+  const of = (c: Config) => JSON.stringify(parseSourceUri(c.source).kind === 'kafka' ? [c.source, c.kafka.group, c.kafka.startingOffsets, c.kafka.security] : [c.source]);
   return of(a) === of(b);
+}
+
+/**
+ * A source that must stop before another starts: it holds what its successor may need (a listening port, a
+ * consumer group's partitions). A rollback starts it anew — exact for Kafka, whose offsets are checkpointed.
+ * Any other source only pauses until its successor runs, so that a rollback reads on where it stopped (a file,
+ * stdin, a generator's sequence).
+ */
+function competes(config: Config): boolean {
+  const kind = parseSourceUri(config.source).kind;
+  return kind === 'kafka' || kind === 'tcp-listen';
+}
+
+/** Stops a replaced source and ends the streams it left open (a Kafka source's carry on: source-relay.ts). */
+async function retire(h: RebuildHost, source: Source): Promise<void> {
+  if (isReplayable(source)) h.relay.carryOn(source);
+  await source.stop().catch((err: unknown) => h.log.warn({ err: (err as Error).message, source: source.uri }, 'reload: the replaced source did not stop cleanly'));
+  h.relay.retire(source);
 }
 
 export async function rebuild(h: RebuildHost, next: Config, plan: ReloadPlan): Promise<RebuildResult> {
@@ -76,25 +95,38 @@ export async function rebuild(h: RebuildHost, next: Config, plan: ReloadPlan): P
     return 'rolled_back';
   }
   h.relay.detach();
+  // A replaced source that does not compete with its successor stays paused until that one runs.
+  let replaced: Source | null = null;
   if (!keepSource) {
-    await source.stop();
-    h.relay.endLiveStreams();
+    if (competes(prev)) await retire(h, source);
+    else replaced = source;
   }
   if (restartApi) await h.stopApi();
   const kept = keepSource ? source : null;
   const archive = keepArchive ? old.archive : undefined;
   try {
-    await launch(h, next, handOver, kept, archive, restartApi);
+    await launch(h, next, handOver, kept, archive, restartApi, replaced);
     return 'ok';
   } catch (err) {
     h.log.error({ err: (err as Error).message }, 'reload: the new config could not start; starting the previous one again from the same checkpoint');
-    await launch(h, prev, handOver, kept, archive, restartApi);
+    await launch(h, prev, handOver, kept ?? replaced, archive, restartApi, null);
     return 'rolled_back';
   }
 }
 
-/** Starts a generation of `config` from `handOver`, on the kept source or a new one; undoes what it did when it fails. */
-async function launch(h: RebuildHost, config: Config, handOver: HandOver, kept: Source | null, archive: ArchiveKeeper | null | undefined, api: boolean): Promise<void> {
+/**
+ * Starts a generation of `config` from `handOver`, on the kept source or a new one; undoes what it did when it
+ * fails. `replaced`: the previous source, paused, retired once the new one has started.
+ */
+async function launch(
+  h: RebuildHost,
+  config: Config,
+  handOver: HandOver,
+  kept: Source | null,
+  archive: ArchiveKeeper | null | undefined,
+  api: boolean,
+  replaced: Source | null,
+): Promise<void> {
   const source = kept ?? h.createSource(config);
   const gen = await Generation.open(config, { log: h.log, instruments: h.instruments, source, totals: handOver.totals, ...(archive === undefined ? {} : { archive }) });
   let apiStarted = false;
@@ -102,15 +134,17 @@ async function launch(h: RebuildHost, config: Config, handOver: HandOver, kept: 
     await gen.adopt(handOver, kept === null);
     h.gen = gen;
     h.config = config;
+    h.source = source;
     if (api) {
       await h.startApi(config);
       apiStarted = true;
     }
     await gen.start();
     if (kept === null) {
-      h.source = source;
       // Into the relay, still cut off: what it delivers queues behind the old source's last data and stream ends.
       await h.startSource(source);
+      // Its streams end behind what it delivered; the new source's data queues meanwhile (order counts per stream).
+      if (replaced) await retire(h, replaced);
     }
     h.relay.attach(gen);
     if (kept && isReplayable(kept)) kept.release();
@@ -119,7 +153,7 @@ async function launch(h: RebuildHost, config: Config, handOver: HandOver, kept: 
   } catch (err) {
     h.relay.detach();
     if (apiStarted) await h.stopApi();
-    if (kept === null) await source.stop();
+    if (kept === null) await retire(h, source);
     await gen.discard();
     throw err;
   }

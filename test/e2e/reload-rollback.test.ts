@@ -4,7 +4,7 @@
 // the old source). The HTTP API keeps its address across a rebuild that does not change it; a changed address moves
 // it. Nothing read before a rollback is lost.
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,3 +118,46 @@ it('a stop signal during a rebuild lets it finish, then stops the daemon it buil
   expect(log.indexOf('"msg":"stopped; open windows were not emitted"')).toBeGreaterThan(log.indexOf('"msg":"SIGHUP: config reloaded"'));
   expect((await readCheckpoint(join(dir, 'cp')))?.shards).toHaveLength(3);
 });
+
+it('a rollback after the source was switched away from a file or stdin reads on where that source stopped', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'logpulse-rollback-source-'));
+  const taken = createServer().listen(0, '127.0.0.1');
+  await once(taken, 'listening');
+  const takenPort = (taken.address() as { port: number }).port;
+  const cfg = join(dir, 'logpulse.yaml');
+  const logFile = join(dir, 'access.log');
+  const yaml = (source: string, out: string) => `source: "${source}"\napi: { enabled: false }\nconsole: { enabled: false }\noutput: { dir: ${join(dir, out)}, rotateEvery: 300ms }\n`;
+
+  // A tailed file: 1000 lines, a reload to a source that cannot listen, 1000 more after the rollback.
+  writeFileSync(logFile, batch(0, 1000));
+  writeFileSync(cfg, yaml(`file:${logFile}?follow=true`, 'file-out'));
+  const f = spawnCli(['run', '-c', cfg], { cwd: dir });
+  await waitForLog(f, 'source started');
+  await until('the first 200 error records', () => lines(readKind(join(dir, 'file-out'), 'errors')).length === 200);
+  writeFileSync(cfg, yaml(`tcp-listen://127.0.0.1:${takenPort}`, 'file-out'));
+  f.child.kill('SIGHUP');
+  await until(() => `the rollback; stderr:\n${f.stderr()}`, () => count(f, 'SIGHUP: rolled back') === 1);
+  appendFileSync(logFile, batch(1000, 1000));
+  await until('all 400 error records', () => lines(readKind(join(dir, 'file-out'), 'errors')).length >= 400);
+  f.child.kill('SIGTERM');
+  expect(await f.exit, f.stderr()).toBe(0);
+  const fileErrors = lines(readKind(join(dir, 'file-out'), 'errors'));
+  expect(fileErrors).toHaveLength(400);
+  expect(new Set(fileErrors).size).toBe(400);
+
+  // stdin: the same, ended by the end of input.
+  writeFileSync(cfg, yaml('stdin:', 'stdin-out'));
+  const s = spawnCli(['run', '-c', cfg], { cwd: dir, stdin: 'pipe' });
+  await waitForLog(s, 'source started');
+  s.child.stdin!.write(batch(0, 1000));
+  await until('the first 200 error records from stdin', () => lines(readKind(join(dir, 'stdin-out'), 'errors')).length === 200);
+  writeFileSync(cfg, yaml(`tcp-listen://127.0.0.1:${takenPort}`, 'stdin-out'));
+  s.child.kill('SIGHUP');
+  await until(() => `the stdin rollback; stderr:\n${s.stderr()}`, () => count(s, 'SIGHUP: rolled back') === 1);
+  s.child.stdin!.end(batch(1000, 1000));
+  expect(await s.exit, s.stderr()).toBe(0);
+  const stdinErrors = lines(readKind(join(dir, 'stdin-out'), 'errors'));
+  expect(stdinErrors).toHaveLength(400);
+  expect(new Set(stdinErrors).size).toBe(400);
+  taken.close();
+}, 60_000);
