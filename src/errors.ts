@@ -40,7 +40,7 @@ export const ERRORS = {
   LP_ERR_SINK_IO: { exitCode: 1, meaning: 'an output file cannot be written; its bytes stay in memory and the write is retried' },
   LP_ERR_SINK_DESTROYED: { exitCode: 1, meaning: 'an output sink gave up (shutdown deadline) before its bytes were durable' },
   LP_ERR_ARCHIVE: { exitCode: 1, meaning: 'a Parquet archive cut cannot be written (the message names the file and the OS error); a Kafka source stops uncommitted and replays at the next start' },
-  LP_ERR_CHECKPOINT: { exitCode: 1, meaning: 'the checkpoint file is not a logpulse checkpoint (it is moved aside; the run starts without it)' },
+  LP_ERR_CHECKPOINT: { exitCode: 1, meaning: 'the checkpoint cannot be used (corrupt, another format version, a state that cannot be restored): the start stops, the file stays; `--reset-checkpoint` moves it aside' },
   LP_ERR_API_LISTEN: { exitCode: 1, meaning: 'the HTTP API cannot listen on `api.host`:`api.port` (address in use, permission denied); set another port or pass `--no-api`' },
   LP_ERR_GEN_OUTPUT: { exitCode: 1, meaning: '`logpulse gen` cannot open or write to its `--out`' },
   LP_ERR_PID_FILE: { exitCode: 1, meaning: '`logpulse run --pid-file` cannot write its pid file, or `logpulse reload` cannot read one (no such file, not a process id)' },

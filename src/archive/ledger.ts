@@ -8,8 +8,8 @@ import { writeFileAtomic } from '../durable-file.js';
 import { RUNS_DIR } from './layout.js';
 
 /**
- * What a restart does with a source's input: `replays` (Kafka: resumes from the checkpointed positions),
- * `rereads` (a file read to its end: starts again at byte 0), `none` (stdin, TCP, generator, a followed file:
+ * What a restart does with a source's input: `replays` (Kafka, a file: resumes from the checkpointed positions),
+ * `rereads` (ledgers of earlier versions, whose file runs started again at byte 0), `none` (stdin, TCP, generator:
  * what was read is not read again).
  */
 export type ReplayMode = 'replays' | 'rereads' | 'none';

@@ -1,10 +1,10 @@
 // What a start does with the archive files of runs that crashed, so that the archive holds every record exactly
 // once after the restart:
-// - a source that replays (Kafka) resumes from the checkpoint, which names the last archive cut it includes
-//   (`{run, seq}`): that run's later cuts are deleted, because the replay writes their records again;
-// - a file read to its end is read again from byte 0: every cut of the crashed run over the same file goes;
-// - stdin, TCP, the generator and followed files are not read again: their cuts stay (at-most-once, like the
-//   other outputs of such a source).
+// - a source that replays (Kafka, a file) resumes from the checkpoint, which names the last archive cut it
+//   includes (`{run, seq}`): that run's later cuts are deleted, because the replay writes their records again;
+// - a run of an earlier version over a file (`rereads`) read it again from byte 0: every cut of it goes;
+// - stdin, TCP and the generator are not read again: their cuts stay (at-most-once, like the other outputs of
+//   such a source).
 // Files still being written when the run died (hidden `.inprogress-…part`) are always deleted; compaction only
 // ever takes committed cuts, so nothing deleted here is inside a compacted file.
 import { rm } from 'node:fs/promises';

@@ -36,11 +36,23 @@ program
   .option('--no-api', 'do not start the HTTP API')
   .option('--pid-file <file>', 'write the process id there while running (for logpulse reload --pid-file)')
   .option('--watch-config', 'reload the config file (-c) whenever its content changes, as SIGHUP does')
+  .option('--reset-checkpoint', 'move the checkpoint aside (state.msgpack.reset-<time>) and start without its open windows and source positions')
   .action(
-    async (o: { config?: string; source?: string; format?: string; output?: string; checkpoint?: string; workers?: number; api: boolean; pidFile?: string; watchConfig?: boolean }) => {
+    async (o: {
+      config?: string;
+      source?: string;
+      format?: string;
+      output?: string;
+      checkpoint?: string;
+      workers?: number;
+      api: boolean;
+      pidFile?: string;
+      watchConfig?: boolean;
+      resetCheckpoint?: boolean;
+    }) => {
       process.exitCode = await runCommand(
         { config: o.config, source: o.source, format: o.format, output: o.output, checkpoint: o.checkpoint, workers: o.workers, noApi: o.api === false },
-        { pidFile: o.pidFile, watchConfig: o.watchConfig === true },
+        { pidFile: o.pidFile, watchConfig: o.watchConfig === true, resetCheckpoint: o.resetCheckpoint === true },
       );
     },
   );

@@ -4,6 +4,7 @@ import { formatProblem } from '../config/problems.js';
 import { type FlagOverrides, loadConfig } from '../config/load.js';
 import { Daemon, type LoadedConfig } from '../daemon/daemon.js';
 import { LogpulseError } from '../errors.js';
+import { resetCheckpoint } from '../daemon/checkpoint.js';
 import { ConfigWatch } from '../daemon/config-watch.js';
 import { writePidFile } from '../daemon/pid-file.js';
 import { installSignals } from '../daemon/shutdown.js';
@@ -17,6 +18,8 @@ export interface RunOptions extends FlagOverrides {
 export interface RunProcessOptions {
   pidFile?: string | undefined;
   watchConfig?: boolean;
+  /** Move the checkpoint aside before starting (a checkpoint the start cannot read names this flag). */
+  resetCheckpoint?: boolean;
 }
 
 export async function runCommand(opts: RunOptions, proc: RunProcessOptions = {}): Promise<number> {
@@ -33,6 +36,10 @@ export async function runCommand(opts: RunOptions, proc: RunProcessOptions = {})
   const config = loaded.config;
   const log = createLogger(config.log.level);
 
+  if (proc.resetCheckpoint) {
+    const aside = await resetCheckpoint(config.checkpoint.dir);
+    log.warn({ dir: config.checkpoint.dir, movedTo: aside }, aside === null ? '--reset-checkpoint: there was no checkpoint' : '--reset-checkpoint: checkpoint moved aside; starting without its open windows and source positions');
+  }
   let removePidFile = () => {};
   let daemon: Daemon;
   try {

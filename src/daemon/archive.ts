@@ -17,8 +17,8 @@ import type { SourceSpec } from '../sources/uri.js';
 
 /** How a restart treats what a source already delivered (ledger.ts). */
 export function replayModeOf(spec: SourceSpec): ReplayMode {
-  if (spec.kind === 'kafka') return 'replays';
-  if (spec.kind === 'file' && !spec.follow) return 'rereads';
+  // A file source resumes at its checkpointed byte, as Kafka at its offsets.
+  if (spec.kind === 'kafka' || spec.kind === 'file') return 'replays';
   return 'none';
 }
 
@@ -86,9 +86,8 @@ export class ArchiveKeeper {
   }
 
   /**
-   * The run ends without anything to read again: its cuts are final, its ledger goes. A file stopped half-way is
-   * read again from byte 0 by the next start, so its ledger stays and that start removes these cuts (`whole`
-   * false).
+   * The run ends without anything to read again: its cuts are final, its ledger goes. (`whole` false: a stop
+   * half-way; only a `rereads` run of an earlier version kept its ledger then, for the next start to remove its cuts.)
    */
   async finish(whole: boolean): Promise<void> {
     await this.#compacting;

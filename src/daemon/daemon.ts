@@ -161,7 +161,14 @@ export class Daemon implements RebuildHost {
   async run(): Promise<number> {
     const { config, log } = this;
     log.debug({ config: redactConfig(config) }, 'effective config');
-    await this.gen.restoreFromDisk();
+    try {
+      await this.gen.restoreFromDisk();
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'the checkpoint cannot be restored; not starting');
+      this.#phase = 'stopping';
+      await this.gen.discard();
+      return 1;
+    }
     log.info({ source: this.source.uri, workers: config.pipeline.workers, output: config.output.dir }, 'logpulse starting');
     // A reload waits until the daemon runs (or has ended): a rebuild needs a running generation to hand over.
     let started = () => {};

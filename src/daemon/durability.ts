@@ -13,11 +13,11 @@
 // The Parquet archive (archive.ts) publishes its files in the same cut, before the checkpoint that records the
 // cut's number; without a replayable source its cuts run on the same timer, on their own.
 import type { ArchiveMark } from '../archive/recovery.js';
-import { hasCode } from '../errors.js';
+import { hasCode, LogpulseError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AlertState, Pipeline } from '../pipeline/pipeline.js';
 import { isReplayable, type ReplayableSource, type Source, type StreamPositions } from '../sources/source.js';
-import { type Checkpoint, newCheckpoint, readCheckpoint, retireCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { type Checkpoint, checkpointPath, newCheckpoint, RESET_HINT, readCheckpoint, retireCheckpoint, writeCheckpoint } from './checkpoint.js';
 import type { ArchiveKeeper } from './archive.js';
 import type { CutKind, Instruments } from './instruments.js';
 import type { Outputs } from './outputs.js';
@@ -61,27 +61,30 @@ export class Durability {
   }
 
   /**
-   * Puts back the open windows a graceful stop saved; an unusable checkpoint is moved aside, never half-applied.
-   * A replayable source also gets the positions the state includes, and the checkpoint stays until the next cut
-   * replaces it (deleting it before then would lose its windows on a crash).
+   * Puts back the open windows a graceful stop saved. A replayable source also gets the positions the state
+   * includes, and the checkpoint stays until the next cut replaces it (deleting it before then would lose its
+   * windows on a crash). A checkpoint that cannot be read or restored throws `LP_ERR_CHECKPOINT` (the daemon exits
+   * 1; `--reset-checkpoint` starts without it): dropping it silently would lose windows or count records twice.
    */
   async restore(): Promise<void> {
     const { checkpointDir: dir, workers, pipeline, log } = this.#o;
-    // The last archive cut the checkpoint includes; 'unknown' when the checkpoint could not be read.
-    let mark: ArchiveMark | null | 'unknown' = null;
-    try {
-      const cp = await readCheckpoint(dir);
-      mark = cp?.archive ?? null;
-      if (cp) {
-        await pipeline.restoreState(cp);
-        if (this.#replayable) this.#replayable.resumeFrom(cp.positions ?? {});
-        else await retireCheckpoint(dir, 'restored');
-        log.info({ dir, savedAt: cp.createdAt, checkpointWorkers: cp.workers, workers }, 'open windows restored from the checkpoint');
+    const cp = await readCheckpoint(dir);
+    const mark: ArchiveMark | null = cp?.archive ?? null;
+    if (cp) {
+      await pipeline.restoreState(cp).catch((err: Error) => {
+        throw new LogpulseError('LP_ERR_CHECKPOINT', `${checkpointPath(dir)} cannot be restored: ${err.message}; ${RESET_HINT}`, { cause: err });
+      });
+      if (this.#replayable) {
+        this.#replayable.resumeFrom(cp.positions ?? {});
+        const discarded = cp.outputs ? await this.#o.outputs.discardAfter(cp.outputs) : 0;
+        if (discarded > 0) log.info({ files: discarded }, 'output files completed after the checkpoint removed: the source reads what they held again');
+      } else {
+        await retireCheckpoint(dir, 'restored');
       }
-    } catch (err) {
-      mark = 'unknown';
-      const aside = await retireCheckpoint(dir, 'rejected').catch(() => null);
-      log.error({ err: (err as Error).message, movedTo: aside }, 'checkpoint could not be restored; starting without it');
+      log.info({ dir, savedAt: cp.createdAt, checkpointWorkers: cp.workers, workers }, 'open windows restored from the checkpoint');
+    } else if (this.#replayable) {
+      // The start is a cut too: a crash before the first timed one must not leave files the replay writes again.
+      await writeCheckpoint(dir, newCheckpoint(workers, await pipeline.checkpointState(), {}, undefined, await this.#o.outputs.marks()), this.#checkpointFsync);
     }
     await this.#o.archive?.open(mark);
   }
@@ -116,10 +119,9 @@ export class Durability {
     await pipeline.restoreState(cp, o.alerts);
     if (this.#replayable) {
       if (o.sourceIsNew) this.#replayable.resumeFrom(cp.positions ?? {});
-      if (o.from !== dir) {
-        await writeCheckpoint(dir, cp, this.#checkpointFsync);
-        await retireCheckpoint(o.from, 'restored');
-      }
+      // The marks name this generation's output files (its output dir may be another).
+      await writeCheckpoint(dir, { ...cp, outputs: await this.#o.outputs.marks() }, this.#checkpointFsync);
+      if (o.from !== dir) await retireCheckpoint(o.from, 'restored');
     } else {
       await retireCheckpoint(o.from, 'restored');
     }
@@ -280,9 +282,10 @@ export class Durability {
       positions = source.positions();
       await pipeline.drainInFlight();
       await outputs.makeDurable();
+      const marks = await outputs.marks();
       const mark = archive ? await archive.cut(pipeline).catch((err: Error) => this.#stopCommitting(err)) : undefined;
       const state = await pipeline.checkpointState();
-      const cp = newCheckpoint(this.#o.workers, state, positions, mark);
+      const cp = newCheckpoint(this.#o.workers, state, positions, mark, marks);
       await writeCheckpoint(this.#o.checkpointDir, cp, this.#checkpointFsync);
       this.#lastCheckpoint = cp;
       if (mark) archive!.committed(mark);

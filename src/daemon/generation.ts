@@ -59,11 +59,13 @@ export class Generation {
     const brokers = spec.kind === 'kafka' ? spec.brokers : config.kafka.brokers;
     const alertClient = brokers === null ? null : kafkaClientConfig(brokers, config.kafka.security);
     const replayable = isReplayable(d.source);
+    // Closed-window partials are for `logpulse merge` of daemons sharing a Kafka consumer group.
+    const partials = spec.kind === 'kafka';
     const kinds: OutputKind[] = ['errors', 'rejected', 'metrics', 'alerts'];
-    if (replayable) kinds.push('partials');
+    if (partials) kinds.push('partials');
     if (config.archive.enabled) kinds.push('archive');
     d.instruments.addKinds(kinds);
-    const outputs = await openOutputs(config, { log: d.log, alertClient, replayable, instruments: d.instruments });
+    const outputs = await openOutputs(config, { log: d.log, alertClient, replayable, partials, instruments: d.instruments });
     const own = d.archive === undefined;
     const archive = !own ? d.archive! : config.archive.enabled ? new ArchiveKeeper(config.archive.dir, config.source, replayModeOf(spec), d.log) : null;
     if (archive && own) archive.onPublished = (bytes) => d.instruments.filePublished('archive', bytes);

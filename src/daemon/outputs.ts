@@ -13,7 +13,7 @@ import { ConsoleTable } from '../sinks/console-table.js';
 import { KafkaAlertSink } from '../sinks/kafka-alerts.js';
 import { ResultsTxt } from '../sinks/results-txt.js';
 import { RotatingFileSink } from '../sinks/rotating-file.js';
-import type { FileKind, RecordSink } from '../sinks/sink.js';
+import type { FileKind, OutputMarks, RecordSink } from '../sinks/sink.js';
 import type { Instruments } from './instruments.js';
 
 /** Sinks hold at most this much data not yet durable before sources are paused (a slow or full disk). */
@@ -133,6 +133,33 @@ export class Outputs implements OutputPort {
     await Promise.all(this.#files.map((f) => f.rotate()));
   }
 
+  /**
+   * The number of the last complete file of each kind (the marks a durable cut checkpoints): everything a cut
+   * covers is in files up to these, everything after it in later ones.
+   */
+  async marks(): Promise<OutputMarks> {
+    const marks: OutputMarks = {};
+    for (const [kind, sink] of Object.entries(this.#p.files) as [FileKind, RecordSink][]) {
+      await sink.ready?.();
+      const seq = sink.sealedThrough?.();
+      if (seq !== undefined) marks[kind] = seq;
+    }
+    return marks;
+  }
+
+  /**
+   * A restart from a checkpoint of a replayable source: files completed after its marks hold what is read again,
+   * so they go (the replay writes them anew). Returns how many.
+   */
+  async discardAfter(marks: OutputMarks): Promise<number> {
+    let deleted = 0;
+    for (const [kind, sink] of Object.entries(this.#p.files) as [FileKind, RecordSink][]) {
+      const seq = marks[kind];
+      if (seq !== undefined && sink.discardAfter) deleted += await sink.discardAfter(seq);
+    }
+    return deleted;
+  }
+
   /** Prints and writes what is left, closes every file and waits (bounded) for the alerts topic. */
   async close(): Promise<void> {
     this.#p.console?.stop();
@@ -177,11 +204,10 @@ export interface OpenOutputsOptions {
   log: Logger;
   /** librdkafka settings of the brokers alerts go to (see kafka/client-config.ts); null: no Kafka alerts. */
   alertClient: Record<string, string | number | boolean> | null;
-  /**
-   * A replayable source (Kafka) re-delivers whatever a crash left in `.part` files, so publishing them would
-   * duplicate; its runs also keep closed-window partials for `logpulse merge`.
-   */
+  /** A replayable source (Kafka, a file) re-delivers whatever a crash left in `.part` files: publishing them would duplicate. */
   replayable: boolean;
+  /** Keep closed-window partials for `logpulse merge` (Kafka runs). */
+  partials: boolean;
   /** Told each file published (its bytes) and each fsync's duration, for `/metrics`. */
   instruments?: Pick<Instruments, 'filePublished' | 'fsync'>;
 }
@@ -207,7 +233,7 @@ export async function openOutputs(config: Config, o: OpenOutputsOptions): Promis
       leftovers: o.replayable ? 'discard' : 'publish',
     });
   const files: FileSinks = { errors: fileSink('errors'), rejected: fileSink('rejected'), metrics: fileSink('metrics'), alerts: fileSink('alerts') };
-  if (o.replayable) files.partials = fileSink('partials');
+  if (o.partials) files.partials = fileSink('partials');
   outputs = new Outputs({
     files,
     results: new ResultsTxt({ dir: outDir, everyMs: config.output.resultsEveryMs }),

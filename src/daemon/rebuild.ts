@@ -34,6 +34,12 @@ export interface RebuildHost {
 
 export type RebuildResult = 'ok' | 'rolled_back';
 
+/** The previous source, paused while its successor starts, and the config it was made from. */
+interface Replaced {
+  source: Source;
+  config: Config;
+}
+
 /** The same source, read the same way: a rebuild keeps it running. The `kafka` keys matter to a Kafka source only. */
 function sameSource(a: Config, b: Config): boolean {
   const of = (c: Config) => JSON.stringify(parseSourceUri(c.source).kind === 'kafka' ? [c.source, c.kafka.group, c.kafka.startingOffsets, c.kafka.security] : [c.source]);
@@ -52,8 +58,8 @@ function competes(config: Config): boolean {
 }
 
 /** Stops a replaced source and ends the streams it left open (a Kafka source's carry on: source-relay.ts). */
-async function retire(h: RebuildHost, source: Source): Promise<void> {
-  if (isReplayable(source)) h.relay.carryOn(source);
+async function retire(h: RebuildHost, source: Source, of: Config): Promise<void> {
+  if (parseSourceUri(of.source).kind === 'kafka') h.relay.carryOn(source);
   await source.stop().catch((err: unknown) => h.log.warn({ err: (err as Error).message, source: source.uri }, 'reload: the replaced source did not stop cleanly'));
   h.relay.retire(source);
 }
@@ -96,10 +102,10 @@ export async function rebuild(h: RebuildHost, next: Config, plan: ReloadPlan): P
   }
   h.relay.detach();
   // A replaced source that does not compete with its successor stays paused until that one runs.
-  let replaced: Source | null = null;
+  let replaced: Replaced | null = null;
   if (!keepSource) {
-    if (competes(prev)) await retire(h, source);
-    else replaced = source;
+    if (competes(prev)) await retire(h, source, prev);
+    else replaced = { source, config: prev };
   }
   if (restartApi) await h.stopApi();
   const kept = keepSource ? source : null;
@@ -109,7 +115,7 @@ export async function rebuild(h: RebuildHost, next: Config, plan: ReloadPlan): P
     return 'ok';
   } catch (err) {
     h.log.error({ err: (err as Error).message }, 'reload: the new config could not start; starting the previous one again from the same checkpoint');
-    await launch(h, prev, handOver, kept ?? replaced, archive, restartApi, null);
+    await launch(h, prev, handOver, kept ?? replaced?.source ?? null, archive, restartApi, null);
     return 'rolled_back';
   }
 }
@@ -125,7 +131,7 @@ async function launch(
   kept: Source | null,
   archive: ArchiveKeeper | null | undefined,
   api: boolean,
-  replaced: Source | null,
+  replaced: Replaced | null,
 ): Promise<void> {
   const source = kept ?? h.createSource(config);
   const gen = await Generation.open(config, { log: h.log, instruments: h.instruments, source, totals: handOver.totals, ...(archive === undefined ? {} : { archive }) });
@@ -144,7 +150,7 @@ async function launch(
       // Into the relay, still cut off: what it delivers queues behind the old source's last data and stream ends.
       await h.startSource(source);
       // Its streams end behind what it delivered; the new source's data queues meanwhile (order counts per stream).
-      if (replaced) await retire(h, replaced);
+      if (replaced) await retire(h, replaced.source, replaced.config);
     }
     h.relay.attach(gen);
     if (kept && isReplayable(kept)) kept.release();
@@ -153,7 +159,7 @@ async function launch(
   } catch (err) {
     h.relay.detach();
     if (apiStarted) await h.stopApi();
-    if (kept === null) await retire(h, source);
+    if (kept === null) await retire(h, source, config);
     await gen.discard();
     throw err;
   }

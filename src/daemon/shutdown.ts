@@ -5,7 +5,7 @@
 // commit honest, and the deadline that bounds a graceful stop.
 import type { Logger } from '../log.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
-import type { Source } from '../sources/source.js';
+import { isReplayable, type Source } from '../sources/source.js';
 import type { Durability } from './durability.js';
 import type { Outputs } from './outputs.js';
 
@@ -71,7 +71,7 @@ export async function stopGracefully(d: RunningParts, signal: NodeJS.Signals, ti
   await d.durability.stopReading();
   await d.outputs.close();
   clearTimeout(deadline);
-  d.log.info({ signal, totals: d.pipeline.totals, checkpoint: d.source.finite ? null : checkpointDir }, 'stopped; open windows were not emitted');
+  d.log.info({ signal, totals: d.pipeline.totals, checkpoint: d.source.finite && !isReplayable(d.source) ? null : checkpointDir }, 'stopped; open windows were not emitted');
 }
 
 /** The source cannot go on (credentials rejected): nothing more is read; what was read is made durable. */

@@ -152,7 +152,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
   async checkpointState(): Promise<Required<PipelineState>> {
     const shards: Buffer[] = [];
     for (let i = 0; i < this.#pool.size; i++) shards.push(await this.#pool.snapshot(i));
-    return { shards, merger: this.#merger.snapshot(), routes: this.#router.routes(), windowMs: this.#o.shardOptions.windowMs };
+    return { shards, merger: this.#merger.snapshot(), routes: this.#router.routes(), windowMs: this.#o.shardOptions.windowMs, alerts: this.#alerts.state() };
   }
 
   /**
@@ -161,7 +161,8 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
    */
   async restoreState(state: PipelineState, alerts?: AlertState): Promise<void> {
     const plan = restorePlan(state, this.#pool.size, this.#o.shardOptions.windowMs);
-    if (alerts) this.#alerts.adopt(alerts, plan.windowsInShards ? null : this.#pool.size);
+    const known = alerts ?? state.alerts;
+    if (known) this.#alerts.adopt(known, plan.windowsInShards ? null : this.#pool.size);
     for (const partials of plan.partials) this.#merger.add(partials);
     let through = plan.closedThroughUs;
     if (state.windowMs !== undefined && state.windowMs !== this.#o.shardOptions.windowMs) {

@@ -8,6 +8,7 @@
 // is where the merger drained to: a record for a window not yet written is never late. Either way each stream is
 // pinned to the shard holding its state, so that when its source goes on (a reload keeps the source) its bytes
 // land there.
+import type { AlertState } from './alert-engine.js';
 import { readSnapshot, type SnapshotStream, writeSnapshot } from './snapshot-format.js';
 
 /** What `Pipeline.checkpointState` saves. */
@@ -18,6 +19,8 @@ export interface PipelineState {
   routes?: Record<string, number>;
   /** The window length the state was taken with (absent in checkpoints written before it was recorded). */
   windowMs?: number;
+  /** What the alert engine knew of open windows (which alerts fired early): not fired again after a restart. */
+  alerts?: AlertState;
 }
 
 export interface RestorePlan {

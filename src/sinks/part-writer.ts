@@ -41,6 +41,8 @@ export class PartWriter {
   readonly #chain: RetryChain;
   readonly #onFsync: FsyncObserver;
   #seq = 1;
+  /** The highest sequence number of a complete (final-named) file in the directory. */
+  #sealedThrough = 0;
   #part: Part | null = null;
 
   constructor(o: PartWriterOptions) {
@@ -52,6 +54,29 @@ export class PartWriter {
     this.#discardLeftovers = o.discardLeftovers;
     this.#chain = o.chain;
     this.#onFsync = o.onFsync;
+  }
+
+  get sealedThrough(): number {
+    return this.#sealedThrough;
+  }
+
+  /**
+   * Deletes the complete files numbered after `seq`: published after the checkpoint a restart goes on from, what
+   * they hold is read again and written anew (replayable sources). Call before anything is written.
+   */
+  async discardAfter(seq: number): Promise<number> {
+    const dir = this.#dir;
+    const re = fileNamePattern(this.#kind, this.#shard);
+    let deleted = 0;
+    for (const name of await this.#chain.retrying('readdir', dir, () => this.#fs.readdir(dir))) {
+      const m = re.exec(name);
+      if (!m || m[3] || Number(m[2]) <= seq) continue;
+      await this.#chain.retrying('unlink', join(dir, name), () => this.#fs.unlink(join(dir, name)));
+      deleted++;
+    }
+    if (deleted > 0) await this.#chain.retrying('fsync-dir', dir, () => this.#fs.syncDir(dir));
+    this.#sealedThrough = Math.min(this.#sealedThrough, seq);
+    return deleted;
   }
 
   /** Creates the directory, recovers crash leftovers and learns the next sequence number. */
@@ -68,6 +93,7 @@ export class PartWriter {
       const seq = Number(m[2]);
       maxSeq = Math.max(maxSeq, seq);
       if (m[3]) leftovers.push({ name, ts: m[1]!, seq });
+      else this.#sealedThrough = Math.max(this.#sealedThrough, seq);
     }
     // Continue after the highest name ever used, so a restart never overwrites an earlier file.
     this.#seq = maxSeq + 1;
@@ -206,6 +232,7 @@ export class PartWriter {
     });
     await this.#chain.retrying('fsync-dir', this.#dir, () => timedFsync(this.#onFsync, () => fs.syncDir(this.#dir)));
     this.#part = null;
+    this.#sealedThrough = Math.max(this.#sealedThrough, this.#seq);
     this.#seq++;
     return part.bytes;
   }

@@ -104,6 +104,21 @@ export class RotatingFileSink implements RecordSink {
     return this.#ready;
   }
 
+  /** The number of the last complete file (after `ready`). */
+  sealedThrough(): number {
+    return this.#files.sealedThrough;
+  }
+
+  /** Deletes the complete files numbered after `seq` (part-writer.ts); before anything is written. */
+  async discardAfter(seq: number): Promise<number> {
+    await this.#ready;
+    let deleted = 0;
+    await this.#chain.enqueue(async () => {
+      deleted = await this.#files.discardAfter(seq);
+    });
+    return deleted;
+  }
+
   /** `lines` is kept, not copied, until it is durable: the caller must not modify it afterwards. */
   write(lines: Buffer): void {
     if (this.#closing) {

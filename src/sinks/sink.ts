@@ -3,6 +3,9 @@
 /** `partials`: closed-window partials (mergeable sketches) of a Kafka run, for `logpulse merge` across daemons. */
 export type FileKind = 'errors' | 'metrics' | 'rejected' | 'alerts' | 'partials';
 
+/** Per kind, the number of the last complete output file (a durable cut checkpoints them: `Outputs.marks`). */
+export type OutputMarks = Partial<Record<FileKind, number>>;
+
 export interface RecordSink {
   /** Appends complete newline-terminated JSON lines. Never blocks; bytes are buffered until written. */
   write(lines: Buffer): void;
@@ -18,4 +21,9 @@ export interface RecordSink {
   setRotateEvery?(ms: number): void;
   /** `rotate()` then release the file handle and stop the rotation timer. */
   close(): Promise<void>;
+  /** Files on disk: resolves once the sink knows them; then `sealedThrough` is the number of the last complete one. */
+  ready?(): Promise<void>;
+  sealedThrough?(): number;
+  /** Deletes the complete files numbered after `seq`, before anything is written (a replay writes them again). */
+  discardAfter?(seq: number): Promise<number>;
 }

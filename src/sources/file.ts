@@ -3,11 +3,16 @@
 // One read loop serves both modes. Tailing polls (a read at the end, then stat of the path and of the open fd)
 // instead of relying on fs.watch: editors that write a new file and rename it, network filesystems and
 // containers' bind mounts do not reliably raise events, and a poll every few hundred ms costs nothing.
-import { open, stat, type FileHandle } from 'node:fs/promises';
+//
+// It is replayable: a durable cut checkpoints the byte it has handed over (file-mark.ts) with the state derived
+// from the bytes before it, and a restart — after a stop, a reload or a crash — goes on at that byte.
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
-import { LogpulseError } from '../errors.js';
-import { alreadyStarted, type Source, type SourceSink } from './source.js';
+import { FileMark, fileStream, savedHead, savedMark, type SavedMark } from './file-mark.js';
+import { openFile, type OpenFile } from './file-open.js';
+import { HeldCalls } from './held-calls.js';
+import { alreadyStarted, type ReplayableSource, type SourceSink, type StreamPositions } from './source.js';
 
 export interface FileSourceOptions {
   /** Defaults to `file:<path>`. */
@@ -24,16 +29,8 @@ const CHUNK_BYTES = 1024 * 1024;
 const COPY_BELOW = CHUNK_BYTES / 4;
 const DEFAULT_POLL_MS = 250;
 
-interface OpenFile {
-  fh: FileHandle;
-  /** Identity of the file we hold; a different one at the path means it was replaced (rotated). */
-  dev: number;
-  ino: number;
-  /** FIFOs and devices cannot be read at an offset and have no meaningful size. */
-  regular: boolean;
-}
-
-export class FileSource implements Source {
+export class FileSource implements ReplayableSource {
+  readonly replayable = true;
   readonly uri: string;
   readonly finite: boolean;
   readonly #path: string;
@@ -52,6 +49,11 @@ export class FileSource implements Source {
   #timer: NodeJS.Timeout | null = null;
   /** Tail mode: warn once per outage, not once per poll. */
   #troubled = false;
+  /** What reached the sink (the positions a cut checkpoints). */
+  readonly #mark: FileMark;
+  readonly #out = new HeldCalls();
+  /** Where a restart goes on (`resumeFrom`). */
+  #saved: SavedMark | null = null;
 
   constructor(options: FileSourceOptions) {
     this.#path = resolve(options.path);
@@ -59,11 +61,11 @@ export class FileSource implements Source {
     this.#follow = options.follow ?? false;
     this.finite = !this.#follow;
     this.#pollMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
+    this.#mark = new FileMark(this.#stream);
   }
 
-  /** The current stream: `file:/abs/path`, then `file:/abs/path#2` after the first truncation or rotation. */
   get #stream(): string {
-    return this.#generation === 1 ? `file:${this.#path}` : `file:${this.#path}#${this.#generation}`;
+    return fileStream(this.#path, this.#generation);
   }
 
   async start(sink: SourceSink): Promise<void> {
@@ -74,8 +76,46 @@ export class FileSource implements Source {
       await file.fh.close();
       return;
     }
+    if (this.#saved !== null) await this.#goOnAt(file, this.#saved);
     this.#file = file;
     this.#loop = this.#run();
+  }
+
+  resumeFrom(positions: StreamPositions): void {
+    this.#saved = savedMark(positions, this.#path);
+  }
+
+  positions(): StreamPositions {
+    return this.#mark.positions();
+  }
+
+  /** The checkpoint that holds the positions is the commit. */
+  async commit(): Promise<void> {}
+
+  hold(): void {
+    this.#out.hold();
+  }
+
+  release(): void {
+    this.#out.release();
+    this.#wakeUp();
+  }
+
+  /** Reading a file never fails the daemon after start (errors are warned about and retried or end the input). */
+  onFatal(): void {}
+
+  /** A restart: at the checkpoint's byte of the same file, or (another file) its stream ends and this one starts. */
+  async #goOnAt(file: OpenFile, saved: SavedMark): Promise<void> {
+    const head = await savedHead(file, saved);
+    if (head !== null) {
+      this.#generation = saved.generation;
+      this.#position = saved.offset;
+      this.#mark.restore(saved, file, head);
+      return;
+    }
+    (this.#sink as SourceSink).warn(`${this.uri}: not the file the checkpoint read ${saved.offset} bytes of (rotated or replaced meanwhile); reading it from its start`, { path: this.#path });
+    this.#generation = saved.generation;
+    this.#endCurrent();
   }
 
   pause(): void {
@@ -90,6 +130,7 @@ export class FileSource implements Source {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#out.drop();
     this.#wakeUp();
     // The loop closes the file itself once its in-flight read returns. A FIFO read can block until a writer
     // shows up, so only regular files are waited for; after this flag the loop never calls the sink again.
@@ -97,10 +138,9 @@ export class FileSource implements Source {
   }
 
   async #run(): Promise<void> {
-    const sink = this.#sink as SourceSink;
     try {
       while (!this.#stopped) {
-        if (this.#paused) {
+        if (this.#paused || this.#out.held) {
           await this.#wait(null);
           continue;
         }
@@ -111,11 +151,7 @@ export class FileSource implements Source {
           }
           if ((await this.#readChunk()) > 0) continue;
           if (this.#stopped) return;
-          if (!this.#follow) {
-            sink.streamEnd(this.#stream);
-            sink.end();
-            return;
-          }
+          if (!this.#follow) return this.#endInput();
           await this.#wait(this.#pollMs);
           if (!this.#stopped) await this.#checkReplaced();
         } catch (err) {
@@ -155,7 +191,28 @@ export class FileSource implements Source {
   }
 
   #deliver(chunk: Buffer): void {
-    (this.#sink as SourceSink).data(this.#stream, chunk);
+    const [stream, file] = [this.#stream, this.#file as OpenFile];
+    this.#out.run(() => {
+      this.#mark.delivered(stream, file, chunk);
+      (this.#sink as SourceSink).data(stream, chunk);
+    });
+  }
+
+  /** The current stream ends (its partial last line counts); what follows is the next generation, from byte 0. */
+  #endCurrent(): void {
+    const [stream, next] = [this.#stream, fileStream(this.#path, this.#generation + 1)];
+    this.#out.run(() => {
+      this.#mark.ended(next);
+      (this.#sink as SourceSink).streamEnd(stream);
+    });
+    this.#generation += 1;
+    this.#position = 0;
+  }
+
+  /** A finite read is over: the stream ends, then the input. */
+  #endInput(): void {
+    this.#endCurrent();
+    this.#out.run(() => (this.#sink as SourceSink).end());
   }
 
   /**
@@ -180,25 +237,14 @@ export class FileSource implements Source {
       // Bytes written to the old file between our last read and the rename still belong to the old stream:
       // while there are any, the loop keeps reading the old file (and honouring pause) before switching.
       if ((await this.#readChunk()) > 0 || this.#stopped) return;
-      await this.#endStream();
+      // The stream ends; the loop reopens the path as the next generation.
+      this.#endCurrent();
+      this.#file = null;
+      await file.fh.close().catch(() => undefined);
       return;
     }
     const held = await file.fh.stat();
-    if (held.size < this.#position) {
-      (this.#sink as SourceSink).streamEnd(this.#stream);
-      this.#generation += 1;
-      this.#position = 0;
-    }
-  }
-
-  /** Ends the current stream and drops the handle; the loop reopens the path as the next generation. */
-  async #endStream(): Promise<void> {
-    (this.#sink as SourceSink).streamEnd(this.#stream);
-    const file = this.#file;
-    this.#file = null;
-    this.#generation += 1;
-    this.#position = 0;
-    await file?.fh.close().catch(() => undefined);
+    if (held.size < this.#position) this.#endCurrent();
   }
 
   async #reopen(): Promise<void> {
@@ -219,16 +265,10 @@ export class FileSource implements Source {
   }
 
   #onReadError(err: NodeJS.ErrnoException): void {
-    const sink = this.#sink as SourceSink;
     if (!this.#follow) {
       // No error channel exists after start(): say so loudly, then end so a finite run can still finish.
-      sink.warn(`${this.uri}: reading failed, treating it as the end of the file`, {
-        error: err.message,
-        code: err.code,
-      });
-      sink.streamEnd(this.#stream);
-      sink.end();
-      return;
+      (this.#sink as SourceSink).warn(`${this.uri}: reading failed, treating it as the end of the file`, { error: err.message, code: err.code });
+      return this.#endInput();
     }
     // Tailing is unbounded: keep the handle and position and retry after a poll, so nothing is read twice.
     this.#warnOnce(`${this.uri}: reading failed; retrying`, { error: err.message, code: err.code });
@@ -256,33 +296,4 @@ export class FileSource implements Source {
     this.#wake = null;
     wake?.();
   }
-}
-
-async function openFile(path: string): Promise<OpenFile> {
-  let fh: FileHandle;
-  try {
-    fh = await open(path, 'r');
-  } catch (err) {
-    throw fileError(path, err as NodeJS.ErrnoException);
-  }
-  try {
-    const st = await fh.stat();
-    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    return { fh, dev: st.dev, ino: st.ino, regular: st.isFile() };
-  } catch (err) {
-    await fh.close().catch(() => undefined);
-    throw fileError(path, err as NodeJS.ErrnoException);
-  }
-}
-
-const REASONS: Record<string, string> = {
-  ENOENT: 'no such file',
-  EACCES: 'permission denied',
-  EISDIR: 'is a directory',
-  ENOTDIR: 'a parent is not a directory',
-};
-
-function fileError(path: string, err: NodeJS.ErrnoException): LogpulseError {
-  const reason = (err.code !== undefined ? REASONS[err.code] : undefined) ?? err.message;
-  return new LogpulseError('LP_ERR_SOURCE_FILE', `cannot read ${path}: ${reason} (${err.code ?? 'error'})`, { cause: err });
 }
