@@ -44,6 +44,8 @@ describe('no config file', () => {
         early: true,
         kafkaTopic: 'alerts',
         webhook: null,
+        webhookFormat: 'json',
+        webhookSecretEnv: null,
         rules: [{ type: 'errors_per_status', threshold: 100 }],
         thresholdsPercentile: 99,
         thresholdsFrom: 'config',
