@@ -8,13 +8,13 @@ import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { isReplayable, type Source } from '../sources/source.js';
 import { createSource } from '../sources/create-source.js';
+import { WebhookDelivery, webhookTarget } from '../sinks/webhook.js';
 import { parseSourceUri } from '../sources/uri.js';
 import { createRegistry } from '../api/metrics.js';
 import { type DaemonApi, daemonApi, type DaemonPhase } from './api.js';
 import { Generation } from './generation.js';
 import { Instruments } from './instruments.js';
 import { registerDaemonSeries } from './metrics-series.js';
-import { notYetAvailable } from './parts.js';
 import { rebuild, type RebuildHost } from './rebuild.js';
 import { keysOf, planReload } from './reload-plan.js';
 import { endRun } from './shutdown.js';
@@ -36,6 +36,8 @@ export class Daemon implements RebuildHost {
   readonly log: Logger;
   readonly instruments = new Instruments();
   readonly relay: SourceRelay;
+  /** Alerts to `alerts.webhook`: one queue for the daemon's life, across rebuilds and URL changes. */
+  readonly webhook: WebhookDelivery;
   source: Source;
   #gen!: Generation;
   #swapped!: Promise<'rebuilt'>;
@@ -57,7 +59,8 @@ export class Daemon implements RebuildHost {
   static async create(config: Config, log: Logger): Promise<Daemon> {
     const source = sourceOf(config);
     const d = new Daemon(config, log, source);
-    d.gen = await Generation.open(config, { log, instruments: d.instruments, source });
+    await d.webhook.open(config.checkpoint.dir, webhookTarget(config.alerts, process.env));
+    d.gen = await Generation.open(config, { log, instruments: d.instruments, source, webhook: d.webhook });
     return d;
   }
 
@@ -79,6 +82,7 @@ export class Daemon implements RebuildHost {
     this.log = log;
     this.source = source;
     this.relay = new SourceRelay(log);
+    this.webhook = new WebhookDelivery({ log });
     void this.#stopped.then((signal) => {
       this.#stopSignal = signal;
       if (this.#starting) void this.#starting.stop();
@@ -166,8 +170,6 @@ export class Daemon implements RebuildHost {
     // A reload waits until the daemon runs (or has ended): a rebuild needs a running generation to hand over.
     let started = () => {};
     this.#reloads = this.#reloads.then(() => new Promise<void>((resolve) => (started = resolve)));
-    const notYet = notYetAvailable(config);
-    if (notYet.length > 0) log.warn({ keys: notYet }, 'configured but not available in this version yet (ignored)');
     try {
       await this.startApi(config);
     } catch (err) {
@@ -175,6 +177,7 @@ export class Daemon implements RebuildHost {
       this.#phase = 'stopping';
       started();
       await this.gen.discard();
+      await this.#closeWebhook();
       return 1;
     }
     try {
@@ -183,7 +186,15 @@ export class Daemon implements RebuildHost {
       this.#phase = 'stopping';
       started();
       await this.stopApi();
+      await this.#closeWebhook();
     }
+  }
+
+  /** Last: every alert of the run was handed over by now. Delivery goes on briefly, what is left is saved. */
+  async #closeWebhook(): Promise<void> {
+    await this.webhook.close(Math.max(1000, this.config.shutdownTimeoutMs / 2)).catch((err: unknown) => {
+      this.log.error({ err: (err as Error).message }, 'webhook: the undelivered alerts could not be saved');
+    });
   }
 
   async startApi(config: Config): Promise<void> {
@@ -196,6 +207,7 @@ export class Daemon implements RebuildHost {
         pendingOutputBytes: () => this.gen.outputs.pendingBytes,
         rules: () => this.config.alerts.rules,
         instruments: this.instruments,
+        webhook: this.webhook,
       }),
     );
     const phase = () => (this.#stopSignal !== null ? 'stopping' : this.#phase);
