@@ -130,11 +130,11 @@ export class WebhookDelivery {
   send(alert: Alert): void {
     if (this.#closed || this.#target === null) return;
     if (this.queued >= this.#o.maxQueue) {
-      // The oldest queued goes: the newest says most about now. (It is in the alerts/ files either way.)
+      // The oldest queued goes (the newest says most about now); one in flight cannot. It is in alerts/ files either way.
       const dropped = this.#queue.shift() ?? alert;
       this.counts.dropped++;
       if (this.#warnings.due('full')) {
-        this.#o.log.warn({ maxQueue: this.#o.maxQueue, dropped: this.counts.dropped, key: idempotencyKey(dropped) }, 'webhook: queue full; the oldest undelivered alert was dropped');
+        this.#o.log.warn({ maxQueue: this.#o.maxQueue, dropped: this.counts.dropped, key: idempotencyKey(dropped) }, 'webhook: queue full; an undelivered alert was dropped');
       }
       if (dropped === alert) return;
     }
