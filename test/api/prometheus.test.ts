@@ -47,6 +47,8 @@ const SERIES = [
   'logpulse_durable_cut_failures_total',
   'logpulse_config_reloads_total',
   'logpulse_config_rebuilds_total',
+  'logpulse_webhook_deliveries_total',
+  'logpulse_webhook_queue',
 ];
 
 interface Sample {
