@@ -45,6 +45,8 @@ export class WebhookDelivery {
   readonly #inFlight = new Set<Alert>();
   /** Consecutive failed attempts: > 0 means backing off and probing one request at a time. */
   #failures = 0;
+  /** Failures counted so far: an attempt already in flight when another failed does not double the wait again. */
+  #failureSeq = 0;
   #resumeAt = 0;
   #wake: NodeJS.Timeout | null = null;
   #saveTimer: NodeJS.Timeout | null = null;
@@ -207,11 +209,11 @@ export class WebhookDelivery {
     while (this.#inFlight.size < limit && this.#queue.length > 0) {
       const alert = this.#queue.shift()!;
       this.#inFlight.add(alert);
-      void this.#attempt(alert, target, this.#abort.signal);
+      void this.#attempt(alert, target, this.#abort.signal, this.#failureSeq);
     }
   }
 
-  async #attempt(alert: Alert, target: WebhookTarget, signal: AbortSignal): Promise<void> {
+  async #attempt(alert: Alert, target: WebhookTarget, signal: AbortSignal, failureSeq: number): Promise<void> {
     const outcome = await postAlert(target, alert, this.#o.timeoutMs, signal);
     const log = this.#o.log;
     this.#inFlight.delete(alert);
@@ -228,8 +230,10 @@ export class WebhookDelivery {
     } else {
       this.counts.retry++;
       this.#queue.unshift(alert);
-      // A failure of a URL replaced meanwhile says nothing about the new one.
-      if (target === this.#target) {
+      // A failure of a URL replaced meanwhile says nothing about the new one; several requests in flight when the
+      // receiver went away are one failure, not several.
+      if (target === this.#target && failureSeq === this.#failureSeq) {
+        this.#failureSeq++;
         this.#failures++;
         this.#resumeAt = Date.now() + backoffMs(this.#failures, this.#o.backoff);
       }
