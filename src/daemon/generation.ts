@@ -1,8 +1,8 @@
 // One build of a running daemon from a config: its outputs, pipeline, durability and thresholds watcher, and the
-// archive keeper unless a rebuild hands the running one on. The webhook's queue is the daemon's (it outlives
-// generations); a generation points it at its config's URL when it starts. The source and the HTTP API belong to the daemon
-// (daemon.ts) and outlive generations: a reload that changes what a generation is built from stops this one at a
-// durable cut (`handOver`) and starts the next from that state (`adopt`); see rebuild.ts.
+// archive keeper unless a rebuild hands the running one on. The source, the HTTP API and the webhook's queue belong
+// to the daemon (daemon.ts) and outlive generations (a generation points the webhook at its config's URL when it
+// starts): a reload that changes what a generation is built from stops this one at a durable cut (`handOver`) and
+// starts the next from that state (`adopt`); see rebuild.ts.
 import type { Config } from '../config/types.js';
 import { kafkaClientConfig } from '../kafka/client-config.js';
 import type { Logger } from '../log.js';

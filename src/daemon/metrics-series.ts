@@ -1,7 +1,7 @@
 // The series a running daemon exports on `/metrics` (README, HTTP API): each one read when scraped from numbers
 // its owner keeps anyway — the pipeline's totals, the backpressure's queues and pauses, the outputs' backlog, the
-// Kafka consumer's watermarks, the webhook's delivery counts, the instruments (instruments.ts) — so a scrape costs the daemon nothing between
-// scrapes and the hot path counts nothing twice.
+// Kafka consumer's watermarks, the webhook's delivery counts, the instruments (instruments.ts) — so a scrape costs
+// the daemon nothing between scrapes and the hot path counts nothing twice.
 import type { Registry } from 'prom-client';
 
 import { counterOf, gaugeOf, labelledCounterOf, labelledGaugeOf, type Samples } from '../api/metrics.js';

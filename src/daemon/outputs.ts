@@ -1,7 +1,7 @@
 // Every sink of a running daemon behind the pipeline's one output port (SPEC §4, §5): the rotating newline-JSON
-// files, results.txt, the console table, the Kafka alerts topic and the webhook. The pipeline hands over bytes and events;
-// this decides where each goes, maps windows to console rows, completes a file early when it grows large and
-// counts the bytes not yet durable (the pipeline's backpressure reads them).
+// files, results.txt, the console table, the Kafka alerts topic and the webhook. The pipeline hands over bytes and
+// events; this decides where each goes, maps windows to console rows, completes a file early when it grows large
+// and counts the bytes not yet durable (the pipeline's backpressure reads them).
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
