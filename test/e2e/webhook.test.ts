@@ -2,7 +2,8 @@
 // for about ten seconds, then comes back, while the daemon is restarted in between. In the end every alert of the
 // alerts/ files reached the receiver, each exactly once after dropping repeats by idempotency key; each POST's
 // signature verifies with the shared secret. The slack format's shape, and a reload that moves the webhook to
-// another URL and format in place; the URL's path (a credential) never in the log.
+// another URL and format in place, taking the alerts queued for the old one along; the URL's path (a credential)
+// never in the log.
 import { once } from 'node:events';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -144,7 +145,7 @@ alerts:
   await receiver.stop();
 }, 120_000);
 
-it('slack format; a reload moves the webhook to another URL and format in place; deliveries on /metrics', async () => {
+it('slack format; a reload moves the webhook to another URL and format in place, alerts queued for the old one included; /metrics', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'logpulse-webhook-slack-'));
   const sourcePort = await freePort();
   const slack = new WebhookReceiver(await freePort());
@@ -174,22 +175,31 @@ alerts: { rules: [{ type: errors_per_status, threshold: 2 }], webhook: "${webhoo
     expect(r.headers['x-logpulse-signature']).toBeUndefined(); // no secret configured
   }
 
+  // The Slack hook goes away: the next alerts wait in the queue. A reload to another URL (JSON) sends them there.
+  await slack.stop();
+  await send(sourcePort, batch(3, 3));
+  await until(() => `12 alerts and a failed delivery; stderr:\n${d.stderr()}`, () => alertsLogged(d) === 12 && d.stderr().includes('webhook: delivery failed; retrying'));
   writeFileSync(cfg, yaml(`${other.url}/in`, 'json'));
   d.child.kill('SIGHUP');
   await waitForLog(d, 'SIGHUP: config reloaded');
   expect(d.stderr()).toMatch(/"inPlace":\["alerts.webhook","alerts.webhookFormat"\]/);
-  await send(sourcePort, batch(3, 3));
-  await until(() => `6 JSON alerts at the new URL; stderr:\n${d.stderr()}`, () => other.delivered().length >= 6);
+  await send(sourcePort, batch(6, 3));
+  await until(() => `12 JSON alerts at the new URL; stderr:\n${d.stderr()}`, () => other.delivered().length >= 12);
   expect(slack.received).toHaveLength(6);
-  for (const r of other.delivered()) expect(JSON.parse(r.body)).toMatchObject({ rule: 'errors_per_status', threshold: 2, value: 3 });
+  const moved = other.delivered().map((r) => JSON.parse(r.body) as { rule: string; window_start: string; group: string; value: number });
+  for (const a of moved) expect(a).toMatchObject({ rule: 'errors_per_status', threshold: 2, value: 3 });
+  // The six that waited for the gone hook are among them: windows 3 to 5.
+  const windows = new Set(moved.map((a) => (Date.parse(a.window_start) - base) / WINDOW_MS));
+  expect([...windows].sort((x, y) => x - y)).toEqual([3, 4, 5, 6, 7, 8]);
+  expect(new Set(moved.map(triple)).size).toBe(12);
 
   const m = parseSamples(await (await fetch(`${url}/metrics`)).text());
-  expect(m.get('logpulse_webhook_deliveries_total{result="ok"}')).toBe(12);
+  expect(m.get('logpulse_webhook_deliveries_total{result="ok"}')).toBe(18);
+  expect(m.get('logpulse_webhook_deliveries_total{result="retry"}')).toBeGreaterThan(0);
   expect(m.get('logpulse_webhook_deliveries_total{result="failed"}')).toBe(0);
   expect(m.get('logpulse_webhook_queue')).toBe(0);
   d.child.kill('SIGTERM');
   expect(await d.exit, d.stderr()).toBe(0);
   expect(d.stderr()).not.toContain('s3cr3tpart');
-  await slack.stop();
   await other.stop();
 }, 60_000);
