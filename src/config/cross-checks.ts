@@ -5,6 +5,7 @@ import { type Checked, checkBrokerList, checkSourceUri } from '../sources/uri.js
 import { parseDuration } from './duration.js';
 import { formatPath, isPlainObject, problem, type Problems, type Seg } from './problems.js';
 import { RATE_RULE_TYPES } from './schema.js';
+import type { Env } from './types.js';
 
 /** Smallest value of each duration key, with the reason shown when it is below. */
 const DURATION_KEYS: ReadonlyArray<[Seg[], number, string]> = [
@@ -21,8 +22,11 @@ const DURATION_KEYS: ReadonlyArray<[Seg[], number, string]> = [
 /** Open windows per shard a watermark may keep: each holds HyperLogLog sketches and URL counts. */
 const MAX_WINDOWS_HELD = 1_000;
 
-/** Checks that span keys or go beyond what JSON Schema says well. Tolerates values the schema already rejected. */
-export function crossChecks(data: Record<string, unknown>, out: Problems): void {
+/**
+ * Checks that span keys or go beyond what JSON Schema says well. Tolerates values the schema already rejected.
+ * `env`: where `alerts.webhookSecretEnv` must name a variable that is set.
+ */
+export function crossChecks(data: Record<string, unknown>, out: Problems, env: Env = {}): void {
   const ms = new Map<string, number>();
   for (const [segs, min, why] of DURATION_KEYS) {
     const v = get(data, segs);
@@ -51,6 +55,7 @@ export function crossChecks(data: Record<string, unknown>, out: Problems): void 
   if (typeof webhook === 'string' && !isHttpUrl(webhook)) {
     out.add(problem(['alerts', 'webhook'], 'must be an http:// or https:// URL'));
   }
+  checkWebhookSecret(data, webhook, env, out);
 
   const delimiter = get(data, ['csv', 'delimiter']);
   if (typeof delimiter === 'string' && (delimiter.length !== 1 || delimiter.charCodeAt(0) > 127 || /[\r\n]/.test(delimiter))) {
@@ -94,6 +99,19 @@ function checkRules(rules: unknown, out: Problems): void {
       }
     }
   });
+}
+
+/**
+ * A secret named but missing would send unsigned alerts that a verifying receiver rejects (and so loses): a start
+ * without it is refused. Neither the name nor the value is shown (no value from the file is).
+ */
+function checkWebhookSecret(data: unknown, webhook: unknown, env: Env, out: Problems): void {
+  const name = get(data, ['alerts', 'webhookSecretEnv']);
+  if (typeof name !== 'string') return;
+  const at: Seg[] = ['alerts', 'webhookSecretEnv'];
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) out.add(problem(at, 'must be an environment variable name (letters, digits and _, not starting with a digit)'));
+  else if (webhook === undefined) out.add(problem(at, 'is used only with alerts.webhook'));
+  else if ((env[name] ?? '') === '') out.add(problem(at, 'names an environment variable that is not set (or is empty)'));
 }
 
 function isHttpUrl(text: string): boolean {

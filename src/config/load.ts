@@ -97,7 +97,7 @@ export function configFrom(
   if (!validateSchema(work)) {
     for (const e of validateSchema.errors ?? []) collector.add(...translateAjvError(e, work));
   }
-  crossChecks(work, collector);
+  crossChecks(work, collector, env);
 
   const problems = collector.list().map(({ segs, message }): ConfigProblem => {
     const key = formatPath(segs);

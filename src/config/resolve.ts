@@ -39,6 +39,8 @@ export function resolve(f: ConfigFile, env: Env): Config {
       early: f.alerts.early,
       kafkaTopic: f.alerts.kafkaTopic,
       webhook: f.alerts.webhook ?? null,
+      webhookFormat: f.alerts.webhookFormat,
+      webhookSecretEnv: f.alerts.webhookSecretEnv ?? null,
       rules: f.alerts.rules.map((r): AlertRule =>
         r.type === 'errors_per_status'
           ? { type: r.type, threshold: r.threshold ?? DEFAULT_ERRORS_PER_STATUS_THRESHOLD }

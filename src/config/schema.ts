@@ -5,6 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 import { Duration, Section, StringEnum } from './schema-helpers.js';
+import { WEBHOOK_KEYS } from './schema-webhook.js';
 
 export const FORMATS = ['json', 'csv', 'clf', 'auto'] as const;
 export const RATE_RULE_TYPES = ['global_error_rate', 'url_error_rate', 'ip_error_rate'] as const;
@@ -147,9 +148,7 @@ export const ConfigSchema = Type.Object(
           default: 'alerts',
           description: 'Kafka topic alerts are produced to (JSON, keyed by rule) when brokers are known: a `kafka://` source\'s, or `kafka.brokers`.',
         }),
-        webhook: Type.Optional(
-          Type.String({ description: 'http(s) URL each alert is POSTed to as JSON. Unset by default.' }),
-        ),
+        ...WEBHOOK_KEYS,
         rules: Type.Array(AlertRuleSchema, {
           default: [{ type: 'errors_per_status', threshold: DEFAULT_ERRORS_PER_STATUS_THRESHOLD }],
           description: 'Alert rules; the rate rules are enabled by listing them. An empty list disables alerts.',

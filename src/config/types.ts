@@ -4,6 +4,7 @@
 
 import type { ConfigProblem } from './problems.js';
 import type { FORMATS, KAFKA_MECHANISMS, KAFKA_PROTOCOLS, LOG_LEVELS, RATE_RULE_TYPES, RULE_TYPES, STARTING_OFFSETS, THRESHOLDS_FROM } from './schema.js';
+import type { WEBHOOK_FORMATS } from './schema-webhook.js';
 
 /** Command-line flags that override config keys (SPEC §1). Undefined = not given. */
 export interface FlagOverrides {
@@ -57,6 +58,9 @@ export interface Config {
     early: boolean;
     kafkaTopic: string;
     webhook: string | null;
+    webhookFormat: (typeof WEBHOOK_FORMATS)[number];
+    /** The name of the variable holding the HMAC secret (the secret itself is read from the environment by the sender). */
+    webhookSecretEnv: string | null;
     rules: AlertRule[];
     /** Percentile (0 < P < 100) of the batch `thresholds` view. */
     thresholdsPercentile: number;

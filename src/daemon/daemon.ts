@@ -7,14 +7,14 @@ import { redactConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { isReplayable, type Source } from '../sources/source.js';
-import { createSource } from '../sources/create-source.js';
+import { sourceOf } from '../sources/create-source.js';
 import { parseSourceUri } from '../sources/uri.js';
+import { WebhookDelivery, webhookTarget } from '../sinks/webhook.js';
 import { createRegistry } from '../api/metrics.js';
 import { type DaemonApi, daemonApi, type DaemonPhase } from './api.js';
 import { Generation } from './generation.js';
 import { Instruments } from './instruments.js';
 import { registerDaemonSeries } from './metrics-series.js';
-import { notYetAvailable } from './parts.js';
 import { rebuild, type RebuildHost } from './rebuild.js';
 import { keysOf, planReload } from './reload-plan.js';
 import { endRun } from './shutdown.js';
@@ -25,17 +25,13 @@ export type LoadedConfig = { ok: true; config: Config } | { ok: false; problems:
 /** What a reload came to, as `logpulse_config_reloads_total{result}` counts it. */
 export type ReloadResult = 'ok' | 'failed';
 
-/** The source a config names. Throws on a source URI or Kafka security setting this build cannot use (exit 2). */
-function sourceOf(config: Config): Source {
-  const { group, startingOffsets, security } = config.kafka;
-  return createSource(parseSourceUri(config.source), { kafka: { group, startingOffsets, security } });
-}
-
 export class Daemon implements RebuildHost {
   config: Config;
   readonly log: Logger;
   readonly instruments = new Instruments();
   readonly relay: SourceRelay;
+  /** Alerts to `alerts.webhook`: one queue for the daemon's life, across rebuilds and URL changes. */
+  readonly webhook: WebhookDelivery;
   source: Source;
   #gen!: Generation;
   #swapped!: Promise<'rebuilt'>;
@@ -57,7 +53,8 @@ export class Daemon implements RebuildHost {
   static async create(config: Config, log: Logger): Promise<Daemon> {
     const source = sourceOf(config);
     const d = new Daemon(config, log, source);
-    d.gen = await Generation.open(config, { log, instruments: d.instruments, source });
+    await d.webhook.open(config.checkpoint.dir, webhookTarget(config.alerts, process.env));
+    d.gen = await Generation.open(config, { log, instruments: d.instruments, source, webhook: d.webhook });
     return d;
   }
 
@@ -79,6 +76,7 @@ export class Daemon implements RebuildHost {
     this.log = log;
     this.source = source;
     this.relay = new SourceRelay(log);
+    this.webhook = new WebhookDelivery({ log });
     void this.#stopped.then((signal) => {
       this.#stopSignal = signal;
       if (this.#starting) void this.#starting.stop();
@@ -164,25 +162,17 @@ export class Daemon implements RebuildHost {
     try {
       await this.gen.restoreFromDisk();
     } catch (err) {
-      log.error({ err: (err as Error).message }, 'the checkpoint cannot be restored; not starting');
-      this.#phase = 'stopping';
-      await this.gen.discard();
-      return 1;
+      return this.#notStarted('the checkpoint cannot be restored; not starting', err);
     }
     log.info({ source: this.source.uri, workers: config.pipeline.workers, output: config.output.dir }, 'logpulse starting');
     // A reload waits until the daemon runs (or has ended): a rebuild needs a running generation to hand over.
     let started = () => {};
     this.#reloads = this.#reloads.then(() => new Promise<void>((resolve) => (started = resolve)));
-    const notYet = notYetAvailable(config);
-    if (notYet.length > 0) log.warn({ keys: notYet }, 'configured but not available in this version yet (ignored)');
     try {
       await this.startApi(config);
     } catch (err) {
-      log.error({ err: (err as Error).message }, 'the HTTP API could not start');
-      this.#phase = 'stopping';
       started();
-      await this.gen.discard();
-      return 1;
+      return this.#notStarted('the HTTP API could not start', err);
     }
     try {
       return await this.#runSource(started);
@@ -190,7 +180,24 @@ export class Daemon implements RebuildHost {
       this.#phase = 'stopping';
       started();
       await this.stopApi();
+      await this.#closeWebhook();
     }
+  }
+
+  /** Last: every alert of the run was handed over by now. Delivery goes on briefly, what is left is saved. */
+  async #closeWebhook(): Promise<void> {
+    await this.webhook.close(Math.max(1000, this.config.shutdownTimeoutMs / 2)).catch((err: unknown) => {
+      this.log.error({ err: (err as Error).message }, 'webhook: the undelivered alerts could not be saved');
+    });
+  }
+
+  /** A run that ends before its source started: what was built is closed, exit 1. */
+  async #notStarted(why: string, err: unknown): Promise<number> {
+    this.log.error({ err: (err as Error).message }, why);
+    this.#phase = 'stopping';
+    await this.gen.discard();
+    await this.#closeWebhook();
+    return 1;
   }
 
   async startApi(config: Config): Promise<void> {
@@ -203,6 +210,7 @@ export class Daemon implements RebuildHost {
         pendingOutputBytes: () => this.gen.outputs.pendingBytes,
         rules: () => this.config.alerts.rules,
         instruments: this.instruments,
+        webhook: this.webhook,
       }),
     );
     const phase = () => (this.#stopSignal !== null ? 'stopping' : this.#phase);

@@ -1,11 +1,13 @@
 // One build of a running daemon from a config: its outputs, pipeline, durability and thresholds watcher, and the
-// archive keeper unless a rebuild hands the running one on. The source and the HTTP API belong to the daemon
-// (daemon.ts) and outlive generations: a reload that changes what a generation is built from stops this one at a
-// durable cut (`handOver`) and starts the next from that state (`adopt`); see rebuild.ts.
+// archive keeper unless a rebuild hands the running one on. The source, the HTTP API and the webhook's queue belong
+// to the daemon (daemon.ts) and outlive generations (a generation points the webhook at its config's URL when it
+// starts): a reload that changes what a generation is built from stops this one at a durable cut (`handOver`) and
+// starts the next from that state (`adopt`); see rebuild.ts.
 import type { Config } from '../config/types.js';
 import { kafkaClientConfig } from '../kafka/client-config.js';
 import type { Logger } from '../log.js';
 import { type AlertState, Pipeline, type PipelineTotals } from '../pipeline/pipeline.js';
+import { type WebhookDelivery, webhookTarget } from '../sinks/webhook.js';
 import { isReplayable, type Source } from '../sources/source.js';
 import { parseSourceUri } from '../sources/uri.js';
 import { ArchiveKeeper, replayModeOf } from './archive.js';
@@ -14,7 +16,7 @@ import type { Checkpoint } from './checkpoint.js';
 import { Durability } from './durability.js';
 import type { Instruments, OutputKind } from './instruments.js';
 import { consoleTable, openOutputs, type Outputs } from './outputs.js';
-import { batchThresholds, notYetAvailable, pipelineOptions } from './parts.js';
+import { batchThresholds, pipelineOptions } from './parts.js';
 import type { RunningParts } from './shutdown.js';
 
 export interface GenerationDeps {
@@ -26,6 +28,8 @@ export interface GenerationDeps {
   archive?: ArchiveKeeper | null;
   /** Counted by the generations before. */
   totals?: PipelineTotals;
+  /** The daemon's webhook delivery: alerts go to it, and cuts save what it has not delivered. */
+  webhook?: WebhookDelivery;
 }
 
 /** What a generation hands to the next: its state, where that is on disk, what its alert engine knows, its totals. */
@@ -49,6 +53,7 @@ export class Generation {
   /** The archive keeper was made here (so it is opened and finished here too). */
   readonly #ownArchive: boolean;
   readonly #log: Logger;
+  readonly #webhook: WebhookDelivery | null;
   #thresholds: BatchThresholds | null;
   #started = false;
 
@@ -65,7 +70,7 @@ export class Generation {
     if (partials) kinds.push('partials');
     if (config.archive.enabled) kinds.push('archive');
     d.instruments.addKinds(kinds);
-    const outputs = await openOutputs(config, { log: d.log, alertClient, replayable, partials, instruments: d.instruments });
+    const outputs = await openOutputs(config, { log: d.log, alertClient, replayable, partials, instruments: d.instruments, webhook: d.webhook ?? null });
     const own = d.archive === undefined;
     const archive = !own ? d.archive! : config.archive.enabled ? new ArchiveKeeper(config.archive.dir, config.source, replayModeOf(spec), d.log) : null;
     if (archive && own) archive.onPublished = (bytes) => d.instruments.filePublished('archive', bytes);
@@ -79,6 +84,7 @@ export class Generation {
     this.archive = archive;
     this.#ownArchive = ownArchive;
     this.#log = d.log;
+    this.#webhook = d.webhook ?? null;
     this.pipeline = new Pipeline(pipelineOptions(config, outputs, archive, d.totals));
     this.pipeline.onPause = () => d.source.pause();
     this.pipeline.onResume = () => d.source.resume();
@@ -118,6 +124,9 @@ export class Generation {
 
   /** Timers and the thresholds watcher; the source is started (or resumed) after this. */
   async start(): Promise<void> {
+    // Here rather than at open: a rebuild whose new config fails to start sets the previous one's again.
+    this.#webhook?.setDir(this.config.checkpoint.dir);
+    this.#webhook?.setTarget(webhookTarget(this.config.alerts, process.env));
     await this.#thresholds?.start();
     this.pipeline.start();
     this.outputs.start();
@@ -151,9 +160,8 @@ export class Generation {
       this.#thresholds = batchThresholds(next, this.pipeline, this.#log);
       if (this.#started) void this.#thresholds?.start();
     }
-    if (has('alerts.webhook') && notYetAvailable(next).length > 0) {
-      this.#log.warn({ keys: notYetAvailable(next) }, 'configured but not available in this version yet (ignored)');
-    }
+    // The queue stays: what the old URL had not taken goes to the new one.
+    if (has('alerts.webhook', 'alerts.webhookFormat', 'alerts.webhookSecretEnv')) this.#webhook?.setTarget(webhookTarget(next.alerts, process.env));
   }
 
   /**

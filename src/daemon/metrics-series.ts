@@ -1,13 +1,14 @@
 // The series a running daemon exports on `/metrics` (README, HTTP API): each one read when scraped from numbers
 // its owner keeps anyway — the pipeline's totals, the backpressure's queues and pauses, the outputs' backlog, the
-// Kafka consumer's watermarks, the instruments (instruments.ts) — so a scrape costs the daemon nothing between
-// scrapes and the hot path counts nothing twice.
+// Kafka consumer's watermarks, the webhook's delivery counts, the instruments (instruments.ts) — so a scrape costs
+// the daemon nothing between scrapes and the hot path counts nothing twice.
 import type { Registry } from 'prom-client';
 
 import { counterOf, gaugeOf, labelledCounterOf, labelledGaugeOf, type Samples } from '../api/metrics.js';
 import type { AlertRule } from '../config/types.js';
 import type { Counters } from '../native.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
+import type { WebhookDelivery } from '../sinks/webhook.js';
 import type { Source } from '../sources/source.js';
 import type { Instruments } from './instruments.js';
 
@@ -34,6 +35,8 @@ export interface SeriesParts {
   /** The configured rules (a reload may change them). */
   rules: () => readonly AlertRule[];
   instruments: Instruments;
+  /** The daemon's webhook delivery (exported at 0 without `alerts.webhook`, so dashboards and rate() see the first one). */
+  webhook: Pick<WebhookDelivery, 'counts' | 'queued'>;
 }
 
 /** Registers every daemon series in `registry`. */
@@ -59,6 +62,14 @@ export function registerDaemonSeries(registry: Registry, p: SeriesParts): void {
   counterOf(registry, 'logpulse_archived_rows_total', 'Rows handed to the Parquet archive.', () => t().archived);
   outputSeries(registry, p);
   loadSeries(registry, p);
+  labelledCounterOf(
+    registry,
+    'logpulse_webhook_deliveries_total',
+    'Webhook POSTs by result: ok (delivered), retry (failed, tried again later), failed (refused by the receiver with a 4xx, not retried); dropped: alerts dropped from a full queue.',
+    'result',
+    () => Object.entries(p.webhook.counts),
+  );
+  gaugeOf(registry, 'logpulse_webhook_queue', 'Alerts not delivered to the webhook yet (queued or in flight).', () => p.webhook.queued);
   const i = p.instruments;
   registry.registerMetric(i.fsyncSeconds);
   registry.registerMetric(i.cutSeconds);

@@ -1,7 +1,7 @@
 // Every sink of a running daemon behind the pipeline's one output port (SPEC §4, §5): the rotating newline-JSON
-// files, results.txt, the console table and the Kafka alerts topic. The pipeline hands over bytes and events;
-// this decides where each goes, maps windows to console rows, completes a file early when it grows large and
-// counts the bytes not yet durable (the pipeline's backpressure reads them).
+// files, results.txt, the console table, the Kafka alerts topic and the webhook. The pipeline hands over bytes and
+// events; this decides where each goes, maps windows to console rows, completes a file early when it grows large
+// and counts the bytes not yet durable (the pipeline's backpressure reads them).
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -14,6 +14,7 @@ import { KafkaAlertSink } from '../sinks/kafka-alerts.js';
 import { ResultsTxt } from '../sinks/results-txt.js';
 import { RotatingFileSink } from '../sinks/rotating-file.js';
 import type { FileKind, OutputMarks, RecordSink } from '../sinks/sink.js';
+import type { WebhookDelivery } from '../sinks/webhook.js';
 import type { Instruments } from './instruments.js';
 
 /** Sinks hold at most this much data not yet durable before sources are paused (a slow or full disk). */
@@ -32,6 +33,8 @@ export interface OutputParts {
   results?: ResultsTxt | null;
   console?: ConsoleTable | null;
   kafkaAlerts?: KafkaAlertSink | null;
+  /** The daemon's webhook delivery (it outlives this generation's outputs, so `close` leaves it alone). */
+  webhook?: Pick<WebhookDelivery, 'send' | 'save'> | null;
   log?: Logger;
   /** Default 64 MiB. */
   rotateAtBytes?: number;
@@ -120,6 +123,7 @@ export class Outputs implements OutputPort {
     this.#write(this.#p.files.alerts, Buffer.from(`${JSON.stringify(alert)}\n`));
     this.#p.console?.alert(alert);
     this.#p.kafkaAlerts?.send(alert);
+    this.#p.webhook?.send(alert);
     this.#p.log?.warn({ alert }, 'alert');
     this.observer?.alert(alert);
   }
@@ -128,9 +132,13 @@ export class Outputs implements OutputPort {
     this.#p.results?.add(records, errors);
   }
 
-  /** Completes every file written so far (fsync, rename): what they hold is durable once this resolves. */
+  /**
+   * Completes every file written so far (fsync, rename): what they hold is durable once this resolves, and so is
+   * the list of alerts the webhook has not delivered yet (a durable cut calls this: an alert fired before the cut
+   * is delivered or on disk once it commits; one fired after it is fired again by the replay).
+   */
   async makeDurable(): Promise<void> {
-    await Promise.all(this.#files.map((f) => f.rotate()));
+    await Promise.all([...this.#files.map((f) => f.rotate()), this.#p.webhook?.save()]);
   }
 
   /**
@@ -210,6 +218,8 @@ export interface OpenOutputsOptions {
   partials: boolean;
   /** Told each file published (its bytes) and each fsync's duration, for `/metrics`. */
   instruments?: Pick<Instruments, 'filePublished' | 'fsync'>;
+  /** Where alerts are POSTed (`alerts.webhook`), if anywhere. */
+  webhook?: Pick<WebhookDelivery, 'send' | 'save'> | null;
 }
 
 /** The outputs a config asks for, under `output.dir` (created). */
@@ -246,6 +256,7 @@ export async function openOutputs(config: Config, o: OpenOutputsOptions): Promis
             client: o.alertClient,
             warn: (message, details) => log.warn(details ?? {}, message),
           }),
+    webhook: o.webhook ?? null,
     log,
     closeTimeoutMs: Math.max(1000, config.shutdownTimeoutMs / 2),
   });

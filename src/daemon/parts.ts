@@ -61,10 +61,3 @@ export function batchThresholds(c: Config, pipeline: Pipeline, log: Logger): Bat
     log,
   });
 }
-
-/** Config keys of SPEC features that later issues deliver: said out loud rather than silently ignored. */
-export function notYetAvailable(c: Config): string[] {
-  const keys: string[] = [];
-  if (c.alerts.webhook) keys.push('alerts.webhook');
-  return keys;
-}

@@ -7,6 +7,7 @@
 // never stops over a reload; only a rollback that fails too is fatal.
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
+import type { WebhookDelivery } from '../sinks/webhook.js';
 import { isReplayable, type Source } from '../sources/source.js';
 import { parseSourceUri } from '../sources/uri.js';
 import type { ArchiveKeeper } from './archive.js';
@@ -20,6 +21,7 @@ export interface RebuildHost {
   readonly log: Logger;
   readonly instruments: Instruments;
   readonly relay: SourceRelay;
+  readonly webhook: WebhookDelivery;
   config: Config;
   gen: Generation;
   source: Source;
@@ -134,7 +136,14 @@ async function launch(
   replaced: Replaced | null,
 ): Promise<void> {
   const source = kept ?? h.createSource(config);
-  const gen = await Generation.open(config, { log: h.log, instruments: h.instruments, source, totals: handOver.totals, ...(archive === undefined ? {} : { archive }) });
+  const gen = await Generation.open(config, {
+    log: h.log,
+    instruments: h.instruments,
+    source,
+    totals: handOver.totals,
+    webhook: h.webhook,
+    ...(archive === undefined ? {} : { archive }),
+  });
   let apiStarted = false;
   try {
     await gen.adopt(handOver, kept === null);

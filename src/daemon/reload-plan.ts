@@ -15,6 +15,8 @@ const IN_PLACE = new Set([
   'alerts.rules',
   'alerts.early',
   'alerts.webhook',
+  'alerts.webhookFormat',
+  'alerts.webhookSecretEnv',
   'alerts.thresholdsFrom',
   'alerts.thresholdsMinWindows',
   'alerts.thresholdsPercentile',

@@ -1,6 +1,7 @@
 // A parsed source URI (sources/uri.ts) → the running source. The one module that knows every source class, so
 // the grammar stays importable by the config check and `gen` without pulling in Kafka, sockets or the generator.
 import { DEFAULT_KAFKA_GROUP, DEFAULT_STARTING_OFFSETS } from '../config/schema.js';
+import type { Config } from '../config/types.js';
 import { kafkaClientConfig, type KafkaSecurity, PLAINTEXT } from '../kafka/client-config.js';
 import { FileSource } from './file.js';
 import { GeneratorSource } from './generator.js';
@@ -9,7 +10,7 @@ import type { Source } from './source.js';
 import { StdinSource } from './stdin.js';
 import { TcpClientSource, type BackoffOptions } from './tcp-client.js';
 import { TcpListenSource } from './tcp-listen.js';
-import type { SourceSpec } from './uri.js';
+import { parseSourceUri, type SourceSpec } from './uri.js';
 
 /** Runtime knobs that are not part of the URI (tests shorten timers; the CLI never needs them). */
 export interface CreateSourceOptions {
@@ -21,6 +22,12 @@ export interface CreateSourceOptions {
   backoff?: BackoffOptions;
   /** The `kafka` config section: defaults for what a kafka:// URI leaves out, and TLS/SASL (credentials from the environment). */
   kafka?: { group: string; startingOffsets: 'earliest' | 'latest'; security: KafkaSecurity };
+}
+
+/** The source a config names. Throws on a source URI or Kafka security setting this build cannot use (exit 2). */
+export function sourceOf(config: Config): Source {
+  const { group, startingOffsets, security } = config.kafka;
+  return createSource(parseSourceUri(config.source), { kafka: { group, startingOffsets, security } });
 }
 
 /** Builds the runtime for a parsed URI. Throws synchronously for sources this build cannot provide. */

@@ -47,6 +47,8 @@ const SERIES = [
   'logpulse_durable_cut_failures_total',
   'logpulse_config_reloads_total',
   'logpulse_config_rebuilds_total',
+  'logpulse_webhook_deliveries_total',
+  'logpulse_webhook_queue',
 ];
 
 interface Sample {
@@ -168,7 +170,7 @@ describe('a real Prometheus scraping a real daemon', () => {
       data.groups.flatMap((g) => g.rules).every((r) => r.health === 'ok'),
     );
     const all = rules.groups.flatMap((g) => g.rules);
-    expect(all.length).toBe(10);
+    expect(all.length).toBe(12);
     expect(all.filter((r) => r.health !== 'ok')).toEqual([]);
   });
 });

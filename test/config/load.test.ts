@@ -44,6 +44,8 @@ describe('no config file', () => {
         early: true,
         kafkaTopic: 'alerts',
         webhook: null,
+        webhookFormat: 'json',
+        webhookSecretEnv: null,
         rules: [{ type: 'errors_per_status', threshold: 100 }],
         thresholdsPercentile: 99,
         thresholdsFrom: 'config',
@@ -473,5 +475,32 @@ pipeline: { workers: 3 }
       { path: 'pipeline.workers', message: 'must be between 1 and 64 (from --workers)' },
       { path: 'source', message: expect.stringMatching(/^missing scheme — expected one of generator:.* \(from --source\)$/) },
     ]);
+  });
+});
+
+describe('alerts.webhook keys', () => {
+  const hook = (alerts: Record<string, unknown>, env: Record<string, string> = {}) => configFrom({ alerts: { webhook: 'https://hooks.example.com/x', ...alerts } }, { env });
+
+  it('default to the JSON format, unsigned', () => {
+    expect(ok(hook({})).alerts).toMatchObject({ webhook: 'https://hooks.example.com/x', webhookFormat: 'json', webhookSecretEnv: null });
+  });
+
+  it('take slack and the name of a variable that is set; the secret itself is not in the config', () => {
+    const config = ok(hook({ webhookFormat: 'slack', webhookSecretEnv: 'HOOK_SECRET' }, { HOOK_SECRET: 'the-secret' }));
+    expect(config.alerts).toMatchObject({ webhookFormat: 'slack', webhookSecretEnv: 'HOOK_SECRET' });
+    expect(JSON.stringify(config)).not.toContain('the-secret');
+  });
+
+  it('refuse an unknown format, a bad or unset variable name, and a secret without a webhook, naming the key but not the value', () => {
+    expect(byPath(hook({ webhookFormat: 'teams' }))).toEqual({ 'alerts.webhookFormat': 'must be one of: json, slack' });
+    expect(byPath(hook({ webhookSecretEnv: '1-SECRET' }))).toEqual({
+      'alerts.webhookSecretEnv': 'must be an environment variable name (letters, digits and _, not starting with a digit)',
+    });
+    const unset = byPath(hook({ webhookSecretEnv: 'HOOK_SECRET' }, { HOOK_SECRET: '' }));
+    expect(unset).toEqual({ 'alerts.webhookSecretEnv': 'names an environment variable that is not set (or is empty)' });
+    expect(JSON.stringify(unset)).not.toContain('HOOK_SECRET');
+    expect(byPath(configFrom({ alerts: { webhookSecretEnv: 'HOOK_SECRET' } }, { env: { HOOK_SECRET: 'x' } }))).toEqual({
+      'alerts.webhookSecretEnv': 'is used only with alerts.webhook',
+    });
   });
 });

@@ -41,17 +41,39 @@ describe('planReload', () => {
 
   it('applies thresholds, console, intervals, log level, webhook and the token in place', () => {
     expect(
-      plan({
-        ...base,
-        alerts: { early: false, webhook: 'https://hooks.example.com/x', rules: [{ type: 'errors_per_status', threshold: 5 }] },
-        console: { enabled: false, every: '1s' },
-        output: { resultsEvery: '5s', rotateEvery: '2s' },
-        log: { level: 'debug' },
-        api: { token: 'b' },
-        shutdownTimeout: '30s',
-      }),
+      plan(
+        {
+          ...base,
+          alerts: {
+            early: false,
+            webhook: 'https://hooks.example.com/x',
+            webhookFormat: 'slack',
+            webhookSecretEnv: 'HOOK_SECRET',
+            rules: [{ type: 'errors_per_status', threshold: 5 }],
+          },
+          console: { enabled: false, every: '1s' },
+          output: { resultsEvery: '5s', rotateEvery: '2s' },
+          log: { level: 'debug' },
+          api: { token: 'b' },
+          shutdownTimeout: '30s',
+        },
+        { HOOK_SECRET: 'x' },
+      ),
     ).toEqual({
-      inPlace: ['output.rotateEvery', 'output.resultsEvery', 'console.enabled', 'console.every', 'alerts.early', 'alerts.webhook', 'alerts.rules', 'api.token', 'shutdownTimeout', 'log.level'],
+      inPlace: [
+        'output.rotateEvery',
+        'output.resultsEvery',
+        'console.enabled',
+        'console.every',
+        'alerts.early',
+        'alerts.webhook',
+        'alerts.webhookFormat',
+        'alerts.webhookSecretEnv',
+        'alerts.rules',
+        'api.token',
+        'shutdownTimeout',
+        'log.level',
+      ],
       rebuild: [],
       api: [],
     });
