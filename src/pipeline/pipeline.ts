@@ -6,6 +6,7 @@ import { type ArchiveFile, type ProcessResult, WindowMerger } from '../native.js
 import type { SourceSink } from '../sources/source.js';
 import { AlertEngine, type AlertState, rateRuleOptions } from './alert-engine.js';
 import { Backpressure, type BackpressureStats } from './backpressure.js';
+import { dispatchChunk } from './first-line.js';
 import { OpenWindowTotals } from './open-windows.js';
 import type { PipelineOptions } from './pipeline-options.js';
 import { type PipelineState, restorePlan } from './restore-plan.js';
@@ -50,7 +51,8 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
       shards: options.shards,
       chunkBytes: options.chunkBytes,
       lingerMs: options.lingerMs,
-      dispatch: (stream, shard, chunk) => this.#submit(shard, { op: 'process', stream, chunk, nowUs: this.#nowUs(), peerUs: this.#peerOf(shard) }),
+      dispatch: (stream, shard, chunk) =>
+        dispatchChunk(this.#watermarks, stream, shard, chunk, (peerUs, part) => this.#submit(shard, { op: 'process', stream, chunk: part, nowUs: this.#nowUs(), peerUs }), () => this.#peerOf(shard)),
     });
     this.#watermarks = new ShardWatermarks(options.shards, options.shardOptions.idleTimeoutMs, this.#nowUs);
     this.#backpressure = new Backpressure({

@@ -13,9 +13,11 @@ export class ShardWatermarks {
   /**
    * Declared streams (Kafka partitions assigned) whose first data a shard has not processed yet, with the time
    * they were declared: each holds every shard's watermark back (a partition consumed a little later must not
-   * find its windows closed by the others) until it has data or has been idle for `idleTimeout`.
+   * find its windows closed by the others) until it has data or has been idle for `idleTimeout`. Once its first
+   * line is on its way to its shard (`on`), it no longer holds that shard: the shard processes that line before
+   * anything after it, so from there the stream's own watermark counts — as for the same lines read from a file.
    */
-  readonly #holds = new Map<string, number>();
+  readonly #holds = new Map<string, { since: number; on: number | null }>();
   readonly #idleUs: number;
   readonly #nowUs: () => number;
 
@@ -27,12 +29,23 @@ export class ShardWatermarks {
   }
 
   hold(stream: string): void {
-    this.#holds.set(stream, this.#nowUs());
+    this.#holds.set(stream, { since: this.#nowUs(), on: null });
+  }
+
+  /** A held stream none of whose data went to a shard yet. */
+  awaitsFirstLine(stream: string): boolean {
+    return this.#holds.get(stream)?.on === null;
+  }
+
+  /** A held stream's first line is being submitted to `shard`. */
+  firstLineTo(stream: string, shard: number): void {
+    const hold = this.#holds.get(stream);
+    if (hold) hold.on = shard;
   }
 
   /** Declared streams that still hold the watermarks back (no data yet). */
   held(): string[] {
-    return this.#held() ? [...this.#holds.keys()] : [];
+    return this.#held(null) ? [...this.#holds.keys()] : [];
   }
 
   /** The stream has data on its shard (or ended): its shard's own watermark holds the others back from now on. */
@@ -53,7 +66,7 @@ export class ShardWatermarks {
    * so an idle shard never blocks the drain of windows the others closed.
    */
   peerOf(i: number, hasStreams: boolean): number | null {
-    if (this.#held()) return HELD_US;
+    if (this.#held(i)) return HELD_US;
     let peer: number | null = null;
     for (let j = 0; j < this.#watermark.length; j++) {
       const w = this.#watermark[j] ?? null;
@@ -78,11 +91,15 @@ export class ShardWatermarks {
     return through;
   }
 
-  /** True while a declared stream still holds watermarks back (expired holds are dropped here). */
-  #held(): boolean {
+  /** True while a declared stream still holds back shard `shard` (any shard: null); expired holds are dropped here. */
+  #held(shard: number | null): boolean {
     if (this.#holds.size === 0) return false;
     const now = this.#nowUs();
-    for (const [stream, since] of this.#holds) if (now - since >= this.#idleUs) this.#holds.delete(stream);
-    return this.#holds.size > 0;
+    let held = false;
+    for (const [stream, { since, on }] of this.#holds) {
+      if (now - since >= this.#idleUs) this.#holds.delete(stream);
+      else if (shard === null || on !== shard) held = true;
+    }
+    return held;
   }
 }
