@@ -37,13 +37,16 @@ export async function daemonApi(config: Config, log: Logger, parts: DaemonApiPar
   const { pipeline, outputs, phase, registry } = parts;
   const readiness = (): Record<string, ReadinessCheck> => {
     const p = phase();
-    const pending = outputs().pendingBytes;
+    const o = outputs();
+    const pending = o.pendingBytes;
+    const backlog = `${pending} bytes not yet durable (sources pause at ${MAX_PENDING_OUTPUT_BYTES})`;
     return {
       source: { ok: p === 'running', detail: p === 'running' ? 'started' : p },
       outputs: {
-        // At the limit the pipeline pauses the source: the daemon is alive but not keeping up with its input.
-        ok: pending < MAX_PENDING_OUTPUT_BYTES,
-        detail: `${pending} bytes not yet durable (sources pause at ${MAX_PENDING_OUTPUT_BYTES})`,
+        // At the limit, or while a disk fault lasts, the pipeline pauses the source: the daemon is alive but not
+        // taking input (it resumes by itself once the outputs write again).
+        ok: pending < MAX_PENDING_OUTPUT_BYTES && !o.failing,
+        detail: o.failing ? `sources paused: ${o.faultDetail}; ${backlog}` : backlog,
       },
     };
   };

@@ -194,6 +194,7 @@ export class Daemon implements RebuildHost {
         source: () => this.source,
         pipeline: () => this.gen.pipeline,
         pendingOutputBytes: () => this.gen.outputs.pendingBytes,
+        failingOutputs: () => this.gen.outputs.failingKinds,
         rules: () => this.config.alerts.rules,
         instruments: this.instruments,
       }),

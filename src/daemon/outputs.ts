@@ -15,6 +15,7 @@ import { ResultsTxt } from '../sinks/results-txt.js';
 import { RotatingFileSink } from '../sinks/rotating-file.js';
 import type { FileKind, RecordSink } from '../sinks/sink.js';
 import type { Instruments } from './instruments.js';
+import { OutputFaults } from './output-faults.js';
 
 /** Sinks hold at most this much data not yet durable before sources are paused (a slow or full disk). */
 export const MAX_PENDING_OUTPUT_BYTES = 256 << 20;
@@ -37,6 +38,8 @@ export interface OutputParts {
   rotateAtBytes?: number;
   /** How long `close` waits for the Kafka alerts topic to confirm. */
   closeTimeoutMs?: number;
+  /** The file sinks' failures (told by their onError/onRecovered): what `failing` and `/ready` read. */
+  faults?: OutputFaults;
 }
 
 /** Sees each closed window's metrics rows and each alert as they leave (the HTTP API's history and live feed). */
@@ -90,6 +93,21 @@ export class Outputs implements OutputPort {
     return bytes;
   }
 
+  /** An output file cannot be written now (its sink retries): the pipeline keeps the source paused meanwhile. */
+  get failing(): boolean {
+    return (this.#p.faults?.failing ?? 0) > 0;
+  }
+
+  /** Output kinds failing now (for `/metrics`). */
+  get failingKinds(): number {
+    return this.#p.faults?.failing ?? 0;
+  }
+
+  /** What fails and since when, for `/ready` (empty when nothing does). */
+  get faultDetail(): string {
+    return this.#p.faults?.detail() ?? '';
+  }
+
   errors(lines: Buffer): void {
     this.#write(this.#p.files.errors, lines);
   }
@@ -136,6 +154,7 @@ export class Outputs implements OutputPort {
   /** Prints and writes what is left, closes every file and waits (bounded) for the alerts topic. */
   async close(): Promise<void> {
     this.#p.console?.stop();
+    this.#p.faults?.stop();
     await this.#p.results?.stop();
     await Promise.all(this.#files.map((f) => f.close()));
     await this.#p.kafkaAlerts?.close(this.#p.closeTimeoutMs ?? 5000);
@@ -192,13 +211,16 @@ export async function openOutputs(config: Config, o: OpenOutputsOptions): Promis
   const outDir = config.output.dir;
   await mkdir(outDir, { recursive: true });
   let outputs: Outputs | null = null;
+  const faults = new OutputFaults({ log, pendingBytes: () => outputs?.pendingBytes ?? 0, onChange: () => outputs?.onDrained() });
   const fileSink = (kind: FileKind) =>
     new RotatingFileSink({
       dir: join(outDir, kind),
       kind,
       shard: 'all',
       rotateEveryMs: config.output.rotateEveryMs,
-      onError: (err) => log.error({ err: err.message, kind }, 'output file write failed; retrying (data kept in memory)'),
+      // Said once per fault and every 30 s while it lasts (output-faults.ts), not once per sink and retry.
+      onError: (err) => faults.failed(kind, err),
+      onRecovered: () => faults.recovered(kind),
       onDurable: (bytes) => {
         o.instruments?.filePublished(kind, bytes);
         outputs?.onDrained();
@@ -222,6 +244,7 @@ export async function openOutputs(config: Config, o: OpenOutputsOptions): Promis
           }),
     log,
     closeTimeoutMs: Math.max(1000, config.shutdownTimeoutMs / 2),
+    faults,
   });
   return outputs;
 }

@@ -158,6 +158,7 @@ describe('/metrics of a daemon fed known lines', () => {
     for (const depth of series(m, 'logpulse_shard_queue_depth').values()) expect(depth).toBeGreaterThanOrEqual(0);
     expect([...series(m, 'logpulse_backpressure_pauses_total').keys()]).toEqual(['{cause="shards"}', '{cause="output"}']);
     expect(value(m, 'logpulse_backpressure_paused')).toBe(0);
+    expect(value(m, 'logpulse_output_failing')).toBe(0);
     expect(series(m, 'logpulse_kafka_consumer_lag').size).toBe(0);
   });
 

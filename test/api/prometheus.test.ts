@@ -35,6 +35,7 @@ const SERIES = [
   'logpulse_output_files_total',
   'logpulse_output_bytes_total',
   'logpulse_output_pending_bytes',
+  'logpulse_output_failing',
   'logpulse_shard_queue_depth',
   'logpulse_backpressure_pauses_total',
   'logpulse_backpressure_paused',
