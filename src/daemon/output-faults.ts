@@ -2,7 +2,8 @@
 // the daemon says about it. The sinks retry on their own and keep the bytes in memory; this turns their per-sink
 // "first failure" and "works again" into one operator-facing story: one error line when the fault starts, a
 // reminder every 30 s while it lasts (never one per retry: retries back off to every 5 s per sink, and four
-// sinks on one disk would repeat the same thing), one line when every output writes again. `/ready` and the
+// sinks on one disk would repeat the same thing), one line when every output writes again. A disk that flaps
+// (nearly full: a small write passes, the next fails) says so at most once per 30 s too. `/ready` and the
 // pipeline's backpressure read `failing` (sources pause until it is false again).
 import type { LogpulseError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -33,6 +34,9 @@ export class OutputFaults {
   readonly #faults = new Map<string, Fault>();
   #reminder: NodeJS.Timeout | null = null;
   #since = 0;
+  /** When the last fault line was logged; and whether the fault going on now was (its end is said only then). */
+  #lastSaid = -Infinity;
+  #said = false;
 
   constructor(options: OutputFaultsOptions) {
     this.#o = options;
@@ -50,9 +54,13 @@ export class OutputFaults {
     this.#faults.set(kind, { message: err.message, code: err.syscallCode ?? 'unknown', since: this.#now() });
     if (!first) return;
     this.#since = this.#now();
-    this.#o.log.error({ kind, code: err.syscallCode, err: err.message, pendingBytes: this.#o.pendingBytes() }, 'output cannot be written; sources paused, data kept in memory, retrying until the disk takes writes again');
+    this.#said = this.#since - this.#lastSaid >= this.#reminderMs;
+    if (this.#said) {
+      this.#lastSaid = this.#since;
+      this.#o.log.error({ kind, code: err.syscallCode, err: err.message, pendingBytes: this.#o.pendingBytes() }, 'output cannot be written; sources paused, data kept in memory, retrying until the disk takes writes again');
+    }
     // Unref'd: the sinks' own retry timers keep the process alive while bytes are at risk; this only talks.
-    this.#reminder = setInterval(() => this.#remind(), this.#o.reminderMs ?? FAULT_REMINDER_MS);
+    this.#reminder = setInterval(() => this.#remind(), this.#reminderMs);
     this.#reminder.unref();
     this.#o.onChange();
   }
@@ -61,7 +69,7 @@ export class OutputFaults {
   recovered(kind: string): void {
     if (!this.#faults.delete(kind) || this.#faults.size > 0) return;
     this.stop();
-    this.#o.log.info({ kind, faultSeconds: Math.round((this.#now() - this.#since) / 1000), pendingBytes: this.#o.pendingBytes() }, 'outputs writable again; sources resume');
+    if (this.#said) this.#o.log.info({ kind, faultSeconds: Math.round((this.#now() - this.#since) / 1000), pendingBytes: this.#o.pendingBytes() }, 'outputs writable again; sources resume');
     this.#o.onChange();
   }
 
@@ -77,7 +85,13 @@ export class OutputFaults {
     this.#reminder = null;
   }
 
+  get #reminderMs(): number {
+    return this.#o.reminderMs ?? FAULT_REMINDER_MS;
+  }
+
   #remind(): void {
+    this.#lastSaid = this.#now();
+    this.#said = true;
     const kinds = [...this.#faults.keys()];
     const codes = [...new Set([...this.#faults.values()].map((f) => f.code))];
     this.#o.log.error(

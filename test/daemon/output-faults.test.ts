@@ -67,6 +67,24 @@ it('logs a fault once, again every 30 s while it lasts whatever the retries and 
   expect(onChange).toHaveBeenCalledTimes(2); // started, ended
 });
 
+it('a disk that flaps (fails, works, fails …) is said at most once per 30 s', () => {
+  vi.useFakeTimers();
+  const { log, msgs } = memoryLogger();
+  const faults = new OutputFaults({ log, pendingBytes: () => 0, onChange: () => {} });
+  const enospc = Object.assign(new Error('write failed (ENOSPC)'), { syscallCode: 'ENOSPC' }) as never;
+  for (let i = 0; i < 10; i++) {
+    faults.failed('errors', enospc);
+    vi.advanceTimersByTime(1000);
+    faults.recovered('errors');
+    vi.advanceTimersByTime(1000);
+  }
+  expect(msgs()).toEqual([FAULT, RECOVERED]);
+  vi.advanceTimersByTime(FAULT_REMINDER_MS);
+  faults.failed('errors', enospc);
+  expect(msgs()).toEqual([FAULT, RECOVERED, FAULT]);
+  faults.stop();
+});
+
 it('a failing output pauses the source at once and resumes it when the disk takes writes again, nothing lost', async () => {
   const { log, msgs } = memoryLogger();
   const fs = new FaultFs();
