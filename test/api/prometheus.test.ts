@@ -169,7 +169,7 @@ describe('a real Prometheus scraping a real daemon', () => {
       data.groups.flatMap((g) => g.rules).every((r) => r.health === 'ok'),
     );
     const all = rules.groups.flatMap((g) => g.rules);
-    expect(all.length).toBe(10);
+    expect(all.length).toBe(11);
     expect(all.filter((r) => r.health !== 'ok')).toEqual([]);
   });
 });
