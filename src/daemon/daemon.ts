@@ -200,7 +200,7 @@ export class Daemon implements RebuildHost {
       }),
     );
     const phase = () => (this.#stopSignal !== null ? 'stopping' : this.#phase);
-    const api = await daemonApi(config, this.log, { pipeline: () => this.gen.pipeline, outputs: () => this.gen.outputs, phase, registry });
+    const api = await daemonApi(config, this.log, { pipeline: () => this.gen.pipeline, outputs: () => this.gen.outputs, archive: () => this.gen.archive, phase, registry });
     try {
       await api.server.listen();
     } catch (err) {
