@@ -37,14 +37,14 @@ export interface Daemon {
   out: string;
 }
 
-/** `logpulse run` reading `tcp-listen`, writing under `out`, its checkpoint outside `out`. */
-export async function startDaemon(dir: string, out: string, rotateEvery = '300ms'): Promise<Daemon> {
+/** `logpulse run` reading `tcp-listen`, writing under `out`, its checkpoint outside `out`; `extra`: more yaml. */
+export async function startDaemon(dir: string, out: string, rotateEvery = '300ms', extra = ''): Promise<Daemon> {
   const [sourcePort, apiPort] = [await freePort(), await freePort()];
   const cfg = join(dir, 'logpulse.yaml');
   writeFileSync(
     cfg,
     `source: "tcp-listen://127.0.0.1:${sourcePort}"\napi: { port: ${apiPort} }\nconsole: { enabled: false }\n` +
-      `output: { dir: ${out}, rotateEvery: ${rotateEvery} }\ncheckpoint: { dir: ${join(dir, 'cp')} }\npipeline: { workers: 2 }\n`,
+      `output: { dir: ${out}, rotateEvery: ${rotateEvery} }\ncheckpoint: { dir: ${join(dir, 'cp')} }\npipeline: { workers: 2 }\n${extra}`,
   );
   const d = spawnCli(['run', '-c', cfg], { cwd: dir });
   await waitForLog(d, 'source started');
