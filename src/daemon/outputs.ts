@@ -154,9 +154,10 @@ export class Outputs implements OutputPort {
   /** Prints and writes what is left, closes every file and waits (bounded) for the alerts topic. */
   async close(): Promise<void> {
     this.#p.console?.stop();
-    this.#p.faults?.stop();
     await this.#p.results?.stop();
+    // Closing waits for a failing disk (up to the shutdown deadline): the reminders go on meanwhile.
     await Promise.all(this.#files.map((f) => f.close()));
+    this.#p.faults?.stop();
     await this.#p.kafkaAlerts?.close(this.#p.closeTimeoutMs ?? 5000);
   }
 
