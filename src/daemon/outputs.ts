@@ -154,10 +154,11 @@ export class Outputs implements OutputPort {
   /** Prints and writes what is left, closes every file and waits (bounded) for the alerts topic. */
   async close(): Promise<void> {
     this.#p.console?.stop();
-    await this.#p.results?.stop();
-    // Closing waits for a failing disk (up to the shutdown deadline): the reminders go on meanwhile.
+    // The files first: closing them waits for a failing disk (retrying, up to the shutdown deadline; the reminders
+    // go on meanwhile), whereas results.txt tries its last line once and would fail the close right away.
     await Promise.all(this.#files.map((f) => f.close()));
     this.#p.faults?.stop();
+    await this.#p.results?.stop();
     await this.#p.kafkaAlerts?.close(this.#p.closeTimeoutMs ?? 5000);
   }
 
