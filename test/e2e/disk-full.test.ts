@@ -6,34 +6,38 @@
 // Fault injection: the output dir is a real 2 MiB tmpfs, filled until ENOSPC, when `mount` is permitted (root).
 // Otherwise (or with LOGPULSE_TEST_NO_MOUNT=1) the injected fallback runs: output/errors is moved aside and a plain
 // file put in its place, so making the directory fails (EEXIST) until it is removed again. The test prints which one ran.
-import { mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
-import { untilAsync } from '../support/wait.js';
+import { until, untilAsync } from '../support/wait.js';
 import { fillDisk, freeDisk, mountTmpfs, unmount } from '../support/small-disk.js';
 import { FAULT, RECOVERED, REMINDER, batch, connect, expectEveryErrorOnce, logged, metrics, ready, send, startDaemon } from './disk-fault-helpers.js';
 
 let dir: string;
+/** Each test's output dir: a small disk of its own. */
 let out: string;
+let out2: string;
 let tmpfs = false;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'logpulse-disk-full-'));
   out = join(dir, 'out');
-  tmpfs = mountTmpfs(out, '2m');
+  out2 = join(dir, 'out2');
+  tmpfs = mountTmpfs(out, '2m') && mountTmpfs(out2, '2m');
   console.info(`disk-full fault injection: ${tmpfs ? 'real 2 MiB tmpfs filled to ENOSPC' : 'injected fallback: output/errors replaced by a file (EEXIST)'}`);
 });
 
 afterAll(() => {
-  if (tmpfs) unmount(out);
+  unmount(out);
+  unmount(out2);
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Makes output/errors unwritable; returns the function that makes it writable again (once). */
-function breakDisk(): () => void {
+/** Makes `out`/errors unwritable; returns the function that makes it writable again (once). */
+function breakDisk(out: string): () => void {
   let healed = false;
   const once = (heal: () => void) => () => {
     if (!healed) heal();
@@ -44,11 +48,11 @@ function breakDisk(): () => void {
     return once(() => freeDisk(filler));
   }
   // The published files are moved aside, not removed: they are part of what the test counts.
-  renameSync(join(out, 'errors'), join(dir, 'errors-aside'));
+  renameSync(join(out, 'errors'), `${out}-errors-aside`);
   writeFileSync(join(out, 'errors'), 'in the way\n');
   return once(() => {
     rmSync(join(out, 'errors'), { force: true });
-    renameSync(join(dir, 'errors-aside'), join(out, 'errors'));
+    renameSync(`${out}-errors-aside`, join(out, 'errors'));
   });
 }
 
@@ -62,7 +66,7 @@ it('pauses on a full disk, tells why, keeps memory bounded, resumes by itself, l
   });
   expect((await ready(api)).status).toBe(200);
 
-  const heal = breakDisk();
+  const heal = breakDisk(out);
   try {
     // Error records that cannot be written: the fault is noticed, the source paused.
     await send(sourcePort, batch(1000, 1000));
@@ -122,3 +126,24 @@ it('pauses on a full disk, tells why, keeps memory bounded, resumes by itself, l
     expect(readdirSync(join(out, kind)).filter((n) => n.endsWith('.part'))).toEqual([]);
   }
 }, 180_000);
+
+it('a stop during a disk fault waits for the disk (up to shutdownTimeout) and then loses nothing', async () => {
+  mkdirSync(join(dir, 't2'));
+  const { d, api, sourcePort } = await startDaemon(join(dir, 't2'), out2, '300ms', 'shutdownTimeout: 60s\n');
+  await send(sourcePort, batch(0, 1000));
+  await untilAsync('batch A durable', async () => (await metrics(api)).get('logpulse_output_pending_bytes') === 0);
+  const heal = breakDisk(out2);
+  try {
+    await send(sourcePort, batch(1000, 1000));
+    await untilAsync('/ready 503', async () => (await ready(api)).status === 503, { ms: 20_000 });
+    d.child.kill('SIGTERM');
+    // The open windows reach the checkpoint (on another disk); the outputs wait for theirs.
+    await until('the checkpoint written', () => existsSync(join(dir, 't2', 'cp', 'state.msgpack')));
+    expect(d.child.exitCode).toBeNull();
+  } finally {
+    heal();
+  }
+  expect(await d.exit, d.stderr()).toBe(0);
+  expectEveryErrorOnce(out2, 2000);
+  expect(readdirSync(join(out2, 'errors')).filter((n) => n.endsWith('.part'))).toEqual([]);
+}, 120_000);
