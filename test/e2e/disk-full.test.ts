@@ -93,6 +93,7 @@ it('pauses on a full disk, tells why, keeps memory bounded, resumes by itself, l
       read = m.get('logpulse_input_bytes_total{source="tcp-listen"}')!;
       return sender.writableLength > 0 && read === before;
     }, { ms: 30_000, everyMs: 500 });
+    console.info(`paused: ${read} input bytes read, ${sender.writableLength} waiting in the sender, ${m.get('logpulse_output_pending_bytes')} output bytes pending`);
     expect(read).toBeLessThan(Buffer.byteLength(big) / 2);
     expect(m.get('logpulse_backpressure_paused')).toBe(1);
     expect(m.get('logpulse_output_pending_bytes')).toBeLessThan(4 << 20); // far below both the input and 256 MiB
