@@ -1,7 +1,7 @@
 // Files that must survive a crash whole or not at all (checkpoint, run ledgers, compaction journals, batch
 // manifests): written to a hidden temp beside the target, fsynced, renamed over it, and the directory fsynced so
 // the rename itself is durable. A reader sees the old file or the whole new one, never half.
-import { open, rename } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Told how long one fsync took, in seconds (for `/metrics`). */
@@ -13,14 +13,21 @@ export type FsyncObserver = (seconds: number) => void;
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, onFsync?: FsyncObserver): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const fh = await open(temp, 'w');
   try {
-    await fh.writeFile(data);
-    await timedFsync(onFsync, () => fh.sync());
-  } finally {
-    await fh.close();
+    const fh = await open(temp, 'w');
+    try {
+      await fh.writeFile(data);
+      await timedFsync(onFsync, () => fh.sync());
+    } finally {
+      await fh.close();
+    }
+    await rename(temp, path);
+  } catch (err) {
+    // A full disk must not also keep the half-written temp (it holds the space the next attempt needs); the old
+    // file at `path` was never touched.
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw err;
   }
-  await rename(temp, path);
   await fsyncDir(dirname(path), onFsync);
 }
 

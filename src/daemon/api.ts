@@ -12,6 +12,7 @@ import { openStats } from '../api/stats/open.js';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
+import type { ArchiveKeeper } from './archive.js';
 import { MAX_PENDING_OUTPUT_BYTES, type OutputObserver, type Outputs } from './outputs.js';
 
 /** Where a daemon is in its life, as `/ready` reports it (`reloading`: a reload is rebuilding it). */
@@ -21,6 +22,8 @@ export interface DaemonApiParts {
   /** The running pipeline and outputs (a reload may replace them while the API goes on). */
   pipeline: () => Pipeline;
   outputs: () => Outputs;
+  /** The Parquet archive, when `archive.enabled`. */
+  archive: () => ArchiveKeeper | null;
   phase: () => DaemonPhase;
   /** The daemon's metrics (metrics-series.ts). */
   registry: Registry;
@@ -34,16 +37,23 @@ export interface DaemonApi {
 
 /** Builds (not yet listening) the API of a daemon. */
 export async function daemonApi(config: Config, log: Logger, parts: DaemonApiParts): Promise<DaemonApi> {
-  const { pipeline, outputs, phase, registry } = parts;
+  const { pipeline, outputs, archive, phase, registry } = parts;
   const readiness = (): Record<string, ReadinessCheck> => {
     const p = phase();
-    const pending = outputs().pendingBytes;
+    const o = outputs();
+    const pending = o.pendingBytes;
+    const backlog = `${pending} bytes not yet durable (sources pause at ${MAX_PENDING_OUTPUT_BYTES})`;
+    const failedCut = archive()?.failure ?? null;
     return {
       source: { ok: p === 'running', detail: p === 'running' ? 'started' : p },
+      // The archive does not pause the source (its native writer drops a refused cut's rows whatever we do), but a
+      // daemon losing archive rows is not doing its job: a balancer may send the input elsewhere meanwhile.
+      ...(archive() === null ? {} : { archive: failedCut === null ? { ok: true, detail: 'cuts written' } : { ok: false, detail: `${failedCut}; its rows are not archived (other outputs unaffected)` } }),
       outputs: {
-        // At the limit the pipeline pauses the source: the daemon is alive but not keeping up with its input.
-        ok: pending < MAX_PENDING_OUTPUT_BYTES,
-        detail: `${pending} bytes not yet durable (sources pause at ${MAX_PENDING_OUTPUT_BYTES})`,
+        // At the limit, or while a disk fault lasts, the pipeline pauses the source: the daemon is alive but not
+        // taking input (it resumes by itself once the outputs write again).
+        ok: pending < MAX_PENDING_OUTPUT_BYTES && !o.failing,
+        detail: o.failing ? `sources paused: ${o.faultDetail}; ${backlog}` : backlog,
       },
     };
   };

@@ -36,6 +36,11 @@ export class ArchiveKeeper {
   #compacting: Promise<void> = Promise.resolve();
   /** Rows this run's cuts published. */
   #rows = 0;
+  /**
+   * Why the last cut that had rows failed, until a later cut publishes files again: the rows of such cuts are lost
+   * (a source that cannot replay) and `/ready` says so. A cut without rows proves nothing about the disk.
+   */
+  #failure: string | null = null;
   /** Told the size of each file a cut published (not of compaction's rewrites), for `/metrics`. */
   onPublished: (bytes: number) => void = () => {};
 
@@ -44,6 +49,11 @@ export class ArchiveKeeper {
     this.#source = source;
     this.#replay = replay;
     this.#log = log;
+  }
+
+  /** The last failed cut's error while no later cut has published files (see `#failure`); null otherwise. */
+  get failure(): string | null {
+    return this.#failure;
   }
 
   /** What the shards need to write (`ShardOptions.archive` without the shard number). */
@@ -67,7 +77,11 @@ export class ArchiveKeeper {
     const seq = ++this.#seq;
     const { files, errors } = await pipeline.archiveCut(seq);
     for (const f of files) this.#rows += f.rows;
-    if (errors.length > 0) throw new LogpulseError('LP_ERR_ARCHIVE', `archive cut ${seq} failed: ${errors.join('; ')}`);
+    if (errors.length > 0) {
+      this.#failure = `archive cut ${seq} failed: ${errors.join('; ')}`;
+      throw new LogpulseError('LP_ERR_ARCHIVE', this.#failure);
+    }
+    if (files.length > 0) this.#failure = null;
     await this.#published(files);
     if (this.#replay === 'none') this.#committedSeq = seq;
     if (files.length > 0) this.#log.debug({ seq, files: files.length, rows: files.reduce((a, f) => a + f.rows, 0) }, 'archive cut');

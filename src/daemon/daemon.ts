@@ -208,13 +208,14 @@ export class Daemon implements RebuildHost {
         source: () => this.source,
         pipeline: () => this.gen.pipeline,
         pendingOutputBytes: () => this.gen.outputs.pendingBytes,
+        failingOutputs: () => this.gen.outputs.failingKinds,
         rules: () => this.config.alerts.rules,
         instruments: this.instruments,
         webhook: this.webhook,
       }),
     );
     const phase = () => (this.#stopSignal !== null ? 'stopping' : this.#phase);
-    const api = await daemonApi(config, this.log, { pipeline: () => this.gen.pipeline, outputs: () => this.gen.outputs, phase, registry });
+    const api = await daemonApi(config, this.log, { pipeline: () => this.gen.pipeline, outputs: () => this.gen.outputs, archive: () => this.gen.archive, phase, registry });
     try {
       await api.server.listen();
     } catch (err) {

@@ -32,6 +32,8 @@ export interface SeriesParts {
   pipeline: () => Pipeline;
   /** Output bytes not yet durable (sources pause at MAX_PENDING_OUTPUT_BYTES). */
   pendingOutputBytes: () => number;
+  /** Output kinds whose files cannot be written now (a disk fault; their sinks retry). */
+  failingOutputs: () => number;
   /** The configured rules (a reload may change them). */
   rules: () => readonly AlertRule[];
   instruments: Instruments;
@@ -91,6 +93,7 @@ function outputSeries(registry: Registry, p: SeriesParts): void {
     published().map(([kind, v]) => [kind, v.bytes] as const),
   );
   gaugeOf(registry, 'logpulse_output_pending_bytes', 'Output bytes not yet durable; sources pause when this reaches the limit.', p.pendingOutputBytes);
+  gaugeOf(registry, 'logpulse_output_failing', 'Output kinds whose files cannot be written now (full, read-only or removed disk); sources stay paused while above 0.', p.failingOutputs);
 }
 
 /** How loaded the daemon is: the shards' queues, the source's pauses, the Kafka consumer's lag. */

@@ -16,6 +16,7 @@ import { RotatingFileSink } from '../sinks/rotating-file.js';
 import type { FileKind, OutputMarks, RecordSink } from '../sinks/sink.js';
 import type { WebhookDelivery } from '../sinks/webhook.js';
 import type { Instruments } from './instruments.js';
+import { OutputFaults } from './output-faults.js';
 
 /** Sinks hold at most this much data not yet durable before sources are paused (a slow or full disk). */
 export const MAX_PENDING_OUTPUT_BYTES = 256 << 20;
@@ -40,6 +41,8 @@ export interface OutputParts {
   rotateAtBytes?: number;
   /** How long `close` waits for the Kafka alerts topic to confirm. */
   closeTimeoutMs?: number;
+  /** The file sinks' failures (told by their onError/onRecovered): what `failing` and `/ready` read. */
+  faults?: OutputFaults;
 }
 
 /** Sees each closed window's metrics rows and each alert as they leave (the HTTP API's history and live feed). */
@@ -91,6 +94,21 @@ export class Outputs implements OutputPort {
     let bytes = 0;
     for (const f of this.#files) bytes += f.pendingBytes;
     return bytes;
+  }
+
+  /** An output file cannot be written now (its sink retries): the pipeline keeps the source paused meanwhile. */
+  get failing(): boolean {
+    return (this.#p.faults?.failing ?? 0) > 0;
+  }
+
+  /** Output kinds failing now (for `/metrics`). */
+  get failingKinds(): number {
+    return this.#p.faults?.failing ?? 0;
+  }
+
+  /** What fails and since when, for `/ready` (empty when nothing does). */
+  get faultDetail(): string {
+    return this.#p.faults?.detail() ?? '';
   }
 
   errors(lines: Buffer): void {
@@ -171,8 +189,11 @@ export class Outputs implements OutputPort {
   /** Prints and writes what is left, closes every file and waits (bounded) for the alerts topic. */
   async close(): Promise<void> {
     this.#p.console?.stop();
-    await this.#p.results?.stop();
+    // The files first: closing them waits for a failing disk (retrying, up to the shutdown deadline; the reminders
+    // go on meanwhile), whereas results.txt tries its last line once and would fail the close right away.
     await Promise.all(this.#files.map((f) => f.close()));
+    this.#p.faults?.stop();
+    await this.#p.results?.stop();
     await this.#p.kafkaAlerts?.close(this.#p.closeTimeoutMs ?? 5000);
   }
 
@@ -228,13 +249,16 @@ export async function openOutputs(config: Config, o: OpenOutputsOptions): Promis
   const outDir = config.output.dir;
   await mkdir(outDir, { recursive: true });
   let outputs: Outputs | null = null;
+  const faults = new OutputFaults({ log, pendingBytes: () => outputs?.pendingBytes ?? 0, onChange: () => outputs?.onDrained() });
   const fileSink = (kind: FileKind) =>
     new RotatingFileSink({
       dir: join(outDir, kind),
       kind,
       shard: 'all',
       rotateEveryMs: config.output.rotateEveryMs,
-      onError: (err) => log.error({ err: err.message, kind }, 'output file write failed; retrying (data kept in memory)'),
+      // Said once per fault and every 30 s while it lasts (output-faults.ts), not once per sink and retry.
+      onError: (err) => faults.failed(kind, err),
+      onRecovered: () => faults.recovered(kind),
       onDurable: (bytes) => {
         o.instruments?.filePublished(kind, bytes);
         outputs?.onDrained();
@@ -259,6 +283,7 @@ export async function openOutputs(config: Config, o: OpenOutputsOptions): Promis
     webhook: o.webhook ?? null,
     log,
     closeTimeoutMs: Math.max(1000, config.shutdownTimeoutMs / 2),
+    faults,
   });
   return outputs;
 }

@@ -68,7 +68,15 @@ export async function stopGracefully(d: RunningParts, signal: NodeJS.Signals, ti
     process.exit(1);
   }, timeoutMs);
   deadline.unref();
-  await d.durability.stopReading();
+  try {
+    await d.durability.stopReading();
+  } catch (err) {
+    // The checkpoint could not be written (its disk full): the open windows are lost, the records already in the
+    // outputs need not be, so a source that cannot replay still gets them published. A replayable one must not:
+    // the next start replays everything after its last commit, and published files would hold those records twice.
+    if (!isReplayable(d.source)) await d.outputs.close().catch(() => undefined);
+    throw err;
+  }
   await d.outputs.close();
   clearTimeout(deadline);
   d.log.info({ signal, totals: d.pipeline.totals, checkpoint: d.source.finite && !isReplayable(d.source) ? null : checkpointDir }, 'stopped; open windows were not emitted');

@@ -1,6 +1,7 @@
 // Backpressure, not unbounded queues (DESIGN.md): the source is paused while any shard has its maximum of
-// chunks in flight, or while the outputs hold too many bytes not yet durable (a slow or full disk), and
-// resumed when both are below again.
+// chunks in flight, while the outputs hold too many bytes not yet durable (a slow disk), or while an output
+// cannot be written at all (a full, read-only or removed disk: waiting for the byte limit would only fill
+// memory with data the disk cannot take), and resumed when none of these holds any more.
 
 export interface BackpressureOptions {
   shards: number;
@@ -8,6 +9,8 @@ export interface BackpressureOptions {
   maxPendingBytes: number;
   /** Bytes the outputs accepted but have not made durable yet. */
   pendingBytes: () => number;
+  /** An output cannot be written now. Default: never. */
+  outputFailing?: () => boolean;
 }
 
 /** What `/metrics` reads of it: the shards' queues and the pauses so far. */
@@ -18,7 +21,7 @@ export interface BackpressureStats {
   readonly paused: boolean;
   /** Pauses because a shard had `maxInFlightChunks` queued. */
   readonly pausesForShards: number;
-  /** Pauses because the outputs held more than `maxPendingBytes` not yet durable. */
+  /** Pauses because the outputs held more than `maxPendingBytes` not yet durable, or could not write. */
   readonly pausesForOutput: number;
 }
 
@@ -62,7 +65,7 @@ export class Backpressure implements BackpressureStats {
   /** Pauses or resumes the source as the in-flight chunks and pending output bytes now say. */
   check(): void {
     const shardsFull = this.#inFlight.some((n) => n >= this.#o.maxInFlightChunks);
-    const full = shardsFull || this.#o.pendingBytes() > this.#o.maxPendingBytes;
+    const full = shardsFull || this.#o.pendingBytes() > this.#o.maxPendingBytes || this.#o.outputFailing?.() === true;
     if (full && !this.#paused) {
       this.#paused = true;
       if (shardsFull) this.pausesForShards++;

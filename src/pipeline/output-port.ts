@@ -57,4 +57,6 @@ export interface OutputPort {
   counters(records: number, errors: number): void;
   /** Bytes accepted but not yet durable: the pipeline pauses its source while this is too high. */
   readonly pendingBytes: number;
+  /** An output cannot be written now (a full, read-only or removed disk): the pipeline pauses its source meanwhile. */
+  readonly failing?: boolean;
 }

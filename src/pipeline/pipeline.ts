@@ -60,6 +60,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
       maxInFlightChunks: options.maxInFlightChunks,
       maxPendingBytes: options.maxPendingOutputBytes,
       pendingBytes: () => this.#out.pendingBytes,
+      outputFailing: () => this.#out.failing === true,
     });
     this.#merger = new WindowMerger({ maxUrlsPerWindow: options.shardOptions.maxUrlsPerWindow, ...rateRuleOptions(options.rules) });
     this.#alerts = new AlertEngine(options.rules, options.earlyAlerts, options.shardOptions.windowMs * 1000);

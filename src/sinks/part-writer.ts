@@ -201,6 +201,7 @@ export class PartWriter {
     let rewrite = false;
     await this.#chain.retrying('fsync', part.path, async () => {
       if (rewrite || !part.fh) {
+        await fs.mkdir(this.#dir); // it may have been removed since
         await rewritePart(fs, part);
         rewrite = false;
       }
@@ -221,20 +222,49 @@ export class PartWriter {
     const fh = part.fh!;
     part.fh = null;
     await fh.close().catch(noop); // the data is already on disk; a close error cannot lose it
+    // False while a rewrite of a removed `.part` is unfinished: the file on disk must not be renamed as it is.
+    let whole = true;
     await this.#chain.retrying('rename', part.path, async () => {
+      if (!whole) {
+        await this.#restore(part);
+        whole = true;
+      }
       try {
         await fs.rename(part.path, part.final);
       } catch (err) {
+        if (errnoCode(err) !== 'ENOENT' || (await fs.exists(part.path))) throw err;
         // A rename that happened but reported failure is retried as ENOENT: it is done.
-        if (errnoCode(err) === 'ENOENT' && !(await fs.exists(part.path)) && (await fs.exists(part.final))) return;
-        throw err;
+        if (await fs.exists(part.final)) return;
+        // The `.part` (or its whole directory) was removed while open (`rm -rf` mid-run): its bytes are still in
+        // memory, so the file is written again in a recreated directory rather than lost.
+        whole = false;
+        await this.#restore(part);
+        whole = true;
+        await fs.rename(part.path, part.final);
       }
     });
-    await this.#chain.retrying('fsync-dir', this.#dir, () => timedFsync(this.#onFsync, () => fs.syncDir(this.#dir)));
+    // mkdir: a directory removed right after the rename would otherwise fail this fsync for ever.
+    await this.#chain.retrying('fsync-dir', this.#dir, async () => {
+      await fs.mkdir(this.#dir);
+      await timedFsync(this.#onFsync, () => fs.syncDir(this.#dir));
+    });
     this.#part = null;
     this.#sealedThrough = Math.max(this.#sealedThrough, this.#seq);
     this.#seq++;
     return part.bytes;
+  }
+
+  /** Writes a removed `.part` again from memory, fsynced and closed, in its directory made again. */
+  async #restore(part: Part): Promise<void> {
+    await this.#fs.mkdir(this.#dir);
+    await rewritePart(this.#fs, part);
+    const fh = part.fh!;
+    part.fh = null;
+    try {
+      await timedFsync(this.#onFsync, () => fh.sync());
+    } finally {
+      await fh.close().catch(noop);
+    }
   }
 
   /**

@@ -14,6 +14,8 @@ export interface RetryChainOptions {
   retryMaxMs: number;
   /** Told of the first failure of a streak (the first failure after a success); the chain retries regardless. */
   onFailure: (op: string, path: string, err: unknown) => void;
+  /** Told when a call succeeds after a streak of failures: the file system works again. */
+  onRecovered?: () => void;
   /** What every call queued or retrying throws once `destroy()` was called. */
   destroyedError: () => Error;
 }
@@ -47,7 +49,10 @@ export class RetryChain {
       this.checkAlive();
       try {
         const result = await attempt();
-        if (failed) this.#failing = false;
+        if (failed && this.#failing) {
+          this.#failing = false;
+          this.#o.onRecovered?.();
+        }
         return result;
       } catch (err) {
         this.checkAlive();
@@ -60,6 +65,11 @@ export class RetryChain {
         delay = Math.min(delay * 2, this.#o.retryMaxMs);
       }
     }
+  }
+
+  /** A call is failing now (between the first failure of a streak and the next success). */
+  get failing(): boolean {
+    return this.#failing;
   }
 
   /** Throws the destroyed error once `destroy()` was called: long loops call it between steps. */

@@ -13,6 +13,8 @@ export interface RotatingFileSinkOptions {
   rotateEveryMs: number;
   /** Told once per failure streak (the first failure after a success); the sink keeps retrying regardless. */
   onError?: (err: LogpulseError) => void;
+  /** Told when a call succeeds after such a streak: the file system takes writes again. */
+  onRecovered?: () => void;
   /**
    * Called after each rotation that made bytes durable, with the bytes of the file it published: `pendingBytes`
    * went down, paused sources may resume.

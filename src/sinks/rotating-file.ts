@@ -75,6 +75,7 @@ export class RotatingFileSink implements RecordSink {
       retryMinMs,
       retryMaxMs: this.#retryMaxMs,
       onFailure: (op, path, err) => this.#reportFailure(op, path, err),
+      onRecovered: () => callSafely(o.onRecovered ?? noop),
       destroyedError: () => this.#destroyedError(),
     });
     this.#files = new PartWriter({
@@ -97,6 +98,11 @@ export class RotatingFileSink implements RecordSink {
 
   get pendingBytes(): number {
     return this.#accepted - this.#durable;
+  }
+
+  /** A file-system call is failing now and being retried (a full, read-only or missing disk). */
+  get failing(): boolean {
+    return this.#chain.failing;
   }
 
   /** Resolves once crash leftovers are recovered and the sequence number is known (writes queue meanwhile). */

@@ -161,6 +161,7 @@ describe('/metrics of a daemon fed known lines', () => {
     // No webhook configured: its series are there, at 0.
     expect(Object.fromEntries(series(m, 'logpulse_webhook_deliveries_total'))).toEqual({ '{result="ok"}': 0, '{result="retry"}': 0, '{result="failed"}': 0, '{result="dropped"}': 0 });
     expect(value(m, 'logpulse_webhook_queue')).toBe(0);
+    expect(value(m, 'logpulse_output_failing')).toBe(0);
     expect(series(m, 'logpulse_kafka_consumer_lag').size).toBe(0);
   });
 

@@ -35,6 +35,7 @@ const SERIES = [
   'logpulse_output_files_total',
   'logpulse_output_bytes_total',
   'logpulse_output_pending_bytes',
+  'logpulse_output_failing',
   'logpulse_shard_queue_depth',
   'logpulse_backpressure_pauses_total',
   'logpulse_backpressure_paused',
@@ -170,7 +171,7 @@ describe('a real Prometheus scraping a real daemon', () => {
       data.groups.flatMap((g) => g.rules).every((r) => r.health === 'ok'),
     );
     const all = rules.groups.flatMap((g) => g.rules);
-    expect(all.length).toBe(12);
+    expect(all.length).toBe(13);
     expect(all.filter((r) => r.health !== 'ok')).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 // The coordinator with real worker shards (from dist/): several streams spread over shards give the rows one
-// shard holding every stream gives, each window written once; backpressure pauses the source; a file of the
-// daemon's outputs that grows past rotateAtBytes is rotated early.
+// shard holding every stream gives, each window written once; backpressure pauses the source (a shard queue full,
+// or the outputs' backlog past maxPendingOutputBytes); a file of the daemon's outputs that grows past rotateAtBytes
+// is rotated early.
 import { describe, expect, it } from 'vitest';
 
 import { Outputs } from '../../src/daemon/outputs.js';
@@ -37,7 +38,7 @@ function sinks() {
   return { errors: new MemorySink(), rejected: new MemorySink(), metrics: new MemorySink(), alerts: new MemorySink() };
 }
 
-function pipeline(shards: number, s: ReturnType<typeof sinks>, extra: { rotateAtBytes?: number } = {}) {
+function pipeline(shards: number, s: ReturnType<typeof sinks>, extra: { rotateAtBytes?: number; maxPendingOutputBytes?: number; output?: Outputs } = {}) {
   return new Pipeline({
     shards,
     shardOptions: { format: 'json', windowMs: 30_000, idleTimeoutMs: 30_000, maxUrlsPerWindow: 100 },
@@ -48,8 +49,8 @@ function pipeline(shards: number, s: ReturnType<typeof sinks>, extra: { rotateAt
     rules: [{ type: 'errors_per_status', threshold: 50 }],
     earlyAlerts: true,
     // The daemon's own outputs over in-memory files: rotation at size is theirs.
-    output: new Outputs({ files: s, rotateAtBytes: extra.rotateAtBytes ?? 1 << 30 }),
-    maxPendingOutputBytes: 1 << 30,
+    output: extra.output ?? new Outputs({ files: s, rotateAtBytes: extra.rotateAtBytes ?? 1 << 30 }),
+    maxPendingOutputBytes: extra.maxPendingOutputBytes ?? 1 << 30,
     nowUs: () => NOW,
   });
 }
@@ -135,6 +136,32 @@ describe('Pipeline over worker shards', () => {
     await p.finish();
     await p.close();
     expect(events.at(-1)).toBe('resume');
+  });
+
+  it('pauses the source once the outputs hold more than maxPendingOutputBytes not yet durable, resumes when durable', async () => {
+    const s = sinks();
+    const output = new Outputs({ files: s, rotateAtBytes: 1 << 30 });
+    const p = pipeline(1, s, { maxPendingOutputBytes: 20_000, output });
+    const events: string[] = [];
+    p.onPause = () => events.push('pause');
+    p.onResume = () => events.push('resume');
+    output.onDrained = () => p.recheckBackpressure();
+    // No tick timer, one chunk at a time, each settled before the next: only the outputs' backlog can pause.
+    const data = streamLines(0, 5_000);
+    for (let at = 0; at < data.length; at += 8 << 10) {
+      p.data('s', data.subarray(at, at + (8 << 10)));
+      await p.drainInFlight();
+    }
+    expect(output.pendingBytes).toBeGreaterThan(20_000);
+    expect(events).toEqual(['pause']);
+    expect(p.backpressure.pausesForOutput).toBe(1);
+    expect(p.backpressure.pausesForShards).toBe(0);
+    await output.makeDurable();
+    output.onDrained();
+    expect(events).toEqual(['pause', 'resume']);
+    p.streamEnd('s');
+    await p.finish();
+    await p.close();
   });
 
   it('rotates a sink early once it holds rotateAtBytes', async () => {
