@@ -13,12 +13,10 @@ import { spawnCli, waitForLog } from '../support/cli.js';
 import { CLI } from '../support/paths.js';
 import { Rng } from '../support/rng.js';
 import { sleep } from '../support/wait.js';
-import { lines, readKind } from './helpers.js';
+import { alertKeys, lines, readKind } from './helpers.js';
 
 const KILLS = 10;
 const sorted = (text: string) => lines(text).sort();
-/** An alert once per rule, window and group (its emitted_at differs run to run). */
-const alertKeys = (text: string) => lines(text).map((l) => { const a = JSON.parse(l) as Record<string, string>; return `${a.rule}|${a.window_start}|${a.group}`; }).sort();
 
 it(`a file: run killed ${KILLS} times and restarted writes what one uninterrupted run writes`, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'logpulse-file-crash-'));

@@ -16,3 +16,12 @@ export function listKind(outDir: string, kind: string): string[] {
 }
 
 export const lines = (text: string): string[] => text.split('\n').filter((l) => l.length > 0);
+
+/** The alerts of an alerts/ text, each as `rule|window_start|group` (its `emitted_at` differs run to run), sorted. */
+export const alertKeys = (text: string): string[] =>
+  lines(text)
+    .map((l) => {
+      const a = JSON.parse(l) as Record<string, string>;
+      return `${a.rule}|${a.window_start}|${a.group}`;
+    })
+    .sort();

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 
 import { expect, it } from 'vitest';
 
-import { lines, readKind } from '../e2e/helpers.js';
+import { alertKeys, lines, readKind } from '../e2e/helpers.js';
 import { spawnCli, waitForLog } from '../support/cli.js';
 import { brokerInfo, createTopic } from '../support/kafka.js';
 import { CLI } from '../support/paths.js';
@@ -26,7 +26,6 @@ const KILLS = 10;
 const GEN = ['gen', '--rate', '0', '--count', '300000', '--seed', '41', '--start', '2025-06-09T09:00:00Z', '--step', '2'];
 const byWindowAndStatus = (a: Record<string, unknown>, b: Record<string, unknown>) =>
   String(a.window_start).localeCompare(String(b.window_start)) || String(a.kind).localeCompare(String(b.kind)) || Number(a.status ?? 0) - Number(b.status ?? 0);
-const alertKeys = (text: string) => lines(text).map((l) => { const a = JSON.parse(l) as Record<string, string>; return `${a.rule}|${a.window_start}|${a.group}`; }).sort();
 
 it(`a kafka:// run over 3 partitions killed ${KILLS} times and restarted: every error once, the reference rows, every alert once`, async () => {
   const broker = brokerInfo();

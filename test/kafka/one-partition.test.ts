@@ -10,7 +10,7 @@ import { join } from 'node:path';
 
 import { expect, it } from 'vitest';
 
-import { lines, readKind } from '../e2e/helpers.js';
+import { alertKeys, lines, readKind } from '../e2e/helpers.js';
 import { spawnCli } from '../support/cli.js';
 import { brokerInfo, createTopic } from '../support/kafka.js';
 import { CLI } from '../support/paths.js';
@@ -20,7 +20,6 @@ const GEN = ['gen', '--rate', '0', '--count', '300000', '--seed', '31', '--start
 const sorted = (text: string) => lines(text).sort();
 /** A rejected line without its `source` (a file's path, a partition's name). */
 const rejected = (text: string) => lines(text).map((l) => { const r = JSON.parse(l) as Record<string, string>; return `${r.reason}|${r.line}`; }).sort();
-const alertKeys = (text: string) => lines(text).map((l) => { const a = JSON.parse(l) as Record<string, string>; return `${a.rule}|${a.window_start}|${a.group}`; }).sort();
 
 it('a one-partition topic gives what the same lines give from a file (1 and 2 workers)', async () => {
   const broker = brokerInfo();
