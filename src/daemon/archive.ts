@@ -17,8 +17,10 @@ import type { SourceSpec } from '../sources/uri.js';
 
 /** How a restart treats what a source already delivered (ledger.ts). */
 export function replayModeOf(spec: SourceSpec): ReplayMode {
-  // A file source resumes at its checkpointed byte, as Kafka at its offsets.
+  // A file source resumes at its checkpointed byte, as Kafka at its offsets, and a seeded generator after its
+  // checkpointed line count.
   if (spec.kind === 'kafka' || spec.kind === 'file') return 'replays';
+  if (spec.kind === 'generator' && spec.seed !== null) return 'replays';
   return 'none';
 }
 

@@ -63,7 +63,7 @@ export interface PartitionLag {
 export type StreamPositions = Record<string, number>;
 
 /**
- * A source that can re-deliver (Kafka): the daemon checkpoints `positions()` with the state derived from them
+ * A source that can re-deliver (Kafka, file, generator with a seed): the daemon checkpoints `positions()` with the state derived from them
  * and then `commit`s them; a restart resumes from the checkpoint, so nothing is skipped or counted twice.
  */
 export interface ReplayableSource extends Source {
