@@ -1,15 +1,14 @@
 // The one answer to "when is what committed" (SPEC §5: offsets are committed only after everything derived from
-// them is durable). Every commit of a replayable source (Kafka) is made here, after a durable cut:
-//   1. the source holds delivery, and its positions are read: the pipeline state is now exactly "everything
-//      before these positions";
-//   2. in-flight work settles; every output file is completed (fsync, rename);
-//   3. the open windows and the positions go to the checkpoint (fsync, rename);
-//   4. delivery resumes, and the positions are committed to the group (confirmed at a hand-over and at stop).
-// A crash before 3 replays from the previous cut (its `.part` files are discarded at restart, so nothing is
-// written twice); after 3 the checkpoint carries the state and where to resume. Cuts run every
-// `output.rotateEvery`, at a partition hand-over, and at stop; at the end of a bounded read the whole read is
-// committed once every window is emitted. A source that cannot replay keeps its open windows across a graceful
-// stop in the same checkpoint, without positions.
+// them is durable). A replayable source (Kafka, a file, a seeded generator) is cut here:
+//   1. the source holds delivery, timed ticks stop, and its positions are read: the pipeline state is now exactly
+//      "everything before these positions";
+//   2. in-flight work settles; every output file is completed (fsync, rename), and the last one of each kind noted;
+//   3. the open windows, alerts fired, positions and those output marks go to the checkpoint (fsync, rename);
+//   4. delivery resumes, and the positions are committed (Kafka: to the group; confirmed at a hand-over and stop).
+// A crash replays from the last checkpoint: files completed after its marks are deleted and `.part` files
+// discarded at restart, so nothing is written twice. Cuts run every `output.rotateEvery`, at a hand-over and at
+// stop; at the end of a bounded read the whole read is committed once every window is emitted. A source that
+// cannot replay keeps its open windows across a graceful stop in the same checkpoint, without positions.
 // The Parquet archive (archive.ts) publishes its files in the same cut, before the checkpoint that records the
 // cut's number; without a replayable source its cuts run on the same timer, on their own.
 import type { ArchiveMark } from '../archive/recovery.js';
@@ -191,14 +190,13 @@ export class Durability {
    */
   async stopReading(): Promise<void> {
     const { source, pipeline, archive } = this.#o;
+    await this.stopCuts();
     if (this.#replayable) {
-      await this.stopCuts();
       await this.#cut(false, true);
       await source.stop();
       await archive?.finish(false);
       return;
     }
-    await this.stopCuts();
     await source.stop();
     await pipeline.drainInFlight();
     await this.#archiveCut().catch((err: unknown) => this.#cutFailed(err as Error));
@@ -245,10 +243,7 @@ export class Durability {
     this.#o.log.error({ err: err.message }, hasCode(err, 'LP_ERR_ARCHIVE') ? 'archive cut failed; rows of that cut are lost' : 'durable cut failed; offsets not committed, retrying at the next one');
   }
 
-  /**
-   * Rows a shard could not write are gone from its memory: committing this cut or any later one would skip them
-   * for good, so the daemon stops uncommitted and the next start replays them.
-   */
+  /** Rows a shard could not write are gone: committing now or later would skip them for good; the next start replays. */
   #stopCommitting(err: Error): never {
     this.#archiveFailed = err;
     this.#o.log.error({ err: err.message }, 'archive cut failed; stopping without committing (the next start replays)');
@@ -277,6 +272,7 @@ export class Durability {
     const { pipeline, outputs, archive, log } = this.#o;
     if (this.#archiveFailed) throw this.#archiveFailed;
     source.hold();
+    pipeline.stopTicks(); // no window closes between the output marks and the state (its row would miss both)
     let positions: StreamPositions;
     try {
       positions = source.positions();
@@ -290,7 +286,11 @@ export class Durability {
       this.#lastCheckpoint = cp;
       if (mark) archive!.committed(mark);
     } finally {
-      if (release) source.release();
+      // Not after the last cut of a stop or hand-over: the outputs close next.
+      if (release) {
+        pipeline.start();
+        source.release();
+      }
     }
     await source.commit(positions, confirmed);
     void archive?.compactClosed(pipeline.closedThroughUs);

@@ -140,6 +140,7 @@ export class Generation {
 
   /** A hand-over that failed before anything was closed: this generation goes on (cuts and thresholds again). */
   async resume(): Promise<void> {
+    this.pipeline.start(); // its ticks, stopped by the cut
     await this.#thresholds?.start();
     this.startCuts();
   }

@@ -47,21 +47,13 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     this.#nowUs = options.nowUs ?? (() => Date.now() * 1000);
     this.#totals = options.totals ? structuredClone(options.totals) : newTotals();
     this.#pool = new ShardPool(options.shards, options.shardOptions, options.archive);
-    this.#router = new StreamRouter({
-      shards: options.shards,
-      chunkBytes: options.chunkBytes,
-      lingerMs: options.lingerMs,
-      dispatch: (stream, shard, chunk) =>
-        dispatchChunk(this.#watermarks, stream, shard, chunk, (peerUs, part) => this.#submit(shard, { op: 'process', stream, chunk: part, nowUs: this.#nowUs(), peerUs }), () => this.#peerOf(shard)),
-    });
+    const { shards, chunkBytes, lingerMs } = options;
+    const submit = (stream: string, shard: number) => (peerUs: number | null, chunk: Uint8Array) => this.#submit(shard, { op: 'process', stream, chunk, nowUs: this.#nowUs(), peerUs });
+    this.#router = new StreamRouter({ shards, chunkBytes, lingerMs, dispatch: (stream, shard, chunk) => dispatchChunk(this.#watermarks, stream, shard, chunk, submit(stream, shard), () => this.#peerOf(shard)) });
     this.#watermarks = new ShardWatermarks(options.shards, options.shardOptions.idleTimeoutMs, this.#nowUs);
-    this.#backpressure = new Backpressure({
-      shards: options.shards,
-      maxInFlightChunks: options.maxInFlightChunks,
-      maxPendingBytes: options.maxPendingOutputBytes,
-      pendingBytes: () => this.#out.pendingBytes,
-      outputFailing: () => this.#out.failing === true,
-    });
+    const out = this.#out;
+    const { maxInFlightChunks, maxPendingOutputBytes: maxPendingBytes } = options;
+    this.#backpressure = new Backpressure({ shards, maxInFlightChunks, maxPendingBytes, pendingBytes: () => out.pendingBytes, outputFailing: () => out.failing === true });
     this.#merger = new WindowMerger({ maxUrlsPerWindow: options.shardOptions.maxUrlsPerWindow, ...rateRuleOptions(options.rules) });
     this.#alerts = new AlertEngine(options.rules, options.earlyAlerts, options.shardOptions.windowMs * 1000);
     this.#ended = new Promise((resolve) => (this.#endResolve = resolve));
@@ -100,9 +92,16 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     this.#backpressure.check();
   }
 
+  /** Timed ticks (idle streams stop holding the watermark); again after `stopTicks`. */
   start(): void {
-    this.#tickTimer = setInterval(() => this.#tickIdleShards(), this.#o.tickMs);
+    this.#tickTimer ??= setInterval(() => this.#tickIdleShards(), this.#o.tickMs);
     this.#tickTimer.unref();
+  }
+
+  /** A durable cut reads the state: a timed tick must not close a window meanwhile (its row would miss the cut). */
+  stopTicks(): void {
+    if (this.#tickTimer) clearInterval(this.#tickTimer);
+    this.#tickTimer = null;
   }
 
   // --- SourceSink -------------------------------------------------------------------------------------------
@@ -222,7 +221,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
   }
 
   async close(): Promise<void> {
-    if (this.#tickTimer) clearInterval(this.#tickTimer);
+    this.stopTicks();
     this.#router.close();
     await this.#pool.destroy();
   }

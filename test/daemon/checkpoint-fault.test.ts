@@ -62,7 +62,7 @@ it('a failing checkpoint write fails the cut, commits nothing and keeps the prev
     resumeFrom: () => {},
     onFatal: () => {},
   } as unknown as ReplayableSource;
-  const pipeline = { drainInFlight: async () => {}, checkpointState: async () => state(300_000), closedThroughUs: null } as unknown as Pipeline;
+  const pipeline = { drainInFlight: async () => {}, checkpointState: async () => state(300_000), closedThroughUs: null, stopTicks: () => {}, start: () => {} } as unknown as Pipeline;
   const outputs = { makeDurable: async () => {}, marks: async () => ({ errors: 3 }) } as unknown as Outputs;
   const durability = new Durability({ source, pipeline, outputs, checkpointDir: cpDir, workers: 1, everyMs: 60_000, archive: null, log: pino({ level: 'silent' }) });
 
