@@ -7,8 +7,7 @@ import { redactConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { isReplayable, type Source } from '../sources/source.js';
-import { sourceOf } from '../sources/create-source.js';
-import { parseSourceUri } from '../sources/uri.js';
+import { sourceKindOf, sourceOf } from '../sources/create-source.js';
 import { WebhookDelivery, webhookTarget } from '../sinks/webhook.js';
 import { createRegistry } from '../api/metrics.js';
 import { type DaemonApi, daemonApi, type DaemonPhase } from './api.js';
@@ -204,7 +203,7 @@ export class Daemon implements RebuildHost {
     if (!config.api.enabled) return;
     const registry = createRegistry((r) =>
       registerDaemonSeries(r, {
-        sourceKind: () => parseSourceUri(this.config.source).kind,
+        sourceKind: () => sourceKindOf(this.config),
         source: () => this.source,
         pipeline: () => this.gen.pipeline,
         pendingOutputBytes: () => this.gen.outputs.pendingBytes,

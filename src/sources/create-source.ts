@@ -30,6 +30,11 @@ export function sourceOf(config: Config): Source {
   return createSource(parseSourceUri(config.source), { kafka: { group, startingOffsets, security } });
 }
 
+/** The kind of source `config.source` names (`kafka`, `file`, …). */
+export function sourceKindOf(config: Config): SourceSpec['kind'] {
+  return parseSourceUri(config.source).kind;
+}
+
 /** Builds the runtime for a parsed URI. Throws synchronously for sources this build cannot provide. */
 export function createSource(spec: SourceSpec, options: CreateSourceOptions = {}): Source {
   switch (spec.kind) {
