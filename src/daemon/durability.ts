@@ -1,10 +1,11 @@
 // The one answer to "when is what committed" (SPEC §5: offsets are committed only after everything derived from
 // them is durable). A replayable source (Kafka, a file, a seeded generator) is cut here:
-//   1. the source holds delivery, timed ticks stop, and its positions are read: the pipeline state is now exactly
-//      "everything before these positions";
-//   2. in-flight work settles; every output file is completed (fsync, rename), and the last one of each kind noted;
+//   1. the source holds delivery, timed ticks stop, and its positions are read; in-flight work settles and the
+//      state is taken: it is exactly "everything before these positions"; the outputs' files up to here are
+//      queued for completion and the archive cut is queued in the shards (cut-point.ts);
+//   2. delivery resumes; the files up to the cut are completed (fsync, rename), the last one of each kind noted;
 //   3. the open windows, alerts fired, positions and those output marks go to the checkpoint (fsync, rename);
-//   4. delivery resumes, and the positions are committed (Kafka: to the group; confirmed at a hand-over and stop).
+//   4. the positions are committed (Kafka: to the group; confirmed at a hand-over and stop).
 // A crash replays from the last checkpoint: files completed after its marks are deleted and `.part` files
 // discarded at restart, so nothing is written twice. Cuts run every `output.rotateEvery`, at a hand-over and at
 // stop; at the end of a bounded read the whole read is committed once every window is emitted. A source that
@@ -15,9 +16,10 @@ import type { ArchiveMark } from '../archive/recovery.js';
 import { hasCode, LogpulseError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AlertState, Pipeline } from '../pipeline/pipeline.js';
-import { isReplayable, type ReplayableSource, type Source, type StreamPositions } from '../sources/source.js';
+import { isReplayable, type ReplayableSource, type Source } from '../sources/source.js';
 import { type Checkpoint, checkpointPath, newCheckpoint, RESET_HINT, readCheckpoint, retireCheckpoint, writeCheckpoint } from './checkpoint.js';
 import type { ArchiveKeeper } from './archive.js';
+import { takeCutPoint } from './cut-point.js';
 import type { CutKind, Instruments } from './instruments.js';
 import type { Outputs } from './outputs.js';
 
@@ -271,27 +273,15 @@ export class Durability {
     const source = this.#replayable!;
     const { pipeline, outputs, archive, log } = this.#o;
     if (this.#archiveFailed) throw this.#archiveFailed;
-    source.hold();
-    pipeline.stopTicks(); // no window closes between the output marks and the state (its row would miss both)
-    let positions: StreamPositions;
-    try {
-      positions = source.positions();
-      await pipeline.drainInFlight();
-      await outputs.makeDurable();
-      const marks = await outputs.marks();
-      const mark = archive ? await archive.cut(pipeline).catch((err: Error) => this.#stopCommitting(err)) : undefined;
-      const state = await pipeline.checkpointState();
-      const cp = newCheckpoint(this.#o.workers, state, positions, mark, marks);
-      await writeCheckpoint(this.#o.checkpointDir, cp, this.#checkpointFsync);
-      this.#lastCheckpoint = cp;
-      if (mark) archive!.committed(mark);
-    } finally {
-      // Not after the last cut of a stop or hand-over: the outputs close next.
-      if (release) {
-        pipeline.start();
-        source.release();
-      }
-    }
+    const { positions, state, durable, archived } = await takeCutPoint({ source, pipeline, outputs, archive }, release, (s) =>
+      this.#o.instruments?.held(s),
+    );
+    const marks = await durable;
+    const mark = archived ? await archived.catch((err: Error) => this.#stopCommitting(err)) : undefined;
+    const cp = newCheckpoint(this.#o.workers, state, positions, mark, marks);
+    await writeCheckpoint(this.#o.checkpointDir, cp, this.#checkpointFsync);
+    this.#lastCheckpoint = cp;
+    if (mark) archive!.committed(mark);
     await source.commit(positions, confirmed);
     void archive?.compactClosed(pipeline.closedThroughUs);
     this.#cuts++;

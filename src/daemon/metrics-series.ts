@@ -75,6 +75,7 @@ export function registerDaemonSeries(registry: Registry, p: SeriesParts): void {
   const i = p.instruments;
   registry.registerMetric(i.fsyncSeconds);
   registry.registerMetric(i.cutSeconds);
+  registry.registerMetric(i.holdSeconds);
   labelledCounterOf(registry, 'logpulse_durable_cut_failures_total', 'Durable cuts that failed (nothing committed), by kind.', 'kind', () => Object.entries(i.cutFailures));
   labelledCounterOf(registry, 'logpulse_config_reloads_total', 'Config reloads: ok (applied in place or rebuilt) or failed (bad file, or a rebuild rolled back).', 'result', () =>
     Object.entries(i.configReloads),

@@ -153,10 +153,14 @@ export class Outputs implements OutputPort {
   /**
    * Completes every file written so far (fsync, rename): what they hold is durable once this resolves, and so is
    * the list of alerts the webhook has not delivered yet (a durable cut calls this: an alert fired before the cut
-   * is delivered or on disk once it commits; one fired after it is fired again by the replay).
+   * is delivered or on disk once it commits; one fired after it is fired again by the replay). The rotations are
+   * queued at the call, so what is written after it goes to later files: a cut lets its source read on while the
+   * files are fsynced. Resolves to the number of the last complete file of each kind then (the cut's marks).
    */
-  async makeDurable(): Promise<void> {
-    await Promise.all([...this.#files.map((f) => f.rotate()), this.#p.webhook?.save()]);
+  async makeDurable(): Promise<OutputMarks> {
+    const kinds = Object.entries(this.#p.files) as [FileKind, RecordSink][];
+    const [seqs] = await Promise.all([Promise.all(kinds.map(([, sink]) => sink.rotate())), this.#p.webhook?.save()]);
+    return Object.fromEntries(kinds.map(([kind], i) => [kind, seqs[i]!]));
   }
 
   /**

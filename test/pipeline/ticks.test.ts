@@ -19,7 +19,9 @@ class MemorySink implements RecordSink {
   write(lines: Buffer): void {
     this.text += lines.toString();
   }
-  async rotate(): Promise<void> {}
+  async rotate(): Promise<number> {
+    return 0;
+  }
   async close(): Promise<void> {}
 }
 
