@@ -2,7 +2,8 @@
 // time (event time = wall time), every line a 500: the 101st crosses `errors_per_status > 100`. The test counts the
 // lines produced between that crossing and the alert's log line. A consume call that waits for 10,000 messages
 // returns ~10 s after the crossing (≈ 10,000 lines later); one whose size follows the rate returns within a few
-// milliseconds (a handful of lines). The bound, 1,000 lines (1 s), is wide on purpose: a count, not a timing.
+// milliseconds (a handful of lines; up to ~900 on a machine at load 12). The bound, 2,500 lines — a quarter of the
+// old batch — is wide on purpose: a count, not a timing.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +48,7 @@ alerts:
       () => `the alert (${producer.produced} lines produced); stderr:\n${d.stderr()}`,
       () => {
         if (d.stderr().includes('"msg":"alert"')) atAlert = producer.produced;
-        return atAlert >= 0 || producer.produced > 3 * RATE;
+        return atAlert >= 0 || producer.produced > 5 * RATE;
       },
       { ms: 20_000, everyMs: 2 },
     );
@@ -58,6 +59,6 @@ alerts:
   }
   const after = atAlert - (CROSSING + 1);
   console.info(`kafka alert at ${RATE} lines/s: ${after} lines produced after the crossing (≈ ${Math.round((after * 1000) / RATE)} ms)`);
-  expect(atAlert, 'no alert within 3 s of lines').toBeGreaterThan(CROSSING);
-  expect(after).toBeLessThan(RATE);
+  expect(atAlert, 'no alert within 5 s of lines').toBeGreaterThan(CROSSING);
+  expect(after).toBeLessThan(2500);
 }, 120_000);
