@@ -4,7 +4,7 @@
 // line for `idleTimeoutMs` is closed, and what they cause is logged at most every 30 s.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
-import { DEFAULT_MAX_CONNECTIONS } from '../config/schema.js';
+import { DEFAULT_MAX_CONNECTIONS } from '../config/schema-limits.js';
 import { LogpulseError } from '../errors.js';
 import { alreadyStarted, type ConnectionCounts, type ConnectionLimits, type Source, type SourceSink } from './source.js';
 
