@@ -93,6 +93,8 @@ export class Generation {
     this.#log = d.log;
     this.#webhook = d.webhook ?? null;
     this.pipeline = new Pipeline(pipelineOptions(config, outputs, archive, d.totals));
+    // A source a rebuild keeps was made from the previous config: from now on it enforces this one's limits.
+    d.source.setLimits?.(config.limits);
     this.pipeline.onPause = () => d.source.pause();
     this.pipeline.onResume = () => d.source.resume();
     outputs.onDrained = () => this.pipeline.recheckBackpressure();

@@ -225,6 +225,21 @@ describe('tcp-listen source', () => {
     expect(sink.violations).toEqual([]);
   });
 
+  it('takes new limits while running: connections already open stay, the next is judged by them', async () => {
+    const sink = new RecordingSink();
+    const { source, port } = await listen(sink, { maxConnections: 5 });
+    const a = await client(port);
+    const b = await client(port);
+    await write(a, 'a\n');
+    await write(b, 'b\n');
+    await sink.waitFor('both streams', () => sink.streams().length === 2);
+    source.setLimits({ maxConnections: 1, idleTimeoutMs: 0 });
+    const c = await client(port);
+    c.on('error', () => undefined);
+    await new Promise<void>((closed) => c.once('close', () => closed()));
+    expect(source.connections()).toEqual({ open: 2, refused: 1, idleClosed: 0 });
+  });
+
   it('defaults to 256 connections and 5 minutes', () => {
     const source = new TcpListenSource({ host: '127.0.0.1', port: 0 });
     expect(source.connections()).toEqual({ open: 0, refused: 0, idleClosed: 0 });
