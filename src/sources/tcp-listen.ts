@@ -50,6 +50,7 @@ export class TcpListenSource implements Source {
   #idleClosed = 0;
   readonly #warnedAt = new Map<string, number>();
   #paused = false;
+  #pausedAt = 0;
   #stopped = false;
 
   constructor(options: TcpListenSourceOptions) {
@@ -101,16 +102,18 @@ export class TcpListenSource implements Source {
   }
 
   pause(): void {
+    if (!this.#paused) this.#pausedAt = Date.now();
     this.#paused = true;
     for (const socket of this.#open.keys()) socket.pause();
   }
 
   resume(): void {
-    this.#paused = false;
-    // Time spent paused by us is not the producer's idleness.
     const now = Date.now();
+    // Time spent paused by us is not the producer's idleness: it is taken off each connection's idle time.
+    const paused = this.#paused ? now - this.#pausedAt : 0;
+    this.#paused = false;
     for (const c of this.#open.values()) {
-      c.lastLineAt = now;
+      c.lastLineAt = Math.min(now, c.lastLineAt + paused);
       c.socket.resume();
     }
   }
@@ -168,12 +171,11 @@ export class TcpListenSource implements Source {
     if (!this.#paused) socket.resume();
   }
 
-  /** (Re)starts the idle check of `c`: it fires when the connection may have gone `idleMs` without a complete line. */
-  #armIdle(c: Connection, idleMs: number): void {
+  /** (Re)starts the idle check of `c`: by default when it will have gone `idleMs` without a complete line. */
+  #armIdle(c: Connection, idleMs: number, due = Math.max(0, c.lastLineAt + idleMs - Date.now())): void {
     if (c.idleTimer) clearTimeout(c.idleTimer);
     c.idleTimer = null;
     if (idleMs <= 0) return;
-    const due = Math.max(0, c.lastLineAt + idleMs - Date.now());
     c.idleTimer = setTimeout(() => this.#checkIdle(c), due);
     c.idleTimer.unref();
   }
@@ -182,9 +184,12 @@ export class TcpListenSource implements Source {
     c.idleTimer = null;
     const idleMs = this.#limits.idleTimeoutMs;
     if (this.#stopped || c.socket.destroyed || idleMs <= 0) return;
-    if (this.#paused || Date.now() - c.lastLineAt < idleMs) {
-      // Paused: we are not reading it, so it cannot be idle; look again a full timeout later.
-      if (this.#paused) c.lastLineAt = Date.now();
+    if (this.#paused) {
+      // We are not reading it: whether it is idle is decided after `resume` (which takes the paused time off).
+      this.#armIdle(c, idleMs, idleMs);
+      return;
+    }
+    if (Date.now() - c.lastLineAt < idleMs) {
       this.#armIdle(c, idleMs);
       return;
     }
