@@ -77,7 +77,8 @@ export class Backpressure implements BackpressureStats {
   /** The source delivered `bytes` of input: held until a shard settles them. */
   read(bytes: number): void {
     this.inputBytes += bytes;
-    this.check();
+    // Called per chunk a source delivers: only crossing the input bound can change anything here.
+    if (!this.#paused && this.inputBytes > (this.#o.maxBufferedBytes ?? Number.POSITIVE_INFINITY)) this.check();
   }
 
   /** Pauses or resumes the source as the in-flight chunks and pending output bytes now say. */
