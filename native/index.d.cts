@@ -37,6 +37,11 @@ export declare class Shard {
   process(stream: string, chunk: Uint8Array, nowUs?: number | undefined | null): ProcessResult
   /** End of `stream`: its unterminated last line counts, then it stops holding the watermark back. */
   endStream(stream: string, nowUs?: number | undefined | null): ProcessResult
+  /**
+   * `stream` was cut off mid-line (a connection reset or closed for idleness): an unterminated last line is
+   * rejected (`malformed`, or `too_long`) rather than parsed; then as `endStream`.
+   */
+  cutStream(stream: string, nowUs?: number | undefined | null): ProcessResult
   /** Only time passes: idle streams are released and due windows close. */
   tick(nowUs?: number | undefined | null): ProcessResult
   /** Minimum effective watermark of the other shards (null: none holds anything back). */

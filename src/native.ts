@@ -45,6 +45,11 @@ export class Shard {
     return normalise(this.#inner.endStream(stream, nowUs));
   }
 
+  /** `stream` was cut off mid-line (a connection reset or closed for idleness): its unterminated last line is rejected, not parsed. */
+  cutStream(stream: string, nowUs?: number): ProcessResult {
+    return normalise(this.#inner.cutStream(stream, nowUs));
+  }
+
   tick(nowUs?: number): ProcessResult {
     return normalise(this.#inner.tick(nowUs));
   }

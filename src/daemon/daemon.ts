@@ -1,8 +1,7 @@
-// A running daemon built from a resolved config: source → relay → the current generation (pipeline, outputs,
-// durability; generation.ts) and the HTTP API, with the shutdown paths deciding how a run ends and reloads deciding
-// what a new config changes: in place, the API, or a rebuild of the generation in the same process (rebuild.ts).
-// It holds no process-wide state (signals are the caller's), so one can be stopped and another started in the
-// same process.
+// A running daemon built from a resolved config: source → relay → the current generation (pipeline, outputs, durability;
+// generation.ts) and the HTTP API, with the shutdown paths deciding how a run ends and reloads deciding what a new config
+// changes: in place, the API, or a rebuild of the generation in the same process (rebuild.ts). It holds no process-wide
+// state (signals are the caller's), so one can be stopped and another started in the same process.
 import { redactConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
@@ -211,6 +210,7 @@ export class Daemon implements RebuildHost {
         rules: () => this.config.alerts.rules,
         instruments: this.instruments,
         webhook: this.webhook,
+        rejectedDropped: () => this.gen.rejectedLimit.dropped,
       }),
     );
     const phase = () => (this.#stopSignal !== null ? 'stopping' : this.#phase);

@@ -13,6 +13,7 @@ import { ConsoleTable } from '../sinks/console-table.js';
 import { KafkaAlertSink } from '../sinks/kafka-alerts.js';
 import { ResultsTxt } from '../sinks/results-txt.js';
 import { RotatingFileSink } from '../sinks/rotating-file.js';
+import type { RejectedLimit } from '../sinks/rejected-limit.js';
 import type { FileKind, OutputMarks, RecordSink } from '../sinks/sink.js';
 import type { WebhookDelivery } from '../sinks/webhook.js';
 import type { Instruments } from './instruments.js';
@@ -36,6 +37,8 @@ export interface OutputParts {
   kafkaAlerts?: KafkaAlertSink | null;
   /** The daemon's webhook delivery (it outlives this generation's outputs, so `close` leaves it alone). */
   webhook?: Pick<WebhookDelivery, 'send' | 'save'> | null;
+  /** Caps the rejected lines written per second (`limits.rejectedPerSecond`); null: all are written. */
+  rejectedLimit?: RejectedLimit | null;
   log?: Logger;
   /** Default 64 MiB. */
   rotateAtBytes?: number;
@@ -116,7 +119,8 @@ export class Outputs implements OutputPort {
   }
 
   rejected(lines: Buffer): void {
-    this.#write(this.#p.files.rejected, lines);
+    const kept = this.#p.rejectedLimit ? this.#p.rejectedLimit.take(lines) : lines;
+    if (kept.length > 0) this.#write(this.#p.files.rejected, kept);
   }
 
   partials(bytes: Uint8Array): void {
@@ -245,6 +249,7 @@ export interface OpenOutputsOptions {
   instruments?: Pick<Instruments, 'filePublished' | 'fsync'>;
   /** Where alerts are POSTed (`alerts.webhook`), if anywhere. */
   webhook?: Pick<WebhookDelivery, 'send' | 'save'> | null;
+  rejectedLimit?: RejectedLimit | null;
 }
 
 /** The outputs a config asks for, under `output.dir` (created). */
@@ -285,6 +290,7 @@ export async function openOutputs(config: Config, o: OpenOutputsOptions): Promis
             warn: (message, details) => log.warn(details ?? {}, message),
           }),
     webhook: o.webhook ?? null,
+    rejectedLimit: o.rejectedLimit ?? null,
     log,
     closeTimeoutMs: Math.max(1000, config.shutdownTimeoutMs / 2),
     faults,

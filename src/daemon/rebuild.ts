@@ -142,6 +142,8 @@ async function launch(
     source,
     totals: handOver.totals,
     webhook: h.webhook,
+    // One cap for the daemon's life: its bucket and dropped count go on.
+    rejectedLimit: h.gen.rejectedLimit,
     ...(archive === undefined ? {} : { archive }),
   });
   let apiStarted = false;

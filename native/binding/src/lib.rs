@@ -244,6 +244,13 @@ impl Shard {
         to_result(self.inner.end_stream(&stream, now_or(now_us)))
     }
 
+    /// `stream` was cut off mid-line (a connection reset or closed for idleness): an unterminated last line is
+    /// rejected (`malformed`, or `too_long`) rather than parsed; then as `endStream`.
+    #[napi]
+    pub fn cut_stream(&mut self, stream: String, now_us: Option<f64>) -> ProcessResult {
+        to_result(self.inner.cut_stream(&stream, now_or(now_us)))
+    }
+
     /// Only time passes: idle streams are released and due windows close.
     #[napi]
     pub fn tick(&mut self, now_us: Option<f64>) -> ProcessResult {
