@@ -1,6 +1,6 @@
 // An independent count of a web server's access log, to check logpulse against: no logpulse code, only what the
 // servers' documentation says they write. Per window it counts the lines (requests) and those with status >= 400
-// (errors). Every line must be read: one this reader cannot read is an error naming it, so the test cannot pass by
+// (errors) and the distinct clients. Every line must be read: one this reader cannot read is an error naming it, so the test cannot pass by
 // skipping lines. The raw bytes are read as Latin-1, one character per byte, so bytes that are not UTF-8 (nginx
 // writes a URL's bytes >= 0x80 as they came) are carried, not lost.
 
@@ -10,6 +10,8 @@ export type AccessLogFormat = 'combined' | 'json';
 export interface WindowCount {
   requests: number;
   errors: number;
+  /** Client addresses (IPv4 and IPv6 text) seen in the window. */
+  clients: Set<string>;
 }
 
 export interface LogCount {
@@ -25,7 +27,7 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 /** A quoted field: nginx escapes `"` as `\x22`; Apache as `\"` (and `\` as `\\`). */
 const QUOTED = String.raw`"(?:[^"\\]|\\.)*"`;
 const COMBINED = new RegExp(
-  String.raw`^\S+ \S+ \S+ \[(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)\] ${QUOTED} (\d{3}) (?:\d+|-) ${QUOTED} ${QUOTED}$`,
+  String.raw`^(\S+) \S+ \S+ \[(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)\] ${QUOTED} (\d{3}) (?:\d+|-) ${QUOTED} ${QUOTED}$`,
 );
 const ISO = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?([+-])(\d\d):?(\d\d)$/;
 
@@ -35,13 +37,19 @@ function utcMs(y: string, mo: number, d: string, h: string, mi: string, s: strin
   return sign === '+' ? local - offset : local + offset;
 }
 
-function readCombined(line: string): { ms: number; status: number } | undefined {
+interface Read {
+  ms: number;
+  status: number;
+  client: string;
+}
+
+function readCombined(line: string): Read | undefined {
   const m = COMBINED.exec(line);
   if (m === null) return undefined;
-  const [, d, mon, y, h, mi, s, sign, oh, om, status] = m as unknown as string[];
+  const [, client, d, mon, y, h, mi, s, sign, oh, om, status] = m as unknown as string[];
   const mo = MONTHS.indexOf(mon!);
   if (mo < 0) return undefined;
-  return { ms: utcMs(y!, mo, d!, h!, mi!, s!, '', sign!, oh!, om!), status: Number(status) };
+  return { ms: utcMs(y!, mo, d!, h!, mi!, s!, '', sign!, oh!, om!), status: Number(status), client: client! };
 }
 
 /** JSON that Apache may have written with `\xhh` escapes (not JSON): those become `\u00hh`, the rest is JSON. */
@@ -62,7 +70,7 @@ function parseLenient(line: string): unknown {
   return JSON.parse(out);
 }
 
-function readJson(line: string): { ms: number; status: number } | undefined {
+function readJson(line: string): Read | undefined {
   let record: unknown;
   try {
     record = parseLenient(line);
@@ -72,11 +80,12 @@ function readJson(line: string): { ms: number; status: number } | undefined {
   if (typeof record !== 'object' || record === null) return undefined;
   const r = record as Record<string, unknown>;
   const time = r.time_iso8601 ?? r.time; // nginx, Apache
-  if (typeof time !== 'string' || typeof r.status !== 'number') return undefined;
+  const client = r.remote_addr ?? r.client;
+  if (typeof time !== 'string' || typeof client !== 'string' || typeof r.status !== 'number') return undefined;
   const m = ISO.exec(time);
   if (m === null) return undefined;
   const [, y, mo, d, h, mi, s, fraction, sign, oh, om] = m as unknown as string[];
-  return { ms: utcMs(y!, Number(mo) - 1, d!, h!, mi!, s!, fraction ?? '', sign!, oh!, om!), status: r.status };
+  return { ms: utcMs(y!, Number(mo) - 1, d!, h!, mi!, s!, fraction ?? '', sign!, oh!, om!), status: r.status, client };
 }
 
 /** Counts `log` (the file's bytes) per `windowMs` window; throws on a line it cannot read, naming it. */
@@ -89,8 +98,9 @@ export function countAccessLog(log: Buffer, format: AccessLogFormat, windowMs: n
     const read = format === 'combined' ? readCombined(line) : readJson(line);
     if (read === undefined) throw new Error(`line ${i + 1} of the ${format} log cannot be read: ${JSON.stringify(line)}`);
     const start = Math.floor(read.ms / windowMs) * windowMs;
-    const w = count.windows.get(start) ?? { requests: 0, errors: 0 };
+    const w = count.windows.get(start) ?? { requests: 0, errors: 0, clients: new Set<string>() };
     w.requests++;
+    w.clients.add(read.client);
     if (read.status >= errorStatusMin) {
       w.errors++;
       count.errorsByStatus.set(read.status, (count.errorsByStatus.get(read.status) ?? 0) + 1);

@@ -70,7 +70,10 @@ function ordinary(rng: Rng, ipv6: boolean): { method: string; path: string; head
   const ua = rng.pick(USER_AGENTS);
   if (ua !== '') headers['user-agent'] = ua;
   if (rng.chance(0.3)) headers.referer = `http://ref.example/page?x="${rng.int(1, 9)}"`;
-  return { method: rng.weighted(METHODS), path, headers, host: ipv6 && rng.chance(0.25) ? '::1' : '127.0.0.1' };
+  let method = rng.weighted(METHODS);
+  // Apache answers a HEAD it cannot parse (414) with a body, which node's HTTP client refuses to read.
+  if (method === 'HEAD' && query === 2) method = 'GET';
+  return { method, path, headers, host: ipv6 && rng.chance(0.25) ? '::1' : '127.0.0.1' };
 }
 
 function send(agent: Agent, port: number, r: ReturnType<typeof ordinary>): Promise<number> {
