@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { ensureDebianPackage } from './debian.js';
 import { freePort } from './net.js';
 import { apacheConf, type Listen, nginxConf, type ServerFiles } from './web-servers-config.js';
-import { until } from './wait.js';
+import { untilAsync } from './wait.js';
 
 export type ServerKind = 'nginx' | 'apache';
 
@@ -110,12 +110,15 @@ export async function startWebServer(kind: ServerKind): Promise<WebServer> {
     }
     return `${kind} exit ${child.exitCode ?? child.signalCode}; output:\n${output}\nerror.log:\n${errorLog}`;
   };
-  let up = false;
-  await until(diagnostics, () => {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${kind} did not start: ${diagnostics()}`);
-    void accepts(listen.port).then((ok) => (up ||= ok));
-    return up;
-  }, { ms: 20_000, everyMs: 100 });
+  try {
+    await untilAsync(`${kind} accepting on port ${listen.port}`, async () => {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${kind} exited`);
+      return accepts(listen.port);
+    }, { ms: 20_000, everyMs: 100 });
+  } catch (e) {
+    child.kill('SIGTERM');
+    throw new Error(`${kind} did not start (${(e as Error).message}): ${diagnostics()}`);
+  }
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     // Graceful: nginx SIGQUIT and Apache SIGWINCH finish the requests in hand (and write their lines) first.
