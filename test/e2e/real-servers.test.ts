@@ -6,6 +6,7 @@
 // combined format with `--format clf`, the JSON one with `json.preset`) in one-second windows, and its rows and error
 // records must equal an independent count of the log's bytes (test/support/web-servers-count.ts): every line the
 // server wrote is a record, none rejected.
+import { isUtf8 } from 'node:buffer';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ import { ROOT } from '../support/paths.js';
 import { type AccessLogFormat, countAccessLog, type LogCount } from '../support/web-servers-count.js';
 import { type Sent, sendTraffic } from '../support/web-servers-traffic.js';
 import { killWebServers, type ServerKind, startWebServer, type WebServer } from '../support/web-servers.js';
-import { lines, readKind } from './helpers.js';
+import { lines, listKind, readKind } from './helpers.js';
 
 const WINDOW_MS = 1000;
 const PHASES = 4;
@@ -44,6 +45,15 @@ function expectedSummaries(count: LogCount): Record<string, string> {
     out[new Date(start).toISOString()] = `requests=${w.requests} errors=${w.errors} unique_ips=${w.clients.size}`;
   }
   return out;
+}
+
+function isJson(line: string): boolean {
+  try {
+    JSON.parse(line);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Everything the independent count says, as comparable text: the summaries and the errors by status. */
@@ -123,10 +133,18 @@ describe.each(['nginx', 'apache'] as const)('a real %s', (kind) => {
     for (const r of rows.filter((row) => row.kind === 'status')) statusRows.set(Number(r.status), (statusRows.get(Number(r.status)) ?? 0) + Number(r.error_count));
     expect.soft(new Map([...statusRows].sort())).toEqual(new Map([...expected.errorsByStatus].sort()));
 
-    // errors/: one record per error line, by status.
-    const errors = lines(readKind(out, 'errors')).map((l) => JSON.parse(l) as { status: unknown });
+    // errors/: one record per error line, by status; each valid JSON (SPEC §2: also when the line was not UTF-8, or
+    // carried Apache's `\xhh`, which JSON lacks).
+    const errorBytes = Buffer.concat(listKind(out, 'errors').filter((f) => f.endsWith('.ndjson')).map((f) => readFileSync(join(out, 'errors', f))));
+    expect.soft(isUtf8(errorBytes), 'errors/ is valid UTF-8').toBe(true);
+    const errors = lines(errorBytes.toString('utf8'));
+    const notJson = errors.filter((l) => !isJson(l));
+    expect.soft({ notJson: notJson.length, first: notJson.slice(0, 5) }).toEqual({ notJson: 0, first: [] });
     const byStatus = new Map<number, number>();
-    for (const e of errors) byStatus.set(Number(e.status), (byStatus.get(Number(e.status)) ?? 0) + 1);
+    for (const l of errors.filter(isJson)) {
+      const status = Number((JSON.parse(l) as { status: unknown }).status);
+      byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+    }
     expect.soft(errors.length).toBe([...expected.errorsByStatus.values()].reduce((a, b) => a + b, 0));
     expect.soft(new Map([...byStatus].sort())).toEqual(new Map([...expected.errorsByStatus].sort()));
   });
