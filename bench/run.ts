@@ -2,7 +2,8 @@
 // bench/chart.svg (README shows them). It proves speed only; the tests prove correctness.
 //
 //   npm run bench                      full run: warm-up + 5 runs of every e2e number, Spark included (~30-40 min)
-//   npm run bench -- --quick           ~1 min smoke run: 1 run each, small sizes, Spark skipped (said so)
+//   npm run bench -- --quick           ~5 min smoke run: 1 run each, small sizes, Spark skipped (said so); its
+//                                      latency suite alone (--only latency) takes ~3 min
 //   npm run bench -- --only file,tcp   some suites: micro gen file tcp latency kafka peers
 //   npm run bench -- --report          only regenerate RESULTS.md and the charts from the newest full results file
 //                                      (and the latency per source from a later results file that has it, labelled)
@@ -18,7 +19,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 
 import { CLI } from '../test/support/paths.js';
-import { writeDataset, type Dataset } from './dataset.js';
+import { datasetGenArgs, writeDataset, type Dataset } from './dataset.js';
 import { scratchDir } from './daemon.js';
 import { FILE_SCENARIO_HOW, fileThroughput } from './e2e-file.js';
 import { BROKERS, KAFKA_SCENARIO_HOW, kafkaThroughput, kafkaUnavailableReason, stopKafka } from './e2e-kafka.js';
@@ -124,7 +125,7 @@ async function latencySuite(brokers: string | null, brokerReason: string | null)
         continue;
       }
       const seconds = quick ? (rate === 1000 ? 3 : 2) : rate === 1000 ? 30 : 15;
-      out.push(await latencyScenario({ source, rate, seconds, saturationLines: quick ? 300_000 : 2_000_000, rotateEveryMs, brokers }));
+      out.push(await latencyScenario({ source, rate, seconds, saturationLines: quick ? 200_000 : 2_000_000, rotateEveryMs, brokers }));
     }
   }
   return out;
@@ -154,13 +155,15 @@ async function main(): Promise<number> {
   const scratch = scratchDir('data');
   try {
     const lines = num('lines', quick ? 1_000_000 : 4_000_000);
-    const data: Dataset = await writeDataset(scratch.path, lines);
+    // Only the file-fed suites read it (the latency suite writes its own lines): `--only latency` skips it.
+    const needsData = wants('file') || wants('tcp') || wants('kafka') || wants('peers');
+    const data: Dataset = needsData ? await writeDataset(scratch.path, lines) : { path: '', lines: 0, bytes: 0, genArgs: datasetGenArgs(0) };
     // Spark handles thousands of lines/s on this kind of machine: its runs get a smaller file (same generator,
     // the first N lines of the same stream), or one run would take an hour.
     const skipSpark = quick ? 'skipped in --quick (JVM start-up alone is ~15 s; run `npm run bench` for Spark)' : has('no-spark') ? 'skipped by --no-spark' : null;
     const sparkLines = num('spark-lines', 200_000);
     const sparkData: Dataset = sparkLines === lines || skipSpark !== null || !wants('peers') ? data : await writeDataset(scratch.path, sparkLines);
-    log(`dataset: ${data.lines.toLocaleString('en-US')} lines (${(data.bytes / 1e6).toFixed(0)} MB)${sparkData !== data ? `; Spark's: ${sparkData.lines.toLocaleString('en-US')} lines` : ''}`);
+    if (needsData) log(`dataset: ${data.lines.toLocaleString('en-US')} lines (${(data.bytes / 1e6).toFixed(0)} MB)${sparkData !== data ? `; Spark's: ${sparkData.lines.toLocaleString('en-US')} lines` : ''}`);
 
     const micro = [...(wants('micro') ? await microSuites(quick) : []), ...(wants('gen') ? await genSuite(quick ? 1_000_000 : 5_000_000, quick ? 1 : runs) : [])];
     if (micro.length) console.table(micro.map((m) => ({ task: m.task, [`per s`]: `${si(m.itemsPerSecond)} ${m.unit}s`, 'ns/item': +m.nsPerItem.median.toFixed(1) })));
