@@ -1,7 +1,8 @@
 // `npm run bench`: every suite of issue 5, then bench/results/<date>-<host>.json, bench/RESULTS.md and
 // bench/chart.svg (README shows them). It proves speed only; the tests prove correctness.
 //
-//   npm run bench                      full run: warm-up + 5 runs of every e2e number, Spark included (~30-40 min)
+//   npm run bench                      full run: warm-up + 5 runs of every e2e number (3 of each latency), Spark
+//                                      included (~60 min: the latency suite is 16 scenarios, ~25 min)
 //   npm run bench -- --quick           ~5 min smoke run: 1 run each, small sizes, Spark skipped (said so); its
 //                                      latency suite alone (--only latency) takes ~3 min
 //   npm run bench -- --only file,tcp   some suites: micro gen file tcp latency kafka peers
@@ -114,8 +115,8 @@ async function latencyScenario(o: LatencyOptions): Promise<Measured<LatencyScena
 
 /** Every (source, rate) of scenario c; the Kafka sources NOT MEASURED when the broker is not up (`brokers` null). */
 async function latencySuite(brokers: string | null, brokerReason: string | null): Promise<Measured<LatencyScenario>[]> {
-  // Rotation at the default 10 s in a full run (durability is bounded by it); 2 s in --quick, which keeps the whole
-  // suite near 3 minutes (at 1 s a Kafka source fell ~2 s behind: a durable cut per rotation holds its reads).
+  // Rotation at the default 10 s in a full run (durability is bounded by it, and each run waits one after its
+  // last line); 2 s in --quick, which keeps the whole suite near 3-4 minutes.
   const rotateEveryMs = quick ? 2000 : 10_000;
   const out: Measured<LatencyScenario>[] = [];
   for (const source of LATENCY_SOURCES) {
@@ -124,7 +125,7 @@ async function latencySuite(brokers: string | null, brokerReason: string | null)
         out.push({ ...notMeasured(`${latencyTitle({ source, rate })}: no Kafka broker: ${brokerReason ?? ''}`, true) });
         continue;
       }
-      const seconds = quick ? (rate === 1000 ? 3 : 2) : rate === 1000 ? 30 : 15;
+      const seconds = quick ? (rate === 1000 ? 3 : 2) : rate === 1000 ? 20 : 10;
       out.push(await latencyScenario({ source, rate, seconds, saturationLines: quick ? 200_000 : 2_000_000, rotateEveryMs, brokers }));
     }
   }
