@@ -12,7 +12,7 @@
 //   the run; bounded below by the rotation, by design.
 // Monotonic times share one clock (hrtime: CLOCK_MONOTONIC) across processes. The scenario waits one rotation after the last line so
 // every record becomes durable through a regular rotation, not the shutdown flush.
-import { execFileSync, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,10 +66,14 @@ function configYaml(o: LatencyOptions, alertsTopic: string | null): string {
   ].join('\n');
 }
 
-/** Runs the driver process; `onStart` is called when it is connected and about to write its first line. */
-function runDriver(input: DriverInput, onStart: () => void): Promise<DriverOutput> {
+/**
+ * Runs the driver process; `onStart` is called when it is connected and about to write its first line. It is put
+ * in `spawned`, for the scenario to kill if it fails first.
+ */
+function runDriver(input: DriverInput, onStart: () => void, spawned: ChildProcess[]): Promise<DriverOutput> {
   const driver = fileURLToPath(new URL('./latency-driver.ts', import.meta.url));
   const child = fork(driver, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  spawned.push(child);
   child.send(input);
   return new Promise((resolve, reject) => {
     let answered = false;
@@ -120,6 +124,7 @@ export async function latencyRun(o: LatencyOptions): Promise<LatencyRun> {
   const watcher = new CompletedFileWatcher(errorsDir);
   let topicWatcher: AlertTopicWatcher | null = null;
   let poller: WindowsPoller | null = null;
+  const drivers: ChildProcess[] = [];
   try {
     await daemon.started;
     // A Kafka source reads once the group has assigned it its partitions: before, lines would wait for that.
@@ -131,7 +136,7 @@ export async function latencyRun(o: LatencyOptions): Promise<LatencyRun> {
     const design = lineDesign(o.rate === 0 ? SATURATION_DESIGN_RATE : o.rate, lines, Date.now());
     const stampsPath = join(scratch.path, 'stamps.f64');
     let cpu0 = Number.NaN;
-    const driven = await runDriver({ target: setup.target, rate: o.rate, lines, design, stampsPath }, () => (cpu0 = monitor.sample()));
+    const driven = await runDriver({ target: setup.target, rate: o.rate, lines, design, stampsPath }, () => (cpu0 = monitor.sample()), drivers);
     const cpu = monitor.sample() - cpu0;
     const bytes = await readFile(stampsPath);
     // A copy: a Float64Array needs an 8-byte-aligned offset, which a Buffer from the pool may not have.
@@ -220,6 +225,7 @@ export async function latencyRun(o: LatencyOptions): Promise<LatencyRun> {
       windowCountMismatches,
     };
   } finally {
+    for (const d of drivers) if (d.exitCode === null && d.signalCode === null) d.kill('SIGKILL');
     poller?.stop();
     watcher.stop();
     monitor.stop();
