@@ -72,7 +72,8 @@ function configYaml(o: LatencyOptions, alertsTopic: string | null): string {
  */
 function runDriver(input: DriverInput, onStart: () => void, spawned: ChildProcess[]): Promise<DriverOutput> {
   const driver = fileURLToPath(new URL('./latency-driver.ts', import.meta.url));
-  const child = fork(driver, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // tsx resolved from here, so the driver loads whatever the current directory.
+  const child = fork(driver, [], { execArgv: ['--import', import.meta.resolve('tsx')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   spawned.push(child);
   child.send(input);
   return new Promise((resolve, reject) => {
