@@ -180,7 +180,7 @@ async function main(): Promise<number> {
       if (wants('latency')) latency = await latencySuite(brokers, brokerReason);
       if (wants('kafka')) kafka = brokers === null ? notMeasured(brokerReason ?? 'no broker', true) : await throughputScenario('d. Kafka → daemon', KAFKA_SCENARIO_HOW, () => kafkaThroughput(data));
     } finally {
-      if (brokerReason === null) stopKafka();
+      if (brokers !== null) stopKafka();
     }
     const peers: BenchResults['peers'] = wants('peers')
       ? await guarded('peers suite', async () => ({ status: 'measured' as const, ...(await peersSuite({ runs, warmupRuns, data, sparkData, skipSpark })) })).then((m) =>
