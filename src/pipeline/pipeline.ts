@@ -125,8 +125,6 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     this.#endResolve?.();
   }
 
-  // --- lifecycle ----------------------------------------------------------------------------------------------
-
   /** End of all input: buffered bytes go out, every shard emits every open window, all windows are drained. */
   async finish(): Promise<void> {
     this.#router.flushAll();
@@ -137,10 +135,8 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     this.#drainWindows(null);
   }
 
-  /**
-   * Finishes what is in flight, then gives every shard one tick so windows that all shards have closed are
-   * emitted now rather than lost with the process; windows still open stay in the shards (for a checkpoint).
-   */
+  /** Finishes what is in flight, then ticks every shard so windows all shards have closed are emitted now rather than
+   *  lost with the process; windows still open stay in the shards (for a checkpoint). */
   async drainInFlight(): Promise<void> {
     this.#router.flushAll();
     await this.#settle();
@@ -256,9 +252,12 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
   }
 
-  #tickIdleShards(): void {
+  /** Ticks the shards with nothing in flight; `after` a result of a shard with streams, only those without: they close
+   *  windows only when told the others' watermark (else a row waits up to `tickMs` with one stream on two workers). */
+  #tickIdleShards(after?: number): void {
     const now = this.#nowUs();
     for (let i = 0; i < this.#pool.size; i++) {
+      if (after !== undefined && (i === after || this.#router.hasStreams(i))) continue;
       if (this.#backpressure.inFlight(i) === 0) this.#submit(i, { op: 'tick', nowUs: now, peerUs: this.#peerOf(i) });
     }
   }
@@ -272,6 +271,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
       out.partials(r.partials);
     }
     this.#watermarks.update(shard, r.watermarkUs, r.closedThroughUs);
+    if (this.#router.hasStreams(shard)) this.#tickIdleShards(shard);
     if (addCounters(this.#totals, r.counters)) this.#out.counters(r.counters.records, r.counters.errors);
     for (const alert of this.#alerts.onStatusCounts(shard, r.statusCounts)) this.#fire(alert);
     const open = this.#open.update(shard, r);
