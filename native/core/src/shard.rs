@@ -265,8 +265,8 @@ impl Shard {
         Ok(())
     }
 
-    /// Publishes every archive partition with rows since the last cut (API.md "Archive"). An error is
-    /// returned once; the rows since the previous cut are then gone and the caller replays them.
+    /// Publishes every archive partition with rows since the last successful cut (API.md "Archive"). On
+    /// error every row is kept: the caller retries the cut (same `seq`) until it succeeds.
     pub fn archive_cut(&mut self, seq: u64) -> Result<Vec<ArchiveFile>, String> {
         match &mut self.state.archive {
             Some(a) => a.cut(seq),
@@ -575,9 +575,6 @@ impl State {
     }
 
     fn finish(&mut self) -> ProcessOutput {
-        if let Some(archive) = &mut self.archive {
-            self.out.counters.archive_lost += archive.take_lost();
-        }
         let mut out = std::mem::take(&mut self.out);
         self.touched.sort_unstable();
         self.touched.dedup();

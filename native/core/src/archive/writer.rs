@@ -145,10 +145,6 @@ impl PartFile {
         }
     }
 
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Queues a batch (waits while `QUEUE_BATCHES` are queued). Err: the encoder failed earlier (file deleted).
     pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<(), String> {
         if self.jobs.send(Job::Batch(batch.clone())).is_ok() {
