@@ -272,7 +272,7 @@ impl Shard {
     }
 
     /// Publishes every archive partition with rows since the last cut as `part-<run>-<shard>-<seq>.parquet`.
-    /// Errors are data: `error` set means this cut wrote nothing and kept every row: retry with the same `seq`.
+    /// Errors are data: `error` set means this cut wrote nothing and kept every row: retry the cut until it succeeds.
     #[napi]
     pub fn archive_cut(&mut self, seq: f64) -> ArchiveCutResult {
         if !(seq.is_finite() && seq >= 0.0 && seq.fract() == 0.0 && seq <= 9_999_999_999.0) {
