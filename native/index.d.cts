@@ -52,7 +52,7 @@ export declare class Shard {
    * Errors are data: `error` set means this cut wrote nothing and kept every row: retry the cut until it succeeds.
    */
   archiveCut(seq: number): ArchiveCutResult
-  /** Drops the archive's rows since the last cut and deletes its temp files (a shard stopped without a cut). */
+  /** Drops the archive's rows since the last cut (a shard stopped without a cut). */
   archiveDiscard(): void
 }
 

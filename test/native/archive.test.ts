@@ -61,15 +61,16 @@ describe('archive', () => {
     expect(parquet(join(file, 'date=2025-06-09/hour=09/part-r-0-0000000003.parquet'))).toBe(true);
   });
 
-  it('validates the options and discards temps', () => {
+  it('validates the options, touches no disk before the cut, and discards', () => {
     expect(() => new Shard({ archive: { dir: '/tmp', run: 'a b', shard: 0 } })).toThrow(/LP_ERR_NATIVE_OPTION: archive.run/);
     expect(() => new Shard({ archive: { dir: '/tmp', run: 'a', shard: 70000 } })).toThrow(/LP_ERR_NATIVE_OPTION: archive.shard/);
     const dir = tempDir();
     const shard = new Shard({ archive: { dir, run: 'r', shard: 0 } });
     shard.process('s', Buffer.from(`${JSON_LINE}\n`), NOW_US);
-    expect(readdirSync(join(dir, 'date=2025-06-09/hour=09'))).toEqual(['.inprogress-r-0-2025060909.parquet.part']);
+    expect(readdirSync(dir)).toEqual([]);
     shard.archiveDiscard();
-    expect(readdirSync(join(dir, 'date=2025-06-09/hour=09'))).toEqual([]);
+    expect(shard.archiveCut(1)).toEqual({ files: [], error: null });
+    expect(readdirSync(dir)).toEqual([]);
     expect(new Shard().archiveCut(1).error).toMatch(/off/);
   });
 

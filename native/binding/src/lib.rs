@@ -287,7 +287,7 @@ impl Shard {
         }
     }
 
-    /// Drops the archive's rows since the last cut and deletes its temp files (a shard stopped without a cut).
+    /// Drops the archive's rows since the last cut (a shard stopped without a cut).
     #[napi]
     pub fn archive_discard(&mut self) {
         self.inner.archive_discard();

@@ -274,7 +274,7 @@ impl Shard {
         }
     }
 
-    /// Drops the archive's rows since the last cut and deletes its temp files.
+    /// Drops the archive's rows since the last cut.
     pub fn archive_discard(&mut self) {
         if let Some(a) = &mut self.state.archive {
             a.discard();

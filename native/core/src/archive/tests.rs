@@ -157,13 +157,13 @@ fn partitions_follow_event_time_across_hour_day_and_epoch_boundaries() {
 }
 
 #[test]
-fn cut_without_rows_writes_no_file_and_temps_are_hidden_then_gone() {
+fn cut_without_rows_writes_no_file_and_nothing_is_on_disk_before_the_cut() {
     let tmp = tempfile::tempdir().unwrap();
     let mut s = shard(tmp.path());
     assert_eq!(s.archive_cut(1).unwrap(), vec![]);
     assert!(tree(tmp.path()).is_empty());
     s.process("a", format!("{JSON_LINE}\n").as_bytes(), NOW);
-    assert_eq!(tree(tmp.path()), vec!["date=2025-06-09/hour=09/.inprogress-r1-3-2025060909.parquet.part"]);
+    assert!(tree(tmp.path()).is_empty(), "rows are encoded in memory until the cut");
     assert_eq!(s.archive_cut(2).unwrap().len(), 1);
     assert_eq!(s.archive_cut(3).unwrap(), vec![]);
     s.process("a", format!("{JSON_LINE}\n{JSON_LINE}\n").as_bytes(), NOW);
@@ -199,17 +199,16 @@ fn many_batches_stream_into_one_file_in_order() {
 }
 
 #[test]
-fn discard_deletes_the_temps() {
+fn discard_forgets_the_rows() {
     let tmp = tempfile::tempdir().unwrap();
     let mut s = shard(tmp.path());
-    s.process("a", format!("{JSON_LINE}\n").as_bytes(), NOW);
-    assert_eq!(tree(tmp.path()).len(), 1);
+    let many = format!("{JSON_LINE}\n").repeat(BATCH_ROWS + 1); // an encoder running, and rows in the builders
+    s.process("a", many.as_bytes(), NOW);
     s.archive_discard();
-    assert!(tree(tmp.path()).is_empty());
     assert_eq!(s.archive_cut(1).unwrap(), vec![]);
     s.process("a", format!("{JSON_LINE}\n").as_bytes(), NOW);
     drop(s);
-    assert!(tree(tmp.path()).is_empty(), "dropping the shard deletes its temps");
+    assert!(tree(tmp.path()).is_empty(), "nothing was ever written");
 }
 
 /// Every `timestamp` of every visible part file under `dir`, sorted, and how many files.
@@ -266,18 +265,16 @@ fn one_failing_partition_fails_the_whole_cut_and_the_retry_writes_every_row_once
     assert_eq!(got, vec![("date=2025-06-09/hour=09/part-r1-3-0000000001.parquet", 3), ("date=2025-06-10/hour=01/part-r1-3-0000000001.parquet", 1)]);
     assert_eq!(archived_timestamps(tmp.path()).0.len(), 4);
     assert_eq!(tree(tmp.path()).len(), 2, "{:?}", tree(tmp.path()));
-    // Healthy again: the next rows stream into a temp file as before.
     s.process("a", format!("{JSON_LINE}\n").as_bytes(), NOW);
-    assert!(tree(tmp.path()).iter().any(|f| f.contains(".inprogress")));
-    assert_eq!(s.archive_cut(2).unwrap()[0].rows, 1);
+    assert_eq!(s.archive_cut(2).unwrap()[0].rows, 1, "the next cut holds only the rows since");
 }
 
 #[test]
-fn a_publish_that_fails_takes_back_what_it_renamed_and_the_retry_writes_the_kept_batches_again() {
+fn a_publish_that_fails_takes_back_what_it_renamed_and_the_retry_writes_the_kept_rows_with_those_since() {
     let tmp = tempfile::tempdir().unwrap();
     let mut a = Archive::new(opts(tmp.path()));
     let mut p = LineParser::new(Format::Json, b';');
-    // Hour 09 streams three batches and a bit into its temp file; hour 10 gets one row.
+    // Hour 09 gets three batches and a bit; hour 10 one row.
     let n = 3 * BATCH_ROWS as i64 + 7;
     for i in 0..n {
         a.push(&record_at(&mut p, T0 + i), false, "s");
@@ -290,18 +287,25 @@ fn a_publish_that_fails_takes_back_what_it_renamed_and_the_retry_writes_the_kept
     fs::write(blocker.join("x"), b"x").unwrap();
     let err = a.cut(5).unwrap_err();
     assert!(err.contains("rename") && err.contains(&format!("{} rows are kept", n + 1)), "{err}");
-    assert!(a.failing());
     assert_eq!(tree(tmp.path()), vec!["date=2025-06-09/hour=10/part-r1-3-0000000005.parquet/x"], "hour 09's published file was taken back, no temp left");
+    // Rows that arrive meanwhile join the kept ones: hour 09 gets a batch and a bit more.
+    let more = BATCH_ROWS as i64 + 2;
+    for i in n..n + more {
+        a.push(&record_at(&mut p, T0 + i), false, "s");
+    }
     fs::remove_dir_all(&blocker).unwrap();
-    let files = a.cut(5).unwrap();
-    assert_eq!(files.iter().map(|f| f.rows).collect::<Vec<_>>(), vec![n as u64, 1]);
-    assert!(!a.failing());
-    let mut expect: Vec<i64> = (0..n).map(|i| T0 + i).collect();
+    let files = a.cut(6).unwrap();
+    assert_eq!(files.iter().map(|f| (f.path.as_str(), f.rows)).collect::<Vec<_>>(), vec![
+        ("date=2025-06-09/hour=09/part-r1-3-0000000006.parquet", (n + more) as u64),
+        ("date=2025-06-09/hour=10/part-r1-3-0000000006.parquet", 1),
+    ]);
+    let mut expect: Vec<i64> = (0..n + more).map(|i| T0 + i).collect();
     expect.push(hour10);
-    assert_eq!(archived_timestamps(tmp.path()), (expect, 2), "every row once, from the kept batches");
+    assert_eq!(archived_timestamps(tmp.path()), (expect, 2), "every row once");
     let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(tmp.path().join(&files[0].path)).unwrap()).unwrap();
+    assert_eq!(reader.schema().fields(), schema().fields());
     let in_order: Vec<i64> = reader.build().unwrap().flat_map(|b| b.unwrap().column(0).as_primitive::<TimestampMicrosecondType>().values().to_vec()).collect();
-    assert_eq!(in_order, (0..n).map(|i| T0 + i).collect::<Vec<_>>(), "rows in arrival order");
+    assert_eq!(in_order, (0..n + more).map(|i| T0 + i).collect::<Vec<_>>(), "rows in arrival order, the kept file's first");
 }
 
 #[test]
