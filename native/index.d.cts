@@ -54,10 +54,10 @@ export declare class Shard {
   restore(bytes: Uint8Array): void
   /**
    * Publishes every archive partition with rows since the last cut as `part-<run>-<shard>-<seq>.parquet`.
-   * Errors are data: `error` set means this cut wrote nothing and the rows since the previous cut are gone.
+   * Errors are data: `error` set means this cut wrote nothing and kept every row: retry the cut until it succeeds.
    */
   archiveCut(seq: number): ArchiveCutResult
-  /** Drops the archive's rows since the last cut and deletes its temp files (a shard stopped without a cut). */
+  /** Drops the archive's rows since the last cut (a shard stopped without a cut). */
   archiveDiscard(): void
 }
 
@@ -165,8 +165,6 @@ export interface Counters {
   late: number
   /** Rows handed to the archive (records + late; 0 when archiving is off). */
   archived: number
-  /** Archived rows an archive write failure voided in this call (the next `archiveCut` reports the error). */
-  archiveLost: number
   rejected: RejectedCounters
 }
 

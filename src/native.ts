@@ -76,7 +76,7 @@ export class Shard {
     return { files: r.files, error: r.error ?? null };
   }
 
-  /** Forgets the archive's rows since the last cut and deletes its temp files. */
+  /** Forgets the archive's rows since the last cut. */
   archiveDiscard(): void {
     this.#inner.archiveDiscard();
   }

@@ -63,7 +63,6 @@ export class Daemon implements RebuildHost {
 
   set gen(g: Generation) {
     this.#gen = g;
-    g.durability.onFatal((err) => this.#fail(err));
     g.outputs.observer = this.#api?.observer ?? null;
     this.#wake();
     this.#swapped = new Promise((resolve) => (this.#wake = () => resolve('rebuilt')));

@@ -104,6 +104,11 @@ export class Outputs implements OutputPort {
     return (this.#p.faults?.failing ?? 0) > 0;
   }
 
+  /** Where an output that cannot be written says so (the Parquet archive's cuts too: archive-fault.ts). */
+  get faults(): OutputFaults | undefined {
+    return this.#p.faults;
+  }
+
   /** Output kinds failing now (for `/metrics`). */
   get failingKinds(): number {
     return this.#p.faults?.failing ?? 0;

@@ -278,8 +278,8 @@ impl Shard {
         Ok(())
     }
 
-    /// Publishes every archive partition with rows since the last cut (API.md "Archive"). An error is
-    /// returned once; the rows since the previous cut are then gone and the caller replays them.
+    /// Publishes every archive partition with rows since the last successful cut (API.md "Archive"). On
+    /// error every row is kept: the caller retries the cut (same `seq`) until it succeeds.
     pub fn archive_cut(&mut self, seq: u64) -> Result<Vec<ArchiveFile>, String> {
         match &mut self.state.archive {
             Some(a) => a.cut(seq),
@@ -287,7 +287,7 @@ impl Shard {
         }
     }
 
-    /// Drops the archive's rows since the last cut and deletes its temp files.
+    /// Drops the archive's rows since the last cut.
     pub fn archive_discard(&mut self) {
         if let Some(a) = &mut self.state.archive {
             a.discard();
@@ -610,9 +610,6 @@ impl State {
     }
 
     fn finish(&mut self) -> ProcessOutput {
-        if let Some(archive) = &mut self.archive {
-            self.out.counters.archive_lost += archive.take_lost();
-        }
         let mut out = std::mem::take(&mut self.out);
         self.touched.sort_unstable();
         self.touched.dedup();
