@@ -16,7 +16,8 @@ import type { BatchThresholds } from './batch-thresholds.js';
 import type { Checkpoint } from './checkpoint.js';
 import { Durability } from './durability.js';
 import type { Instruments, OutputKind } from './instruments.js';
-import { consoleTable, openOutputs, type Outputs } from './outputs.js';
+import { consoleTable, openOutputs } from './open-outputs.js';
+import type { Outputs } from './outputs.js';
 import { batchThresholds, pipelineOptions } from './parts.js';
 import type { RunningParts } from './shutdown.js';
 

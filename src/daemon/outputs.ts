@@ -2,22 +2,17 @@
 // files, results.txt, the console table, the Kafka alerts topic and the webhook. The pipeline hands over bytes and
 // events; this decides where each goes, maps windows to console rows, completes a file early when it grows large
 // and counts the bytes not yet durable (the pipeline's backpressure reads them).
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 
-import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { WindowSummary } from '../native.js';
 import type { Alert, OutputPort, WindowRow } from '../pipeline/output-port.js';
-import { ConsoleTable } from '../sinks/console-table.js';
-import { KafkaAlertSink } from '../sinks/kafka-alerts.js';
-import { ResultsTxt } from '../sinks/results-txt.js';
-import { RotatingFileSink } from '../sinks/rotating-file.js';
+import type { ConsoleTable } from '../sinks/console-table.js';
+import type { KafkaAlertSink } from '../sinks/kafka-alerts.js';
 import type { RejectedLimit } from '../sinks/rejected-limit.js';
+import type { ResultsTxt } from '../sinks/results-txt.js';
 import type { FileKind, OutputMarks, RecordSink } from '../sinks/sink.js';
 import type { WebhookDelivery } from '../sinks/webhook.js';
-import type { Instruments } from './instruments.js';
-import { OutputFaults } from './output-faults.js';
+import type { OutputFaults } from './output-faults.js';
 
 /** Sinks hold at most this much data not yet durable before sources are paused (a slow or full disk). */
 export const MAX_PENDING_OUTPUT_BYTES = 256 << 20;
@@ -235,70 +230,4 @@ function closedRow(w: WindowSummary): WindowRow {
     statuses: w.statuses.map((s) => ({ status: s.status, count: s.errorCount })),
     closed: true,
   };
-}
-
-/** The console table `console.*` asks for, or null. */
-export function consoleTable(config: Config): ConsoleTable | null {
-  return config.console.enabled ? new ConsoleTable({ everyMs: config.console.everyMs }) : null;
-}
-
-export interface OpenOutputsOptions {
-  log: Logger;
-  /** librdkafka settings of the brokers alerts go to (see kafka/client-config.ts); null: no Kafka alerts. */
-  alertClient: Record<string, string | number | boolean> | null;
-  /** A replayable source (Kafka, a file) re-delivers whatever a crash left in `.part` files: publishing them would duplicate. */
-  replayable: boolean;
-  /** Keep closed-window partials for `logpulse merge` (Kafka runs). */
-  partials: boolean;
-  /** Told each file published (its bytes) and each fsync's duration, for `/metrics`. */
-  instruments?: Pick<Instruments, 'filePublished' | 'fsync'>;
-  /** Where alerts are POSTed (`alerts.webhook`), if anywhere. */
-  webhook?: Pick<WebhookDelivery, 'send' | 'save'> | null;
-  rejectedLimit?: RejectedLimit | null;
-}
-
-/** The outputs a config asks for, under `output.dir` (created). */
-export async function openOutputs(config: Config, o: OpenOutputsOptions): Promise<Outputs> {
-  const { log } = o;
-  const outDir = config.output.dir;
-  await mkdir(outDir, { recursive: true });
-  let outputs: Outputs | null = null;
-  const faults = new OutputFaults({ log, pendingBytes: () => outputs?.pendingBytes ?? 0, onChange: () => outputs?.onDrained() });
-  const fileSink = (kind: FileKind) =>
-    new RotatingFileSink({
-      dir: join(outDir, kind),
-      kind,
-      shard: 'all',
-      rotateEveryMs: config.output.rotateEveryMs,
-      // Said once per fault and every 30 s while it lasts (output-faults.ts), not once per sink and retry.
-      onError: (err) => faults.failed(kind, err),
-      onRecovered: () => faults.recovered(kind),
-      onDurable: (bytes) => {
-        o.instruments?.filePublished(kind, bytes);
-        outputs?.onDrained();
-      },
-      onFsync: (seconds) => o.instruments?.fsync(kind, seconds),
-      leftovers: o.replayable ? 'discard' : 'publish',
-    });
-  const files: FileSinks = { errors: fileSink('errors'), rejected: fileSink('rejected'), metrics: fileSink('metrics'), alerts: fileSink('alerts') };
-  if (o.partials) files.partials = fileSink('partials');
-  outputs = new Outputs({
-    files,
-    results: new ResultsTxt({ dir: outDir, everyMs: config.output.resultsEveryMs }),
-    console: consoleTable(config),
-    kafkaAlerts:
-      o.alertClient === null
-        ? null
-        : new KafkaAlertSink({
-            topic: config.alerts.kafkaTopic,
-            client: o.alertClient,
-            warn: (message, details) => log.warn(details ?? {}, message),
-          }),
-    webhook: o.webhook ?? null,
-    rejectedLimit: o.rejectedLimit ?? null,
-    log,
-    closeTimeoutMs: Math.max(1000, config.shutdownTimeoutMs / 2),
-    faults,
-  });
-  return outputs;
 }
