@@ -8,6 +8,7 @@ import { BATCH_STEPS, runBatch } from '../batch/batch.js';
 import { createProgress } from '../batch/progress.js';
 import { LogpulseError } from '../errors.js';
 import { createLogger } from '../log.js';
+import { redactText } from '../redact.js';
 
 export interface BatchCommandOptions {
   config?: string;
@@ -38,7 +39,7 @@ export async function batchCommand(opts: BatchCommandOptions): Promise<number> {
     }
   } catch (err) {
     if (!(err instanceof LogpulseError)) throw err;
-    process.stderr.write(`logpulse batch: ${err.message}\n`);
+    process.stderr.write(`logpulse batch: ${redactText(err.message)}\n`);
     return err.exitCode;
   }
   const loaded = loadConfig(opts.config);

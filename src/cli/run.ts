@@ -9,6 +9,7 @@ import { ConfigWatch } from '../daemon/config-watch.js';
 import { writePidFile } from '../daemon/pid-file.js';
 import { installSignals } from '../daemon/shutdown.js';
 import { createLogger } from '../log.js';
+import { redactText } from '../redact.js';
 
 export interface RunOptions extends FlagOverrides {
   config?: string;
@@ -50,7 +51,7 @@ export async function runCommand(opts: RunOptions, proc: RunProcessOptions = {})
     // A source URI or Kafka setting this build cannot use, a pid file that cannot be written; anything else (an
     // output dir that cannot be made) is a runtime failure, reported by main.ts with exit 1.
     if (!(err instanceof LogpulseError)) throw err;
-    process.stderr.write(`${err.code === 'LP_ERR_PID_FILE' ? '' : 'source: '}${err.message}\n`);
+    process.stderr.write(`${err.code === 'LP_ERR_PID_FILE' ? '' : 'source: '}${redactText(err.message)}\n`);
     return err.exitCode;
   }
   const uninstall = installSignals({
