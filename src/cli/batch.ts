@@ -7,6 +7,7 @@ import { loadConfig } from '../config/load.js';
 import { BATCH_STEPS, runBatch } from '../batch/batch.js';
 import { createProgress } from '../batch/progress.js';
 import { LogpulseError } from '../errors.js';
+import { setFileModes } from '../file-modes.js';
 import { createLogger } from '../log.js';
 import { redactText } from '../redact.js';
 
@@ -48,6 +49,7 @@ export async function batchCommand(opts: BatchCommandOptions): Promise<number> {
     return 2;
   }
   const config = loaded.config;
+  setFileModes(config.output);
   const log = createLogger(config.log.level);
   try {
     const manifest = await runBatch({

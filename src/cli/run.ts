@@ -8,6 +8,7 @@ import { resetCheckpoint } from '../daemon/checkpoint.js';
 import { ConfigWatch } from '../daemon/config-watch.js';
 import { writePidFile } from '../daemon/pid-file.js';
 import { installSignals } from '../daemon/shutdown.js';
+import { setFileModes } from '../file-modes.js';
 import { createLogger } from '../log.js';
 import { redactText } from '../redact.js';
 
@@ -35,6 +36,7 @@ export async function runCommand(opts: RunOptions, proc: RunProcessOptions = {})
     return 2;
   }
   const config = loaded.config;
+  setFileModes(config.output);
   const log = createLogger(config.log.level);
 
   if (proc.resetCheckpoint) {

@@ -17,6 +17,7 @@ import type { FileKind, OutputMarks, RecordSink } from '../sinks/sink.js';
 import type { WebhookDelivery } from '../sinks/webhook.js';
 import type { Instruments } from './instruments.js';
 import { OutputFaults } from './output-faults.js';
+import { dirMode } from '../file-modes.js';
 
 /** Sinks hold at most this much data not yet durable before sources are paused (a slow or full disk). */
 export const MAX_PENDING_OUTPUT_BYTES = 256 << 20;
@@ -247,7 +248,7 @@ export interface OpenOutputsOptions {
 export async function openOutputs(config: Config, o: OpenOutputsOptions): Promise<Outputs> {
   const { log } = o;
   const outDir = config.output.dir;
-  await mkdir(outDir, { recursive: true });
+  await mkdir(outDir, { recursive: true, mode: dirMode() });
   let outputs: Outputs | null = null;
   const faults = new OutputFaults({ log, pendingBytes: () => outputs?.pendingBytes ?? 0, onChange: () => outputs?.onDrained() });
   const fileSink = (kind: FileKind) =>
