@@ -24,6 +24,12 @@ export interface DaemonOptions {
   configYaml?: string;
   /** Serve the HTTP API (on a free port, see `apiUrl`); off by default (`--no-api`). */
   api?: boolean;
+  /**
+   * A FIFO the daemon gets as its standard input (for `--source stdin:`), opened read-write by a shell that then
+   * execs the daemon: the open does not wait for a writer, and the daemon never sees the end of its input (it is
+   * stopped by a signal), so the bench's writer can come and go.
+   */
+  stdinFifo?: string;
 }
 
 export interface DaemonTotals {
@@ -51,6 +57,7 @@ export class Daemon {
   readonly apiUrl: Promise<string>;
   readonly #cli: CliProcess;
   readonly #stdoutListeners: ((line: string, atMs: number) => void)[] = [];
+  readonly #logWaits: { text: string; resolve: () => void }[] = [];
 
   constructor(o: DaemonOptions) {
     this.outDir = join(o.dir, 'out');
@@ -64,7 +71,8 @@ export class Daemon {
     }
     // NO_COLOR: the console's alert lines are parsed, so they must stay plain text whatever the terminal.
     // stdout 'pipe': read here, line by line as it comes, never kept whole.
-    this.#cli = spawnCli(args, { stdout: 'pipe', cwd: o.dir, env: { NO_COLOR: '1' } });
+    const via = o.stdinFifo === undefined ? undefined : ['sh', '-c', 'exec "$@" <> "$0"', o.stdinFifo];
+    this.#cli = spawnCli(args, { stdout: 'pipe', cwd: o.dir, env: { NO_COLOR: '1' }, ...(via ? { via } : {}) });
     this.child = this.#cli.child;
     // Resolves once stdio is drained, so the final log line (the totals) has been read.
     this.exited = this.#cli.exit;
@@ -78,6 +86,7 @@ export class Daemon {
     let listening: (url: string) => void = () => undefined;
     this.apiUrl = new Promise<string>((resolve) => (listening = resolve));
     createInterface({ input: this.child.stderr! }).on('line', (line) => {
+      for (const w of this.#logWaits.splice(0)) (line.includes(w.text) ? w.resolve : () => this.#logWaits.push(w))();
       if (line.includes('"api listening"')) listening((JSON.parse(line) as { url: string }).url);
       if (line.includes('"source started"')) {
         this.sourceStartedAtMs = nowMs();
@@ -112,6 +121,11 @@ export class Daemon {
   /** The last 40 lines of its log, for error messages. */
   get stderrTail(): string {
     return this.#cli.stderr().trimEnd().split('\n').slice(-40).join('\n');
+  }
+
+  /** Resolves at the first log line (stderr) from now on that contains `text`. */
+  logged(text: string): Promise<void> {
+    return new Promise((resolve) => this.#logWaits.push({ text, resolve }));
   }
 
   onStdoutLine(listener: (line: string, atMs: number) => void): void {

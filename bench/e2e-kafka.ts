@@ -10,8 +10,10 @@ import type { Dataset } from './dataset.js';
 import { timeDaemonRun } from './e2e-file.js';
 import type { ThroughputRun } from './results.js';
 
-const BROKER = brokerInstance('bench', 49092);
-const BROKERS = `127.0.0.1:${BROKER.port}`;
+/** The bench's own broker; LOGPULSE_BENCH_KAFKA_PORT moves it (and its data dir), for two benches on one machine. */
+const BROKER = brokerInstance('bench', Number(process.env.LOGPULSE_BENCH_KAFKA_PORT ?? 49092));
+/** Its PLAINTEXT listener, `host:port`: scenario d's, and scenario c's Kafka sources and alerts topics. */
+export const BROKERS = `127.0.0.1:${BROKER.port}`;
 const PARTITIONS = 3;
 
 export const KAFKA_SCENARIO_HOW =

@@ -9,6 +9,8 @@
 import { isoUs } from './seed-lines.js';
 
 export const WINDOW_US = 30_000_000;
+/** The default `pipeline.watermark` (10 s): a window closes once every stream has seen event time >= its end + this. */
+export const WATERMARK_US = 10_000_000;
 export const ALERT_THRESHOLD = 100;
 const ERROR_EVERY = 5;
 const ERROR_STATUSES = [500, 503] as const;
@@ -50,7 +52,9 @@ export function lineOf(d: LineDesign, id: number): string {
 /**
  * Every (window, status) threshold crossing among the first `sent` lines: the id of the line that crosses it,
  * keyed as the console's alert line names it (`HH:MM:SS` of the window start, and the status). Event time spans
- * far less than a day, so the time of day is unambiguous.
+ * far less than a day, so the time of day is unambiguous. With several input streams (Kafka partitions) the
+ * daemon may count the errors in another order than they were written, but it cannot have 101 of them before
+ * the 101st was written: latency from that line is never negative and is what an operator would see.
  */
 export function alertTriggers(d: LineDesign, sent: number): Map<string, number> {
   const out = new Map<string, number>();
@@ -63,12 +67,52 @@ export function alertTriggers(d: LineDesign, sent: number): Map<string, number> 
     const n = (counts.get(status) ?? 0) + 1;
     counts.set(status, n);
     if (n === ALERT_THRESHOLD + 1) {
-      const startUs = d.baseUs + Math.floor(id / d.linesPerWindow) * WINDOW_US;
-      out.set(`${new Date(startUs / 1000).toISOString().slice(11, 19)}|${status}`, id);
+      out.set(`${windowKey(d.baseUs + Math.floor(id / d.linesPerWindow) * WINDOW_US)}|${status}`, id);
     }
   }
   return out;
 }
+
+/** `HH:MM:SS` of a window start, the key alerts and window rows share. */
+const windowKey = (startUs: number): string => new Date(startUs / 1000).toISOString().slice(11, 19);
+
+/** The first id in [0, sent) whose event time is >= `us`, or `sent` (event time grows with the id). */
+function firstIdAtOrAfter(d: LineDesign, sent: number, us: number): number {
+  let lo = 0;
+  let hi = sent;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (eventUsOf(d, mid) >= us) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * Every window the first `sent` lines close, keyed as `alertTriggers`: the id of the line after which the
+ * effective watermark (SPEC §3: the minimum over streams of max event time − 10 s) reaches the window's end.
+ * `streamOf(id)` is the input stream of a line (a Kafka partition; one stream for stdin and one TCP connection).
+ * The window's row cannot exist before that line is written, so that is where its latency starts.
+ */
+export function windowClosers(d: LineDesign, sent: number, streams: number, streamOf: (id: number) => number): Map<string, number> {
+  const out = new Map<string, number>();
+  const windows = Math.ceil(sent / d.linesPerWindow);
+  for (let w = 0; w < windows; w++) {
+    const startUs = d.baseUs + w * WINDOW_US;
+    let id = firstIdAtOrAfter(d, sent, startUs + WINDOW_US + WATERMARK_US);
+    // From there, the line after which every stream has seen such a line.
+    const seen = new Set<number>();
+    for (; id < sent; id++) {
+      seen.add(streamOf(id));
+      if (seen.size === streams) break;
+    }
+    if (id < sent) out.set(windowKey(startUs), id);
+  }
+  return out;
+}
+
+/** `2026-12-06T09:42:30.000Z` → `09:42:30`: the key of an alert's or a window row's window. */
+export const windowKeyOfIso = (iso: string): string => iso.slice(11, 19);
 
 /** `ALERT errors_per_status window 09:42:30–09:43:00 status=500 value=101 > 100` → `09:42:30|500`. */
 export function alertKeyOfConsoleLine(line: string): string | null {

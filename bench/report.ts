@@ -4,7 +4,9 @@ import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 import { renderChart } from './chart.js';
-import { type BenchResults, type LatencyScenario, type Measured, type MicroRow, reasonLine, type ThroughputScenario } from './results.js';
+import { renderLatencyChart } from './latency-chart.js';
+import { latencySection, laterLatencyTargets } from './report-latency.js';
+import { type BenchResults, type Measured, type MicroRow, reasonLine, type ThroughputScenario } from './results.js';
 import { showSummary, si, summarize, type Summary } from './stats.js';
 
 const fix = (d: number) => (v: number) => (Number.isFinite(v) ? v.toFixed(d) : '—');
@@ -17,16 +19,6 @@ function throughputRow(name: string, m: Measured<ThroughputScenario>): string {
   return `| ${name} | ${show(s.linesPerSecond)} | ${show(s.mbPerSecond, fix(0))} | ${show(s.cpuPercent, fix(0))} | ${show(s.peakRssMb, fix(0))} | ${m.runs.length} (+${m.warmupRuns} warm-up) |`;
 }
 
-function latencyRow(m: Measured<LatencyScenario>): string {
-  if (m.status !== 'measured') return `| — | ${notMeasuredCell(m)} | | | | | |`;
-  const s = m.summary;
-  const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(v < 100 ? 1 : 0)}` : '—');
-  const records = m.runs.reduce((a, r) => a + r.durabilitySamples, 0);
-  const alerts = m.runs.reduce((a, r) => a + r.alertSamples, 0);
-  const missing = m.runs.reduce((a, r) => a + r.durabilityMissing + r.alertMissing, 0);
-  return `| ${m.rate.toLocaleString('en-US')} lines/s (achieved ${si(s.achievedRate.median)}) | ${show(s.durabilityP50Ms, ms)} | ${show(s.durabilityP99Ms, ms)} | ${show(s.alertP50Ms, ms)} | ${show(s.alertP99Ms, ms)} | ${show(s.cpuPercent, fix(0))} | ${show(s.peakRssMb, fix(0))} | ${records.toLocaleString('en-US')} records, ${alerts} alerts${missing ? `, **${missing} missing**` : ''} |`;
-}
-
 function microTable(rows: MicroRow[]): string[] {
   const out = ['| suite | task | per second | MB/s | ns per item: median (min – max) | samples |', '|---|---|---|---|---|---|'];
   for (const r of rows) {
@@ -35,8 +27,11 @@ function microTable(rows: MicroRow[]): string[] {
   return out;
 }
 
-/** `jsonRel`: the results file relative to RESULTS.md. */
-export function renderResultsMd(r: BenchResults, jsonRel: string): string {
+/**
+ * `jsonRel`: the results file relative to RESULTS.md. `latency`: a later run's results to take the latency section
+ * (and issue 18's targets) from, with its file relative to RESULTS.md.
+ */
+export function renderResultsMd(r: BenchResults, jsonRel: string, latency?: { results: BenchResults; jsonRel: string }): string {
   const m = r.machine;
   const L: string[] = [];
   L.push('# logpulse benchmark results', '');
@@ -51,8 +46,8 @@ export function renderResultsMd(r: BenchResults, jsonRel: string): string {
   L.push(`Method: ${runsText}; tables show the median with (min – max). Ratios against peers are taken round by round (logpulse and the peer run back to back on the same file) and then summarised. Data: \`logpulse gen ${d.gen}\` — ${d.lines.toLocaleString('en-US')} seed-shaped JSON lines, ${(d.bytes / 1e6).toFixed(0)} MB, 10 % errors${sd.lines !== d.lines ? `; Spark's file is the first ${sd.lines.toLocaleString('en-US')} of them (${(sd.bytes / 1e6).toFixed(0)} MB, \`--count ${sd.lines}\`), as Spark reads thousands of lines/s` : ''}. Raw runs: [\`${jsonRel}\`](${jsonRel}).`, '');
   L.push('![End-to-end throughput: logpulse and its peers](chart.svg)', '');
 
-  L.push('## Targets (issue 5)', '', '| target | what | measured (median) | gap |', '|---|---|---|---|');
-  for (const t of r.targets) L.push(`| ${t.met === null ? '⚪' : t.met ? '✅' : '❌'} ${t.target} | ${t.what} | ${t.measured} | ${t.gap} |`);
+  L.push('## Targets (issues 5 and 18)', '', '| target | what | measured (median) | gap |', '|---|---|---|---|');
+  for (const t of [...r.targets, ...(latency ? laterLatencyTargets(latency.results) : [])]) L.push(`| ${t.met === null ? '⚪' : t.met ? '✅' : '❌'} ${t.target} | ${t.what} | ${t.measured} | ${t.gap} |`);
   L.push('');
 
   L.push('## End to end', '', '| scenario | lines/s | MB/s | CPU % (100 = 1 core) | peak RSS MB | runs |', '|---|---|---|---|---|---|');
@@ -70,11 +65,7 @@ export function renderResultsMd(r: BenchResults, jsonRel: string): string {
   }
   L.push('');
 
-  L.push('## Latency at fixed rates (c)', '', '| rate | durability p50 ms | durability p99 ms | alert p50 ms | alert p99 ms | CPU % | peak RSS MB | samples (all runs) |', '|---|---|---|---|---|---|---|---|');
-  for (const l of r.e2e.latency) L.push(latencyRow(l));
-  const anyLatency = r.e2e.latency.find((l) => l.status === 'measured');
-  if (anyLatency?.status === 'measured') L.push('', `How: ${anyLatency.how}. p50/p99 are per run; the table shows their median (min – max) over the runs. Durability is bounded below by the rotation: a record waits for the next rotation, so with ${anyLatency.rotateEveryMs / 1000} s rotation its p50 is about half of that and its p99 just under it.`);
-  L.push('');
+  L.push(...latencySection(r, latency));
 
   L.push('## Peers (same run, same data file)', '', '| peer | file | peer lines/s | peer MB/s | peer CPU % | peer peak RSS MB | logpulse lines/s, same file | logpulse ÷ peer, throughput | logpulse ÷ peer, peak RSS |', '|---|---|---|---|---|---|---|---|---|');
   for (const [name, p] of [['naive Node.js', r.peers.naive], ['Spark, files', r.peers.sparkFile], ['Spark, socket', r.peers.sparkSocket]] as const) {
@@ -97,8 +88,12 @@ export function renderResultsMd(r: BenchResults, jsonRel: string): string {
   return L.join('\n');
 }
 
-/** Writes RESULTS.md and chart.svg into `dir` from `r` (read from `jsonPath`). */
-export function writeReport(dir: string, r: BenchResults, jsonPath: string): void {
-  writeFileSync(join(dir, 'RESULTS.md'), renderResultsMd(r, relative(dir, jsonPath)));
+/**
+ * Writes RESULTS.md, chart.svg and latency-chart.svg into `dir` from `r` (read from `jsonPath`), the latency
+ * section and its chart from `latency` when given (a later run of the latency suite alone).
+ */
+export function writeReport(dir: string, r: BenchResults, jsonPath: string, latency?: { path: string; results: BenchResults }): void {
+  writeFileSync(join(dir, 'RESULTS.md'), renderResultsMd(r, relative(dir, jsonPath), latency ? { results: latency.results, jsonRel: relative(dir, latency.path) } : undefined));
   writeFileSync(join(dir, 'chart.svg'), renderChart(r));
+  writeFileSync(join(dir, 'latency-chart.svg'), renderLatencyChart(latency?.results ?? r));
 }

@@ -78,7 +78,33 @@ export interface ThroughputScenario {
   summary: ThroughputSummary;
 }
 
+/** The sources the latency scenario drives (issue 18): Kafka with 1 and with 3 partitions. */
+export const LATENCY_SOURCES = ['stdin', 'tcp-listen', 'kafka-1', 'kafka-3'] as const;
+export type LatencySource = (typeof LATENCY_SOURCES)[number];
+
+/**
+ * What the latency scenario times from a line's write (issue 18), each to where an operator sees it:
+ * console: the console alert line read from the daemon's stdout; emitted: the alert's `emitted_at` (the daemon's
+ * wall clock when it fired, against the driver's Date.now() at the write); topic: the alert's arrival on the
+ * alerts topic; windows: the window's summary row first seen in /windows (from the line that closes the window);
+ * durability: the error record in a completed errors/ file (bounded below by output.rotateEvery, by design).
+ */
+export const LATENCY_MEASURES = ['console', 'emitted', 'topic', 'windows', 'durability'] as const;
+export type LatencyMeasure = (typeof LATENCY_MEASURES)[number];
+
+export interface LatencyFigures {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  samples: number;
+  /** Expected (sent) but never observed: should be 0. */
+  missing: number;
+}
+
 export interface LatencyRun {
+  /** Absent in results written before issue 18: tcp-listen. */
+  source?: LatencySource;
+  /** Lines per second asked for; 0: saturation (as fast as the driver can write and the source takes). */
   rate: number;
   seconds: number;
   /** Lines actually written per second (the driver's achieved rate). */
@@ -99,11 +125,17 @@ export interface LatencyRun {
   alertMissing: number;
   cpuPercent: number;
   peakRssMb: number;
+  /** Every measure (issue 18); null: not observable in this run (topic: no broker). The durability and alert* fields above repeat durability and console. */
+  measures?: Record<LatencyMeasure, LatencyFigures | null>;
+  /** Window rows whose `requests` differed from the lines written into that window (should be 0). */
+  windowCountMismatches?: number;
 }
 
 export interface LatencyScenario {
   title: string;
   how: string;
+  /** Absent in results written before issue 18: tcp-listen. */
+  source?: LatencySource;
   rate: number;
   rotateEveryMs: number;
   warmupRuns: number;
@@ -190,8 +222,17 @@ export function saveResults(dir: string, r: BenchResults): string {
   return path;
 }
 
-/** The newest results file in `dir`, by the run's own finish time (not the file's mtime, which git does not keep). */
-export function newestResults(dir: string): { path: string; results: BenchResults } | null {
+/** A complete run: not `--quick`, not `--only`. */
+export const isFullRun = (r: BenchResults): boolean => !r.quick && !r.only;
+
+/** A run that measured the latency scenario per source (issue 18), full or not. */
+export const hasLatencyPerSource = (r: BenchResults): boolean => r.e2e.latency.some((l) => l.status === 'measured' && l.source !== undefined);
+
+/**
+ * The newest results file in `dir` that `accept`s (default: full runs), by the run's own finish time (not the
+ * file's mtime, which git does not keep).
+ */
+export function newestResults(dir: string, accept: (r: BenchResults) => boolean = isFullRun): { path: string; results: BenchResults } | null {
   let best: { path: string; results: BenchResults } | null = null;
   let names: string[];
   try {
@@ -202,7 +243,7 @@ export function newestResults(dir: string): { path: string; results: BenchResult
   for (const name of names) {
     const path = join(dir, name);
     const results = JSON.parse(readFileSync(path, 'utf8')) as BenchResults;
-    if (results.schema !== 1) continue;
+    if (results.schema !== 1 || !accept(results)) continue;
     if (!best || results.finishedAt > best.results.finishedAt) best = { path, results };
   }
   return best;
@@ -210,4 +251,12 @@ export function newestResults(dir: string): { path: string; results: BenchResult
 
 export function notMeasured(reason: string, fatal: boolean): NotMeasured {
   return { status: 'not-measured', reason, fatal };
+}
+
+/** A run's figures for one measure; runs before issue 18 have console (alert*) and durability fields only. */
+export function latencyFiguresOf(r: LatencyRun, m: LatencyMeasure): LatencyFigures | null {
+  if (r.measures) return r.measures[m];
+  if (m === 'console') return { p50Ms: r.alertP50Ms, p99Ms: r.alertP99Ms, maxMs: r.alertMaxMs, samples: r.alertSamples, missing: r.alertMissing };
+  if (m === 'durability') return { p50Ms: r.durabilityP50Ms, p99Ms: r.durabilityP99Ms, maxMs: r.durabilityMaxMs, samples: r.durabilitySamples, missing: r.durabilityMissing };
+  return null;
 }

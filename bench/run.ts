@@ -1,10 +1,13 @@
 // `npm run bench`: every suite of issue 5, then bench/results/<date>-<host>.json, bench/RESULTS.md and
 // bench/chart.svg (README shows them). It proves speed only; the tests prove correctness.
 //
-//   npm run bench                      full run: warm-up + 5 runs of every e2e number, Spark included (~30-40 min)
-//   npm run bench -- --quick           ~1 min smoke run: 1 run each, small sizes, Spark skipped (said so)
+//   npm run bench                      full run: warm-up + 5 runs of every e2e number (3 of each latency), Spark
+//                                      included (~60 min: the latency suite is 16 scenarios, ~25 min)
+//   npm run bench -- --quick           ~5 min smoke run: 1 run each, small sizes, Spark skipped (said so); its
+//                                      latency suite alone (--only latency) takes ~3 min
 //   npm run bench -- --only file,tcp   some suites: micro gen file tcp latency kafka peers
-//   npm run bench -- --report          only regenerate RESULTS.md and the chart from the newest results file
+//   npm run bench -- --report          only regenerate RESULTS.md and the charts from the newest full results file
+//                                      (and the latency per source from a later results file that has it, labelled)
 //   other flags: --runs N, --lines N (main dataset), --spark-lines N (Spark's dataset, default 200,000), --no-spark
 //
 // Where results go: only a complete full run (no --quick, no --only) writes the committed bench/results/,
@@ -17,10 +20,10 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 
 import { CLI } from '../test/support/paths.js';
-import { writeDataset, type Dataset } from './dataset.js';
+import { datasetGenArgs, writeDataset, type Dataset } from './dataset.js';
 import { scratchDir } from './daemon.js';
 import { FILE_SCENARIO_HOW, fileThroughput } from './e2e-file.js';
-import { KAFKA_SCENARIO_HOW, kafkaThroughput, kafkaUnavailableReason, stopKafka } from './e2e-kafka.js';
+import { BROKERS, KAFKA_SCENARIO_HOW, kafkaThroughput, kafkaUnavailableReason, stopKafka } from './e2e-kafka.js';
 import { TCP_SCENARIO_HOW, tcpThroughput } from './e2e-tcp.js';
 import { genSuite } from './gen-throughput.js';
 import { latencyHow, latencyRun, type LatencyOptions } from './latency.js';
@@ -28,12 +31,14 @@ import { distStamp, machineInfo } from './machine.js';
 import { microSuites } from './micro.js';
 import { banner, peersSuite } from './peers-suite.js';
 import { writeReport } from './report.js';
-import { type BenchResults, BENCH_DIR, type LatencyScenario, type Measured, newestResults, notMeasured, QUICK_DIR, reasonLine, RESULTS_DIR, saveResults, type ThroughputRun, type ThroughputScenario } from './results.js';
+import { type BenchResults, BENCH_DIR, hasLatencyPerSource, LATENCY_SOURCES, type LatencyScenario, type Measured, newestResults, notMeasured, QUICK_DIR, reasonLine, RESULTS_DIR, saveResults, type ThroughputRun, type ThroughputScenario } from './results.js';
 import { si, summarizeFields } from './stats.js';
 import { evaluateTargets } from './targets.js';
 
-/** Scenario c's fixed rates (lines/s): the target's 1,000 and a hundred times more. */
-const LATENCY_RATES = [1000, 100_000] as const;
+/** Scenario c's rates (lines/s): issue 5's 1,000, ten and a hundred times more, and saturation (0). */
+const LATENCY_RATES = [1000, 10_000, 100_000, 0] as const;
+/** Latency runs per (source, rate) in a full run: 16 of them, so fewer than the throughput numbers. */
+const LATENCY_RUNS = 3;
 const SUITES = ['micro', 'gen', 'file', 'tcp', 'latency', 'kafka', 'peers'] as const;
 type Suite = (typeof SUITES)[number];
 
@@ -90,16 +95,41 @@ async function throughputScenario(title: string, how: string, fn: () => Promise<
   });
 }
 
+const rateName = (rate: number) => (rate === 0 ? 'saturation' : `${rate.toLocaleString('en-US')} lines/s`);
+const latencyTitle = (o: Pick<LatencyOptions, 'source' | 'rate'>) => `c. latency, ${o.source}, ${rateName(o.rate)}`;
+const ms = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(v < 100 ? 1 : 0));
+
 async function latencyScenario(o: LatencyOptions): Promise<Measured<LatencyScenario>> {
-  const title = `latency at ${o.rate.toLocaleString('en-US')} lines/s`;
+  const title = latencyTitle(o);
   return guarded(title, async () => {
     // The warm-up only needs the daemon and its JIT warm, not a full-length run.
-    const rs = await repeat(title, (warm) => latencyRun(warm ? { ...o, seconds: Math.min(o.seconds, 10) } : o), (r) =>
-      `durability p50/p99 ${r.durabilityP50Ms.toFixed(0)}/${r.durabilityP99Ms.toFixed(0)} ms, alert p50/p99 ${r.alertP50Ms.toFixed(1)}/${r.alertP99Ms.toFixed(1)} ms (${r.alertSamples} alerts, ${r.durabilityMissing + r.alertMissing} missing), achieved ${si(r.achievedRate)}/s, CPU ${r.cpuPercent.toFixed(0)} %`,
-    );
+    const rs = await repeat(title, (warm) => latencyRun(warm ? { ...o, seconds: Math.min(o.seconds, 5), saturationLines: Math.min(o.saturationLines, 200_000) } : o), (r) => {
+      const m = r.measures!;
+      const missing = Object.values(m).reduce((a, f) => a + (f?.missing ?? 0), 0);
+      return `p99 ms: console ${ms(m.console?.p99Ms)}, emitted ${ms(m.emitted?.p99Ms)}, topic ${ms(m.topic?.p99Ms)}, /windows ${ms(m.windows?.p99Ms)}, durability ${ms(m.durability?.p99Ms)} (${r.alertSamples} alerts${missing ? `, ${missing} MISSING` : ''}), achieved ${si(r.achievedRate)}/s, CPU ${r.cpuPercent.toFixed(0)} %`;
+    }, quick ? runs : Math.min(runs, LATENCY_RUNS));
     const summary = summarizeFields(rs, ['durabilityP50Ms', 'durabilityP99Ms', 'alertP50Ms', 'alertP99Ms', 'cpuPercent', 'peakRssMb', 'achievedRate'] as const);
-    return { status: 'measured', title, how: latencyHow(o.rotateEveryMs), rate: o.rate, rotateEveryMs: o.rotateEveryMs, warmupRuns, runs: rs, summary };
+    return { status: 'measured', title, how: latencyHow(o.rotateEveryMs), source: o.source, rate: o.rate, rotateEveryMs: o.rotateEveryMs, warmupRuns, runs: rs, summary };
   });
+}
+
+/** Every (source, rate) of scenario c; the Kafka sources NOT MEASURED when the broker is not up (`brokers` null). */
+async function latencySuite(brokers: string | null, brokerReason: string | null): Promise<Measured<LatencyScenario>[]> {
+  // Rotation at the default 10 s in a full run (durability is bounded by it, and each run waits one after its
+  // last line); 2 s in --quick, which keeps the whole suite near 3-4 minutes.
+  const rotateEveryMs = quick ? 2000 : 10_000;
+  const out: Measured<LatencyScenario>[] = [];
+  for (const source of LATENCY_SOURCES) {
+    for (const rate of LATENCY_RATES) {
+      if (source.startsWith('kafka') && brokers === null) {
+        out.push({ ...notMeasured(`${latencyTitle({ source, rate })}: no Kafka broker: ${brokerReason ?? ''}`, true) });
+        continue;
+      }
+      const seconds = quick ? (rate === 1000 ? 3 : 2) : rate === 1000 ? 20 : 10;
+      out.push(await latencyScenario({ source, rate, seconds, saturationLines: quick ? 200_000 : 2_000_000, rotateEveryMs, brokers }));
+    }
+  }
+  return out;
 }
 
 const notRun = () => notMeasured(`not run (--only ${only?.join(',')})`, false);
@@ -108,8 +138,11 @@ async function main(): Promise<number> {
   if (has('report')) {
     const newest = newestResults(RESULTS_DIR);
     if (!newest) throw new Error(`no results file in ${RESULTS_DIR}`);
-    writeReport(BENCH_DIR, newest.results, newest.path);
-    log(`RESULTS.md and chart.svg regenerated from ${newest.path}`);
+    // The latency per source may come from a later run of that suite alone (labelled as such in RESULTS.md).
+    const latency = newestResults(RESULTS_DIR, hasLatencyPerSource);
+    const laterLatency = latency && latency.results.finishedAt > newest.results.finishedAt ? latency : undefined;
+    writeReport(BENCH_DIR, newest.results, newest.path, laterLatency);
+    log(`RESULTS.md, chart.svg and latency-chart.svg regenerated from ${newest.path}${laterLatency ? ` and (latency per source) ${laterLatency.path}` : ''}`);
     return 0;
   }
   if (!existsSync(CLI)) {
@@ -123,32 +156,31 @@ async function main(): Promise<number> {
   const scratch = scratchDir('data');
   try {
     const lines = num('lines', quick ? 1_000_000 : 4_000_000);
-    const data: Dataset = await writeDataset(scratch.path, lines);
+    // Only the file-fed suites read it (the latency suite writes its own lines): `--only latency` skips it.
+    const needsData = wants('file') || wants('tcp') || wants('kafka') || wants('peers');
+    const data: Dataset = needsData ? await writeDataset(scratch.path, lines) : { path: '', lines: 0, bytes: 0, genArgs: datasetGenArgs(0) };
     // Spark handles thousands of lines/s on this kind of machine: its runs get a smaller file (same generator,
     // the first N lines of the same stream), or one run would take an hour.
     const skipSpark = quick ? 'skipped in --quick (JVM start-up alone is ~15 s; run `npm run bench` for Spark)' : has('no-spark') ? 'skipped by --no-spark' : null;
     const sparkLines = num('spark-lines', 200_000);
     const sparkData: Dataset = sparkLines === lines || skipSpark !== null || !wants('peers') ? data : await writeDataset(scratch.path, sparkLines);
-    log(`dataset: ${data.lines.toLocaleString('en-US')} lines (${(data.bytes / 1e6).toFixed(0)} MB)${sparkData !== data ? `; Spark's: ${sparkData.lines.toLocaleString('en-US')} lines` : ''}`);
+    if (needsData) log(`dataset: ${data.lines.toLocaleString('en-US')} lines (${(data.bytes / 1e6).toFixed(0)} MB)${sparkData !== data ? `; Spark's: ${sparkData.lines.toLocaleString('en-US')} lines` : ''}`);
 
     const micro = [...(wants('micro') ? await microSuites(quick) : []), ...(wants('gen') ? await genSuite(quick ? 1_000_000 : 5_000_000, quick ? 1 : runs) : [])];
     if (micro.length) console.table(micro.map((m) => ({ task: m.task, [`per s`]: `${si(m.itemsPerSecond)} ${m.unit}s`, 'ns/item': +m.nsPerItem.median.toFixed(1) })));
 
     const file = wants('file') ? await throughputScenario('a. file → daemon', FILE_SCENARIO_HOW, () => fileThroughput(data)) : notRun();
     const tcp = wants('tcp') ? await throughputScenario('b. gen → TCP → daemon', TCP_SCENARIO_HOW, () => tcpThroughput(data)) : notRun();
-    // Rotation at the default 10 s in a full run (the durability target is rotation + 100 ms); 1 s in --quick.
-    const rotateEveryMs = quick ? 1000 : 10_000;
-    const latency = wants('latency')
-      ? [await latencyScenario({ rate: LATENCY_RATES[0], seconds: quick ? 6 : 40, rotateEveryMs }), await latencyScenario({ rate: LATENCY_RATES[1], seconds: quick ? 4 : 20, rotateEveryMs })]
-      : [notRun()];
+    // One broker for the Kafka sources of scenario c, their alerts topics, and scenario d; stopped after both.
+    const brokerReason = wants('latency') || wants('kafka') ? await kafkaUnavailableReason() : null;
+    const brokers = brokerReason === null && (wants('latency') || wants('kafka')) ? BROKERS : null;
+    let latency: Measured<LatencyScenario>[] = [notRun()];
     let kafka: Measured<ThroughputScenario> = notRun();
-    if (wants('kafka')) {
-      const unavailable = await kafkaUnavailableReason();
-      try {
-        kafka = unavailable !== null ? notMeasured(unavailable, true) : await throughputScenario('d. Kafka → daemon', KAFKA_SCENARIO_HOW, () => kafkaThroughput(data));
-      } finally {
-        stopKafka();
-      }
+    try {
+      if (wants('latency')) latency = await latencySuite(brokers, brokerReason);
+      if (wants('kafka')) kafka = brokers === null ? notMeasured(brokerReason ?? 'no broker', true) : await throughputScenario('d. Kafka → daemon', KAFKA_SCENARIO_HOW, () => kafkaThroughput(data));
+    } finally {
+      if (brokers !== null) stopKafka();
     }
     const peers: BenchResults['peers'] = wants('peers')
       ? await guarded('peers suite', async () => ({ status: 'measured' as const, ...(await peersSuite({ runs, warmupRuns, data, sparkData, skipSpark })) })).then((m) =>
@@ -176,7 +208,7 @@ async function main(): Promise<number> {
       notMeasured: [],
     };
     results.targets = evaluateTargets(results);
-    const named: [string, Measured<unknown>][] = [['a. file → daemon', file], ['b. gen → TCP → daemon', tcp], ...latency.map((l, i): [string, Measured<unknown>] => [wants('latency') ? `c. latency at ${LATENCY_RATES[i]!.toLocaleString('en-US')} lines/s` : 'c. latency', l]), ['d. Kafka → daemon', kafka], ['naive Node.js peer', peers.naive], ['Spark peer, files', peers.sparkFile], ['Spark peer, socket', peers.sparkSocket]];
+    const named: [string, Measured<unknown>][] = [['a. file → daemon', file], ['b. gen → TCP → daemon', tcp], ...latency.map((l, i): [string, Measured<unknown>] => [wants('latency') ? latencyTitle({ source: LATENCY_SOURCES[Math.floor(i / LATENCY_RATES.length)]!, rate: LATENCY_RATES[i % LATENCY_RATES.length]! }) : 'c. latency', l]), ['d. Kafka → daemon', kafka], ['naive Node.js peer', peers.naive], ['Spark peer, files', peers.sparkFile], ['Spark peer, socket', peers.sparkSocket]];
     for (const [what, m] of named) if (m.status === 'not-measured') results.notMeasured.push({ what, reason: m.reason, fatal: m.fatal });
 
     const official = !quick && !only;
@@ -184,7 +216,7 @@ async function main(): Promise<number> {
     const path = saveResults(dir, results);
     writeReport(official ? BENCH_DIR : QUICK_DIR, results, path);
     console.table(results.targets.map((t) => ({ target: `${t.met === null ? '·' : t.met ? 'MET' : 'MISSED'} ${t.target}`, what: t.what, measured: t.measured, gap: t.gap })));
-    log(`results: ${path}\nreport:  ${join(official ? BENCH_DIR : QUICK_DIR, 'RESULTS.md')} and chart.svg${official ? '' : ' (not the committed ones: quick or partial run)'}`);
+    log(`results: ${path}\nreport:  ${join(official ? BENCH_DIR : QUICK_DIR, 'RESULTS.md')}, chart.svg and latency-chart.svg${official ? '' : ' (not the committed ones: quick or partial run)'}`);
     if (results.distRebuiltDuringRun) banner('dist/ was rebuilt during this run', 'a build or test run in the same checkout? The numbers may mix two builds: run again.', 'WARNING');
     const fatal = results.notMeasured.filter((n) => n.fatal);
     for (const n of results.notMeasured) (n.fatal ? banner : (w: string, r: string) => log(`not measured (planned/skipped): ${w}: ${r}`))(n.what, reasonLine(n.reason));

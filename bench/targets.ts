@@ -1,8 +1,8 @@
-// Issue 5's targets, each with the measured value and the gap, from one results file. A target whose input was
+// Issue 5's targets (and issue 18's Kafka latency ones), each with the measured value and the gap, from one results file. A target whose input was
 // not measured says so (met: null) instead of passing or failing.
-import { type BenchResults, type Measured, type PeerSeries, reasonLine, type Target } from './results.js';
+import { type BenchResults, latencyFiguresOf, type Measured, type PeerSeries, reasonLine, type Target } from './results.js';
 import type { Summary } from './stats.js';
-import { si } from './stats.js';
+import { si, summarize } from './stats.js';
 
 const pct = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v * 100).toFixed(0)} %`;
 
@@ -48,11 +48,32 @@ export function evaluateTargets(r: BenchResults): Target[] {
   }
   out.push(atLeast('naive-throughput', 'logpulse / naive Node.js throughput', '≥ 10×', peer(r.peers.naive, (p) => p.throughputRatio), 10, ratio, '', why(r.peers.naive)));
 
-  const at1k = r.e2e.latency.find((l) => l.status === 'measured' && l.rate === 1000);
+  // Issue 5's latency targets are tcp-listen's (the only source before issue 18, where `source` is absent).
+  const at1k = r.e2e.latency.find((l) => l.status === 'measured' && l.rate === 1000 && (l.source ?? 'tcp-listen') === 'tcp-listen');
   const l1k = at1k?.status === 'measured' ? at1k : null;
   const lMissing = r.e2e.latency.map(why).find((w) => w !== '') ?? 'NOT MEASURED';
   const rotate = l1k?.rotateEveryMs ?? 10_000;
   out.push(atMost('durability-p99-1k', `p99 error-record durability at 1,000 lines/s (rotation ${rotate / 1000} s)`, `≤ ${(rotate + 100).toLocaleString('en-US')} ms (rotation + 100 ms)`, l1k?.summary.durabilityP99Ms ?? null, rotate + 100, ms, ' ms', lMissing));
   out.push(atMost('alert-p99-1k', 'p99 alert latency at 1,000 lines/s', '≤ 50 ms', l1k?.summary.alertP99Ms ?? null, 50, ms, ' ms', lMissing));
+  if (r.e2e.latency.some((l) => l.status === 'measured' && l.source !== undefined)) out.push(...evaluateKafkaLatencyTargets(r));
+  return out;
+}
+
+/** Issue 18's Kafka latency targets, per partition count, from the runs' p99 of a measure (median over runs). */
+export function evaluateKafkaLatencyTargets(r: BenchResults, label = ''): Target[] {
+  const out: Target[] = [];
+  const goals = [
+    { rate: 1000, measure: 'emitted', goal: 50, what: 'crossing → alert fired (emitted_at)' },
+    { rate: 1000, measure: 'topic', goal: 100, what: 'crossing → alert on topic `alerts`' },
+    { rate: 100_000, measure: 'emitted', goal: 100, what: 'crossing → alert fired (emitted_at)' },
+  ] as const;
+  for (const source of ['kafka-1', 'kafka-3'] as const) {
+    for (const g of goals) {
+      const m = r.e2e.latency.find((l) => l.status === 'measured' && l.source === source && l.rate === g.rate);
+      const s = m?.status === 'measured' ? summarize(m.runs.map((run) => latencyFiguresOf(run, g.measure)?.p99Ms ?? Number.NaN)) : null;
+      const what = `Kafka, ${source === 'kafka-1' ? '1 partition' : '3 partitions'}, ${g.rate.toLocaleString('en-US')} lines/s: p99 ${g.what}${label}`;
+      out.push(atMost(`${source}-${g.measure}-p99-${g.rate}`, what, `≤ ${g.goal} ms`, s, g.goal, ms, ' ms', 'NOT MEASURED'));
+    }
+  }
   return out;
 }

@@ -37,6 +37,11 @@ export declare class Shard {
   process(stream: string, chunk: Uint8Array, nowUs?: number | undefined | null): ProcessResult
   /** End of `stream`: its unterminated last line counts, then it stops holding the watermark back. */
   endStream(stream: string, nowUs?: number | undefined | null): ProcessResult
+  /**
+   * `stream` was cut off mid-line (a connection reset or closed for idleness): an unterminated last line is
+   * rejected (`malformed`, or `too_long`) rather than parsed; then as `endStream`.
+   */
+  cutStream(stream: string, nowUs?: number | undefined | null): ProcessResult
   /** Only time passes: idle streams are released and due windows close. */
   tick(nowUs?: number | undefined | null): ProcessResult
   /** Minimum effective watermark of the other shards (null: none holds anything back). */
@@ -49,10 +54,10 @@ export declare class Shard {
   restore(bytes: Uint8Array): void
   /**
    * Publishes every archive partition with rows since the last cut as `part-<run>-<shard>-<seq>.parquet`.
-   * Errors are data: `error` set means this cut wrote nothing and the rows since the previous cut are gone.
+   * Errors are data: `error` set means this cut wrote nothing and kept every row: retry the cut until it succeeds.
    */
   archiveCut(seq: number): ArchiveCutResult
-  /** Drops the archive's rows since the last cut and deletes its temp files (a shard stopped without a cut). */
+  /** Drops the archive's rows since the last cut (a shard stopped without a cut). */
   archiveDiscard(): void
 }
 
@@ -160,8 +165,6 @@ export interface Counters {
   late: number
   /** Rows handed to the archive (records + late; 0 when archiving is off). */
   archived: number
-  /** Archived rows an archive write failure voided in this call (the next `archiveCut` reports the error). */
-  archiveLost: number
   rejected: RejectedCounters
 }
 

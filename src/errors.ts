@@ -39,7 +39,7 @@ export const ERRORS = {
   LP_ERR_SINK_PARTIAL_LINE: { exitCode: 1, meaning: 'an output sink was given bytes not ending in a newline' },
   LP_ERR_SINK_IO: { exitCode: 1, meaning: 'an output file cannot be written; its bytes stay in memory and the write is retried' },
   LP_ERR_SINK_DESTROYED: { exitCode: 1, meaning: 'an output sink gave up (shutdown deadline) before its bytes were durable' },
-  LP_ERR_ARCHIVE: { exitCode: 1, meaning: 'a Parquet archive cut cannot be written (the message names the file and the OS error); a Kafka source stops uncommitted and replays at the next start' },
+  LP_ERR_ARCHIVE: { exitCode: 1, meaning: 'a Parquet archive cut cannot be written (the message names the file and the OS error); the sources pause and the cut is retried until it writes, its rows kept' },
   LP_ERR_CHECKPOINT: { exitCode: 1, meaning: 'the checkpoint cannot be used (corrupt, another format version, a state that cannot be restored): the start stops, the file stays; `--reset-checkpoint` moves it aside' },
   LP_ERR_API_LISTEN: { exitCode: 1, meaning: 'the HTTP API cannot listen on `api.host`:`api.port` (address in use, permission denied); set another port or pass `--no-api`' },
   LP_ERR_GEN_OUTPUT: { exitCode: 1, meaning: '`logpulse gen` cannot open or write to its `--out`' },

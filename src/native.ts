@@ -45,6 +45,11 @@ export class Shard {
     return normalise(this.#inner.endStream(stream, nowUs));
   }
 
+  /** `stream` was cut off mid-line (a connection reset or closed for idleness): its unterminated last line is rejected, not parsed. */
+  cutStream(stream: string, nowUs?: number): ProcessResult {
+    return normalise(this.#inner.cutStream(stream, nowUs));
+  }
+
   tick(nowUs?: number): ProcessResult {
     return normalise(this.#inner.tick(nowUs));
   }
@@ -71,7 +76,7 @@ export class Shard {
     return { files: r.files, error: r.error ?? null };
   }
 
-  /** Forgets the archive's rows since the last cut and deletes its temp files. */
+  /** Forgets the archive's rows since the last cut. */
   archiveDiscard(): void {
     this.#inner.archiveDiscard();
   }

@@ -4,7 +4,7 @@
 import { type Checked, checkBrokerList, checkSourceUri } from '../sources/uri.js';
 import { parseDuration } from './duration.js';
 import { formatPath, isPlainObject, problem, type Problems, type Seg } from './problems.js';
-import { RATE_RULE_TYPES } from './schema.js';
+import { DEFAULT_CHUNK_BYTES, RATE_RULE_TYPES } from './schema.js';
 import type { Env } from './types.js';
 
 /** Smallest value of each duration key, with the reason shown when it is below. */
@@ -17,6 +17,7 @@ const DURATION_KEYS: ReadonlyArray<[Seg[], number, string]> = [
   [['output', 'resultsEvery'], 1_000, 'must be at least 1s'],
   [['console', 'every'], 100, 'must be at least 100ms'],
   [['shutdownTimeout'], 1, 'must be greater than 0'],
+  [['limits', 'idleTimeout'], 0, ''],
 ];
 
 /** Open windows per shard a watermark may keep: each holds HyperLogLog sketches and URL counts. */
@@ -63,6 +64,14 @@ export function crossChecks(data: Record<string, unknown>, out: Problems, env: E
   }
 
   checkText(data, ['kafka', 'brokers'], checkBrokerList, out);
+
+  const idle = ms.get('limits.idleTimeout');
+  if (idle !== undefined && idle > 0 && idle < 100) out.add(problem(['limits', 'idleTimeout'], 'must be 0 (never) or at least 100ms'));
+  const buffered = get(data, ['limits', 'maxBufferedBytes']);
+  const chunk = get(data, ['pipeline', 'chunkBytes']) ?? DEFAULT_CHUNK_BYTES;
+  if (typeof buffered === 'number' && typeof chunk === 'number' && buffered < chunk) {
+    out.add(problem(['limits', 'maxBufferedBytes'], 'must be at least pipeline.chunkBytes (a chunk is buffered whole before a worker parses it)'));
+  }
 
   const protocol = get(data, ['kafka', 'security', 'protocol']);
   if (get(data, ['kafka', 'security', 'caFile']) !== undefined && (protocol === 'PLAINTEXT' || protocol === 'SASL_PLAINTEXT')) {

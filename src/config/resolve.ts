@@ -72,7 +72,13 @@ export function resolve(f: ConfigFile, env: Env): Config {
     batch: { dir: f.batch.dir },
     checkpoint: { dir: f.checkpoint.dir },
     api: { enabled: f.api.enabled, host: f.api.host, port: f.api.port, token, corsOrigins: f.api.corsOrigins },
-    limits: { maxLineBytes: f.limits.maxLineBytes },
+    limits: {
+      maxLineBytes: f.limits.maxLineBytes,
+      maxConnections: f.limits.maxConnections,
+      idleTimeoutMs: ms(f.limits.idleTimeout),
+      maxBufferedBytes: f.limits.maxBufferedBytes,
+      rejectedPerSecond: f.limits.rejectedPerSecond,
+    },
     shutdownTimeoutMs: ms(f.shutdownTimeout),
     log: { level: f.log.level },
   };

@@ -5,6 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 import { Duration, PermissionMode, Section, StringEnum } from './schema-helpers.js';
+import { LIMITS_SECTION } from './schema-limits.js';
 import { WEBHOOK_KEYS } from './schema-webhook.js';
 
 export const FORMATS = ['json', 'csv', 'clf', 'auto'] as const;
@@ -27,6 +28,8 @@ export const DEFAULT_MAX_URLS_PER_WINDOW = 100;
 /** `kafka.group` and `kafka.startingOffsets`: also what a kafka:// source built without a config uses. */
 export const DEFAULT_KAFKA_GROUP = 'logpulse';
 export const DEFAULT_STARTING_OFFSETS = 'latest';
+/** `pipeline.chunkBytes` (limits.maxBufferedBytes must hold one chunk). */
+export const DEFAULT_CHUNK_BYTES = 1_048_576;
 
 export const AlertRuleSchema = Type.Object(
   {
@@ -106,7 +109,7 @@ export const ConfigSchema = Type.Object(
         chunkBytes: Type.Integer({
           minimum: 4_096,
           maximum: 67_108_864,
-          default: 1_048_576,
+          default: DEFAULT_CHUNK_BYTES,
           description: 'Bytes handed to a worker in one call; large chunks make the per-call cost negligible.',
         }),
         maxInFlightChunks: Type.Integer({
@@ -269,17 +272,7 @@ export const ConfigSchema = Type.Object(
       },
       'HTTP API and dashboard.',
     ),
-    limits: Section(
-      {
-        maxLineBytes: Type.Integer({
-          minimum: 64,
-          maximum: 16_777_216,
-          default: 65_536,
-          description: 'Longer lines are rejected as `too_long`.',
-        }),
-      },
-      'Input limits.',
-    ),
+    limits: LIMITS_SECTION,
     shutdownTimeout: Duration('10s', 'On SIGTERM/SIGINT, the time allowed to flush, commit and checkpoint before exiting.'),
     log: Section(
       {

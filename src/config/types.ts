@@ -85,7 +85,14 @@ export interface Config {
   checkpoint: { dir: string };
   /** `token`: LOGPULSE_API_TOKEN if set and not empty, else `api.token`; null = no auth. Log via `redactConfig`. */
   api: { enabled: boolean; host: string; port: number; token: string | null; corsOrigins: string[] };
-  limits: { maxLineBytes: number };
+  limits: {
+    maxLineBytes: number;
+    maxConnections: number;
+    /** 0: never. */
+    idleTimeoutMs: number;
+    maxBufferedBytes: number;
+    rejectedPerSecond: number;
+  };
   shutdownTimeoutMs: number;
   log: { level: (typeof LOG_LEVELS)[number] };
 }

@@ -46,9 +46,8 @@ export async function daemonApi(config: Config, log: Logger, parts: DaemonApiPar
     const failedCut = archive()?.failure ?? null;
     return {
       source: { ok: p === 'running', detail: p === 'running' ? 'started' : p },
-      // The archive does not pause the source (its native writer drops a refused cut's rows whatever we do), but a
-      // daemon losing archive rows is not doing its job: a balancer may send the input elsewhere meanwhile.
-      ...(archive() === null ? {} : { archive: failedCut === null ? { ok: true, detail: 'cuts written' } : { ok: false, detail: `${failedCut}; its rows are not archived (other outputs unaffected)` } }),
+      // A failing archive cut is an output fault too (the `outputs` check names it): this says which cut and why.
+      ...(archive() === null ? {} : { archive: failedCut === null ? { ok: true, detail: 'cuts written' } : { ok: false, detail: `${failedCut}; sources paused, its rows kept in memory, retrying` } }),
       outputs: {
         // At the limit, or while a disk fault lasts, the pipeline pauses the source: the daemon is alive but not
         // taking input (it resumes by itself once the outputs write again).

@@ -1,7 +1,9 @@
 // The daemon's side of the Parquet archive (`archive.enabled`). The native shards write the files themselves, from
 // the records they parsed; this decides when: every cut gets the next sequence number, the shards close their
 // open files under it, and durability tells this which cuts a restart may no longer delete (recovery.ts). Closed
-// hours are compacted in the background, one at a time, from committed cuts only.
+// hours are compacted in the background, one at a time, from committed cuts only. A cut a shard cannot write keeps
+// that shard's rows (native/API.md, Archive): durability retries it (archive-fault.ts), every attempt under a new
+// number, since the shards that did write under the failed one must not have their files replaced.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -15,6 +17,7 @@ import type { Logger } from '../log.js';
 import { type ArchiveFile, compactParquet } from '../native.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import type { SourceSpec } from '../sources/uri.js';
+import { errnoOf } from './archive-fault.js';
 
 /** How a restart treats what a source already delivered (ledger.ts). */
 export function replayModeOf(spec: SourceSpec): ReplayMode {
@@ -39,10 +42,7 @@ export class ArchiveKeeper {
   #compacting: Promise<void> = Promise.resolve();
   /** Rows this run's cuts published. */
   #rows = 0;
-  /**
-   * Why the last cut that had rows failed, until a later cut publishes files again: the rows of such cuts are lost
-   * (a source that cannot replay) and `/ready` says so. A cut without rows proves nothing about the disk.
-   */
+  /** Why the last cut failed, until a cut succeeds: its rows wait in the shards meanwhile and `/ready` says so. */
   #failure: string | null = null;
   /** Told the size of each file a cut published (not of compaction's rewrites), for `/metrics`. */
   onPublished: (bytes: number) => void = () => {};
@@ -54,7 +54,7 @@ export class ArchiveKeeper {
     this.#log = log;
   }
 
-  /** The last failed cut's error while no later cut has published files (see `#failure`); null otherwise. */
+  /** The last failed cut's error while no later cut has succeeded (see `#failure`); null otherwise. */
   get failure(): string | null {
     return this.#failure;
   }
@@ -74,18 +74,19 @@ export class ArchiveKeeper {
 
   /**
    * Every shard closes its open files under the next sequence number (queued behind the shards' earlier tasks, so
-   * a cut holds exactly what they processed before it). Throws LP_ERR_ARCHIVE when a shard could not write.
+   * a cut holds exactly what they processed before it). Throws LP_ERR_ARCHIVE when a shard could not write: that
+   * shard keeps its rows for the next cut, the files the others published stay (their rows are not written again).
    */
   async cut(pipeline: Pipeline): Promise<ArchiveMark> {
     const seq = ++this.#seq;
     const { files, errors } = await pipeline.archiveCut(seq);
     for (const f of files) this.#rows += f.rows;
+    await this.#published(files);
     if (errors.length > 0) {
       this.#failure = `archive cut ${seq} failed: ${errors.join('; ')}`;
-      throw new LogpulseError('LP_ERR_ARCHIVE', this.#failure);
+      throw new LogpulseError('LP_ERR_ARCHIVE', this.#failure, { path: this.dir, syscallCode: errnoOf(errors[0]!) });
     }
-    if (files.length > 0) this.#failure = null;
-    await this.#published(files);
+    this.#failure = null;
     if (this.#replay === 'none') this.#committedSeq = seq;
     if (files.length > 0) this.#log.debug({ seq, files: files.length, rows: files.reduce((a, f) => a + f.rows, 0) }, 'archive cut');
     return { run: this.run, seq };

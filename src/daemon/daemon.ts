@@ -1,14 +1,12 @@
-// A running daemon built from a resolved config: source → relay → the current generation (pipeline, outputs,
-// durability; generation.ts) and the HTTP API, with the shutdown paths deciding how a run ends and reloads deciding
-// what a new config changes: in place, the API, or a rebuild of the generation in the same process (rebuild.ts).
-// It holds no process-wide state (signals are the caller's), so one can be stopped and another started in the
-// same process.
+// A running daemon built from a resolved config: source → relay → the current generation (pipeline, outputs, durability;
+// generation.ts) and the HTTP API, with the shutdown paths deciding how a run ends and reloads deciding what a new config
+// changes: in place, the API, or a rebuild of the generation in the same process (rebuild.ts). It holds no process-wide
+// state (signals are the caller's), so one can be stopped and another started in the same process.
 import { redactConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { isReplayable, type Source } from '../sources/source.js';
-import { sourceOf } from '../sources/create-source.js';
-import { parseSourceUri } from '../sources/uri.js';
+import { sourceKindOf, sourceOf } from '../sources/create-source.js';
 import { WebhookDelivery, webhookTarget } from '../sinks/webhook.js';
 import { createRegistry } from '../api/metrics.js';
 import { type DaemonApi, daemonApi, type DaemonPhase } from './api.js';
@@ -65,7 +63,6 @@ export class Daemon implements RebuildHost {
 
   set gen(g: Generation) {
     this.#gen = g;
-    g.durability.onFatal((err) => this.#fail(err));
     g.outputs.observer = this.#api?.observer ?? null;
     this.#wake();
     this.#swapped = new Promise((resolve) => (this.#wake = () => resolve('rebuilt')));
@@ -204,7 +201,7 @@ export class Daemon implements RebuildHost {
     if (!config.api.enabled) return;
     const registry = createRegistry((r) =>
       registerDaemonSeries(r, {
-        sourceKind: () => parseSourceUri(this.config.source).kind,
+        sourceKind: () => sourceKindOf(this.config),
         source: () => this.source,
         pipeline: () => this.gen.pipeline,
         pendingOutputBytes: () => this.gen.outputs.pendingBytes,
@@ -212,6 +209,7 @@ export class Daemon implements RebuildHost {
         rules: () => this.config.alerts.rules,
         instruments: this.instruments,
         webhook: this.webhook,
+        rejectedDropped: () => this.gen.rejectedLimit.dropped,
       }),
     );
     const phase = () => (this.#stopSignal !== null ? 'stopping' : this.#phase);

@@ -1,23 +1,27 @@
 // The one answer to "when is what committed" (SPEC §5: offsets are committed only after everything derived from
 // them is durable). A replayable source (Kafka, a file, a seeded generator) is cut here:
-//   1. the source holds delivery, timed ticks stop, and its positions are read: the pipeline state is now exactly
-//      "everything before these positions";
-//   2. in-flight work settles; every output file is completed (fsync, rename), and the last one of each kind noted;
+//   1. the source holds delivery, timed ticks stop, and its positions are read; in-flight work settles and the
+//      state is taken: it is exactly "everything before these positions"; the outputs' files up to here are
+//      queued for completion and the archive cut is queued in the shards (cut-point.ts);
+//   2. delivery resumes; the files up to the cut are completed (fsync, rename), the last one of each kind noted;
 //   3. the open windows, alerts fired, positions and those output marks go to the checkpoint (fsync, rename);
-//   4. delivery resumes, and the positions are committed (Kafka: to the group; confirmed at a hand-over and stop).
+//   4. the positions are committed (Kafka: to the group; confirmed at a hand-over and stop).
 // A crash replays from the last checkpoint: files completed after its marks are deleted and `.part` files
 // discarded at restart, so nothing is written twice. Cuts run every `output.rotateEvery`, at a hand-over and at
 // stop; at the end of a bounded read the whole read is committed once every window is emitted. A source that
 // cannot replay keeps its open windows across a graceful stop in the same checkpoint, without positions.
 // The Parquet archive (archive.ts) publishes its files in the same cut, before the checkpoint that records the
-// cut's number; without a replayable source its cuts run on the same timer, on their own.
+// cut's number; without a replayable source its cuts run on the same timer, on their own. An archive cut that
+// fails pauses the sources and is retried until it writes (archive-fault.ts); the durable cut waits for it.
 import type { ArchiveMark } from '../archive/recovery.js';
-import { hasCode, LogpulseError } from '../errors.js';
+import { LogpulseError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AlertState, Pipeline } from '../pipeline/pipeline.js';
-import { isReplayable, type ReplayableSource, type Source, type StreamPositions } from '../sources/source.js';
+import { isReplayable, type ReplayableSource, type Source } from '../sources/source.js';
 import { type Checkpoint, checkpointPath, newCheckpoint, RESET_HINT, readCheckpoint, retireCheckpoint, writeCheckpoint } from './checkpoint.js';
 import type { ArchiveKeeper } from './archive.js';
+import { ArchiveFault } from './archive-fault.js';
+import { takeCutPoint } from './cut-point.js';
 import type { CutKind, Instruments } from './instruments.js';
 import type { Outputs } from './outputs.js';
 
@@ -45,9 +49,7 @@ export class Durability {
   #everyMs: number;
   #running: Promise<void> = Promise.resolve();
   #cuts = 0;
-  #fatal: (err: Error) => void = () => {};
-  /** An archive cut of a replayable source failed: no later cut may commit (its offsets would skip lost rows). */
-  #archiveFailed: Error | null = null;
+  readonly #archiveFault: ArchiveFault;
   #lastCheckpoint: Checkpoint | null = null; // the one the last full cut wrote
   readonly #checkpointFsync: ((seconds: number) => void) | undefined;
 
@@ -55,6 +57,7 @@ export class Durability {
     this.#o = options;
     this.#replayable = isReplayable(options.source) ? options.source : null;
     this.#everyMs = options.everyMs;
+    this.#archiveFault = new ArchiveFault(() => options.outputs.faults);
     const instruments = options.instruments;
     this.#checkpointFsync = instruments === undefined ? undefined : (seconds) => instruments.fsync('checkpoint', seconds);
   }
@@ -97,11 +100,11 @@ export class Durability {
     const { source, pipeline, checkpointDir } = this.#o;
     await this.stopCuts();
     if (this.#replayable) {
-      await this.#cut(false, true);
+      await this.#archiveFault.until(() => this.#cut(false, true));
       return this.#lastCheckpoint!;
     }
     await pipeline.drainInFlight();
-    if (this.#o.archive) await this.#measured('archive', () => this.#o.archive!.cut(pipeline));
+    if (this.#o.archive) await this.#archiveFault.until(() => this.#measured('archive', () => this.#o.archive!.cut(pipeline)));
     const cp = newCheckpoint(this.#o.workers, await pipeline.checkpointState());
     if (!source.finite) await writeCheckpoint(checkpointDir, cp, this.#checkpointFsync);
     return cp;
@@ -127,19 +130,17 @@ export class Durability {
     if (o.openArchive) await this.#o.archive?.open(cp.archive ?? null);
   }
 
-  /** Called with a failure that must stop the daemon uncommitted (an archive cut that could not be written). */
-  onFatal(fn: (err: Error) => void): void {
-    this.#fatal = fn;
-  }
-
   /** Timed cuts once the source reads: full cuts for a replayable source, archive cuts alone otherwise. */
   start(): void {
     if (!this.#replayable && !this.#o.archive) return;
-    this.#timer = setInterval(() => {
-      const cut = this.#replayable ? this.#next(true, false) : this.#chain(() => this.#archiveCut());
-      cut.catch((err: unknown) => this.#cutFailed(err as Error));
-    }, this.#everyMs);
+    this.#timer = setInterval(() => this.#timedCut(), this.#everyMs);
     this.#timer.unref();
+  }
+
+  /** A timed cut, or the retry of one an archive fault failed. */
+  #timedCut(): void {
+    const cut = this.#replayable ? this.#next(true, false) : this.#chain(() => this.#archiveCut());
+    cut.catch((err: unknown) => this.#cutFailed(err as Error));
   }
 
   /** `output.rotateEvery` changed (a reload): timed cuts run on the new interval from now. */
@@ -162,6 +163,7 @@ export class Durability {
   async stopCuts(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
+    this.#archiveFault.stop();
     await this.#running.catch(() => undefined);
   }
 
@@ -169,7 +171,7 @@ export class Durability {
   async inputDone(): Promise<void> {
     const source = this.#replayable;
     const archive = this.#o.archive;
-    if (archive) await archive.cut(this.#o.pipeline);
+    if (archive) await this.#archiveFault.until(() => archive.cut(this.#o.pipeline));
     if (source) {
       await source.commit(source.positions(), true);
       await source.stop();
@@ -192,14 +194,14 @@ export class Durability {
     const { source, pipeline, archive } = this.#o;
     await this.stopCuts();
     if (this.#replayable) {
-      await this.#cut(false, true);
+      await this.#archiveFault.until(() => this.#cut(false, true));
       await source.stop();
       await archive?.finish(false);
       return;
     }
     await source.stop();
     await pipeline.drainInFlight();
-    await this.#archiveCut().catch((err: unknown) => this.#cutFailed(err as Error));
+    await this.#archiveFault.until(() => this.#archiveCut()).catch((err: unknown) => this.#cutFailed(err as Error));
     if (!source.finite) {
       const state = await pipeline.checkpointState();
       await writeCheckpoint(this.#o.checkpointDir, newCheckpoint(this.#o.workers, state), this.#checkpointFsync);
@@ -214,7 +216,7 @@ export class Durability {
    */
   async failed(): Promise<void> {
     if (this.#replayable || !this.#o.archive) return;
-    await this.#archiveCut().catch((err: unknown) => this.#cutFailed(err as Error));
+    await this.#archiveFault.until(() => this.#archiveCut()).catch((err: unknown) => this.#cutFailed(err as Error));
     await this.#o.archive.finish(false);
   }
 
@@ -223,6 +225,7 @@ export class Durability {
     const archive = this.#o.archive;
     if (!archive) return;
     await this.#measured('archive', () => archive.cut(this.#o.pipeline));
+    this.#archiveFault.succeeded();
     void archive.compactClosed(this.#o.pipeline.closedThroughUs);
   }
 
@@ -238,17 +241,13 @@ export class Durability {
     this.#o.instruments?.cutDone(kind, (performance.now() - started) / 1000);
   }
 
+  /** An archive fault is said by the output faults and retried soon (while timed cuts run); any other failure waits for the next timed cut. */
   #cutFailed(err: Error): void {
-    if (this.#archiveFailed === err) return; // said and acted on in #cut
-    this.#o.log.error({ err: err.message }, hasCode(err, 'LP_ERR_ARCHIVE') ? 'archive cut failed; rows of that cut are lost' : 'durable cut failed; offsets not committed, retrying at the next one');
-  }
-
-  /** Rows a shard could not write are gone: committing now or later would skip them for good; the next start replays. */
-  #stopCommitting(err: Error): never {
-    this.#archiveFailed = err;
-    this.#o.log.error({ err: err.message }, 'archive cut failed; stopping without committing (the next start replays)');
-    this.#fatal(err);
-    throw err;
+    const retry = (): void => {
+      if (this.#timer !== null) this.#timedCut();
+    };
+    if (this.#archiveFault.failed(err, retry)) return;
+    this.#o.log.error({ err: err.message }, 'durable cut failed; offsets not committed, retrying at the next one');
   }
 
   /** One cut after any running one (cuts never overlap). */
@@ -270,28 +269,17 @@ export class Durability {
   async #fullCut(release: boolean, confirmed: boolean): Promise<void> {
     const source = this.#replayable!;
     const { pipeline, outputs, archive, log } = this.#o;
-    if (this.#archiveFailed) throw this.#archiveFailed;
-    source.hold();
-    pipeline.stopTicks(); // no window closes between the output marks and the state (its row would miss both)
-    let positions: StreamPositions;
-    try {
-      positions = source.positions();
-      await pipeline.drainInFlight();
-      await outputs.makeDurable();
-      const marks = await outputs.marks();
-      const mark = archive ? await archive.cut(pipeline).catch((err: Error) => this.#stopCommitting(err)) : undefined;
-      const state = await pipeline.checkpointState();
-      const cp = newCheckpoint(this.#o.workers, state, positions, mark, marks);
-      await writeCheckpoint(this.#o.checkpointDir, cp, this.#checkpointFsync);
-      this.#lastCheckpoint = cp;
-      if (mark) archive!.committed(mark);
-    } finally {
-      // Not after the last cut of a stop or hand-over: the outputs close next.
-      if (release) {
-        pipeline.start();
-        source.release();
-      }
-    }
+    const { positions, state, durable, archived } = await takeCutPoint({ source, pipeline, outputs, archive }, release, (s) =>
+      this.#o.instruments?.held(s),
+    );
+    const marks = await durable;
+    // A failed archive cut fails this durable cut (no checkpoint, no commit); its rows wait in the shards for the retry.
+    const mark = archived ? await archived : undefined;
+    if (mark) this.#archiveFault.succeeded();
+    const cp = newCheckpoint(this.#o.workers, state, positions, mark, marks);
+    await writeCheckpoint(this.#o.checkpointDir, cp, this.#checkpointFsync);
+    this.#lastCheckpoint = cp;
+    if (mark) archive!.committed(mark);
     await source.commit(positions, confirmed);
     void archive?.compactClosed(pipeline.closedThroughUs);
     this.#cuts++;

@@ -8,6 +8,7 @@ import type { Config } from '../config/types.js';
 import { kafkaClientConfig } from '../kafka/client-config.js';
 import type { Logger } from '../log.js';
 import { type AlertState, Pipeline, type PipelineTotals } from '../pipeline/pipeline.js';
+import { type RejectedLimit, rejectedLimitFor } from '../sinks/rejected-limit.js';
 import { type WebhookDelivery, webhookTarget } from '../sinks/webhook.js';
 import { isReplayable, type Source } from '../sources/source.js';
 import { parseSourceUri } from '../sources/uri.js';
@@ -31,6 +32,8 @@ export interface GenerationDeps {
   totals?: PipelineTotals;
   /** The daemon's webhook delivery: alerts go to it, and cuts save what it has not delivered. */
   webhook?: WebhookDelivery;
+  /** The previous generation's cap on rejected lines written (a rebuild); default: a new one from the config. */
+  rejectedLimit?: RejectedLimit;
 }
 
 /** What a generation hands to the next: its state, where that is on disk, what its alert engine knows, its totals. */
@@ -51,6 +54,8 @@ export class Generation {
   readonly durability: Durability;
   readonly archive: ArchiveKeeper | null;
   readonly source: Source;
+  /** `limits.rejectedPerSecond`, handed on by rebuilds: one bucket and one dropped count for the daemon's life. */
+  readonly rejectedLimit: RejectedLimit;
   /** The archive keeper was made here (so it is opened and finished here too). */
   readonly #ownArchive: boolean;
   readonly #log: Logger;
@@ -73,15 +78,17 @@ export class Generation {
     if (partials) kinds.push('partials');
     if (config.archive.enabled) kinds.push('archive');
     d.instruments.addKinds(kinds);
-    const outputs = await openOutputs(config, { log: d.log, alertClient, replayable, partials, instruments: d.instruments, webhook: d.webhook ?? null });
+    const rejectedLimit = d.rejectedLimit ?? rejectedLimitFor(config.limits.rejectedPerSecond, d.log);
+    const outputs = await openOutputs(config, { log: d.log, alertClient, replayable, partials, instruments: d.instruments, webhook: d.webhook ?? null, rejectedLimit });
     const own = d.archive === undefined;
     const archive = !own ? d.archive! : config.archive.enabled ? new ArchiveKeeper(config.archive.dir, config.source, replayModeOf(spec), d.log) : null;
     if (archive && own) archive.onPublished = (bytes) => d.instruments.filePublished('archive', bytes);
-    return new Generation(config, d, outputs, archive, own);
+    return new Generation(config, d, outputs, archive, own, rejectedLimit);
   }
 
-  private constructor(config: Config, d: GenerationDeps, outputs: Outputs, archive: ArchiveKeeper | null, ownArchive: boolean) {
+  private constructor(config: Config, d: GenerationDeps, outputs: Outputs, archive: ArchiveKeeper | null, ownArchive: boolean, rejectedLimit: RejectedLimit) {
     this.config = config;
+    this.rejectedLimit = rejectedLimit;
     this.source = d.source;
     this.outputs = outputs;
     this.archive = archive;
@@ -89,6 +96,8 @@ export class Generation {
     this.#log = d.log;
     this.#webhook = d.webhook ?? null;
     this.pipeline = new Pipeline(pipelineOptions(config, outputs, archive, d.totals));
+    // A source a rebuild keeps was made from the previous config: from now on it enforces this one's limits.
+    d.source.setLimits?.(config.limits);
     this.pipeline.onPause = () => d.source.pause();
     this.pipeline.onResume = () => d.source.resume();
     outputs.onDrained = () => this.pipeline.recheckBackpressure();
@@ -108,7 +117,8 @@ export class Generation {
 
   /** What the stop paths (shutdown.ts) work on. */
   get parts(): RunningParts {
-    return { source: this.source, pipeline: this.pipeline, outputs: this.outputs, durability: this.durability, log: this.#log };
+    const { source, pipeline, outputs, durability } = this;
+    return { source, pipeline, outputs, durability, log: this.#log, rejectedDropped: () => this.rejectedLimit.dropped };
   }
 
   /** Before any data: what the last run left in the checkpoint, and the archive opened against it. */
@@ -166,6 +176,9 @@ export class Generation {
     }
     // The queue stays: what the old URL had not taken goes to the new one.
     if (has('alerts.webhook', 'alerts.webhookFormat', 'alerts.webhookSecretEnv')) this.#webhook?.setTarget(webhookTarget(next.alerts, process.env));
+    if (has('limits.rejectedPerSecond')) this.rejectedLimit.setPerSecond(next.limits.rejectedPerSecond);
+    // Connections already open keep going; the new cap and timeout apply from now on.
+    if (has('limits.maxConnections', 'limits.idleTimeout')) this.source.setLimits?.(next.limits);
   }
 
   /**

@@ -33,6 +33,12 @@ export class Instruments {
     buckets: CUT_BUCKETS,
     registers: [],
   });
+  readonly holdSeconds = new Histogram({
+    name: 'logpulse_source_hold_duration_seconds',
+    help: 'How long each full durable cut held the source while it read positions and state (records arriving meanwhile wait).',
+    buckets: FSYNC_BUCKETS,
+    registers: [],
+  });
   readonly cutFailures: Record<CutKind, number> = { full: 0, archive: 0 };
   readonly configReloads = { ok: 0, failed: 0 };
   readonly rebuilds = { ok: 0, rolled_back: 0 };
@@ -61,6 +67,11 @@ export class Instruments {
 
   cutDone(kind: CutKind, seconds: number): void {
     this.cutSeconds.observe({ kind }, seconds);
+  }
+
+  /** A full cut released the source after holding it `seconds`. */
+  held(seconds: number): void {
+    this.holdSeconds.observe(seconds);
   }
 
   cutFailed(kind: CutKind): void {

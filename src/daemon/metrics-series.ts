@@ -39,6 +39,8 @@ export interface SeriesParts {
   instruments: Instruments;
   /** The daemon's webhook delivery (exported at 0 without `alerts.webhook`, so dashboards and rate() see the first one). */
   webhook: Pick<WebhookDelivery, 'counts' | 'queued'>;
+  /** Rejected lines counted but not written (over `limits.rejectedPerSecond`). */
+  rejectedDropped: () => number;
 }
 
 /** Registers every daemon series in `registry`. */
@@ -53,6 +55,7 @@ export function registerDaemonSeries(registry: Registry, p: SeriesParts): void {
   labelledCounterOf(registry, 'logpulse_rejected_total', 'Input lines rejected, by reason (as in rejected/ files; late records included).', 'reason', () =>
     Object.entries(REASONS).map(([key, reason]) => [reason, t().rejected[key] ?? 0] as const),
   );
+  counterOf(registry, 'logpulse_rejected_dropped_total', 'Rejected lines counted but not written to rejected/ (over limits.rejectedPerSecond).', p.rejectedDropped);
   counterOf(registry, 'logpulse_windows_emitted_total', 'Windows closed and written.', () => t().windows);
   // Every configured rule is exported from the start (0), so rate() and increase() see its first alert.
   labelledCounterOf(registry, 'logpulse_alerts_fired_total', 'Alerts fired, by rule.', 'rule', () => {
@@ -64,6 +67,7 @@ export function registerDaemonSeries(registry: Registry, p: SeriesParts): void {
   counterOf(registry, 'logpulse_archived_rows_total', 'Rows handed to the Parquet archive.', () => t().archived);
   outputSeries(registry, p);
   loadSeries(registry, p);
+  connectionSeries(registry, p);
   labelledCounterOf(
     registry,
     'logpulse_webhook_deliveries_total',
@@ -75,6 +79,7 @@ export function registerDaemonSeries(registry: Registry, p: SeriesParts): void {
   const i = p.instruments;
   registry.registerMetric(i.fsyncSeconds);
   registry.registerMetric(i.cutSeconds);
+  registry.registerMetric(i.holdSeconds);
   labelledCounterOf(registry, 'logpulse_durable_cut_failures_total', 'Durable cuts that failed (nothing committed), by kind.', 'kind', () => Object.entries(i.cutFailures));
   labelledCounterOf(registry, 'logpulse_config_reloads_total', 'Config reloads: ok (applied in place or rebuilt) or failed (bad file, or a rebuild rolled back).', 'result', () =>
     Object.entries(i.configReloads),
@@ -96,16 +101,26 @@ function outputSeries(registry: Registry, p: SeriesParts): void {
   gaugeOf(registry, 'logpulse_output_failing', 'Output kinds whose files cannot be written now (full, read-only or removed disk); sources stay paused while above 0.', p.failingOutputs);
 }
 
+/** `tcp-listen://` producers (0 for the other sources, so dashboards and rate() see the first one). */
+function connectionSeries(registry: Registry, p: SeriesParts): void {
+  const c = () => p.source().connections?.() ?? { open: 0, refused: 0, idleClosed: 0 };
+  gaugeOf(registry, 'logpulse_tcp_connections', 'tcp-listen: producers connected now.', () => c().open);
+  counterOf(registry, 'logpulse_tcp_connections_refused_total', 'tcp-listen: connections closed at once because limits.maxConnections were open.', () => c().refused);
+  counterOf(registry, 'logpulse_tcp_connections_idle_closed_total', 'tcp-listen: connections closed after limits.idleTimeout without a complete line.', () => c().idleClosed);
+}
+
 /** How loaded the daemon is: the shards' queues, the source's pauses, the Kafka consumer's lag. */
 function loadSeries(registry: Registry, p: SeriesParts): void {
   const bp = () => p.pipeline().backpressure;
   labelledGaugeOf(registry, 'logpulse_shard_queue_depth', 'Tasks queued to a shard worker and not finished (the running one included).', ['shard'], () =>
     Array.from({ length: bp().shards }, (_, shard) => [{ shard: String(shard) }, bp().inFlight(shard)] as const),
   );
-  labelledCounterOf(registry, 'logpulse_backpressure_pauses_total', 'Times the source was paused: a shard queue full (shards) or too many output bytes not yet durable (output).', 'cause', () => [
+  labelledCounterOf(registry, 'logpulse_backpressure_pauses_total', 'Times the source was paused: a shard queue full (shards), too many input bytes not yet parsed (input) or too many output bytes not yet durable (output).', 'cause', () => [
     ['shards', bp().pausesForShards],
     ['output', bp().pausesForOutput],
+    ['input', bp().pausesForInput],
   ]);
+  gaugeOf(registry, 'logpulse_input_buffered_bytes', 'Input bytes read and not yet parsed; sources pause above limits.maxBufferedBytes.', () => bp().inputBytes);
   gaugeOf(registry, 'logpulse_backpressure_paused', '1 while the source is paused by backpressure.', () => (bp().paused ? 1 : 0));
   labelledGaugeOf(
     registry,

@@ -1,5 +1,6 @@
 // Which output files cannot be written right now (a full disk, EIO, a read-only or removed directory) and what
-// the daemon says about it. The sinks retry on their own and keep the bytes in memory; this turns their per-sink
+// the daemon says about it. The sinks retry on their own and keep the bytes in memory (the Parquet archive keeps its
+// rows in the native shards and its cut is retried by durability: archive-fault.ts); this turns their per-sink
 // "first failure" and "works again" into one operator-facing story: one error line when the fault starts, a
 // reminder every 30 s while it lasts (never one per retry: retries back off to every 5 s per sink, and four
 // sinks on one disk would repeat the same thing), one line when every output writes again. A disk that flaps

@@ -13,6 +13,7 @@ import { ConsoleTable } from '../sinks/console-table.js';
 import { KafkaAlertSink } from '../sinks/kafka-alerts.js';
 import { ResultsTxt } from '../sinks/results-txt.js';
 import { RotatingFileSink } from '../sinks/rotating-file.js';
+import type { RejectedLimit } from '../sinks/rejected-limit.js';
 import type { FileKind, OutputMarks, RecordSink } from '../sinks/sink.js';
 import type { WebhookDelivery } from '../sinks/webhook.js';
 import type { Instruments } from './instruments.js';
@@ -37,6 +38,8 @@ export interface OutputParts {
   kafkaAlerts?: KafkaAlertSink | null;
   /** The daemon's webhook delivery (it outlives this generation's outputs, so `close` leaves it alone). */
   webhook?: Pick<WebhookDelivery, 'send' | 'save'> | null;
+  /** Caps the rejected lines written per second (`limits.rejectedPerSecond`); null: all are written. */
+  rejectedLimit?: RejectedLimit | null;
   log?: Logger;
   /** Default 64 MiB. */
   rotateAtBytes?: number;
@@ -102,6 +105,11 @@ export class Outputs implements OutputPort {
     return (this.#p.faults?.failing ?? 0) > 0;
   }
 
+  /** Where an output that cannot be written says so (the Parquet archive's cuts too: archive-fault.ts). */
+  get faults(): OutputFaults | undefined {
+    return this.#p.faults;
+  }
+
   /** Output kinds failing now (for `/metrics`). */
   get failingKinds(): number {
     return this.#p.faults?.failing ?? 0;
@@ -117,7 +125,8 @@ export class Outputs implements OutputPort {
   }
 
   rejected(lines: Buffer): void {
-    this.#write(this.#p.files.rejected, lines);
+    const kept = this.#p.rejectedLimit ? this.#p.rejectedLimit.take(lines) : lines;
+    if (kept.length > 0) this.#write(this.#p.files.rejected, kept);
   }
 
   partials(bytes: Uint8Array): void {
@@ -154,10 +163,14 @@ export class Outputs implements OutputPort {
   /**
    * Completes every file written so far (fsync, rename): what they hold is durable once this resolves, and so is
    * the list of alerts the webhook has not delivered yet (a durable cut calls this: an alert fired before the cut
-   * is delivered or on disk once it commits; one fired after it is fired again by the replay).
+   * is delivered or on disk once it commits; one fired after it is fired again by the replay). The rotations are
+   * queued at the call, so what is written after it goes to later files: a cut lets its source read on while the
+   * files are fsynced. Resolves to the number of the last complete file of each kind then (the cut's marks).
    */
-  async makeDurable(): Promise<void> {
-    await Promise.all([...this.#files.map((f) => f.rotate()), this.#p.webhook?.save()]);
+  async makeDurable(): Promise<OutputMarks> {
+    const kinds = Object.entries(this.#p.files) as [FileKind, RecordSink][];
+    const [seqs] = await Promise.all([Promise.all(kinds.map(([, sink]) => sink.rotate())), this.#p.webhook?.save()]);
+    return Object.fromEntries(kinds.map(([kind], i) => [kind, seqs[i]!]));
   }
 
   /**
@@ -242,6 +255,7 @@ export interface OpenOutputsOptions {
   instruments?: Pick<Instruments, 'filePublished' | 'fsync'>;
   /** Where alerts are POSTed (`alerts.webhook`), if anywhere. */
   webhook?: Pick<WebhookDelivery, 'send' | 'save'> | null;
+  rejectedLimit?: RejectedLimit | null;
 }
 
 /** The outputs a config asks for, under `output.dir` (created). */
@@ -282,6 +296,7 @@ export async function openOutputs(config: Config, o: OpenOutputsOptions): Promis
             warn: (message, details) => log.warn(details ?? {}, message),
           }),
     webhook: o.webhook ?? null,
+    rejectedLimit: o.rejectedLimit ?? null,
     log,
     closeTimeoutMs: Math.max(1000, config.shutdownTimeoutMs / 2),
     faults,

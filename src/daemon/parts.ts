@@ -44,6 +44,7 @@ export function pipelineOptions(c: Config, output: Outputs, archive: ArchiveKeep
     earlyAlerts: c.alerts.early,
     output,
     maxPendingOutputBytes: MAX_PENDING_OUTPUT_BYTES,
+    maxBufferedBytes: c.limits.maxBufferedBytes,
     ...(archive ? { archive: archive.shardOptions } : {}),
     ...(totals ? { totals } : {}),
   };

@@ -8,8 +8,8 @@
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { WebhookDelivery } from '../sinks/webhook.js';
+import { sourceKindOf } from '../sources/create-source.js';
 import { isReplayable, type Source } from '../sources/source.js';
-import { parseSourceUri } from '../sources/uri.js';
 import type { ArchiveKeeper } from './archive.js';
 import { Generation, type HandOver } from './generation.js';
 import type { Instruments } from './instruments.js';
@@ -44,7 +44,7 @@ interface Replaced {
 
 /** The same source, read the same way: a rebuild keeps it running. The `kafka` keys matter to a Kafka source only. */
 function sameSource(a: Config, b: Config): boolean {
-  const of = (c: Config) => JSON.stringify(parseSourceUri(c.source).kind === 'kafka' ? [c.source, c.kafka.group, c.kafka.startingOffsets, c.kafka.security] : [c.source]);
+  const of = (c: Config) => JSON.stringify(sourceKindOf(c) === 'kafka' ? [c.source, c.kafka.group, c.kafka.startingOffsets, c.kafka.security] : [c.source]);
   return of(a) === of(b);
 }
 
@@ -55,13 +55,13 @@ function sameSource(a: Config, b: Config): boolean {
  * stdin, a generator's sequence).
  */
 function competes(config: Config): boolean {
-  const kind = parseSourceUri(config.source).kind;
+  const kind = sourceKindOf(config);
   return kind === 'kafka' || kind === 'tcp-listen';
 }
 
 /** Stops a replaced source and ends the streams it left open (a Kafka source's carry on: source-relay.ts). */
 async function retire(h: RebuildHost, source: Source, of: Config): Promise<void> {
-  if (parseSourceUri(of.source).kind === 'kafka') h.relay.carryOn(source);
+  if (sourceKindOf(of) === 'kafka') h.relay.carryOn(source);
   await source.stop().catch((err: unknown) => h.log.warn({ err: (err as Error).message, source: source.uri }, 'reload: the replaced source did not stop cleanly'));
   h.relay.retire(source);
 }
@@ -142,6 +142,8 @@ async function launch(
     source,
     totals: handOver.totals,
     webhook: h.webhook,
+    // One cap for the daemon's life: its bucket and dropped count go on.
+    rejectedLimit: h.gen.rejectedLimit,
     ...(archive === undefined ? {} : { archive }),
   });
   let apiStarted = false;

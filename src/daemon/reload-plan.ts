@@ -22,6 +22,9 @@ const IN_PLACE = new Set([
   'alerts.thresholdsPercentile',
   'api.token',
   'shutdownTimeout',
+  'limits.rejectedPerSecond',
+  'limits.maxConnections',
+  'limits.idleTimeout',
 ]);
 
 /** Keys the HTTP API is built from: a change restarts it (on its new address, if that changed). */

@@ -47,6 +47,13 @@ export interface RunningParts {
   outputs: Outputs;
   durability: Durability;
   log: Logger;
+  /** Rejected lines counted but not written (`limits.rejectedPerSecond`), for the last log line. */
+  rejectedDropped?: () => number;
+}
+
+/** What the last log line of a run says it did: the totals, the rejected lines not written, the peak memory. */
+function summary(d: RunningParts): Record<string, unknown> {
+  return { totals: d.pipeline.totals, rejectedDropped: d.rejectedDropped?.() ?? 0, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
 }
 
 /** A finite input ended: every window is emitted, every output closed, then the whole read is committed. */
@@ -55,7 +62,7 @@ export async function endOfInput(d: RunningParts): Promise<void> {
   await d.pipeline.finish();
   await d.outputs.close();
   await d.durability.inputDone();
-  d.log.info({ totals: d.pipeline.totals }, 'input ended; every window emitted, outputs flushed');
+  d.log.info(summary(d), 'input ended; every window emitted, outputs flushed');
 }
 
 /**
@@ -79,7 +86,7 @@ export async function stopGracefully(d: RunningParts, signal: NodeJS.Signals, ti
   }
   await d.outputs.close();
   clearTimeout(deadline);
-  d.log.info({ signal, totals: d.pipeline.totals, checkpoint: d.source.finite && !isReplayable(d.source) ? null : checkpointDir }, 'stopped; open windows were not emitted');
+  d.log.info({ signal, ...summary(d), checkpoint: d.source.finite && !isReplayable(d.source) ? null : checkpointDir }, 'stopped; open windows were not emitted');
 }
 
 /** The source cannot go on (credentials rejected): nothing more is read; what was read is made durable. */

@@ -94,9 +94,9 @@ export class SourceRelay {
           live.add(stream);
           this.#call((g) => g.pipeline.declare(stream, route));
         },
-        streamEnd: (stream) => {
+        streamEnd: (stream, cut) => {
           live.delete(stream);
-          if (!feed.carriedOn) this.#call((g) => g.pipeline.streamEnd(stream));
+          if (!feed.carriedOn) this.#call((g) => g.pipeline.streamEnd(stream, cut));
         },
         end: () => {
           if (feed.retired) return;

@@ -1,7 +1,9 @@
 // Backpressure, not unbounded queues (DESIGN.md): the source is paused while any shard has its maximum of
-// chunks in flight, while the outputs hold too many bytes not yet durable (a slow disk), or while an output
-// cannot be written at all (a full, read-only or removed disk: waiting for the byte limit would only fill
+// chunks in flight, while more input bytes than `maxBufferedBytes` are read and not yet parsed (many connections
+// each filling a chunk at once), while the outputs hold too many bytes not yet durable (a slow disk), or while an
+// output cannot be written at all (a full, read-only or removed disk: waiting for the byte limit would only fill
 // memory with data the disk cannot take), and resumed when none of these holds any more.
+import type { PipelineOptions } from './pipeline-options.js';
 
 export interface BackpressureOptions {
   shards: number;
@@ -11,6 +13,8 @@ export interface BackpressureOptions {
   pendingBytes: () => number;
   /** An output cannot be written now. Default: never. */
   outputFailing?: () => boolean;
+  /** Input bytes read (`read`) and not yet settled by a shard. Default: no bound. */
+  maxBufferedBytes?: number;
 }
 
 /** What `/metrics` reads of it: the shards' queues and the pauses so far. */
@@ -23,6 +27,10 @@ export interface BackpressureStats {
   readonly pausesForShards: number;
   /** Pauses because the outputs held more than `maxPendingBytes` not yet durable, or could not write. */
   readonly pausesForOutput: number;
+  /** Pauses because more than `maxBufferedBytes` of input were read and not yet parsed. */
+  readonly pausesForInput: number;
+  /** Input bytes read and not yet parsed (buffered for a chunk or queued to a shard). */
+  readonly inputBytes: number;
 }
 
 export class Backpressure implements BackpressureStats {
@@ -31,6 +39,8 @@ export class Backpressure implements BackpressureStats {
   #paused = false;
   pausesForShards = 0;
   pausesForOutput = 0;
+  pausesForInput = 0;
+  inputBytes = 0;
   /** Source pause/resume hooks, set by whoever wires a source to the pipeline. */
   onPause: () => void = () => {};
   onResume: () => void = () => {};
@@ -57,18 +67,29 @@ export class Backpressure implements BackpressureStats {
     this.check();
   }
 
-  settled(shard: number): void {
+  /** A shard finished a task; `inputBytes`: the input it parsed (a chunk), no longer held. */
+  settled(shard: number, inputBytes = 0): void {
     this.#inFlight[shard]!--;
+    this.inputBytes -= inputBytes;
     this.check();
+  }
+
+  /** The source delivered `bytes` of input: held until a shard settles them. */
+  read(bytes: number): void {
+    this.inputBytes += bytes;
+    // Called per chunk a source delivers: only crossing the input bound can change anything here.
+    if (!this.#paused && this.inputBytes > (this.#o.maxBufferedBytes ?? Number.POSITIVE_INFINITY)) this.check();
   }
 
   /** Pauses or resumes the source as the in-flight chunks and pending output bytes now say. */
   check(): void {
     const shardsFull = this.#inFlight.some((n) => n >= this.#o.maxInFlightChunks);
-    const full = shardsFull || this.#o.pendingBytes() > this.#o.maxPendingBytes || this.#o.outputFailing?.() === true;
+    const inputFull = this.inputBytes > (this.#o.maxBufferedBytes ?? Number.POSITIVE_INFINITY);
+    const full = shardsFull || inputFull || this.#o.pendingBytes() > this.#o.maxPendingBytes || this.#o.outputFailing?.() === true;
     if (full && !this.#paused) {
       this.#paused = true;
       if (shardsFull) this.pausesForShards++;
+      else if (inputFull) this.pausesForInput++;
       else this.pausesForOutput++;
       this.onPause();
     } else if (!full && this.#paused) {
@@ -76,4 +97,17 @@ export class Backpressure implements BackpressureStats {
       this.onResume();
     }
   }
+}
+
+/** The backpressure of a pipeline built from `o`, over its output port. */
+export function backpressureFor(o: Pick<PipelineOptions, 'shards' | 'maxInFlightChunks' | 'maxPendingOutputBytes' | 'maxBufferedBytes' | 'output'>): Backpressure {
+  const out = o.output;
+  return new Backpressure({
+    shards: o.shards,
+    maxInFlightChunks: o.maxInFlightChunks,
+    maxPendingBytes: o.maxPendingOutputBytes,
+    pendingBytes: () => out.pendingBytes,
+    outputFailing: () => out.failing === true,
+    maxBufferedBytes: o.maxBufferedBytes,
+  });
 }

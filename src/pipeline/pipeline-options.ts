@@ -20,6 +20,8 @@ export interface PipelineOptions {
   output: OutputPort;
   /** Pause sources while the output holds more than this many bytes not yet durable (a slow or full disk). */
   maxPendingOutputBytes: number;
+  /** Pause sources while more input bytes than this are read and not yet parsed (`limits.maxBufferedBytes`). Default: no bound. */
+  maxBufferedBytes?: number;
   /** Archive every valid record as Parquet there (`archive.enabled`); the shards write, `archiveCut` publishes. */
   archive?: { dir: string; run: string };
   /** Wall clock in microseconds; injectable for tests. */

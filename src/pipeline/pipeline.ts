@@ -5,7 +5,7 @@ import type { AlertRule } from '../config/types.js';
 import { type ArchiveFile, type ProcessResult, WindowMerger } from '../native.js';
 import type { SourceSink } from '../sources/source.js';
 import { AlertEngine, type AlertState, rateRuleOptions } from './alert-engine.js';
-import { Backpressure, type BackpressureStats } from './backpressure.js';
+import { type Backpressure, backpressureFor, type BackpressureStats } from './backpressure.js';
 import { dispatchChunk } from './first-line.js';
 import { OpenWindowTotals } from './open-windows.js';
 import type { PipelineOptions } from './pipeline-options.js';
@@ -51,9 +51,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     const submit = (stream: string, shard: number) => (peerUs: number | null, chunk: Uint8Array) => this.#submit(shard, { op: 'process', stream, chunk, nowUs: this.#nowUs(), peerUs });
     this.#router = new StreamRouter({ shards, chunkBytes, lingerMs, dispatch: (stream, shard, chunk) => dispatchChunk(this.#watermarks, stream, shard, chunk, submit(stream, shard), () => this.#peerOf(shard)) });
     this.#watermarks = new ShardWatermarks(options.shards, options.shardOptions.idleTimeoutMs, this.#nowUs);
-    const out = this.#out;
-    const { maxInFlightChunks, maxPendingOutputBytes: maxPendingBytes } = options;
-    this.#backpressure = new Backpressure({ shards, maxInFlightChunks, maxPendingBytes, pendingBytes: () => out.pendingBytes, outputFailing: () => out.failing === true });
+    this.#backpressure = backpressureFor(options);
     this.#merger = new WindowMerger({ maxUrlsPerWindow: options.shardOptions.maxUrlsPerWindow, ...rateRuleOptions(options.rules) });
     this.#alerts = new AlertEngine(options.rules, options.earlyAlerts, options.shardOptions.windowMs * 1000);
     this.#ended = new Promise((resolve) => (this.#endResolve = resolve));
@@ -113,20 +111,19 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
   }
 
   data(stream: string, chunk: Buffer, route?: number): void {
+    this.#backpressure.read(chunk.length);
     this.#router.data(stream, chunk, route);
   }
 
-  streamEnd(stream: string): void {
+  streamEnd(stream: string, cut = false): void {
     this.#watermarks.release(stream);
     const shard = this.#router.end(stream);
-    if (shard !== null) this.#submit(shard, { op: 'endStream', stream, nowUs: this.#nowUs(), peerUs: this.#peerOf(shard) });
+    if (shard !== null) this.#submit(shard, { op: 'endStream', stream, cut, nowUs: this.#nowUs(), peerUs: this.#peerOf(shard) });
   }
 
   end(): void {
     this.#endResolve?.();
   }
-
-  // --- lifecycle ----------------------------------------------------------------------------------------------
 
   /** End of all input: buffered bytes go out, every shard emits every open window, all windows are drained. */
   async finish(): Promise<void> {
@@ -138,10 +135,8 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     this.#drainWindows(null);
   }
 
-  /**
-   * Finishes what is in flight, then gives every shard one tick so windows that all shards have closed are
-   * emitted now rather than lost with the process; windows still open stay in the shards (for a checkpoint).
-   */
+  /** Finishes what is in flight, then ticks every shard so windows all shards have closed are emitted now rather than
+   *  lost with the process; windows still open stay in the shards (for a checkpoint). */
   async drainInFlight(): Promise<void> {
     this.#router.flushAll();
     await this.#settle();
@@ -233,6 +228,8 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
   }
 
   #submit(shard: number, task: ShardTask): void {
+    // Read before the chunk's buffer is moved to the worker.
+    const inputBytes = task.op === 'process' ? task.chunk.byteLength : 0;
     this.#backpressure.submitted(shard);
     const p = this.#pool
       .run(shard, task)
@@ -246,7 +243,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
       })
       .finally(() => {
         this.#pending.delete(p);
-        this.#backpressure.settled(shard);
+        this.#backpressure.settled(shard, inputBytes);
       });
     this.#pending.add(p);
   }
@@ -255,9 +252,12 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
   }
 
-  #tickIdleShards(): void {
+  /** Ticks the shards with nothing in flight; `after` a result of a shard with streams, only those without: they close
+   *  windows only when told the others' watermark (else a row waits up to `tickMs` with one stream on two workers). */
+  #tickIdleShards(after?: number): void {
     const now = this.#nowUs();
     for (let i = 0; i < this.#pool.size; i++) {
+      if (after !== undefined && (i === after || this.#router.hasStreams(i))) continue;
       if (this.#backpressure.inFlight(i) === 0) this.#submit(i, { op: 'tick', nowUs: now, peerUs: this.#peerOf(i) });
     }
   }
@@ -271,6 +271,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
       out.partials(r.partials);
     }
     this.#watermarks.update(shard, r.watermarkUs, r.closedThroughUs);
+    if (this.#router.hasStreams(shard)) this.#tickIdleShards(shard);
     if (addCounters(this.#totals, r.counters)) this.#out.counters(r.counters.records, r.counters.errors);
     for (const alert of this.#alerts.onStatusCounts(shard, r.statusCounts)) this.#fire(alert);
     const open = this.#open.update(shard, r);

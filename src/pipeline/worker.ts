@@ -6,7 +6,8 @@ import { type ArchiveCutResult, type ProcessResult, Shard, type ShardOptions } f
 
 export type ShardTask =
   | { op: 'process'; stream: string; chunk: Uint8Array; nowUs: number; peerUs: number | null }
-  | { op: 'endStream'; stream: string; nowUs: number; peerUs: number | null }
+  /** `cut`: the stream was cut off mid-line; its unterminated last line is rejected, not parsed. */
+  | { op: 'endStream'; stream: string; cut?: boolean; nowUs: number; peerUs: number | null }
   | { op: 'tick'; nowUs: number; peerUs: number | null }
   | { op: 'flush'; nowUs: number; peerUs: number | null }
   | { op: 'snapshot' }
@@ -24,7 +25,7 @@ export default function runTask(task: ShardTask): ShardTaskResult {
       return shard.process(task.stream, task.chunk, task.nowUs);
     case 'endStream':
       shard.setPeerWatermark(task.peerUs);
-      return shard.endStream(task.stream, task.nowUs);
+      return task.cut === true ? shard.cutStream(task.stream, task.nowUs) : shard.endStream(task.stream, task.nowUs);
     case 'tick':
       shard.setPeerWatermark(task.peerUs);
       return shard.tick(task.nowUs);

@@ -28,7 +28,7 @@ export class KafkaAlertSink {
 
   constructor(options: KafkaAlertSinkOptions) {
     this.#o = options;
-    this.#producer = new (rdkafka().Producer)({ ...options.client, dr_cb: true, 'enable.idempotence': true, 'linger.ms': 5 });
+    this.#producer = new (rdkafka().Producer)({ ...options.client, dr_cb: true, 'enable.idempotence': true, 'linger.ms': 5, 'socket.nagle.disable': true });
     this.#producer.on('delivery-report', (err, report) => this.#onReport(err, report));
     this.#producer.on('event.error', (err: RdKafka.LibrdKafkaError) => {
       if (this.#warnings.due(err.message ?? '')) options.warn('kafka alerts: client error (retrying)', { error: kafkaErrorText(err) });

@@ -32,12 +32,12 @@ export class RetryChain {
   }
 
   /** Runs `op` after every call queued before it. */
-  enqueue(op: () => Promise<void>): Promise<void> {
+  enqueue<T = void>(op: () => Promise<T>): Promise<T> {
     const run = this.#chain.then(() => {
       this.checkAlive();
       return op();
     });
-    this.#chain = run.catch(noop);
+    this.#chain = run.then(noop, noop);
     return run;
   }
 

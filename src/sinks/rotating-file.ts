@@ -49,6 +49,8 @@ export class RotatingFileSink implements RecordSink {
   #taken = 0;
   #durable = 0;
   #writeScheduled = false;
+  /** Where each rotation asked for and not yet done ends its file (increasing): no write goes past the first. */
+  readonly #rotations: number[] = [];
   #tickRotating = false;
   #closing: Promise<void> | null = null;
 
@@ -136,13 +138,7 @@ export class RotatingFileSink implements RecordSink {
     }
     this.#queue.push(lines);
     this.#accepted += lines.length;
-    if (!this.#writeScheduled) {
-      this.#writeScheduled = true;
-      this.#chain.enqueue(() => {
-        this.#writeScheduled = false;
-        return this.#drain(this.#accepted);
-      }).catch(noop);
-    }
+    this.#scheduleDrain();
   }
 
   /** A new rotation interval (a reload), counted from now. */
@@ -154,10 +150,18 @@ export class RotatingFileSink implements RecordSink {
     this.#timer.unref();
   }
 
-  rotate(): Promise<void> {
-    if (this.#closing) return this.#closing;
+  /**
+   * Completes the file holding every byte written so far. The rotation is queued at the call: bytes written after
+   * it go to later files. Resolves to the number of the last complete file then (`sealedThrough`).
+   */
+  rotate(): Promise<number> {
+    if (this.#closing) return this.#closing.then(() => this.#files.sealedThrough);
     const target = this.#accepted;
-    return this.#chain.enqueue(() => this.#rotateThrough(target));
+    this.#rotations.push(target);
+    return this.#chain.enqueue(async () => {
+      await this.#rotateThrough(target);
+      return this.#files.sealedThrough;
+    });
   }
 
   close(): Promise<void> {
@@ -195,9 +199,24 @@ export class RotatingFileSink implements RecordSink {
       });
   }
 
+  /** Queues one write of what is queued, up to the next rotation asked for (at most one such write waits). */
+  #scheduleDrain(): void {
+    if (this.#writeScheduled) return;
+    this.#writeScheduled = true;
+    this.#chain
+      .enqueue(() => {
+        this.#writeScheduled = false;
+        return this.#drain(this.#rotations[0] ?? this.#accepted);
+      })
+      .catch(noop);
+  }
+
   async #rotateThrough(target: number): Promise<void> {
     await this.#drain(target);
     const sealed = await this.#files.seal();
+    if (this.#rotations[0] === target) this.#rotations.shift();
+    // Lines written after this rotation was asked for waited: the drains stopped at its target.
+    if (this.#taken < this.#accepted) this.#scheduleDrain();
     if (sealed === null) return;
     this.#durable += sealed;
     callSafely(() => this.#onDurable(sealed));
@@ -210,7 +229,9 @@ export class RotatingFileSink implements RecordSink {
       const q = this.#queue;
       let n = 0;
       let size = 0;
-      while (n < q.length && (n === 0 || size + q[n]!.length <= MAX_WRITE_BYTES)) size += q[n++]!.length;
+      // Never past `target`: a rotation's file holds what was written before it was asked for, not after (a
+      // durable cut's marks say which file ends the cut; the source reads on meanwhile).
+      while (n < q.length && this.#taken + size < target && (n === 0 || size + q[n]!.length <= MAX_WRITE_BYTES)) size += q[n++]!.length;
       const parts = q.splice(0, n);
       this.#taken += size;
       await this.#files.append(parts.length === 1 ? parts[0]! : Buffer.concat(parts, size));

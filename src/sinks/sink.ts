@@ -14,9 +14,10 @@ export interface RecordSink {
   /**
    * Makes everything written so far durable: the open `.part` file is fsynced and renamed to its final name
    * (nothing happens when it is empty: no empty files). Resolves when done; on a full disk it keeps retrying
-   * (never drops, never leaves a torn file) and resolves only when the data is safe.
+   * (never drops, never leaves a torn file) and resolves only when the data is safe. Bytes written after the call
+   * go to later files; resolves to the number of the last complete file then (0 for a sink without numbered files).
    */
-  rotate(): Promise<void>;
+  rotate(): Promise<number>;
   /** A new interval between time-based rotations (a config reload), where the sink has one. */
   setRotateEvery?(ms: number): void;
   /** `rotate()` then release the file handle and stop the rotation timer. */

@@ -6,7 +6,7 @@ import { kafkaClientConfig, type KafkaSecurity, PLAINTEXT } from '../kafka/clien
 import { FileSource } from './file.js';
 import { GeneratorSource } from './generator.js';
 import { KafkaSource } from './kafka.js';
-import type { Source } from './source.js';
+import type { ConnectionLimits, Source } from './source.js';
 import { StdinSource } from './stdin.js';
 import { TcpClientSource, type BackoffOptions } from './tcp-client.js';
 import { TcpListenSource } from './tcp-listen.js';
@@ -22,12 +22,20 @@ export interface CreateSourceOptions {
   backoff?: BackoffOptions;
   /** The `kafka` config section: defaults for what a kafka:// URI leaves out, and TLS/SASL (credentials from the environment). */
   kafka?: { group: string; startingOffsets: 'earliest' | 'latest'; security: KafkaSecurity };
+  /** `tcp-listen://`: the `limits` keys it enforces per producer. */
+  limits?: ConnectionLimits;
 }
 
 /** The source a config names. Throws on a source URI or Kafka security setting this build cannot use (exit 2). */
 export function sourceOf(config: Config): Source {
   const { group, startingOffsets, security } = config.kafka;
-  return createSource(parseSourceUri(config.source), { kafka: { group, startingOffsets, security } });
+  const { maxConnections, idleTimeoutMs } = config.limits;
+  return createSource(parseSourceUri(config.source), { kafka: { group, startingOffsets, security }, limits: { maxConnections, idleTimeoutMs } });
+}
+
+/** The kind of source `config.source` names (`kafka`, `file`, …). */
+export function sourceKindOf(config: Config): SourceSpec['kind'] {
+  return parseSourceUri(config.source).kind;
 }
 
 /** Builds the runtime for a parsed URI. Throws synchronously for sources this build cannot provide. */
@@ -42,7 +50,7 @@ export function createSource(spec: SourceSpec, options: CreateSourceOptions = {}
     case 'tcp':
       return new TcpClientSource({ uri: spec.uri, host: spec.host, port: spec.port, backoff: options.backoff });
     case 'tcp-listen':
-      return new TcpListenSource({ uri: spec.uri, host: spec.host, port: spec.port });
+      return new TcpListenSource({ uri: spec.uri, host: spec.host, port: spec.port, limits: options.limits });
     case 'kafka': {
       const k = options.kafka ?? { group: DEFAULT_KAFKA_GROUP, startingOffsets: DEFAULT_STARTING_OFFSETS, security: PLAINTEXT };
       return new KafkaSource({

@@ -12,13 +12,16 @@ import { LogpulseError } from '../errors.js';
 import { fatalHint, isFatalKafkaError, kafkaErrorText } from '../kafka/client-config.js';
 import { rdkafka } from '../kafka/rdkafka.js';
 import { Throttle } from '../kafka/throttle.js';
+import { ConsumeBatchSize } from './kafka-batch-size.js';
 import { KafkaPartitions } from './kafka-partitions.js';
 import { Rebalancer } from './kafka-rebalance.js';
 import { alreadyStarted, type PartitionLag, type ReplayableSource, type SourceSink, type StreamPositions } from './source.js';
 
-/** Messages per consume call and how long one waits for them: big batches, bounded latency. */
-const BATCH = 10_000;
-const BATCH_WAIT_MS = 50;
+/**
+ * How long a consume call waits for its next message: ends a call whose messages stopped coming (the count per call
+ * follows the rate: kafka-batch-size.ts). An idle consumer polls this often.
+ */
+const CONSUME_WAIT_MS = 10;
 const CONNECT_TIMEOUT_MS = 10_000;
 const CONNECT_RETRY_MS = 1000;
 
@@ -46,6 +49,8 @@ export class KafkaSource implements ReplayableSource {
   #held = false;
   #stopped = false;
   #consuming = false;
+  /** Messages the next consume call asks for: what arrives in a few milliseconds at the rate seen. */
+  readonly #batch = new ConsumeBatchSize();
   /** Messages fetched while held or paused, delivered (in order) on release or resume. */
   #waiting: RdKafka.Message[] = [];
   #fatal: ((err: Error) => void) | null = null;
@@ -140,6 +145,8 @@ export class KafkaSource implements ReplayableSource {
         'max.partition.fetch.bytes': 2 * 1024 * 1024,
         'fetch.max.bytes': 16 * 1024 * 1024,
         'queued.max.messages.kbytes': 8192,
+        // A fetch request is a small packet: Nagle's algorithm would hold it for the broker's delayed ACK.
+        'socket.nagle.disable': true,
         offset_commit_cb: true,
         rebalance_cb: (err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]) => this.#rebalancer.onRebalance(this.#consumer!, err, assignment),
       },
@@ -182,7 +189,7 @@ export class KafkaSource implements ReplayableSource {
           }
           settled = true;
           this.#abortStart = null;
-          consumer.setDefaultConsumeTimeout(BATCH_WAIT_MS);
+          consumer.setDefaultConsumeTimeout(CONSUME_WAIT_MS);
           consumer.subscribe([this.#o.topic]);
           this.#consumeMore();
           resolve();
@@ -241,8 +248,11 @@ export class KafkaSource implements ReplayableSource {
     }
     if (this.#consuming) return;
     this.#consuming = true;
-    consumer.consume(BATCH, (err, messages) => {
+    const asked = this.#batch.next;
+    const began = performance.now();
+    consumer.consume(asked, (err, messages) => {
       this.#consuming = false;
+      if (!err || isTimeout(err)) this.#batch.observe(asked, messages?.length ?? 0, performance.now() - began);
       if (this.#stopped) return;
       if (err && !isTimeout(err)) this.#sink?.warn('kafka: consume failed (retrying)', { error: kafkaErrorText(err) });
       // A batch that lands while held (a durable cut is reading positions and state) or paused waits here:

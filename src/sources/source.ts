@@ -16,8 +16,12 @@ export interface SourceSink {
    * holds the watermark back until its first data, or until it has been idle for `pipeline.idleTimeout`.
    */
   declare?(stream: string, route?: number): void;
-  /** The stream ended (file read to the end, connection closed): its unterminated last line counts now. */
-  streamEnd(stream: string): void;
+  /**
+   * The stream ended (file read to the end, connection closed): its unterminated last line counts now. `cut`: it
+   * was cut off (a connection reset, or closed for idleness), so that line is not one its producer finished: it is
+   * rejected as `malformed` (or `too_long`) instead of parsed.
+   */
+  streamEnd(stream: string, cut?: boolean): void;
   /** A finite source has no more data at all (after every `streamEnd`). Never called by unbounded sources. */
   end(): void;
   /**
@@ -50,6 +54,27 @@ export interface Source {
   stop(): Promise<void>;
   /** Kafka: how far behind each assigned partition the pipeline is, for `/metrics` (cheap, no broker request). */
   consumerLag?(): PartitionLag[];
+  /** `tcp-listen://`: its producers' connections so far, for `/metrics`. */
+  connections?(): ConnectionCounts;
+  /** `tcp-listen://`: new `limits` (a reload); connections already open keep going under them. */
+  setLimits?(limits: ConnectionLimits): void;
+}
+
+/** What a listening source allows each producer (the config's `limits` keys of the same names). */
+export interface ConnectionLimits {
+  /** Connections open at once; one more is closed as soon as it is accepted. */
+  maxConnections: number;
+  /** A connection without a complete line for this long is closed (0: never). */
+  idleTimeoutMs: number;
+}
+
+export interface ConnectionCounts {
+  /** Open now. */
+  open: number;
+  /** Closed at once: `maxConnections` were open. */
+  refused: number;
+  /** Closed after `idleTimeoutMs` without a complete line. */
+  idleClosed: number;
 }
 
 /** Messages a partition has that were not handed to the pipeline yet: high watermark − next offset to hand over. */

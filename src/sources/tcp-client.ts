@@ -104,11 +104,12 @@ export class TcpClientSource implements Source {
     socket.on('error', (err: NodeJS.ErrnoException) => {
       lastError = err;
     });
-    socket.once('close', () => {
+    socket.once('close', (hadError: boolean) => {
       if (this.#socket === socket) this.#socket = null;
       if (this.#stopped) return;
       if (stream !== null) {
-        sink.streamEnd(stream);
+        // A reset cut its last partial line off: that line is rejected rather than parsed.
+        sink.streamEnd(stream, hadError);
       } else {
         this.#failures += 1;
         // Once per failure streak: a producer that is down for an hour must not flood the log.

@@ -46,7 +46,7 @@ export interface TcpSpec {
   port: number;
 }
 
-/** `tcp-listen://HOST:PORT` — accept many producers; port 0 picks a free port. */
+/** `tcp-listen://[HOST]:PORT` — accept many producers; port 0 picks a free port; no host: 127.0.0.1. */
 export interface TcpListenSpec {
   kind: 'tcp-listen';
   uri: string;
@@ -75,6 +75,8 @@ export type SourceSpec = GeneratorSpec | StdinSpec | FileSpec | TcpSpec | TcpLis
 const EXPECTED = 'expected one of generator:, stdin:, file:PATH, tcp://HOST:PORT, tcp-listen://HOST:PORT, kafka://BROKERS/TOPIC';
 
 const KAFKA_DEFAULT_PORT = 9092;
+/** `tcp-listen://:PORT` binds the loopback only: listening on every interface must be asked for (`0.0.0.0`, `[::]`). */
+export const TCP_LISTEN_DEFAULT_HOST = '127.0.0.1';
 /** Lines per second of `generator:` without `rate=`. */
 export const GENERATOR_DEFAULT_RATE = 100;
 /** A host name or IPv4 address, or an IPv6 address in brackets: of a `tcp://` URI and of each Kafka broker. */
@@ -250,7 +252,8 @@ function parseHostPort(rest: string, kind: 'tcp' | 'tcp-listen'): { host: string
   if (body.includes('@')) fail(`${shape} takes no user or password`);
   const m = HOST_PORT.exec(body);
   if (m === null) fail(`expected ${shape}`);
-  const host = (m[1] ?? '').replace(/^\[(.*)\]$/, '$1');
+  let host = (m[1] ?? '').replace(/^\[(.*)\]$/, '$1');
+  if (host === '' && kind === 'tcp-listen') host = TCP_LISTEN_DEFAULT_HOST;
   if (host === '') fail(`${shape} needs a host`);
   const portText = m[2];
   if (portText === undefined || portText === '') fail(`${shape} needs a port`);

@@ -61,7 +61,7 @@ describe('no config file', () => {
       batch: { dir: 'data/batch' },
       checkpoint: { dir: 'checkpoint' },
       api: { enabled: true, host: '127.0.0.1', port: 8080, token: null, corsOrigins: [] },
-      limits: { maxLineBytes: 65_536 },
+      limits: { maxLineBytes: 65_536, maxConnections: 256, idleTimeoutMs: 300_000, maxBufferedBytes: 67_108_864, rejectedPerSecond: 10_000 },
       shutdownTimeoutMs: 10_000,
       log: { level: 'info' },
     } satisfies Config);
@@ -248,6 +248,17 @@ alerts:
     const found = byPath(configFrom({ pipeline: { window: '1s', watermark: '1h' }, output: { rotateEvery: '10ms' } }, { env: noEnv }));
     expect(found['pipeline.watermark']).toMatch(/at most 1000 windows/);
     expect(found['output.rotateEvery']).toBe('must be at least 100ms (each rotation completes a file)');
+  });
+
+  it('limits: buffered input holds at least a chunk; an idle timeout is 0 (never) or at least 100ms', () => {
+    const found = byPath(configFrom({ pipeline: { chunkBytes: 4_194_304 }, limits: { maxBufferedBytes: 2_097_152, idleTimeout: '50ms' } }, { env: noEnv }));
+    expect(found['limits.maxBufferedBytes']).toMatch(/at least pipeline.chunkBytes/);
+    expect(found['limits.idleTimeout']).toBe('must be 0 (never) or at least 100ms');
+    expect(configFrom({ limits: { idleTimeout: 0, maxBufferedBytes: 1_048_576, rejectedPerSecond: 0 } }, { env: noEnv })).toMatchObject({
+      ok: true,
+      config: { limits: { idleTimeoutMs: 0, maxBufferedBytes: 1_048_576, rejectedPerSecond: 0, maxConnections: 256 } },
+    });
+    expect(byPath(configFrom({ limits: { maxConnections: 0 } }, { env: noEnv }))['limits.maxConnections']).toBe('must be between 1 and 100000');
   });
 
   it('durations are bounded by what a Node timer can wait, and must be whole milliseconds', () => {

@@ -2,7 +2,7 @@
 // access-log lines whose error records can be counted one by one, and what an operator would look at (`/ready`,
 // `/metrics`, the log).
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
 
@@ -11,6 +11,7 @@ import { expect } from 'vitest';
 import { parseSamples, type Samples } from '../api/prom-text.js';
 import { type CliProcess, spawnCli, waitForLog } from '../support/cli.js';
 import { freePort } from '../support/net.js';
+import { fillDisk, freeDisk } from '../support/small-disk.js';
 import { lines, readKind } from './helpers.js';
 
 export const FAULT = 'output cannot be written; sources paused, data kept in memory, retrying until the disk takes writes again';
@@ -37,13 +38,16 @@ export interface Daemon {
   out: string;
 }
 
-/** `logpulse run` reading `tcp-listen`, writing under `out`, its checkpoint outside `out`; `extra`: more yaml. */
-export async function startDaemon(dir: string, out: string, rotateEvery = '300ms', extra = ''): Promise<Daemon> {
+/**
+ * `logpulse run` reading `tcp-listen` (or `source`, when given), writing under `out`, its checkpoint outside `out`;
+ * `extra`: more yaml.
+ */
+export async function startDaemon(dir: string, out: string, rotateEvery = '300ms', extra = '', source?: string): Promise<Daemon> {
   const [sourcePort, apiPort] = [await freePort(), await freePort()];
   const cfg = join(dir, 'logpulse.yaml');
   writeFileSync(
     cfg,
-    `source: "tcp-listen://127.0.0.1:${sourcePort}"\napi: { port: ${apiPort} }\nconsole: { enabled: false }\n` +
+    `source: "${source ?? `tcp-listen://127.0.0.1:${sourcePort}`}"\napi: { port: ${apiPort} }\nconsole: { enabled: false }\n` +
       `output: { dir: ${out}, rotateEvery: ${rotateEvery} }\ncheckpoint: { dir: ${join(dir, 'cp')} }\npipeline: { workers: 2 }\n${extra}`,
   );
   const d = spawnCli(['run', '-c', cfg], { cwd: dir });
@@ -76,6 +80,29 @@ export async function ready(api: string): Promise<{ status: number; body: { read
 
 /** Log lines whose `msg` is `msg`. */
 export const logged = (d: CliProcess, msg: string): number => d.stderr().split('\n').filter((l) => l.includes(`"msg":"${msg}"`)).length;
+
+/**
+ * Makes `out`/errors unwritable: `out` is a small tmpfs filled to ENOSPC when `tmpfs`, else errors/ is replaced by a
+ * plain file (EEXIST). Returns the function that makes it writable again (once).
+ */
+export function breakDisk(out: string, tmpfs: boolean): () => void {
+  let healed = false;
+  const once = (heal: () => void) => () => {
+    if (!healed) heal();
+    healed = true;
+  };
+  if (tmpfs) {
+    const filler = fillDisk(out);
+    return once(() => freeDisk(filler));
+  }
+  // The published files are moved aside, not removed: they are part of what the test counts.
+  renameSync(join(out, 'errors'), `${out}-errors-aside`);
+  writeFileSync(join(out, 'errors'), 'in the way\n');
+  return once(() => {
+    rmSync(join(out, 'errors'), { force: true });
+    renameSync(`${out}-errors-aside`, join(out, 'errors'));
+  });
+}
 
 /** Every error record of lines [0, total) is in the errors/ files exactly once, each a whole JSON line. */
 export function expectEveryErrorOnce(out: string, total: number): void {

@@ -6,15 +6,15 @@
 // Fault injection: the output dir is a real 2 MiB tmpfs, filled until ENOSPC, when `mount` is permitted (root).
 // Otherwise (or with LOGPULSE_TEST_NO_MOUNT=1) the injected fallback runs: output/errors is moved aside and a plain
 // file put in its place, so making the directory fails (EEXIST) until it is removed again. The test prints which one ran.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { until, untilAsync } from '../support/wait.js';
-import { fillDisk, freeDisk, mountTmpfs, unmount } from '../support/small-disk.js';
-import { FAULT, RECOVERED, REMINDER, batch, connect, expectEveryErrorOnce, logged, metrics, ready, send, startDaemon } from './disk-fault-helpers.js';
+import { mountTmpfs, unmount } from '../support/small-disk.js';
+import { FAULT, RECOVERED, REMINDER, batch, breakDisk, connect, expectEveryErrorOnce, logged, metrics, ready, send, startDaemon } from './disk-fault-helpers.js';
 
 let dir: string;
 /** Each test's output dir: a small disk of its own. */
@@ -36,26 +36,6 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Makes `out`/errors unwritable; returns the function that makes it writable again (once). */
-function breakDisk(out: string): () => void {
-  let healed = false;
-  const once = (heal: () => void) => () => {
-    if (!healed) heal();
-    healed = true;
-  };
-  if (tmpfs) {
-    const filler = fillDisk(out);
-    return once(() => freeDisk(filler));
-  }
-  // The published files are moved aside, not removed: they are part of what the test counts.
-  renameSync(join(out, 'errors'), `${out}-errors-aside`);
-  writeFileSync(join(out, 'errors'), 'in the way\n');
-  return once(() => {
-    rmSync(join(out, 'errors'), { force: true });
-    renameSync(`${out}-errors-aside`, join(out, 'errors'));
-  });
-}
-
 it('pauses on a full disk, tells why, keeps memory bounded, resumes by itself, loses and repeats nothing', async () => {
   const { d, api, sourcePort } = await startDaemon(dir, out);
   const code = tmpfs ? 'ENOSPC' : 'EEXIST'; // the fallback: mkdir -p meets a file
@@ -66,7 +46,7 @@ it('pauses on a full disk, tells why, keeps memory bounded, resumes by itself, l
   });
   expect((await ready(api)).status).toBe(200);
 
-  const heal = breakDisk(out);
+  const heal = breakDisk(out, tmpfs);
   try {
     // Error records that cannot be written: the fault is noticed, the source paused.
     await send(sourcePort, batch(1000, 1000));
@@ -133,7 +113,7 @@ it('a stop during a disk fault waits for the disk (up to shutdownTimeout) and th
   const { d, api, sourcePort } = await startDaemon(join(dir, 't2'), out2, '300ms', 'shutdownTimeout: 60s\n');
   await send(sourcePort, batch(0, 1000));
   await untilAsync('batch A durable', async () => (await metrics(api)).get('logpulse_output_pending_bytes') === 0);
-  const heal = breakDisk(out2);
+  const heal = breakDisk(out2, tmpfs);
   try {
     await send(sourcePort, batch(1000, 1000));
     await untilAsync('/ready 503', async () => (await ready(api)).status === 503, { ms: 20_000 });

@@ -100,6 +100,10 @@ describe('a daemon reading Kafka', () => {
     expect(lag(m)).toEqual(want);
     expect(cuts(m)).toBeGreaterThanOrEqual(2);
     expect(m.get('logpulse_durable_cut_failures_total{kind="full"}')).toBe(0);
+    // Every full cut held the source, and let it go before its files and checkpoint were fsynced.
+    const holds = m.get('logpulse_source_hold_duration_seconds_count')!;
+    expect(holds).toBeGreaterThanOrEqual(cuts(m));
+    expect(m.get('logpulse_source_hold_duration_seconds_sum')!).toBeLessThan(m.get('logpulse_durable_cut_duration_seconds_sum{kind="full"}')!);
     // Each cut writes the checkpoint (file and directory fsynced); one may be under way while scraped.
     const checkpointFsyncs = m.get('logpulse_fsync_duration_seconds_count{kind="checkpoint"}')!;
     expect(checkpointFsyncs).toBeGreaterThanOrEqual(2 * cuts(m));

@@ -33,7 +33,7 @@ describe('archive', () => {
     const dir = tempDir();
     const shard = new Shard({ archive: { dir, run: 'run1', shard: 2 } });
     const out = shard.process('web', Buffer.from(`${JSON_LINE}\n${CLF_LINE}\ngarbage\n`), NOW_US);
-    expect(out.counters).toMatchObject({ records: 2, archived: 2, archiveLost: 0 });
+    expect(out.counters).toMatchObject({ records: 2, archived: 2 });
     const cut = shard.archiveCut(1);
     expect(cut.error).toBeNull();
     expect(cut.files).toEqual([
@@ -45,27 +45,32 @@ describe('archive', () => {
     expect(shard.archiveCut(2)).toEqual({ files: [], error: null });
   });
 
-  it('reports a write failure as data, once, and keeps processing', () => {
+  it('reports a write failure as data and keeps the rows for the cut that can write them', () => {
     const file = join(tempDir(), 'not-a-dir');
     writeFileSync(file, 'x');
     const shard = new Shard({ archive: { dir: file, run: 'r', shard: 0 } });
     const out = shard.process('s', Buffer.from(`${JSON_LINE}\n`), NOW_US);
-    expect(out.counters).toMatchObject({ records: 1, errors: 1, archived: 1, archiveLost: 1 });
+    expect(out.counters).toMatchObject({ records: 1, errors: 1, archived: 1 });
     const cut = shard.archiveCut(1);
     expect(cut.files).toEqual([]);
     expect(cut.error).toContain(file);
-    expect(shard.archiveCut(2)).toEqual({ files: [], error: null });
+    expect(cut.error).toContain('1 rows are kept');
+    expect(shard.archiveCut(2).error).toContain(file);
+    rmSync(file);
+    expect(shard.archiveCut(3)).toEqual({ files: [{ path: 'date=2025-06-09/hour=09/part-r-0-0000000003.parquet', rows: 1, hourStartUs: Date.parse('2025-06-09T09:00:00Z') * 1000 }], error: null });
+    expect(parquet(join(file, 'date=2025-06-09/hour=09/part-r-0-0000000003.parquet'))).toBe(true);
   });
 
-  it('validates the options and discards temps', () => {
+  it('validates the options, touches no disk before the cut, and discards', () => {
     expect(() => new Shard({ archive: { dir: '/tmp', run: 'a b', shard: 0 } })).toThrow(/LP_ERR_NATIVE_OPTION: archive.run/);
     expect(() => new Shard({ archive: { dir: '/tmp', run: 'a', shard: 70000 } })).toThrow(/LP_ERR_NATIVE_OPTION: archive.shard/);
     const dir = tempDir();
     const shard = new Shard({ archive: { dir, run: 'r', shard: 0 } });
     shard.process('s', Buffer.from(`${JSON_LINE}\n`), NOW_US);
-    expect(readdirSync(join(dir, 'date=2025-06-09/hour=09'))).toEqual(['.inprogress-r-0-2025060909.parquet.part']);
+    expect(readdirSync(dir)).toEqual([]);
     shard.archiveDiscard();
-    expect(readdirSync(join(dir, 'date=2025-06-09/hour=09'))).toEqual([]);
+    expect(shard.archiveCut(1)).toEqual({ files: [], error: null });
+    expect(readdirSync(dir)).toEqual([]);
     expect(new Shard().archiveCut(1).error).toMatch(/off/);
   });
 

@@ -65,7 +65,6 @@ function addCounters(a: Counters, b: Counters): Counters {
     errors: a.errors + b.errors,
     late: a.late + b.late,
     archived: a.archived + b.archived,
-    archiveLost: a.archiveLost + b.archiveLost,
     rejected,
   };
 }

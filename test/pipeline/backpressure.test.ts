@@ -32,3 +32,34 @@ describe('Backpressure', () => {
     expect(events).toEqual(['pause', 'resume', 'pause', 'resume', 'pause']);
   });
 });
+
+describe('Backpressure on input bytes (limits.maxBufferedBytes)', () => {
+  it('pauses while more input than maxBufferedBytes is read and not yet settled by a shard, and counts the pause as input', () => {
+    const events: string[] = [];
+    const bp = new Backpressure({ shards: 1, maxInFlightChunks: 100, maxPendingBytes: 1e9, pendingBytes: () => 0, maxBufferedBytes: 1000 });
+    bp.onPause = () => events.push('pause');
+    bp.onResume = () => events.push('resume');
+    bp.read(600);
+    bp.read(400);
+    expect([bp.inputBytes, bp.paused]).toEqual([1000, false]);
+    bp.read(1);
+    expect([bp.inputBytes, bp.paused, bp.pausesForInput, bp.pausesForShards, bp.pausesForOutput]).toEqual([1001, true, 1, 0, 0]);
+    // The router hands the bytes to a shard as one chunk: still held until the shard settles it.
+    bp.submitted(0);
+    expect(bp.paused).toBe(true);
+    bp.settled(0, 1001);
+    expect([bp.inputBytes, bp.paused]).toEqual([0, false]);
+    // A task that parsed no input (a tick) settles no bytes.
+    bp.read(2000);
+    bp.submitted(0);
+    bp.settled(0);
+    expect([bp.inputBytes, bp.paused, bp.pausesForInput]).toEqual([2000, true, 2]);
+    expect(events).toEqual(['pause', 'resume', 'pause']);
+  });
+
+  it('has no input bound without maxBufferedBytes', () => {
+    const bp = new Backpressure({ shards: 1, maxInFlightChunks: 4, maxPendingBytes: 100, pendingBytes: () => 0 });
+    bp.read(1e12);
+    expect(bp.paused).toBe(false);
+  });
+});

@@ -24,9 +24,10 @@ class MemorySink implements RecordSink {
   get pendingBytes(): number {
     return this.#pending;
   }
-  async rotate(): Promise<void> {
+  async rotate(): Promise<number> {
     this.rotations++;
     this.#pending = 0;
+    return this.rotations;
   }
   async close(): Promise<void> {}
   text(): string {

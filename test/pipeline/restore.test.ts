@@ -20,7 +20,9 @@ class MemorySink implements RecordSink {
   write(lines: Buffer): void {
     this.chunks.push(Buffer.from(lines));
   }
-  async rotate(): Promise<void> {}
+  async rotate(): Promise<number> {
+    return 0;
+  }
   async close(): Promise<void> {}
 }
 

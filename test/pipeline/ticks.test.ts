@@ -19,7 +19,9 @@ class MemorySink implements RecordSink {
   write(lines: Buffer): void {
     this.text += lines.toString();
   }
-  async rotate(): Promise<void> {}
+  async rotate(): Promise<number> {
+    return 0;
+  }
   async close(): Promise<void> {}
 }
 
@@ -57,4 +59,27 @@ it('stopped ticks close nothing; started again, they close what an idle stream h
 
   p.start();
   await until('the windows `ahead` closed', () => windows() === 4);
+});
+
+it('one stream on two shards: the shard without streams closes its windows as soon as the other moves on, not at its next timed tick', async () => {
+  const files = { errors: new MemorySink(), rejected: new MemorySink(), metrics: new MemorySink(), alerts: new MemorySink() };
+  const p = new Pipeline({
+    shards: 2,
+    shardOptions: { format: 'json', windowMs: 30_000, idleTimeoutMs: 30_000, maxUrlsPerWindow: 100 },
+    chunkBytes: 16 << 10,
+    maxInFlightChunks: 8,
+    lingerMs: 5,
+    tickMs: 3_600_000, // no timed tick during the test
+    rules: [],
+    earlyAlerts: false,
+    output: new Outputs({ files, rotateAtBytes: 1 << 30 }),
+    maxPendingOutputBytes: 1 << 30,
+    nowUs: () => now,
+  });
+  pipelines.push(p);
+  p.start();
+  const windows = () => files.metrics.text.split('\n').filter((l) => l.includes('"kind":"summary"')).length;
+  // 150 s of event time: with a 10 s watermark, windows up to the one ending at 120 s have closed on the stream's shard.
+  p.data('only', lines(0, 150));
+  await until('the closed windows written without a tick', () => windows() === 4, { ms: 5000 });
 });

@@ -157,6 +157,22 @@ describe('RotatingFileSink: rotation', () => {
     expect(ours.map((n) => n.slice(-13, -7))).toEqual(['000001', '000002']);
     expect(await readFile(join(dir, ours[1]!), 'utf8')).toBe('two\n');
   });
+
+  it('a rotation completes what was written before it was asked for, and resolves to that file number', async () => {
+    // A durable cut asks for the rotation, lets its source read on, and checkpoints the number this resolves to:
+    // lines written meanwhile must be in a later file (a replay after a crash writes them again).
+    const s = sink();
+    s.write(Buffer.from('before 1\n'));
+    s.write(Buffer.from('before 2\n'));
+    const rotated = s.rotate();
+    s.write(Buffer.from('after\n'));
+    expect(await rotated).toBe(1);
+    expect(await finalFiles()).toHaveLength(1);
+    expect((await concatFiles()).toString()).toBe('before 1\nbefore 2\n');
+    expect(await s.rotate()).toBe(2);
+    expect(await s.rotate()).toBe(2); // nothing new: no file, the same number
+    expect(await readFile(join(dir, (await finalFiles())[1]!), 'utf8')).toBe('after\n');
+  });
 });
 
 describe('RotatingFileSink: crash leftovers', () => {

@@ -4,7 +4,7 @@ import type { SourceSink } from '../../src/sources/source.js';
 
 export type SinkEvent =
   | { type: 'data'; stream: string; chunk: Buffer }
-  | { type: 'streamEnd'; stream: string }
+  | { type: 'streamEnd'; stream: string; cut: boolean }
   | { type: 'end' }
   | { type: 'warn'; message: string; details: Record<string, unknown> | undefined };
 
@@ -24,10 +24,10 @@ export class RecordingSink implements SourceSink {
     this.onData?.(stream, chunk);
   }
 
-  streamEnd(stream: string): void {
+  streamEnd(stream: string, cut = false): void {
     if (this.#ended.has(stream)) this.violations.push(`streamEnd(${stream}) twice`);
     this.#ended.add(stream);
-    this.#record({ type: 'streamEnd', stream });
+    this.#record({ type: 'streamEnd', stream, cut });
   }
 
   end(): void {
@@ -72,6 +72,11 @@ export class RecordingSink implements SourceSink {
 
   get streamEnds(): string[] {
     return this.events.flatMap((e) => (e.type === 'streamEnd' ? [e.stream] : []));
+  }
+
+  /** The streams that ended cut off (reset, closed for idleness). */
+  get cutEnds(): string[] {
+    return this.events.flatMap((e) => (e.type === 'streamEnd' && e.cut ? [e.stream] : []));
   }
 
   get warnings(): string[] {

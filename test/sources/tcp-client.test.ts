@@ -142,4 +142,22 @@ describe('tcp client source', () => {
     await sleep(100);
     expect(sink.events.map((e) => e.type)).toEqual(['data']);
   });
+
+  it('a producer resetting the connection mid-line ends the stream cut off; a clean close ends it whole', async () => {
+    let n = 0;
+    const producer = await serve(0, (socket) => {
+      n += 1;
+      // The first connection is reset after half a line, the second closed cleanly after one.
+      if (n === 1) socket.write('a line\nhalf a li', () => setTimeout(() => socket.resetAndDestroy(), 50));
+      else socket.end('unterminated last line');
+    });
+    const port = portOf(producer);
+    const sink = new RecordingSink();
+    client(port, sink);
+    const s1 = `tcp://127.0.0.1:${port}#1`;
+    const s2 = `tcp://127.0.0.1:${port}#2`;
+    await sink.waitFor('both streams ended', () => sink.streamEnds.includes(s1) && sink.streamEnds.includes(s2));
+    expect(sink.text(s1)).toBe('a line\nhalf a li');
+    expect(sink.cutEnds).toEqual([s1]);
+  });
 });

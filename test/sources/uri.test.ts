@@ -105,6 +105,9 @@ describe('parseSourceUri', () => {
     expect(parseSourceUri('tcp://[::1]:9999/')).toMatchObject({ kind: 'tcp', host: '::1', port: 9999 });
     expect(parseSourceUri('tcp-listen://0.0.0.0:0')).toMatchObject({ kind: 'tcp-listen', host: '0.0.0.0', port: 0 });
     expect(parseSourceUri('tcp-listen://localhost:5140')).toMatchObject({ host: 'localhost', port: 5140 });
+    // Without a host a listener is reachable from this machine only.
+    expect(parseSourceUri('tcp-listen://:5140')).toMatchObject({ kind: 'tcp-listen', host: '127.0.0.1', port: 5140 });
+    expect(fails('tcp://:5140')).toMatch(/needs a host/);
   });
 
   it('rejects bad tcp URIs, naming the problem', () => {

@@ -143,3 +143,33 @@ export async function produceTo(brokers: string, topic: string, partition: numbe
   await new Promise<void>((resolve, reject) => producer.flush(30_000, (err) => (err ? reject(err) : resolve())));
   await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
 }
+
+/** A producer writing `line(i)` to one partition at about `perSecond`, in real time, until stopped. */
+export interface SteadyProducer {
+  /** Messages handed to the producer so far. */
+  readonly produced: number;
+  stop(): Promise<void>;
+}
+
+export async function steadyProducer(brokers: string, topic: string, perSecond: number, line: (i: number) => string): Promise<SteadyProducer> {
+  const producer = new Kafka.Producer({ 'metadata.broker.list': brokers, 'linger.ms': 1, 'socket.nagle.disable': true });
+  await new Promise<void>((resolve, reject) => producer.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
+  producer.setPollInterval(10);
+  const began = performance.now();
+  let produced = 0;
+  // Every 5 ms, what the rate owes since the start: steady on average whatever the timer's jitter.
+  const timer = setInterval(() => {
+    const due = Math.floor(((performance.now() - began) / 1000) * perSecond);
+    for (; produced < due; produced++) producer.produce(topic, 0, Buffer.from(line(produced)), null);
+  }, 5);
+  return {
+    get produced() {
+      return produced;
+    },
+    async stop() {
+      clearInterval(timer);
+      await new Promise<void>((resolve) => producer.flush(10_000, () => resolve()));
+      await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
+    },
+  };
+}

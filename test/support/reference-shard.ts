@@ -74,7 +74,6 @@ export interface Counters {
   late: number;
   /** The reference does not archive: always 0 (the native shard's archive is tested in Rust). */
   archived: number;
-  archiveLost: number;
   rejected: RejectedCounters;
 }
 
@@ -721,7 +720,6 @@ function emptyCounters(): Counters {
     errors: 0,
     late: 0,
     archived: 0,
-    archiveLost: 0,
     rejected: {
       malformed: 0, missingField: 0, invalidField: 0, invalidTimestamp: 0, tooLong: 0, invalidUtf8: 0, future: 0, late: 0,
     },

@@ -127,8 +127,6 @@ pub struct Counters {
     pub late: f64,
     /// Rows handed to the archive (records + late; 0 when archiving is off).
     pub archived: f64,
-    /// Archived rows an archive write failure voided in this call (the next `archiveCut` reports the error).
-    pub archive_lost: f64,
     pub rejected: RejectedCounters,
 }
 
@@ -193,7 +191,6 @@ fn to_result(out: core::ProcessOutput) -> ProcessResult {
             errors: c.errors as f64,
             late: c.late as f64,
             archived: c.archived as f64,
-            archive_lost: c.archive_lost as f64,
             rejected: RejectedCounters {
                 malformed: r(core::Reason::Malformed),
                 missing_field: r(core::Reason::MissingField),
@@ -244,6 +241,13 @@ impl Shard {
         to_result(self.inner.end_stream(&stream, now_or(now_us)))
     }
 
+    /// `stream` was cut off mid-line (a connection reset or closed for idleness): an unterminated last line is
+    /// rejected (`malformed`, or `too_long`) rather than parsed; then as `endStream`.
+    #[napi]
+    pub fn cut_stream(&mut self, stream: String, now_us: Option<f64>) -> ProcessResult {
+        to_result(self.inner.cut_stream(&stream, now_or(now_us)))
+    }
+
     /// Only time passes: idle streams are released and due windows close.
     #[napi]
     pub fn tick(&mut self, now_us: Option<f64>) -> ProcessResult {
@@ -275,7 +279,7 @@ impl Shard {
     }
 
     /// Publishes every archive partition with rows since the last cut as `part-<run>-<shard>-<seq>.parquet`.
-    /// Errors are data: `error` set means this cut wrote nothing and the rows since the previous cut are gone.
+    /// Errors are data: `error` set means this cut wrote nothing and kept every row: retry the cut until it succeeds.
     #[napi]
     pub fn archive_cut(&mut self, seq: f64) -> ArchiveCutResult {
         if !(seq.is_finite() && seq >= 0.0 && seq.fract() == 0.0 && seq <= 9_999_999_999.0) {
@@ -290,7 +294,7 @@ impl Shard {
         }
     }
 
-    /// Drops the archive's rows since the last cut and deletes its temp files (a shard stopped without a cut).
+    /// Drops the archive's rows since the last cut (a shard stopped without a cut).
     #[napi]
     pub fn archive_discard(&mut self) {
         self.inner.archive_discard();

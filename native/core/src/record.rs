@@ -80,8 +80,6 @@ pub struct Counters {
     pub late: u64,
     /// Rows handed to the archive (records + late, when archiving is on).
     pub archived: u64,
-    /// Archived rows an archive write failure voided in this call (API.md "Archive").
-    pub archive_lost: u64,
     pub rejected: [u64; 8],
 }
 

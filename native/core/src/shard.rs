@@ -203,6 +203,19 @@ impl Shard {
         self.state.finish()
     }
 
+    /// A stream cut off mid-line (its connection reset, or closed for idleness): an unterminated last line is not
+    /// one its producer finished, so it is rejected — `too_long` if it already was too long, otherwise
+    /// `malformed` — never parsed (a cut CSV or CLF line could pass as a valid record). Then as `end_stream`.
+    pub fn cut_stream(&mut self, stream: &str, now_us: i64) -> ProcessOutput {
+        if let Some(&sidx) = self.state.index.get(stream) {
+            self.state.begin_call(now_us, Some(sidx));
+            self.state.reject_cut_line(sidx);
+            self.state.remove_stream(sidx);
+        }
+        self.state.begin_call(now_us, None);
+        self.state.finish()
+    }
+
     pub fn tick(&mut self, now_us: i64) -> ProcessOutput {
         self.state.begin_call(now_us, None);
         self.state.finish()
@@ -265,8 +278,8 @@ impl Shard {
         Ok(())
     }
 
-    /// Publishes every archive partition with rows since the last cut (API.md "Archive"). An error is
-    /// returned once; the rows since the previous cut are then gone and the caller replays them.
+    /// Publishes every archive partition with rows since the last successful cut (API.md "Archive"). On
+    /// error every row is kept: the caller retries the cut (same `seq`) until it succeeds.
     pub fn archive_cut(&mut self, seq: u64) -> Result<Vec<ArchiveFile>, String> {
         match &mut self.state.archive {
             Some(a) => a.cut(seq),
@@ -274,7 +287,7 @@ impl Shard {
         }
     }
 
-    /// Drops the archive's rows since the last cut and deletes its temp files.
+    /// Drops the archive's rows since the last cut.
     pub fn archive_discard(&mut self) {
         if let Some(a) = &mut self.state.archive {
             a.discard();
@@ -384,6 +397,28 @@ impl State {
                 *i -= 1;
             }
         }
+    }
+
+    /// The pending bytes of a stream cut off mid-line (see `Shard::cut_stream`); blank ones are skipped as any blank line.
+    fn reject_cut_line(&mut self, sidx: usize) {
+        let stream = &mut self.streams[sidx];
+        let line = std::mem::take(&mut stream.pending);
+        let overflow = std::mem::replace(&mut stream.overflow, false);
+        let head = line.strip_suffix(b"\r").unwrap_or(&line);
+        let reason = if overflow {
+            if stream.overflow_blank {
+                return;
+            }
+            Reason::TooLong
+        } else if is_blank(head) {
+            return;
+        } else if head.len() > self.opts.max_line_bytes {
+            Reason::TooLong
+        } else {
+            Reason::Malformed
+        };
+        self.out.counters.lines += 1;
+        self.reject_from(reason, sidx, head);
     }
 
     fn append_pending(&mut self, sidx: usize, bytes: &[u8]) {
@@ -575,9 +610,6 @@ impl State {
     }
 
     fn finish(&mut self) -> ProcessOutput {
-        if let Some(archive) = &mut self.archive {
-            self.out.counters.archive_lost += archive.take_lost();
-        }
         let mut out = std::mem::take(&mut self.out);
         self.touched.sort_unstable();
         self.touched.dedup();

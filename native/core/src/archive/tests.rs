@@ -70,7 +70,7 @@ fn rows_round_trip_with_the_contract_types_and_values() {
     let json_escaped = r#"{"timestamp": "2025-06-09T09:42:43Z", "ip": "1.2.3.4", "method": "GET", "url": "/caf\u00e9\n", "status": 301}"#;
     let input = format!("{JSON_LINE}\n{CLF_LINE}\n{csv}\n{json_escaped}\nnot a record\n");
     let out = s.process("web-1", input.as_bytes(), NOW);
-    assert_eq!((out.counters.records, out.counters.archived, out.counters.archive_lost), (4, 4, 0));
+    assert_eq!((out.counters.records, out.counters.archived), (4, 4));
     let files = s.archive_cut(1).unwrap();
     assert_eq!(files, vec![ArchiveFile { path: "date=2025-06-09/hour=09/part-r1-3-0000000001.parquet".into(), rows: 4, hour_start_us: 1_749_459_600 * S }]);
     assert_eq!(tree(tmp.path()), vec![files[0].path.clone()]);
@@ -157,13 +157,13 @@ fn partitions_follow_event_time_across_hour_day_and_epoch_boundaries() {
 }
 
 #[test]
-fn cut_without_rows_writes_no_file_and_temps_are_hidden_then_gone() {
+fn cut_without_rows_writes_no_file_and_nothing_is_on_disk_before_the_cut() {
     let tmp = tempfile::tempdir().unwrap();
     let mut s = shard(tmp.path());
     assert_eq!(s.archive_cut(1).unwrap(), vec![]);
     assert!(tree(tmp.path()).is_empty());
     s.process("a", format!("{JSON_LINE}\n").as_bytes(), NOW);
-    assert_eq!(tree(tmp.path()), vec!["date=2025-06-09/hour=09/.inprogress-r1-3-2025060909.parquet.part"]);
+    assert!(tree(tmp.path()).is_empty(), "rows are encoded in memory until the cut");
     assert_eq!(s.archive_cut(2).unwrap().len(), 1);
     assert_eq!(s.archive_cut(3).unwrap(), vec![]);
     s.process("a", format!("{JSON_LINE}\n{JSON_LINE}\n").as_bytes(), NOW);
@@ -199,49 +199,113 @@ fn many_batches_stream_into_one_file_in_order() {
 }
 
 #[test]
-fn discard_deletes_the_temps() {
+fn discard_forgets_the_rows() {
     let tmp = tempfile::tempdir().unwrap();
     let mut s = shard(tmp.path());
-    s.process("a", format!("{JSON_LINE}\n").as_bytes(), NOW);
-    assert_eq!(tree(tmp.path()).len(), 1);
+    let many = format!("{JSON_LINE}\n").repeat(BATCH_ROWS + 1); // an encoder running, and rows in the builders
+    s.process("a", many.as_bytes(), NOW);
     s.archive_discard();
-    assert!(tree(tmp.path()).is_empty());
     assert_eq!(s.archive_cut(1).unwrap(), vec![]);
     s.process("a", format!("{JSON_LINE}\n").as_bytes(), NOW);
     drop(s);
-    assert!(tree(tmp.path()).is_empty(), "dropping the shard deletes its temps");
+    assert!(tree(tmp.path()).is_empty(), "nothing was ever written");
+}
+
+/// Every `timestamp` of every visible part file under `dir`, sorted, and how many files.
+fn archived_timestamps(dir: &Path) -> (Vec<i64>, usize) {
+    let files: Vec<String> = tree(dir).into_iter().filter(|f| f.ends_with(".parquet") && !f.contains("/.")).collect();
+    let mut ts = Vec::new();
+    for f in &files {
+        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(dir.join(f)).unwrap()).unwrap().build().unwrap();
+        for b in reader {
+            ts.extend(b.unwrap().column(0).as_primitive::<TimestampMicrosecondType>().values().iter().copied());
+        }
+    }
+    ts.sort_unstable();
+    (ts, files.len())
 }
 
 #[test]
-fn an_unwritable_dir_is_an_error_once_not_a_panic() {
+fn an_unwritable_dir_keeps_every_row_until_a_cut_can_write_them() {
     let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("plain-file");
-    fs::write(&file, b"x").unwrap();
-    let mut s = shard(&file);
-    let out = s.process("a", format!("{JSON_LINE}\n{JSON_LINE}\n").as_bytes(), NOW);
-    assert_eq!((out.counters.records, out.counters.archived, out.counters.archive_lost), (2, 2, 2));
+    let dir = tmp.path().join("archive");
+    fs::write(&dir, b"in the way").unwrap();
+    let mut s = shard(&dir);
+    let out = s.process("a", format!("{JSON_LINE}\n{CLF_LINE}\n").as_bytes(), NOW);
+    assert_eq!((out.counters.records, out.counters.archived), (2, 2));
     let err = s.archive_cut(1).unwrap_err();
-    assert!(err.contains(&file.display().to_string()) && err.contains("os error"), "{err}");
-    assert_eq!(s.archive_cut(2).unwrap(), vec![], "the error is returned once");
-    assert_eq!(s.process("a", format!("{JSON_LINE}\n").as_bytes(), NOW).counters.archive_lost, 1);
+    assert!(err.contains(&dir.display().to_string()) && err.contains("os error") && err.contains("2 rows are kept"), "{err}");
+    // Still failing: the retry says so again, and rows that arrive meanwhile are kept too.
+    s.process("a", format!("{JSON_LINE}\n").as_bytes(), NOW);
+    assert!(s.archive_cut(1).unwrap_err().contains("3 rows are kept"));
+    fs::remove_file(&dir).unwrap();
+    let files = s.archive_cut(1).unwrap();
+    assert_eq!(files.iter().map(|f| f.rows).sum::<u64>(), 3);
+    assert_eq!(archived_timestamps(&dir), (vec![1_749_462_160_001_034, 1_749_462_160_001_034, 1_749_462_161 * S], 1), "every row once");
+    assert_eq!(s.archive_cut(2).unwrap(), vec![], "the retry published them: nothing is left for the next cut");
+    assert!(tree(&dir).iter().all(|f| !f.contains(".inprogress")), "{:?}", tree(&dir));
 }
 
 #[test]
-fn one_failing_partition_voids_the_whole_cut() {
+fn one_failing_partition_fails_the_whole_cut_and_the_retry_writes_every_row_once() {
     let tmp = tempfile::tempdir().unwrap();
     let mut s = shard(tmp.path());
-    let out = s.process("a", format!("{JSON_LINE}\n").as_bytes(), NOW);
-    assert_eq!(out.counters.archive_lost, 0);
+    s.process("a", format!("{JSON_LINE}\n").as_bytes(), NOW);
     fs::write(tmp.path().join("date=2025-06-10"), b"in the way").unwrap();
     let next_day = r#"{"timestamp": "2025-06-10T01:00:00Z", "ip": "1.1.1.1", "method": "GET", "url": "/", "status": 200}"#;
-    let out = s.process("a", format!("{next_day}\n{JSON_LINE}\n").as_bytes(), NOW);
-    assert_eq!(out.counters.archive_lost, 3, "the earlier row, the failing one and the one after");
+    s.process("a", format!("{next_day}\n{JSON_LINE}\n").as_bytes(), NOW);
     let err = s.archive_cut(1).unwrap_err();
-    assert!(err.contains("date=2025-06-10") && err.contains("3 rows"), "{err}");
+    assert!(err.contains("date=2025-06-10") && err.contains("3 rows are kept"), "{err}");
     assert_eq!(tree(tmp.path()), vec!["date=2025-06-10"], "no temp and no part file of the healthy partition");
-    // The archive starts clean after the failed cut.
     s.process("a", format!("{JSON_LINE}\n").as_bytes(), NOW);
-    assert_eq!(s.archive_cut(2).unwrap().len(), 1);
+    assert_eq!(tree(tmp.path()), vec!["date=2025-06-10"], "while failing, new rows wait in memory: no temp is opened");
+    fs::remove_file(tmp.path().join("date=2025-06-10")).unwrap();
+    let files = s.archive_cut(1).unwrap();
+    let got: Vec<(&str, u64)> = files.iter().map(|f| (f.path.as_str(), f.rows)).collect();
+    assert_eq!(got, vec![("date=2025-06-09/hour=09/part-r1-3-0000000001.parquet", 3), ("date=2025-06-10/hour=01/part-r1-3-0000000001.parquet", 1)]);
+    assert_eq!(archived_timestamps(tmp.path()).0.len(), 4);
+    assert_eq!(tree(tmp.path()).len(), 2, "{:?}", tree(tmp.path()));
+    s.process("a", format!("{JSON_LINE}\n").as_bytes(), NOW);
+    assert_eq!(s.archive_cut(2).unwrap()[0].rows, 1, "the next cut holds only the rows since");
+}
+
+#[test]
+fn a_publish_that_fails_takes_back_what_it_renamed_and_the_retry_writes_the_kept_rows_with_those_since() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut a = Archive::new(opts(tmp.path()));
+    let mut p = LineParser::new(Format::Json, b';');
+    // Hour 09 gets three batches and a bit; hour 10 one row.
+    let n = 3 * BATCH_ROWS as i64 + 7;
+    for i in 0..n {
+        a.push(&record_at(&mut p, T0 + i), false, "s");
+    }
+    let hour10 = T0 + 3600 * S;
+    a.push(&record_at(&mut p, hour10), false, "s");
+    // Hour 10's final name is taken by a non-empty directory: its rename fails after hour 09's succeeded.
+    let blocker = tmp.path().join("date=2025-06-09/hour=10/part-r1-3-0000000005.parquet");
+    fs::create_dir_all(&blocker).unwrap();
+    fs::write(blocker.join("x"), b"x").unwrap();
+    let err = a.cut(5).unwrap_err();
+    assert!(err.contains("rename") && err.contains(&format!("{} rows are kept", n + 1)), "{err}");
+    assert_eq!(tree(tmp.path()), vec!["date=2025-06-09/hour=10/part-r1-3-0000000005.parquet/x"], "hour 09's published file was taken back, no temp left");
+    // Rows that arrive meanwhile join the kept ones: hour 09 gets a batch and a bit more.
+    let more = BATCH_ROWS as i64 + 2;
+    for i in n..n + more {
+        a.push(&record_at(&mut p, T0 + i), false, "s");
+    }
+    fs::remove_dir_all(&blocker).unwrap();
+    let files = a.cut(6).unwrap();
+    assert_eq!(files.iter().map(|f| (f.path.as_str(), f.rows)).collect::<Vec<_>>(), vec![
+        ("date=2025-06-09/hour=09/part-r1-3-0000000006.parquet", (n + more) as u64),
+        ("date=2025-06-09/hour=10/part-r1-3-0000000006.parquet", 1),
+    ]);
+    let mut expect: Vec<i64> = (0..n + more).map(|i| T0 + i).collect();
+    expect.push(hour10);
+    assert_eq!(archived_timestamps(tmp.path()), (expect, 2), "every row once");
+    let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(tmp.path().join(&files[0].path)).unwrap()).unwrap();
+    assert_eq!(reader.schema().fields(), schema().fields());
+    let in_order: Vec<i64> = reader.build().unwrap().flat_map(|b| b.unwrap().column(0).as_primitive::<TimestampMicrosecondType>().values().to_vec()).collect();
+    assert_eq!(in_order, (0..n + more).map(|i| T0 + i).collect::<Vec<_>>(), "rows in arrival order, the kept file's first");
 }
 
 #[test]

@@ -1,12 +1,16 @@
-//! One Parquet file being written: a hidden temp file until it is sealed (footer written, fsynced) and
-//! published by a rename. Its encoding runs on a thread of its own (see `PartFile`). Every I/O failure comes back as a message naming the path and the OS error.
+//! One Parquet file being encoded, in memory, on a thread of its own (see `PartEncoder`), and the file system
+//! calls a cut makes with the sealed bytes: a hidden temp file written and fsynced, published by a rename.
+//! Every I/O failure comes back as a message naming the path and the OS error.
 
 use std::fs::{self, File};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::{self, JoinHandle};
 
 use arrow_array::RecordBatch;
+use bytes::Bytes;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::schema::types::ColumnPath;
@@ -39,158 +43,111 @@ pub(crate) fn remove_quietly(path: &Path) {
     let _ = fs::remove_file(path);
 }
 
-/// The file and its Parquet writer, owned by the file's encoder thread.
-struct Encoder {
-    path: PathBuf,
-    /// A second handle on the same file, for the fsync after the writer has written the footer.
-    sync: File,
-    writer: ArrowWriter<File>,
-}
-
-impl Encoder {
-    fn seal(self) -> Result<PathBuf, String> {
-        let Encoder { path, sync, writer } = self;
-        let done = writer
-            .close()
-            .map_err(|e| io_error("write", &path, e))
-            .and_then(|_| sync.sync_all().map_err(|e| io_error("fsync", &path, e)));
-        match done {
-            Ok(()) => Ok(path),
-            Err(e) => {
-                remove_quietly(&path);
-                Err(e)
-            }
-        }
-    }
-
-    fn abandon(self) {
-        let Encoder { path, sync, writer } = self;
-        drop(writer);
-        drop(sync);
-        remove_quietly(&path);
-    }
-}
-
 enum Job {
     Batch(RecordBatch),
     Seal,
-    Abandon,
 }
 
-/// Batches queued to an encoder before `write` waits: bounds the memory a slow disk can hold.
+/// Batches queued to an encoder before `write` waits: bounds what a busy encoder lets pile up.
 const QUEUE_BATCHES: usize = 4;
 
-/// Encodes and compresses the batches it receives, in order, until told to seal or abandon. Ok(None): abandoned.
-fn encode(mut enc: Encoder, jobs: Receiver<Job>) -> Result<Option<PathBuf>, String> {
+/// Encodes and compresses the batches it receives, in order, until told to seal: then the whole file's bytes.
+/// Ok(None): the handle went away without a word (nothing wants this file any more).
+fn encode(mut writer: ArrowWriter<Vec<u8>>, jobs: Receiver<Job>) -> Result<Option<Vec<u8>>, String> {
     loop {
         match jobs.recv() {
-            Ok(Job::Batch(batch)) => {
-                if let Err(e) = enc.writer.write(&batch).map_err(|e| io_error("write", &enc.path, e)) {
-                    enc.abandon();
-                    return Err(e);
-                }
-            }
-            Ok(Job::Seal) => return enc.seal().map(Some),
-            // The handle went away without a word: nothing can finish this file.
-            Ok(Job::Abandon) | Err(_) => {
-                enc.abandon();
-                return Ok(None);
-            }
+            Ok(Job::Batch(batch)) => writer.write(&batch).map_err(|e| e.to_string())?,
+            Ok(Job::Seal) => return writer.into_inner().map(Some).map_err(|e| e.to_string()),
+            Err(_) => return Ok(None),
         }
     }
 }
 
-/// One Parquet file being written. Encoding and compression (most of the archive's cost) run on a thread of
-/// the file's own, so the shard's thread only builds record batches: with one busy stream, the idle core does
-/// the Parquet work. The file is created here, on the caller's thread, so a directory that cannot be written
-/// fails the record that needed it; a write error on the encoder thread comes back from the next `write` or
-/// from `seal`.
-pub(crate) struct PartFile {
-    path: PathBuf,
+/// One partition's Parquet file being encoded into memory between two cuts. Encoding and compression (most of the
+/// archive's cost) run on a thread of the file's own, so the shard's thread only builds record batches: with one
+/// busy stream, the idle core does the Parquet work. Memory: the compressed file so far (about 8.5 MB per million
+/// seed-shaped rows) and the row group in progress. No disk is touched before the cut: a full disk costs no row.
+pub(crate) struct PartEncoder {
     jobs: SyncSender<Job>,
-    encoder: Option<JoinHandle<Result<Option<PathBuf>, String>>>,
+    encoder: Option<JoinHandle<Result<Option<Vec<u8>>, String>>>,
 }
 
-impl PartFile {
-    /// Creates (truncating) `path` and starts a Parquet file with the archive schema in it.
-    pub(crate) fn create(path: PathBuf) -> Result<PartFile, String> {
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(|e| io_error("create directory", dir, e))?;
-        }
-        let file = File::create(&path).map_err(|e| io_error("create", &path, e))?;
-        let opened = file
-            .try_clone()
-            .map_err(|e| io_error("open", &path, e))
-            .and_then(|sync| {
-                ArrowWriter::try_new(file, super::columns::schema(), Some(writer_properties()))
-                    .map(|writer| (sync, writer))
-                    .map_err(|e| io_error("write", &path, e))
-            });
-        let (sync, writer) = match opened {
-            Ok(o) => o,
-            Err(e) => {
-                remove_quietly(&path);
-                return Err(e);
-            }
-        };
+impl PartEncoder {
+    /// Starts a Parquet file with the archive schema. `what` names it in errors.
+    pub(crate) fn start(what: &str) -> Result<PartEncoder, String> {
+        let writer = ArrowWriter::try_new(Vec::new(), super::columns::schema(), Some(writer_properties())).map_err(|e| format!("cannot encode {what}: {e}"))?;
         let (jobs, queue) = sync_channel(QUEUE_BATCHES);
-        let enc = Encoder { path: path.clone(), sync, writer };
-        let spawned = thread::Builder::new().name("lp-archive".into()).spawn(move || encode(enc, queue));
-        match spawned {
-            Ok(handle) => Ok(PartFile { path, jobs, encoder: Some(handle) }),
-            Err(e) => {
-                remove_quietly(&path);
-                Err(io_error("start an encoder thread for", &path, e))
-            }
-        }
+        let handle = thread::Builder::new().name("lp-archive".into()).spawn(move || encode(writer, queue)).map_err(|e| format!("cannot start an encoder thread for {what}: {e}"))?;
+        Ok(PartEncoder { jobs, encoder: Some(handle) })
     }
 
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Queues a batch (waits while `QUEUE_BATCHES` are queued). Err: the encoder failed earlier (file deleted).
+    /// Queues a batch (waits while `QUEUE_BATCHES` are queued). Err: the encoder failed (its rows are gone).
     pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<(), String> {
         if self.jobs.send(Job::Batch(batch.clone())).is_ok() {
             return Ok(());
         }
-        Err(self.finish().err().unwrap_or_else(|| io_error("write", &self.path, "the encoder stopped")))
+        Err(self.finish().err().unwrap_or_else(|| "the encoder stopped".into()))
     }
 
     /// Waits for the encoder's end.
-    fn finish(&mut self) -> Result<Option<PathBuf>, String> {
+    fn finish(&mut self) -> Result<Option<Vec<u8>>, String> {
         match self.encoder.take().map(JoinHandle::join) {
             Some(Ok(r)) => r,
-            Some(Err(_)) => Err(io_error("write", &self.path, "the encoder thread panicked")),
-            None => Err(io_error("write", &self.path, "the file was already given up")),
+            Some(Err(_)) => Err("the encoder thread panicked".into()),
+            None => Err("the encoder had already ended".into()),
         }
     }
 
-    /// Writes the footer and fsyncs; the file stays at its temp path. On error the temp is deleted.
-    pub(crate) fn seal(mut self) -> Result<PathBuf, String> {
+    /// Writes the footer: the complete file's bytes.
+    pub(crate) fn seal(mut self) -> Result<Vec<u8>, String> {
         let _ = self.jobs.send(Job::Seal);
         match self.finish() {
-            Ok(Some(path)) => Ok(path),
-            Ok(None) => Err(io_error("seal", &self.path, "the file was given up")),
+            Ok(Some(bytes)) => Ok(bytes),
+            Ok(None) => Err("the encoder was given up".into()),
             Err(e) => Err(e),
         }
     }
-
-    /// Gives the file up: nothing of it stays on disk once this returns (the same temp name may be reused next).
-    pub(crate) fn abandon(mut self) {
-        let _ = self.jobs.send(Job::Abandon);
-        let _ = self.finish();
-    }
 }
 
-impl Drop for PartFile {
-    /// Not sealed, not abandoned: the encoder ends on the closed queue and deletes the file.
+impl Drop for PartEncoder {
+    /// Not sealed: the encoder ends on the closed queue.
     fn drop(&mut self) {
         if let Some(handle) = self.encoder.take() {
-            let _ = self.jobs.send(Job::Abandon);
+            let (closed, _) = sync_channel(0);
+            drop(std::mem::replace(&mut self.jobs, closed));
             let _ = handle.join();
         }
     }
+}
+
+/// One file with the rows of `first` then those of `then` (both complete files of this schema): a failed cut's
+/// file and the rows encoded after it, so that the next cut still writes one file per partition.
+pub(crate) fn merge(first: Vec<u8>, then: Vec<u8>, what: &str) -> Result<Vec<u8>, String> {
+    let err = |e: &dyn std::fmt::Display| format!("cannot merge the kept rows of {what}: {e}");
+    let mut writer = ArrowWriter::try_new(Vec::new(), super::columns::schema(), Some(writer_properties())).map_err(|e| err(&e))?;
+    for bytes in [first, then] {
+        let reader = ParquetRecordBatchReaderBuilder::try_new(Bytes::from(bytes)).and_then(|b| b.with_batch_size(super::columns::BATCH_ROWS).build()).map_err(|e| err(&e))?;
+        for batch in reader {
+            // Same columns under the canonical schema (the reader's carries the file's metadata).
+            let batch = batch.map_err(|e| err(&e)).and_then(|b| RecordBatch::try_new(super::columns::schema(), b.columns().to_vec()).map_err(|e| err(&e)))?;
+            writer.write(&batch).map_err(|e| err(&e))?;
+        }
+    }
+    writer.into_inner().map_err(|e| err(&e))
+}
+
+/// Writes a sealed file's bytes to `path` (its directory created), fsynced. On error nothing stays at `path`.
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(|e| io_error("create directory", dir, e))?;
+    }
+    let mut file = File::create(path).map_err(|e| io_error("create", path, e))?;
+    let done = file.write_all(bytes).map_err(|e| io_error("write", path, e)).and_then(|_| file.sync_all().map_err(|e| io_error("fsync", path, e)));
+    if done.is_err() {
+        drop(file);
+        remove_quietly(path);
+    }
+    done
 }
 
 /// Publishes a sealed temp under its final name and makes the rename durable.

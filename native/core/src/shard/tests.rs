@@ -358,3 +358,36 @@ fn merger_snapshot_restores_held_windows() {
     assert_eq!(restored.pending(), 2);
     assert_eq!(restored.drain(None).rows, m.drain(None).rows);
 }
+
+#[test]
+fn a_cut_stream_rejects_its_partial_line_as_malformed_where_ending_it_would_count_it() {
+    // A CSV line cut inside its status still parses (status 50 is a number): ended, it would count as a record.
+    let opts = || ShardOptions { format: Format::Csv, ..ShardOptions::default() };
+    let partial = b"2025-06-09T09:42:31Z;1.1.1.1;GET;/r;50";
+    let mut ended = Shard::new(opts()).unwrap();
+    ended.process("a", partial, NOW);
+    assert_eq!(ended.end_stream("a", NOW).counters.lines, 1);
+    let mut s = Shard::new(opts()).unwrap();
+    s.process("a", partial, NOW);
+    let out = s.cut_stream("a", NOW);
+    assert_eq!((out.counters.lines, out.counters.records), (1, 0));
+    assert_eq!(reasons(&out), vec!["malformed"]);
+    assert!(String::from_utf8(out.rejected).unwrap().contains("/r;50"));
+    // The stream is gone: cutting it again (or one never seen) does nothing.
+    assert_eq!(s.cut_stream("a", NOW).counters.lines, 0);
+    assert_eq!(s.cut_stream("never", NOW).counters.lines, 0);
+}
+
+#[test]
+fn a_cut_stream_rejects_an_overlong_partial_as_too_long_and_skips_a_blank_one() {
+    let mut s = Shard::new(ShardOptions { max_line_bytes: 64, ..ShardOptions::default() }).unwrap();
+    s.process("long", &[b'x'; 10_000], NOW);
+    s.process("blank", b"   \t ", NOW);
+    s.process("whole", line(T0, "1.1.1.1", 200).as_bytes(), NOW);
+    let out = s.cut_stream("long", NOW);
+    assert_eq!(reasons(&out), vec!["too_long"]);
+    assert_eq!(s.cut_stream("blank", NOW).counters.lines, 0);
+    // Nothing pending: a stream cut right after a newline loses nothing.
+    let out = s.cut_stream("whole", NOW);
+    assert_eq!((out.counters.lines, out.rejected.len()), (0, 0));
+}
