@@ -2,7 +2,6 @@
 // files, results.txt, the console table, the Kafka alerts topic and the webhook. The pipeline hands over bytes and
 // events; this decides where each goes, maps windows to console rows, completes a file early when it grows large
 // and counts the bytes not yet durable (the pipeline's backpressure reads them).
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { Config } from '../config/types.js';
@@ -13,12 +12,12 @@ import { ConsoleTable } from '../sinks/console-table.js';
 import { KafkaAlertSink } from '../sinks/kafka-alerts.js';
 import { ResultsTxt } from '../sinks/results-txt.js';
 import { RotatingFileSink } from '../sinks/rotating-file.js';
+import { nodeSinkFs } from '../sinks/sink-fs.js';
 import type { RejectedLimit } from '../sinks/rejected-limit.js';
 import type { FileKind, OutputMarks, RecordSink } from '../sinks/sink.js';
 import type { WebhookDelivery } from '../sinks/webhook.js';
 import type { Instruments } from './instruments.js';
 import { OutputFaults } from './output-faults.js';
-import { dirMode } from '../file-modes.js';
 
 /** Sinks hold at most this much data not yet durable before sources are paused (a slow or full disk). */
 export const MAX_PENDING_OUTPUT_BYTES = 256 << 20;
@@ -262,7 +261,7 @@ export interface OpenOutputsOptions {
 export async function openOutputs(config: Config, o: OpenOutputsOptions): Promise<Outputs> {
   const { log } = o;
   const outDir = config.output.dir;
-  await mkdir(outDir, { recursive: true, mode: dirMode() });
+  await nodeSinkFs.mkdir(outDir); // output.dirMode, as every directory the sinks make
   let outputs: Outputs | null = null;
   const faults = new OutputFaults({ log, pendingBytes: () => outputs?.pendingBytes ?? 0, onChange: () => outputs?.onDrained() });
   const fileSink = (kind: FileKind) =>
