@@ -4,6 +4,8 @@
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
+import { fileMode } from './file-modes.js';
+
 /** Told how long one fsync took, in seconds (for `/metrics`). */
 export type FsyncObserver = (seconds: number) => void;
 
@@ -14,7 +16,7 @@ export type FsyncObserver = (seconds: number) => void;
 export async function writeFileAtomic(path: string, data: string | Uint8Array, onFsync?: FsyncObserver): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
-    const fh = await open(temp, 'w');
+    const fh = await open(temp, 'w', fileMode());
     try {
       await fh.writeFile(data);
       await timedFsync(onFsync, () => fh.sync());

@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../durable-file.js';
 import type { Logger } from '../log.js';
 import type { CompactionJournal } from './files.js';
 import { COMPACT_FILE, COMPACTIONS_DIR, compactFileName, HOUR_US, type HourDir, PART_FILE } from './layout.js';
+import { chmodCreated, dirMode } from '../file-modes.js';
 
 export interface CompactionJob {
   hour: HourDir;
@@ -51,7 +52,7 @@ export function compactionJobs(hours: HourDir[], closedThroughUs: number, commit
 /** Runs one job under a journal; resolves with the rows of the merged file. */
 export async function compactHour(dir: string, job: CompactionJob, id: { run: string; seq: number }, compact: CompactFn): Promise<number> {
   const journalDir = join(dir, COMPACTIONS_DIR);
-  await mkdir(journalDir, { recursive: true });
+  await mkdir(journalDir, { recursive: true, mode: dirMode() });
   const output = `${job.hour.partition}/${compactFileName(id.run, id.seq)}`;
   const journal: CompactionJournal = { output, inputs: job.inputs.map((n) => `${job.hour.partition}/${n}`) };
   const journalPath = join(journalDir, `${id.run}-${id.seq}.json`);
@@ -60,6 +61,8 @@ export async function compactHour(dir: string, job: CompactionJob, id: { run: st
     journal.inputs.map((p) => join(dir, p)),
     join(dir, output),
   );
+  // Written by the Rust core: it gets output.fileMode like every file the daemon makes.
+  await chmodCreated({ files: [join(dir, output)] });
   for (const p of journal.inputs) await rm(join(dir, p), { force: true });
   await rm(journalPath, { force: true });
   return rows;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 
 import { writeFileAtomic } from '../durable-file.js';
 import { RUNS_DIR } from './layout.js';
+import { dirMode } from '../file-modes.js';
 
 /**
  * What a restart does with a source's input: `replays` (Kafka, a file: resumes from the checkpointed positions),
@@ -23,7 +24,7 @@ export interface RunLedger {
 
 export async function openLedger(archiveDir: string, ledger: RunLedger): Promise<void> {
   const dir = join(archiveDir, RUNS_DIR);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: dirMode() });
   await writeFileAtomic(join(dir, `${ledger.run}.json`), `${JSON.stringify(ledger)}\n`);
 }
 

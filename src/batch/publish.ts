@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { LogpulseError } from '../errors.js';
 import { fsyncDir, writeFileAtomic } from '../durable-file.js';
 import { type Manifest, MANIFEST_FILE } from './manifest.js';
+import { chmodCreated, dirMode } from '../file-modes.js';
 
 export const RUNS_DIR = '.runs';
 /** Runs kept in `.runs/`: the published one and the one before it. */
@@ -38,16 +39,21 @@ export async function output<T>(path: string, what: string, step: () => Promise<
 export async function prepareRun(batchDir: string, batchId: string, views: readonly string[]): Promise<void> {
   for (const view of views) {
     const dir = viewDir(batchDir, batchId, view);
-    await output(dir, 'create', () => mkdir(dir, { recursive: true }));
+    await output(dir, 'create', () => mkdir(dir, { recursive: true, mode: dirMode() }));
   }
 }
 
-/** fsyncs every file of the run and its directories: the files must be durable before a symlink names them. */
+/**
+ * fsyncs every file of the run and its directories: the files must be durable before a symlink names them. DuckDB
+ * wrote most of them: each gets output.fileMode / dirMode here, like every file logpulse makes.
+ */
 async function syncRun(dir: string): Promise<void> {
+  await chmodCreated({ dirs: [dir] });
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) await syncRun(path);
     else {
+      await chmodCreated({ files: [path] });
       const fh = await open(path, 'r');
       try {
         await fh.sync();

@@ -7,7 +7,9 @@ import { loadConfig } from '../config/load.js';
 import { BATCH_STEPS, runBatch } from '../batch/batch.js';
 import { createProgress } from '../batch/progress.js';
 import { LogpulseError } from '../errors.js';
+import { setFileModes } from '../file-modes.js';
 import { createLogger } from '../log.js';
+import { redactText } from '../redact.js';
 
 export interface BatchCommandOptions {
   config?: string;
@@ -38,7 +40,7 @@ export async function batchCommand(opts: BatchCommandOptions): Promise<number> {
     }
   } catch (err) {
     if (!(err instanceof LogpulseError)) throw err;
-    process.stderr.write(`logpulse batch: ${err.message}\n`);
+    process.stderr.write(`logpulse batch: ${redactText(err.message)}\n`);
     return err.exitCode;
   }
   const loaded = loadConfig(opts.config);
@@ -47,6 +49,7 @@ export async function batchCommand(opts: BatchCommandOptions): Promise<number> {
     return 2;
   }
   const config = loaded.config;
+  setFileModes(config.output);
   const log = createLogger(config.log.level);
   try {
     const manifest = await runBatch({

@@ -13,9 +13,10 @@ import { GEN_DEFAULTS, type GenOptions, type RawGenOptions, resolveGenOptions } 
 import type { Output } from '../gen/output.js';
 import { openOutput } from '../gen/outputs.js';
 import { PLAINTEXT } from '../kafka/client-config.js';
+import { redactText } from '../redact.js';
 
 const say = (message: string): void => {
-  process.stderr.write(`logpulse gen: ${message}\n`);
+  process.stderr.write(`logpulse gen: ${redactText(message)}\n`);
 };
 
 /** Adds the options and action to `cmd` (created by `program.command('gen')`, so it inherits exit handling). */

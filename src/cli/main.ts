@@ -4,6 +4,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 
 import { DEFAULT_MAX_URLS_PER_WINDOW } from '../config/schema.js';
+import { redactText } from '../redact.js';
 import { apiCommand } from './api.js';
 import { batchCommand } from './batch.js';
 import { configureGenCommand } from './gen.js';
@@ -78,7 +79,7 @@ program
     try {
       process.exitCode = await mergeCommand(dirs, o);
     } catch (err) {
-      process.stderr.write(`logpulse merge: ${(err as Error).message}\n`);
+      process.stderr.write(`logpulse merge: ${redactText((err as Error).message)}\n`);
       process.exitCode = 1;
     }
   });
@@ -119,7 +120,7 @@ try {
     // --help and --version exit 0; every other parse error is a bad argument.
     process.exitCode = err.exitCode === 0 ? 0 : 2;
   } else {
-    process.stderr.write(`logpulse: ${(err as Error).stack ?? String(err)}\n`);
+    process.stderr.write(`logpulse: ${redactText((err as Error).stack ?? String(err))}\n`);
     process.exitCode = 1;
   }
 }

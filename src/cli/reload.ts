@@ -6,6 +6,7 @@ import { formatProblem } from '../config/problems.js';
 import { loadConfig } from '../config/load.js';
 import { readPid } from '../daemon/pid-file.js';
 import { LogpulseError } from '../errors.js';
+import { redactText } from '../redact.js';
 
 export interface ReloadCommandOptions {
   pid?: string;
@@ -32,7 +33,7 @@ export async function reloadCommand(o: ReloadCommandOptions): Promise<number> {
     return 0;
   } catch (err) {
     if (!(err instanceof LogpulseError)) throw err;
-    process.stderr.write(`${err.message}\n`);
+    process.stderr.write(`${redactText(err.message)}\n`);
     return err.exitCode;
   }
 }

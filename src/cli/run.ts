@@ -8,7 +8,9 @@ import { resetCheckpoint } from '../daemon/checkpoint.js';
 import { ConfigWatch } from '../daemon/config-watch.js';
 import { writePidFile } from '../daemon/pid-file.js';
 import { installSignals } from '../daemon/shutdown.js';
+import { setFileModes } from '../file-modes.js';
 import { createLogger } from '../log.js';
+import { redactText } from '../redact.js';
 
 export interface RunOptions extends FlagOverrides {
   config?: string;
@@ -34,6 +36,7 @@ export async function runCommand(opts: RunOptions, proc: RunProcessOptions = {})
     return 2;
   }
   const config = loaded.config;
+  setFileModes(config.output);
   const log = createLogger(config.log.level);
 
   if (proc.resetCheckpoint) {
@@ -50,7 +53,7 @@ export async function runCommand(opts: RunOptions, proc: RunProcessOptions = {})
     // A source URI or Kafka setting this build cannot use, a pid file that cannot be written; anything else (an
     // output dir that cannot be made) is a runtime failure, reported by main.ts with exit 1.
     if (!(err instanceof LogpulseError)) throw err;
-    process.stderr.write(`${err.code === 'LP_ERR_PID_FILE' ? '' : 'source: '}${err.message}\n`);
+    process.stderr.write(`${err.code === 'LP_ERR_PID_FILE' ? '' : 'source: '}${redactText(err.message)}\n`);
     return err.exitCode;
   }
   const uninstall = installSignals({

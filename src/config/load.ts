@@ -21,6 +21,7 @@ import type { ConfigProblem } from './problems.js';
 import { interpolate } from './interpolate.js';
 import { applyOverrides, coerceAt } from './overrides.js';
 import { formatPath, isPlainObject, Problems, ROOT, type Seg } from './problems.js';
+import { rememberSecrets, secretsOf } from '../redact.js';
 import { resolve } from './resolve.js';
 import { translateAjvError, validateSchema } from './schema-errors.js';
 import type { ConfigFile } from './schema.js';
@@ -110,7 +111,10 @@ export function configFrom(
   const lineKey = (p: ConfigProblem): number => p.line ?? Number.MAX_SAFE_INTEGER;
   problems.sort((a, b) => lineKey(a) - lineKey(b));
   if (problems.length > 0) return { ok: false, code: 'LP_ERR_CONFIG', problems };
-  return { ok: true, config: resolve(work as ConfigFile, env), file: null };
+  const config = resolve(work as ConfigFile, env);
+  // From here on its secrets are scrubbed from every log line and error this process writes (../redact.ts).
+  rememberSecrets(secretsOf(config, env));
+  return { ok: true, config, file: null };
 }
 
 /**

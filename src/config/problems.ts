@@ -2,6 +2,8 @@
 // cause hides the complaints it causes; then the problems as `loadConfig` reports them and `validate` prints them.
 // (Problems are not error codes: a config that fails is LP_ERR_CONFIG or LP_ERR_CONFIG_FILE, see ../errors.ts.)
 
+import { redactText } from '../redact.js';
+
 export type Seg = string | number;
 export const ROOT = '(root)';
 
@@ -72,9 +74,12 @@ export interface ConfigProblem {
   column?: number;
 }
 
-/** The one-line form printed by `logpulse validate` and logged on a rejected reload: `path: message (line N)`. */
+/**
+ * The one-line form printed by `logpulse validate` and logged on a rejected reload: `path: message (line N)`.
+ * Scrubbed by redact.ts too (the environment's secrets and URL passwords), in case a message lets a value through.
+ */
 export function formatProblem(problem: ConfigProblem): string {
   const column = problem.column === undefined ? '' : `, column ${problem.column}`;
   const where = problem.line === undefined ? '' : ` (line ${problem.line}${column})`;
-  return `${problem.path}: ${problem.message}${where}`;
+  return redactText(`${problem.path}: ${problem.message}${where}`);
 }

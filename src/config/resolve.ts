@@ -1,5 +1,6 @@
 // Resolution, the last stage: a validated file → the fully defaulted `Config`, durations in milliseconds.
 
+import { DEFAULT_DIR_MODE, DEFAULT_FILE_MODE, parseMode } from '../file-modes.js';
 import { checkBrokerList } from '../sources/uri.js';
 import { parseDuration } from './duration.js';
 import { DEFAULT_ERRORS_PER_STATUS_THRESHOLD, DEFAULT_MIN_REQUESTS, type ConfigFile } from './schema.js';
@@ -33,7 +34,14 @@ export function resolve(f: ConfigFile, env: Env): Config {
       chunkBytes: f.pipeline.chunkBytes,
       maxInFlightChunks: f.pipeline.maxInFlightChunks,
     },
-    output: { dir: f.output.dir, rotateEveryMs: ms(f.output.rotateEvery), resultsEveryMs: ms(f.output.resultsEvery) },
+    output: {
+      dir: f.output.dir,
+      rotateEveryMs: ms(f.output.rotateEvery),
+      resultsEveryMs: ms(f.output.resultsEvery),
+      // Checked by the schema's file-mode / dir-mode formats.
+      fileMode: parseMode(f.output.fileMode) ?? DEFAULT_FILE_MODE,
+      dirMode: parseMode(f.output.dirMode) ?? DEFAULT_DIR_MODE,
+    },
     console: { enabled: f.console.enabled, everyMs: ms(f.console.every) },
     alerts: {
       early: f.alerts.early,

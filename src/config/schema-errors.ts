@@ -2,6 +2,7 @@
 
 import { Ajv, type ErrorObject } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
+import { isDirModeUsable, isFileModeUsable } from '../file-modes.js';
 import { parseDuration } from './duration.js';
 import { problem, RANK, type Problem, type Seg } from './problems.js';
 import { ConfigSchema } from './schema.js';
@@ -15,6 +16,8 @@ const ajv = new Ajv({
   verbose: true, // errors carry their schema, for messages that state both bounds of a range
 });
 ajv.addFormat('duration', { type: 'string', validate: (s: string) => parseDuration(s).ok });
+ajv.addFormat('file-mode', { type: 'string', validate: isFileModeUsable });
+ajv.addFormat('dir-mode', { type: 'string', validate: isDirModeUsable });
 export const validateSchema = ajv.compile(ConfigSchema);
 
 /** Keys under `kafka` that look like credentials get a message that says where credentials go. */
@@ -49,6 +52,8 @@ export function translateAjvError(e: ErrorObject, data: unknown): Problem[] {
       return [problem(segs, message, RANK.type)];
     }
     case 'format':
+      if (schema.format === 'file-mode') return [problem(segs, modeMessage('rw-', '0640'))];
+      if (schema.format === 'dir-mode') return [problem(segs, modeMessage('rwx', '0750'))];
       return [problem(segs, durationMessage(e.data))];
     case 'enum':
       return [problem(segs, `must be one of: ${(params.allowedValues as unknown[]).join(', ')}`)];
@@ -69,6 +74,10 @@ export function translateAjvError(e: ErrorObject, data: unknown): Problem[] {
 function durationMessage(value: unknown): string {
   const r = typeof value === 'string' || typeof value === 'number' ? parseDuration(value) : parseDuration(-1);
   return r.ok ? 'is invalid' : r.message;
+}
+
+function modeMessage(owner: string, example: string): string {
+  return `must be an octal permission string of 3 or 4 digits giving the owner at least ${owner} (e.g. "${example}")`;
 }
 
 function typeMessage(type: string): string {

@@ -25,3 +25,8 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
 export function Section<P extends Record<string, TSchema>>(properties: P, description: string) {
   return Type.Object(properties, { additionalProperties: false, default: {}, description });
 }
+
+/** Permission bits as a string of octal digits ("0640"); `format` (file-mode, dir-mode) checks what the owner needs. */
+export function PermissionMode(format: 'file-mode' | 'dir-mode', defaultValue: string, of: string) {
+  return Type.String({ format, default: defaultValue, description: `Permissions (octal, a string) of ${of} A stricter process umask still applies.` });
+}

@@ -4,7 +4,7 @@
 
 import { Type, type Static } from '@sinclair/typebox';
 
-import { Duration, Section, StringEnum } from './schema-helpers.js';
+import { Duration, PermissionMode, Section, StringEnum } from './schema-helpers.js';
 import { LIMITS_SECTION } from './schema-limits.js';
 import { WEBHOOK_KEYS } from './schema-webhook.js';
 
@@ -130,6 +130,8 @@ export const ConfigSchema = Type.Object(
         }),
         rotateEvery: Duration('10s', 'How often output files are completed (fsynced and renamed from `.part`).'),
         resultsEvery: Duration('60s', 'How often a line is appended to results.txt.'),
+        fileMode: PermissionMode('file-mode', '0640', 'every file the daemon and `logpulse batch` create (outputs, checkpoint, webhook queue, archive, batch views, pid file); the owner must have read and write.'),
+        dirMode: PermissionMode('dir-mode', '0750', 'every directory they create (output, checkpoint, archive and batch directories); the owner must have read, write and search.'),
       },
       'Output files.',
     ),

@@ -52,7 +52,8 @@ export interface Config {
     chunkBytes: number;
     maxInFlightChunks: number;
   };
-  output: { dir: string; rotateEveryMs: number; resultsEveryMs: number };
+  /** `fileMode`, `dirMode`: the permission bits (numbers, from the octal strings). */
+  output: { dir: string; rotateEveryMs: number; resultsEveryMs: number; fileMode: number; dirMode: number };
   console: { enabled: boolean; everyMs: number };
   alerts: {
     early: boolean;

@@ -12,6 +12,7 @@ import { closeLedger, openLedger, type ReplayMode } from '../archive/ledger.js';
 import { listHours, newRunId } from '../archive/layout.js';
 import { type ArchiveMark, recoverArchive } from '../archive/recovery.js';
 import { LogpulseError } from '../errors.js';
+import { chmodCreated } from '../file-modes.js';
 import type { Logger } from '../log.js';
 import { type ArchiveFile, compactParquet } from '../native.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
@@ -91,8 +92,13 @@ export class ArchiveKeeper {
     return { run: this.run, seq };
   }
 
-  /** Tells `onPublished` each file's size: one stat per file a cut published (a few per cut), before any compaction may take it. */
+  /**
+   * Gives the files the Rust core wrote, and their partition directories, output.fileMode / dirMode; tells
+   * `onPublished` each file's size: one stat per file a cut published (a few per cut), before any compaction may take it.
+   */
   async #published(files: ArchiveFile[]): Promise<void> {
+    const dirs = new Set(files.flatMap((f) => partitionDirs(this.dir, f.path)));
+    await chmodCreated({ dirs: [...dirs], files: files.map((f) => join(this.dir, f.path)) });
     const sizes = await Promise.all(files.map((f) => stat(join(this.dir, f.path)).then((s) => s.size, () => 0)));
     for (const size of sizes) this.onPublished(size);
   }
@@ -134,4 +140,10 @@ export class ArchiveKeeper {
       this.#log.warn({ err: (err as Error).message }, 'archive compaction failed; retried after the next cut');
     }
   }
+}
+
+/** `date=…` and `date=…/hour=…` of a file's path under the archive root, as absolute paths. */
+function partitionDirs(root: string, path: string): string[] {
+  const parts = path.split('/').slice(0, -1);
+  return parts.map((_, i) => join(root, ...parts.slice(0, i + 1)));
 }

@@ -12,6 +12,7 @@ import { type FsyncObserver, writeFileAtomic } from '../durable-file.js';
 import { LogpulseError } from '../errors.js';
 import type { AlertState } from '../pipeline/alert-engine.js';
 import type { OutputMarks } from '../sinks/sink.js';
+import { dirMode } from '../file-modes.js';
 
 export interface Checkpoint {
   version: 1;
@@ -59,7 +60,7 @@ export function checkpointPath(dir: string): string {
 
 /** `onFsync` is told how long each of its fsyncs took. */
 export async function writeCheckpoint(dir: string, cp: Checkpoint, onFsync?: FsyncObserver): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: dirMode() });
   await writeFileAtomic(checkpointPath(dir), pack(cp), onFsync);
 }
 

@@ -3,6 +3,7 @@
 // to the daemon (daemon.ts) and outlive generations (a generation points the webhook at its config's URL when it
 // starts): a reload that changes what a generation is built from stops this one at a durable cut (`handOver`) and
 // starts the next from that state (`adopt`); see rebuild.ts.
+import { setFileModes } from '../file-modes.js';
 import type { Config } from '../config/types.js';
 import { kafkaClientConfig } from '../kafka/client-config.js';
 import type { Logger } from '../log.js';
@@ -65,6 +66,8 @@ export class Generation {
 
   /** Builds every part (output dirs are created); nothing runs yet. */
   static async open(config: Config, d: GenerationDeps): Promise<Generation> {
+    // A rebuild may bring new output.fileMode / dirMode (run.ts set the first ones, before the checkpoint is read).
+    setFileModes(config.output);
     const spec = parseSourceUri(config.source);
     // Alerts go to Kafka when brokers are known: the source's own, or `kafka.brokers`.
     const brokers = spec.kind === 'kafka' ? spec.brokers : config.kafka.brokers;

@@ -1,6 +1,5 @@
 // The outputs a config asks for (outputs.ts): the rotating newline-JSON files under `output.dir`, results.txt, the
 // console table, the Kafka alerts topic and the webhook, with the faults of their disk reported in one place.
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { Config } from '../config/types.js';
@@ -10,6 +9,7 @@ import { KafkaAlertSink } from '../sinks/kafka-alerts.js';
 import type { RejectedLimit } from '../sinks/rejected-limit.js';
 import { ResultsTxt } from '../sinks/results-txt.js';
 import { RotatingFileSink } from '../sinks/rotating-file.js';
+import { nodeSinkFs } from '../sinks/sink-fs.js';
 import type { FileKind } from '../sinks/sink.js';
 import type { WebhookDelivery } from '../sinks/webhook.js';
 import type { Instruments } from './instruments.js';
@@ -40,7 +40,7 @@ export interface OpenOutputsOptions {
 export async function openOutputs(config: Config, o: OpenOutputsOptions): Promise<Outputs> {
   const { log } = o;
   const outDir = config.output.dir;
-  await mkdir(outDir, { recursive: true });
+  await nodeSinkFs.mkdir(outDir); // output.dirMode, as every directory the sinks make
   let outputs: Outputs | null = null;
   const faults = new OutputFaults({ log, pendingBytes: () => outputs?.pendingBytes ?? 0, onChange: () => outputs?.onDrained() });
   const fileSink = (kind: FileKind) =>

@@ -3,12 +3,13 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 
 import { LogpulseError } from '../errors.js';
+import { fileMode } from '../file-modes.js';
 
 /** Writes this process's id to `path`; returns the function that removes it again. */
 export function writePidFile(path: string): () => void {
   const temp = `${path}.${process.pid}.tmp`;
   try {
-    writeFileSync(temp, `${process.pid}\n`);
+    writeFileSync(temp, `${process.pid}\n`, { mode: fileMode() });
     renameSync(temp, path);
   } catch (err) {
     rmSync(temp, { force: true });

@@ -2,6 +2,7 @@
 // kafka://`. Credentials come only from the environment (SPEC §5) and live only in the object handed to
 // librdkafka: nothing here is ever logged, and errors name the variable, never its value.
 import { LogpulseError } from '../errors.js';
+import { redactText } from '../redact.js';
 
 /** The `kafka.security` config section (or its defaults for `logpulse gen`). */
 export interface KafkaSecurity {
@@ -73,5 +74,5 @@ export function fatalHint(err: { message?: string }): string {
 
 /** A librdkafka error message made safe to log: no credential can be in it, but keep it short and single-line. */
 export function kafkaErrorText(err: { code?: number; message?: string }): string {
-  return `${(err.message ?? 'unknown error').replace(/\s+/g, ' ').slice(0, 300)} (code ${err.code ?? '?'})`;
+  return redactText(`${(err.message ?? 'unknown error').replace(/\s+/g, ' ').slice(0, 300)} (code ${err.code ?? '?'})`);
 }

@@ -2,6 +2,8 @@
 // and `errnoCode`, which reads the code of a failed call.
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 
+import { dirMode, fileMode } from '../file-modes.js';
+
 /** The few calls the sinks make on an open file; `node:fs/promises`' FileHandle has them. Injectable for tests. */
 export interface SinkFile {
   write(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
@@ -28,10 +30,10 @@ export interface SinkFs {
 
 export const nodeSinkFs: SinkFs = {
   async mkdir(dir) {
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: dirMode() });
   },
   readdir: (dir) => readdir(dir),
-  open: (path, flags) => open(path, flags),
+  open: (path, flags) => open(path, flags, fileMode()),
   rename: (from, to) => rename(from, to),
   unlink: (path) => unlink(path),
   async exists(path) {

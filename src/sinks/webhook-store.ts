@@ -8,6 +8,7 @@ import { pack, unpack } from 'msgpackr';
 
 import { writeFileAtomic } from '../durable-file.js';
 import type { Alert } from '../pipeline/output-port.js';
+import { dirMode } from '../file-modes.js';
 
 const FILE = 'webhook.msgpack';
 
@@ -22,7 +23,7 @@ export function webhookStorePath(dir: string): string {
 }
 
 export async function writePending(dir: string, alerts: readonly Alert[]): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: dirMode() });
   const stored: Stored = { version: 1, savedAt: new Date().toISOString(), alerts: [...alerts] };
   await writeFileAtomic(webhookStorePath(dir), pack(stored));
 }

@@ -38,7 +38,7 @@ describe('no config file', () => {
         chunkBytes: 1_048_576,
         maxInFlightChunks: 4,
       },
-      output: { dir: 'output', rotateEveryMs: 10_000, resultsEveryMs: 60_000 },
+      output: { dir: 'output', rotateEveryMs: 10_000, resultsEveryMs: 60_000, fileMode: 0o640, dirMode: 0o750 },
       console: { enabled: true, everyMs: 10_000 },
       alerts: {
         early: true,

@@ -1,0 +1,9 @@
+//! `cargo +nightly fuzz run parse_clf` (or `scripts/fuzz`): see `checks::parse` in ../checks.rs for what it checks.
+#![no_main]
+
+#[path = "../checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    assert!(checks::check("parse_clf", data));
+});

@@ -1,0 +1,9 @@
+//! `cargo +nightly fuzz run restore` (or `scripts/fuzz`): see `checks::restore` in ../checks.rs for what it checks.
+#![no_main]
+
+#[path = "../checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    assert!(checks::check("restore", data));
+});
