@@ -5,6 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 import { Duration, Section, StringEnum } from './schema-helpers.js';
+import { JSON_SECTION } from './schema-json.js';
 import { WEBHOOK_KEYS } from './schema-webhook.js';
 
 export const FORMATS = ['json', 'csv', 'clf', 'auto'] as const;
@@ -76,6 +77,7 @@ export const ConfigSchema = Type.Object(
       },
       'CSV input (`timestamp;ip;method;url;status`, no header).',
     ),
+    json: JSON_SECTION,
     pipeline: Section(
       {
         errorStatusMin: Type.Integer({
