@@ -9,6 +9,8 @@ use std::fmt;
 use super::json_keys::JsonKeys;
 use crate::json::{fast, starts_with_brace, JsonFields, Malformed, Scalar, ScalarVisitor, Skip, SkipVisitor, MAX_DEPTH};
 
+// Out of line: it is large (a second instance of the fast path), and the default names' caller must stay small.
+#[inline(never)]
 pub fn extract<'a>(keys: &JsonKeys, line: &'a str) -> Result<JsonFields<'a>, Malformed> {
     let key = |b: &[u8], i: usize| {
         let end = fast::string_end(b, i)?;

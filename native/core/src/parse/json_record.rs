@@ -17,6 +17,7 @@ fn present<'a>(v: Option<Scalar<'a>>) -> Result<Scalar<'a>, Reason> {
 
 /// Method and URL: a string; an empty one (nginx's `"request_method":""` for a request it could not read) is
 /// kept as `-`, as CLF writes a request it has not got.
+#[inline(always)]
 fn text(v: Scalar<'_>) -> Result<Cow<'_, str>, Reason> {
     match v {
         Scalar::Str(s) if s.is_empty() => Ok(Cow::Borrowed("-")),
@@ -25,6 +26,7 @@ fn text(v: Scalar<'_>) -> Result<Cow<'_, str>, Reason> {
     }
 }
 
+#[inline(always)]
 fn number_to_us(n: f64, unit: TimestampUnit) -> Option<i64> {
     match unit {
         TimestampUnit::Ms => epoch_ms_f64_to_us(n),
@@ -33,6 +35,7 @@ fn number_to_us(n: f64, unit: TimestampUnit) -> Option<i64> {
 }
 
 /// ISO 8601, or with `json.timestampUnit: s` also a number written as a string (`"$msec"` quoted).
+#[inline(always)]
 fn timestamp_us(v: &Scalar<'_>, unit: TimestampUnit) -> Option<i64> {
     match v {
         Scalar::Str(s) => parse_iso8601(s.as_bytes()).or_else(|| match unit {
@@ -49,6 +52,7 @@ fn timestamp_us(v: &Scalar<'_>, unit: TimestampUnit) -> Option<i64> {
 }
 
 /// `repaired` holds the line with Apache's `\xhh` made JSON (see `hex_escape`) when the line needs it.
+#[inline(always)]
 pub fn parse<'a>(parser: &mut JsonParser, unit: TimestampUnit, repaired: &'a mut String, line: &'a str) -> Result<Record<'a>, Reason> {
     let f = match parser.extract_str(line) {
         Ok(f) => f,

@@ -42,6 +42,7 @@ impl LineParser {
         }
     }
 
+    #[inline]
     pub fn parse<'a>(&'a mut self, line: &'a str) -> Result<Record<'a>, Reason> {
         parse_text(self.format, self.csv_delimiter, &mut self.json, self.timestamp_unit, &mut self.repaired, line)
     }
@@ -57,6 +58,7 @@ impl LineParser {
     }
 }
 
+#[inline(always)]
 fn parse_text<'a>(
     format: Format,
     csv_delimiter: u8,
