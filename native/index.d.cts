@@ -101,6 +101,28 @@ export interface BindingArchiveOptions {
   shard: number
 }
 
+export interface BindingJsonFields {
+  timestamp?: string
+  ip?: string
+  method?: string
+  url?: string
+  status?: string
+  userAgent?: string
+}
+
+/** JSON input (`json.*` config keys). */
+export interface BindingJsonOptions {
+  /** `nginx` | `apache` | `ecs`: the field names of that server's JSON log format (README "Input formats"). */
+  preset?: string
+  /**
+   * The input's key for a field; a dotted name is a path into nested objects or a literal dotted key.
+   * Set fields override the preset's.
+   */
+  fields?: BindingJsonFields
+  /** `ms` (default) or `s`: what a number in the timestamp field counts. */
+  timestampUnit?: string
+}
+
 export interface BindingMergerOptions {
   /** At most this many `error_urls` per status row. Default 100. */
   maxUrlsPerWindow?: number
@@ -137,6 +159,8 @@ export interface BindingShardOptions {
   format?: string
   /** CSV field delimiter, one ASCII character. Default `;`. */
   csvDelimiter?: string
+  /** How JSON lines are read: other field names, the unit of numeric timestamps. Default: the seed's names, ms. */
+  json?: BindingJsonOptions
   /** Keep per-URL request/error counts per window (for `url_error_rate`). Default false. */
   trackUrlCounts?: boolean
   /** Keep per-IP request/error counts per window (for `ip_error_rate`; memory grows with distinct IPs). Default false. */

@@ -3,6 +3,7 @@
 
 import { type Checked, checkBrokerList, checkSourceUri } from '../sources/uri.js';
 import { parseDuration } from './duration.js';
+import { checkJsonInput } from './json-input.js';
 import { formatPath, isPlainObject, problem, type Problems, type Seg } from './problems.js';
 import { DEFAULT_CHUNK_BYTES, RATE_RULE_TYPES } from './schema.js';
 import type { Env } from './types.js';
@@ -62,6 +63,8 @@ export function crossChecks(data: Record<string, unknown>, out: Problems, env: E
   if (typeof delimiter === 'string' && (delimiter.length !== 1 || delimiter.charCodeAt(0) > 127 || /[\r\n]/.test(delimiter))) {
     out.add(problem(['csv', 'delimiter'], 'must be exactly one ASCII character, not a newline'));
   }
+
+  checkJsonInput(get(data, ['json']), out);
 
   checkText(data, ['kafka', 'brokers'], checkBrokerList, out);
 

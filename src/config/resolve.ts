@@ -23,6 +23,7 @@ export function resolve(f: ConfigFile, env: Env): Config {
     source: f.source,
     format: f.format,
     csv: { delimiter: f.csv.delimiter },
+    json: { preset: f.json.preset ?? null, fields: { ...f.json.fields }, timestampUnit: f.json.timestampUnit },
     pipeline: {
       errorStatusMin: f.pipeline.errorStatusMin,
       windowMs: ms(f.pipeline.window),

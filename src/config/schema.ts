@@ -5,6 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 import { Duration, PermissionMode, Section, StringEnum } from './schema-helpers.js';
+import { JSON_SECTION } from './schema-json.js';
 import { LIMITS_SECTION } from './schema-limits.js';
 import { WEBHOOK_KEYS } from './schema-webhook.js';
 
@@ -79,6 +80,7 @@ export const ConfigSchema = Type.Object(
       },
       'CSV input (`timestamp;ip;method;url;status`, no header).',
     ),
+    json: JSON_SECTION,
     pipeline: Section(
       {
         errorStatusMin: Type.Integer({

@@ -2,6 +2,7 @@
 // consumer of a config share. Kept apart from load.ts so the stages (interpolate, overrides, resolve) import
 // types, not the loader that imports them.
 
+import type { JsonField, JsonPreset, TIMESTAMP_UNITS } from './json-input.js';
 import type { ConfigProblem } from './problems.js';
 import type { FORMATS, KAFKA_MECHANISMS, KAFKA_PROTOCOLS, LOG_LEVELS, RATE_RULE_TYPES, RULE_TYPES, STARTING_OFFSETS, THRESHOLDS_FROM } from './schema.js';
 import type { WEBHOOK_FORMATS } from './schema-webhook.js';
@@ -41,6 +42,7 @@ export interface Config {
   source: string;
   format: (typeof FORMATS)[number];
   csv: { delimiter: string };
+  json: { preset: JsonPreset | null; fields: Partial<Record<JsonField, string>>; timestampUnit: (typeof TIMESTAMP_UNITS)[number] };
   pipeline: {
     errorStatusMin: number;
     windowMs: number;

@@ -3,6 +3,7 @@
 // would build).
 import type { AlertRule, Config } from '../config/types.js';
 import type { Logger } from '../log.js';
+import type { ShardOptions } from '../native.js';
 import type { Pipeline, PipelineOptions, PipelineTotals } from '../pipeline/pipeline.js';
 import type { ArchiveKeeper } from './archive.js';
 import { BatchThresholds } from './batch-thresholds.js';
@@ -17,6 +18,12 @@ const BATCH_CHECK_MS = 5000;
  */
 export function ruleTracking(rules: readonly AlertRule[]): { trackUrlCounts: boolean; trackIpCounts: boolean } {
   return { trackUrlCounts: rules.some((r) => r.type === 'url_error_rate'), trackIpCounts: rules.some((r) => r.type === 'ip_error_rate') };
+}
+
+/** `json.*` as the shards take it (the binding spells `user_agent` in camelCase). */
+function jsonOptions(j: Config['json']): NonNullable<ShardOptions['json']> {
+  const { user_agent: userAgent, ...rest } = j.fields;
+  return { ...(j.preset ? { preset: j.preset } : {}), fields: { ...rest, ...(userAgent === undefined ? {} : { userAgent }) }, timestampUnit: j.timestampUnit };
 }
 
 /** The pipeline a config describes, writing to `output`; `totals`: counted so far by the pipelines before it. */
@@ -34,6 +41,7 @@ export function pipelineOptions(c: Config, output: Outputs, archive: ArchiveKeep
       maxLineBytes: c.limits.maxLineBytes,
       format: c.format,
       csvDelimiter: c.csv.delimiter,
+      json: jsonOptions(c.json),
       ...ruleTracking(c.alerts.rules),
     },
     chunkBytes: p.chunkBytes,

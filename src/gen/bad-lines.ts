@@ -12,7 +12,7 @@ import type { ClfVariant } from './options.js';
  * | `missing_field`     | no `status` key / only 4 fields                      | — (CLF's grammar makes any missing part `malformed`) |
  * | `invalid_field`     | the IP's last octet above 255                        | same                                 |
  * | `invalid_timestamp` | Python's `str(datetime)`: `2026-11-21 18:44:41.266898` (no `T`, no zone) | numeric month: `[21/11/2026:18:44:42 +0000]` |
- * | `invalid_utf8`      | the URL gets a Latin-1 query, `?q=caf\xE9` (byte 0xE9 alone) | same                        |
+ * | `invalid_utf8`      | the IP ends in a stray Latin-1 byte, `1.2.3.4\xE9`: no address even decoded lossily (raw bytes in a URL are a record) | same |
  * | `too_long`          | the URL padded so the line is 66,000 bytes (> limits.maxLineBytes 65,536) | same        |
  * | `future`            | event time + 100 years (ahead of any wall clock, beyond pipeline.maxFutureSkew) | same      |
  */
@@ -75,7 +75,8 @@ export function badLine(kind: BadLineKind, r: BadLineRecord, style: BadLineStyle
       return Buffer.from(line(style, t, ip, r.method, r.url, r.status, r.size), 'latin1');
     }
     case 'invalid_utf8':
-      return Buffer.from(line(style, isoTime(r.us), ip, r.method, `${r.url}?q=caf\u00e9`, r.status, r.size), 'latin1');
+      // Not in the URL: a line that is not UTF-8 is read decoded lossily, and raw bytes in a URL leave a record.
+      return Buffer.from(line(style, isoTime(r.us), `${ip}\u00e9`, r.method, r.url, r.status, r.size), 'latin1');
     case 'too_long': {
       const base = line(style, isoTime(r.us), ip, r.method, `${r.url}?pad=`, r.status, r.size);
       const padded = line(style, isoTime(r.us), ip, r.method, `${r.url}?pad=${'x'.repeat(TOO_LONG_BYTES - base.length)}`, r.status, r.size);

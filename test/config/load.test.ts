@@ -27,6 +27,7 @@ describe('no config file', () => {
       source: 'generator:',
       format: 'auto',
       csv: { delimiter: ';' },
+      json: { preset: null, fields: {}, timestampUnit: 'ms' },
       pipeline: {
         errorStatusMin: 400,
         windowMs: 30_000,

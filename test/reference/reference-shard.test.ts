@@ -244,7 +244,9 @@ describe('rejection reasons and their precedence', () => {
     expect(verdict(jsonLine({}).replace('"status": 200', '"status": 200, "big": 1e400'))).toBe('malformed');
     expect(verdict(jsonLine({}).replace('"status": 200', '"status": 200, "small": 1e-400'))).toBe('ok');
     expect(verdict('1.2.3.4 - - [09/Jun/2025:09:42:42 +0000] "GET /home HTTP/1.1" 20 12')).toBe('malformed');
-    expect(verdict('1.2.3.4 - - [09/Jun/2025:09:42:42 +0000] "GET" 200 12')).toBe('malformed');
+    // a request of one word (nginx's `"GARBAGE" 400`) is a record: method GARBAGE, URL `-`
+    expect(verdict('1.2.3.4 - - [09/Jun/2025:09:42:42 +0000] "GET" 200 12')).toBe('ok');
+    expect(verdict('1.2.3.4 - - [09/Jun/2025:09:42:42 +0000] "GET /\\" 200 12')).toBe('malformed');
     expect(verdict('1.2.3.4 - - [09/Jun/2025:09:42:42 +0000] "GET /home HTTP/1.1" 200 1k')).toBe('malformed');
     expect(verdict('1.2.3.4  - [09/Jun/2025:09:42:42 +0000] "GET /home HTTP/1.1" 200 1')).toBe('malformed');
     expect(verdict('1.2.3.4 - - [09/Jun/2025:09:42:42 +0000] "GET /home HTTP/1.1" 200 1 "ref"')).toBe('malformed');
@@ -270,7 +272,7 @@ describe('rejection reasons and their precedence', () => {
     expect(verdict(jsonLine({ ip: 16909060 }))).toBe('invalid_field');
     expect(verdict(jsonLine({ ip: 'fe80::1%eth0' }))).toBe('invalid_field');
     expect(verdict(jsonLine({ ip: '' }))).toBe('invalid_field');
-    expect(verdict(jsonLine({ method: '' }))).toBe('invalid_field');
+    expect(verdict(jsonLine({ method: '' }))).toBe('ok'); // kept as `-` (nginx's bad requests)
     expect(verdict(jsonLine({ method: 5 }))).toBe('invalid_field');
     expect(verdict(jsonLine({ url: ['/'] }))).toBe('invalid_field');
     for (const status of [99, 600, 'abc', '0404', '', ' 404', -404, true, { s: 404 }]) {
@@ -405,14 +407,14 @@ describe('error records', () => {
     const shard = new ReferenceShard({ watermarkMs: 0 });
     const json = ` {"timestamp": "2025-06-09T11:42:01.5+02:00", "ip": "::1", "method": "GET", "url": "/a\\u00e9", "status": "500", "extra": {"k": [1]}} `;
     const csv = '1749462121000;1.2.3.4;GE"T;/a\tb\u0001c;d/é;404';
-    const clf = '1.2.3.4 - - [09/Jun/2025:09:42:02 +0000] "DELETE /x?q=1 HTTP/1.1" 503 0012 "http://r/\\" "Mozilla/5.0 (X)"';
+    const clf = '1.2.3.4 - - [09/Jun/2025:09:42:02 +0000] "DELETE /x?q=1 HTTP/1.1" 503 0012 "http://r/\\\\" "Mozilla/5.0 (X)"';
     const clfShort = '1.2.3.4 - [09/Jun/2025:11:42:03 +0200] "GET /y" 404 -';
     const r = shard.process('s', buf(`${json}\n${csv}\n${clf}\n${clfShort}\n`), NOW);
     expect(r.counters.errors).toBe(4);
     expect(r.errors.toString('utf8').split('\n')).toEqual([
       json,
       '{"timestamp":"2025-06-09T09:42:01.000000Z","ip":"1.2.3.4","method":"GE\\"T","url":"/a\\tb\\u0001c;d/é","status":404}',
-      '{"timestamp":"2025-06-09T09:42:02.000000Z","ip":"1.2.3.4","method":"DELETE","url":"/x?q=1","status":503,"size":12,"referer":"http://r/\\\\","user_agent":"Mozilla/5.0 (X)"}',
+      '{"timestamp":"2025-06-09T09:42:02.000000Z","ip":"1.2.3.4","method":"DELETE","url":"/x?q=1","status":503,"size":12,"referer":"http://r/\\\\\\\\","user_agent":"Mozilla/5.0 (X)"}',
       '{"timestamp":"2025-06-09T09:42:03.000000Z","ip":"1.2.3.4","method":"GET","url":"/y","status":404}',
       '',
     ]);

@@ -568,8 +568,9 @@ export function parseJsonLine(line: string): ParseOutcome {
       tsUs,
       ip: typeof ip === 'string' ? ip : null,
       ipKey: typeof ip === 'string' ? ipKey(ip) : null,
-      method: typeof method === 'string' ? method : null,
-      url: typeof url === 'string' ? url : null,
+      // an empty method or URL (a request nginx could not read) is kept as `-`
+      method: typeof method === 'string' ? method || '-' : null,
+      url: typeof url === 'string' ? url || '-' : null,
       status: statusValue,
     },
     { kind: 'json' },
@@ -599,24 +600,51 @@ export function parseCsvLine(line: string, delimiter: string): ParseOutcome {
   );
 }
 
-// IP SP TOKEN SP [TOKEN SP] [TIME] SP "METHOD SP URL [SP PROTOCOL]" SP STATUS SP SIZE [SP "REFERER" SP "UA"] SP*
-// Backtracking makes the optional second TOKEN unambiguous; `[^ ]` is the byte-level "non-space" of the contract.
-const CLF_RE =
-  /^([^ ]+) [^ ]+ (?:[^ [][^ ]* )?\[([^\]]*)\] "([^ "]+) ([^ "]+)(?: ([^ "]+))?" ([0-9]{3}) ([0-9]+|-)(?: "([^"]*)" "([^"]*)")? *$/;
+// CLIENT SP TOKEN SP [TOKEN SP] [TIME] SP "REQUEST" SP STATUS [SP SIZE [SP "REFERER" SP "UA" [SP ANY] | SP ANY]]
+// after trailing spaces are cut. Quoted fields keep their `\x` escapes as written. Backtracking makes the optional
+// second TOKEN unambiguous; `[^ ]` is the byte-level "non-space" of the contract. A quoted referer must come with
+// a quoted user agent (the lookahead keeps `… 200 1 "r"` malformed).
+const Q = String.raw`"((?:[^"\\]|\\.)*)"`;
+const CLF_RE = new RegExp(
+  String.raw`^([^ ]+) [^ ]+ (?:[^ [][^ ]* )?\[([^\]]*)\] ${Q} ([0-9]{3})(?: ([0-9]+|-)(?: ${Q} ${Q}(?: .*)?| (?!").*)?)?$`,
+  's',
+);
 /** CLF sizes are byte counts; one that does not fit in 64 bits is not a size (API.md). */
 const MAX_CLF_SIZE = 2n ** 64n - 1n;
 
-export function parseClfLine(line: string): ParseOutcome {
+/** Method and URL of a request line, `-` for what is missing (`""`, `-`, `GARBAGE`, `GET /x`, `GET /x HTTP/1.1`). */
+function splitRequest(request: string): [string, string] {
+  if (request === '' || request === '-') return ['-', '-'];
+  const sp = request.indexOf(' ');
+  if (sp < 0) return [request, '-'];
+  const method = request.slice(0, sp);
+  let url = request.slice(sp + 1);
+  const last = url.lastIndexOf(' ');
+  if (last >= 0 && url.slice(last + 1).startsWith('HTTP/')) url = url.slice(0, last);
+  return [method || '-', url || '-'];
+}
+
+/** A CLF client: an address, or a hostname (Apache `HostnameLookups On`) counted by its text. */
+function clientKey(text: string): string | null {
+  const key = ipKey(text);
+  if (key !== null) return key;
+  const host = text.length <= 253 && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(text) && /[A-Za-z]/.test(text);
+  return host ? `host:${text}` : null;
+}
+
+export function parseClfLine(raw: string): ParseOutcome {
+  const line = raw.replace(/ +$/, '');
   const m = CLF_RE.exec(line);
   if (m === null) return reject('malformed');
-  const [, ip = '', time = '', method = '', url = '', , status = '', size = '', referer, userAgent] = m;
+  const [, ip = '', time = '', request = '', status = '', size = '-', referer, userAgent] = m;
   if (size !== '-' && BigInt(size) > MAX_CLF_SIZE) return reject('malformed');
   const statusNum = Number(status);
+  const [method, url] = splitRequest(request);
   return firstInvalid(
     {
       tsUs: parseClfTimestamp(time),
       ip,
-      ipKey: ipKey(ip),
+      ipKey: clientKey(ip),
       method,
       url,
       status: statusNum >= 100 && statusNum <= 599 ? statusNum : null,
@@ -846,10 +874,11 @@ export class ReferenceShard {
     const c = this.out.counters;
     c.lines++;
     if (line.length > this.o.maxLineBytes) return this.rejectLine('too_long', source, line);
-    const text = decodeUtf8(line);
-    if (text === null) return this.rejectLine('invalid_utf8', source, line);
+    // A line that is not UTF-8 is read decoded lossily; only if it is no record even so is it `invalid_utf8`.
+    const strict = decodeUtf8(line);
+    const text = strict ?? lossyUtf8.decode(line);
     const parsed = parseLine(text, this.o.format, this.o.csvDelimiter);
-    if (!parsed.ok) return this.rejectLine(parsed.reason, source, line);
+    if (!parsed.ok) return this.rejectLine(strict === null ? 'invalid_utf8' : parsed.reason, source, line);
     const r = parsed.record;
     if (r.tsUs > (this.now ?? 0n) + this.o.maxFutureSkewUs) return this.rejectLine('future', source, line);
 
@@ -865,7 +894,7 @@ export class ReferenceShard {
     }
     if (isError) {
       c.errors++;
-      this.out.errors.push(r.origin.kind === 'json' ? Buffer.from(line) : Buffer.from(encodeErrorRecord(r), 'utf8'));
+      this.out.errors.push(r.origin.kind === 'json' ? Buffer.from(text, 'utf8') : Buffer.from(encodeErrorRecord(r), 'utf8'));
       this.out.errors.push(Buffer.from('\n'));
     }
     const s = this.streams.get(source);

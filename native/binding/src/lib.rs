@@ -27,12 +27,57 @@ pub struct BindingShardOptions {
     pub format: Option<String>,
     /// CSV field delimiter, one ASCII character. Default `;`.
     pub csv_delimiter: Option<String>,
+    /// How JSON lines are read: other field names, the unit of numeric timestamps. Default: the seed's names, ms.
+    pub json: Option<BindingJsonOptions>,
     /// Keep per-URL request/error counts per window (for `url_error_rate`). Default false.
     pub track_url_counts: Option<bool>,
     /// Keep per-IP request/error counts per window (for `ip_error_rate`; memory grows with distinct IPs). Default false.
     pub track_ip_counts: Option<bool>,
     /// Archive every valid record (late ones flagged) as Parquet under `dir` (API.md "Archive"). Default off.
     pub archive: Option<BindingArchiveOptions>,
+}
+
+/// JSON input (`json.*` config keys).
+#[napi(object)]
+pub struct BindingJsonOptions {
+    /// `nginx` | `apache` | `ecs`: the field names of that server's JSON log format (README "Input formats").
+    pub preset: Option<String>,
+    /// The input's key for a field; a dotted name is a path into nested objects or a literal dotted key.
+    /// Set fields override the preset's.
+    pub fields: Option<BindingJsonFields>,
+    /// `ms` (default) or `s`: what a number in the timestamp field counts.
+    pub timestamp_unit: Option<String>,
+}
+
+#[napi(object)]
+pub struct BindingJsonFields {
+    pub timestamp: Option<String>,
+    pub ip: Option<String>,
+    pub method: Option<String>,
+    pub url: Option<String>,
+    pub status: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+fn to_core_json(o: Option<BindingJsonOptions>) -> Result<core::JsonInput> {
+    let Some(o) = o else { return Ok(core::JsonInput::default()) };
+    let mut keys = match o.preset.as_deref() {
+        None => core::JsonKeys::default(),
+        Some(name) => core::JsonKeys::preset(name).ok_or_else(|| option_error("json.preset", "must be one of nginx, apache, ecs"))?,
+    };
+    if let Some(f) = o.fields {
+        let set = [("timestamp", f.timestamp), ("ip", f.ip), ("method", f.method), ("url", f.url), ("status", f.status), ("user_agent", f.user_agent)];
+        for (field, name) in set {
+            if let Some(name) = name {
+                keys.set(field, &name).map_err(|e| option_error(&format!("json.fields.{field}"), &e))?;
+            }
+        }
+    }
+    let timestamp_unit = match o.timestamp_unit.as_deref() {
+        None => core::TimestampUnit::default(),
+        Some(u) => core::TimestampUnit::from_name(u).ok_or_else(|| option_error("json.timestampUnit", "must be ms or s"))?,
+    };
+    Ok(core::JsonInput { keys, timestamp_unit })
 }
 
 /// Where a shard archives: `<dir>/date=YYYY-MM-DD/hour=HH/part-<run>-<shard>-<seq>.parquet`.
@@ -84,6 +129,7 @@ fn to_core_options(o: Option<BindingShardOptions>) -> Result<core::ShardOptions>
         max_line_bytes: o.max_line_bytes.map_or(d.max_line_bytes, |v| v as usize),
         format,
         csv_delimiter,
+        json: to_core_json(o.json)?,
         group_tracking: core::GroupTracking {
             urls: o.track_url_counts.unwrap_or(d.group_tracking.urls),
             ips: o.track_ip_counts.unwrap_or(d.group_tracking.ips),

@@ -14,6 +14,9 @@ use std::str::FromStr;
 pub enum IpKey {
     V4([u8; 4]),
     V6([u8; 16]),
+    /// A client logged by name (Apache `HostnameLookups On`): 8 bytes of a hash of the text, so unique
+    /// counts are over the name as written. Its length (8) tells it apart from an address in partials.
+    Host([u8; 8]),
 }
 
 impl IpKey {
@@ -23,6 +26,7 @@ impl IpKey {
         match self {
             IpKey::V4(b) => b,
             IpKey::V6(b) => b,
+            IpKey::Host(b) => b,
         }
     }
 }
@@ -42,6 +46,16 @@ pub fn parse_ip(s: &[u8]) -> Option<IpKey> {
         return None;
     }
     parse_ipv6(s)
+}
+
+/// A DNS name as a client: letters, digits, `-`, `_` and `.`, at most 253 bytes, starting with a letter or
+/// digit, with at least one letter (every top-level domain has one, so `1.2.3.999` stays an invalid address).
+pub fn parse_hostname(s: &[u8]) -> Option<IpKey> {
+    let ok_chars = s.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if s.is_empty() || s.len() > 253 || !ok_chars || !s[0].is_ascii_alphanumeric() || !s.iter().any(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    Some(IpKey::Host(crate::hll::hash_bytes(s).to_le_bytes()))
 }
 
 /// Kept out of line so that inlining `parse_ip` into the parsers only copies the IPv4 fast path.
@@ -102,6 +116,18 @@ mod tests {
 
     fn p(s: &str) -> Option<IpKey> {
         parse_ip(s.as_bytes())
+    }
+
+    #[test]
+    fn hostnames() {
+        let h = |s: &str| parse_hostname(s.as_bytes());
+        assert!(matches!(h("crawl-66-249-66-1.googlebot.com"), Some(IpKey::Host(_))));
+        assert!(matches!(h("localhost"), Some(IpKey::Host(_))));
+        assert_eq!(h("a.example"), h("a.example"));
+        assert_ne!(h("a.example"), h("b.example"));
+        for bad in ["", "1.2.3.999", "-x.com", ".x", "a b", "a:b", "é.com", &"a".repeat(254)] {
+            assert_eq!(h(bad), None, "{bad}");
+        }
     }
 
     #[test]

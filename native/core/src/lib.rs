@@ -18,7 +18,7 @@ pub mod window;
 
 pub use archive::{ArchiveFile, ArchiveOptions};
 pub use merger::{MergedWindows, WindowMerger, WindowSummary};
-pub use options::{Format, OptionError, ShardOptions};
+pub use options::{Format, JsonInput, JsonKeys, OptionError, ShardOptions, TimestampUnit};
 pub use record::{Counters, Reason};
 pub use shard::{ProcessOutput, Shard, StatusCount, WindowCount};
 pub use window::{GroupCount, GroupTracking};

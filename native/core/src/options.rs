@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 pub use crate::archive::ArchiveOptions;
+pub use crate::parse::json_keys::JsonKeys;
 pub use crate::window::GroupTracking;
 
 /// Input format of a stream; `Auto` decides per line (see `parse::detect`).
@@ -26,6 +27,32 @@ impl Format {
     }
 }
 
+/// What a JSON number in the timestamp field counts (`json.timestampUnit`): epoch milliseconds (the seed's
+/// producers) or seconds, fraction allowed (nginx `$msec`). ISO strings are read either way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TimestampUnit {
+    #[default]
+    Ms,
+    S,
+}
+
+impl TimestampUnit {
+    pub fn from_name(name: &str) -> Option<TimestampUnit> {
+        match name {
+            "ms" => Some(TimestampUnit::Ms),
+            "s" => Some(TimestampUnit::S),
+            _ => None,
+        }
+    }
+}
+
+/// How JSON lines are read: which keys hold the fields, and the unit of numeric timestamps.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JsonInput {
+    pub keys: JsonKeys,
+    pub timestamp_unit: TimestampUnit,
+}
+
 /// Times are microseconds; the binding converts from the milliseconds users write.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ShardOptions {
@@ -38,6 +65,8 @@ pub struct ShardOptions {
     pub max_line_bytes: usize,
     pub format: Format,
     pub csv_delimiter: u8,
+    /// JSON field names and timestamp unit (`json.*`).
+    pub json: JsonInput,
     /// Per-URL / per-IP request and error counts per window, for the `url_error_rate` / `ip_error_rate` rules.
     pub group_tracking: GroupTracking,
     /// Archive every valid record as Parquet (API.md "Archive"); None = off, one branch per record.
@@ -56,6 +85,7 @@ impl Default for ShardOptions {
             max_line_bytes: 65_536,
             format: Format::Auto,
             csv_delimiter: b';',
+            json: JsonInput::default(),
             group_tracking: GroupTracking::default(),
             archive: None,
         }
@@ -104,6 +134,9 @@ impl ShardOptions {
         }
         if !self.csv_delimiter.is_ascii() || matches!(self.csv_delimiter, b'\n' | b'\r' | b'"' | b' ') {
             return err("csvDelimiter", "must be one ASCII character other than newline, quote or space");
+        }
+        if let Err(message) = self.json.keys.check_distinct() {
+            return Err(OptionError { option: "json.fields", message });
         }
         if let Some(Err((option, message))) = self.archive.as_ref().map(ArchiveOptions::validate) {
             return err(option, message);

@@ -51,10 +51,17 @@ pub struct ClfExtras<'a> {
     pub user_agent: Option<&'a str>,
 }
 
-/// How an error record is written: JSON lines verbatim, the others re-encoded as compact JSON.
+/// What a JSON line carries beyond the five required fields (its `user_agent`, through `json.fields` too).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct JsonExtras<'a> {
+    pub user_agent: Option<Cow<'a, str>>,
+}
+
+/// How an error record is written: JSON lines verbatim (made valid UTF-8 JSON first, see `shard`), the others
+/// re-encoded as compact JSON.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Origin<'a> {
-    Json,
+    Json(JsonExtras<'a>),
     Csv,
     Clf(ClfExtras<'a>),
 }

@@ -152,6 +152,19 @@ fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     }
 }
 
+/// A JSON error record as the line was written, made valid UTF-8 JSON: bytes that are not UTF-8 become U+FFFD
+/// and Apache's `\xhh` becomes `\\xhh`, as the parser read them.
+fn write_json_verbatim(out: &mut Vec<u8>, line: &[u8]) {
+    let text = String::from_utf8_lossy(line);
+    let mut repaired = String::new();
+    if crate::parse::has_hex_escape(text.as_bytes()) && crate::parse::repair_hex_escapes(&text, &mut repaired) {
+        out.extend_from_slice(repaired.as_bytes());
+    } else {
+        out.extend_from_slice(text.as_bytes());
+    }
+    out.push(b'\n');
+}
+
 fn is_blank(line: &[u8]) -> bool {
     line.iter().all(|&b| b == b' ' || b == b'\t')
 }
@@ -161,7 +174,7 @@ impl Shard {
         opts.validate()?;
         let opts_archive = opts.archive.clone().map(Archive::new);
         Ok(Shard {
-            parser: LineParser::new(opts.format, opts.csv_delimiter),
+            parser: LineParser::with_json(opts.format, opts.csv_delimiter, &opts.json),
             state: State {
                 opts,
                 streams: Vec::new(),
@@ -357,10 +370,11 @@ impl Shard {
         if line.len() > state.opts.max_line_bytes {
             return state.reject_from(Reason::TooLong, sidx, line);
         }
-        let Ok(text) = simdutf8::basic::from_utf8(line) else {
-            return state.reject_from(Reason::InvalidUtf8, sidx, line);
+        let parsed = match simdutf8::basic::from_utf8(line) {
+            Ok(text) => parser.parse(text),
+            Err(_) => parser.parse_lossy(line),
         };
-        let record = match parser.parse(text) {
+        let record = match parsed {
             Ok(r) => r,
             Err(reason) => return state.reject_from(reason, sidx, line),
         };
@@ -549,9 +563,8 @@ impl State {
         self.out.counters.errors += 1;
         let out = &mut self.out.errors;
         let extras = match &rec.origin {
-            Origin::Json => {
-                out.extend_from_slice(line);
-                out.push(b'\n');
+            Origin::Json(_) => {
+                write_json_verbatim(out, line);
                 return;
             }
             Origin::Csv => None,

@@ -385,6 +385,20 @@ pub fn epoch_ms_f64_to_us(ms: f64) -> Option<i64> {
     Some((ms * 1000.0) as i64)
 }
 
+/// A JSON-number epoch-seconds timestamp (`json.timestampUnit: s`, e.g. nginx's `$msec`, `1765000000.123`)
+/// → microseconds, rounded to the nearest: near 2^31 s an f64 is only 0.25 µs apart, so truncating would
+/// turn the written `.123` into `.122999`. Same range as [`epoch_ms_f64_to_us`].
+pub fn epoch_s_f64_to_us(s: f64) -> Option<i64> {
+    if !(s >= 0.0 && s < (EPOCH_MS_LIMIT / 1000) as f64) {
+        return None;
+    }
+    let whole = s as i64;
+    if whole as f64 == s {
+        return Some(whole * 1_000_000);
+    }
+    Some((s * 1e6).round() as i64)
+}
+
 /// A CSV epoch-milliseconds field (1–16 ASCII digits, leading zeros allowed) → microseconds.
 /// Same range as [`epoch_ms_f64_to_us`].
 pub fn epoch_ms_digits_to_us(s: &[u8]) -> Option<i64> {

@@ -200,6 +200,7 @@ pub fn ip_from_bytes(b: &[u8]) -> Option<IpKey> {
     match b.len() {
         4 => Some(IpKey::V4(b.try_into().ok()?)),
         16 => Some(IpKey::V6(b.try_into().ok()?)),
+        8 => Some(IpKey::Host(b.try_into().ok()?)),
         _ => None,
     }
 }
@@ -354,7 +355,7 @@ impl WindowPartial {
             return Err("window group counts not sorted".into());
         }
         if self.ip_counts.iter().any(|(b, _)| ip_from_bytes(b).is_none()) {
-            return Err("window ip counts hold an address that is neither 4 nor 16 bytes".into());
+            return Err("window ip counts hold an address that is neither 4, 8 (a hostname) nor 16 bytes".into());
         }
         Ok(())
     }

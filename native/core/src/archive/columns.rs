@@ -95,7 +95,12 @@ impl Columns {
                 self.referer.append_option(x.referer);
                 self.size.append_option(x.size.and_then(|s| i64::try_from(s).ok()));
             }
-            Origin::Json | Origin::Csv => {
+            Origin::Json(x) => {
+                self.user_agent.append_option(x.user_agent.as_deref());
+                self.referer.append_null();
+                self.size.append_null();
+            }
+            Origin::Csv => {
                 self.user_agent.append_null();
                 self.referer.append_null();
                 self.size.append_null();

@@ -125,7 +125,7 @@ fn record_at(parser: &mut LineParser, ts_us: i64) -> crate::record::Record<'stat
         method: rec.method.into_owned().into(),
         url: rec.url.into_owned().into(),
         status: rec.status,
-        origin: crate::record::Origin::Json,
+        origin: crate::record::Origin::Json(Default::default()),
     }
 }
 

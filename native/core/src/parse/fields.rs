@@ -2,19 +2,16 @@
 
 use std::borrow::Cow;
 
-use crate::ip::{parse_ip, IpKey};
+use crate::ip::{parse_hostname, parse_ip, IpKey};
 use crate::record::{Origin, Reason, Record};
 
 pub fn ip(text: &str) -> Result<IpKey, Reason> {
     parse_ip(text.as_bytes()).ok_or(Reason::InvalidField)
 }
 
-pub fn non_empty(text: &str) -> Result<(), Reason> {
-    if text.is_empty() {
-        Err(Reason::InvalidField)
-    } else {
-        Ok(())
-    }
+/// A CLF client: an address, or a hostname (Apache `HostnameLookups On`), counted by its text.
+pub fn client(text: &str) -> Result<IpKey, Reason> {
+    parse_ip(text.as_bytes()).or_else(|| parse_hostname(text.as_bytes())).ok_or(Reason::InvalidField)
 }
 
 pub fn status_value(n: i64) -> Result<u16, Reason> {

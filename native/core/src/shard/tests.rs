@@ -73,7 +73,7 @@ fn every_rejection_reason_from_matching_input() {
     input.extend(b"{\"timestamp\":\"2025-06-09T09:42:40Z\",\"ip\":\"300.1.1.1\",\"method\":\"GET\",\"url\":\"/\",\"status\":200}\n");
     input.extend(b"{\"timestamp\":\"2025-02-30T09:42:40Z\",\"ip\":\"1.1.1.1\",\"method\":\"GET\",\"url\":\"/\",\"status\":200}\n");
     input.extend(format!("{}\n", "x".repeat(201)).as_bytes());
-    input.extend(b"2025-06-09T09:42:40Z;1.1.1.1;GET;/\xff;200\n");
+    input.extend(b"2025-06-09T09:42:40Z;\xff1.1.1.1;GET;/;200\n"); // no record even decoded lossily
     input.extend(line(NOW + 301 * S, "1.1.1.1", 200).as_bytes());
     input.extend(line(T0 + 100 * S, "1.1.1.1", 200).as_bytes());
     input.extend(line(T0, "1.1.1.1", 200).as_bytes());
@@ -87,7 +87,7 @@ fn every_rejection_reason_from_matching_input() {
     }
     let rejected = String::from_utf8(out.rejected).unwrap();
     assert!(rejected.contains("\"source\":\"src\""));
-    assert!(rejected.contains("\"line_base64\":\"MjAyNS0wNi0wOVQwOTo0Mjo0MFo7MS4xLjEuMTtHRVQ7L/87MjAw\""), "{rejected}");
+    assert!(rejected.contains("\"line_base64\":\"MjAyNS0wNi0wOVQwOTo0Mjo0MFo7/zEuMS4xLjE7R0VUOy87MjAw\""), "{rejected}");
     assert_eq!(out.counters.lines, 9);
 }
 
@@ -390,4 +390,21 @@ fn a_cut_stream_rejects_an_overlong_partial_as_too_long_and_skips_a_blank_one() 
     // Nothing pending: a stream cut right after a newline loses nothing.
     let out = s.cut_stream("whole", NOW);
     assert_eq!((out.counters.lines, out.rejected.len()), (0, 0));
+}
+
+/// Real servers write raw bytes and Apache's `\xhh` into JSON lines: each is still a record, and its error
+/// record is valid UTF-8 JSON that reads as the line did.
+#[test]
+fn json_error_records_are_valid_utf8_json() {
+    let mut s = shard();
+    let ts = "2025-06-09T09:42:40Z";
+    let mut input = format!(r#"{{"timestamp":"{ts}","ip":"1.1.1.1","method":"GET","url":"/a"#).into_bytes();
+    input.extend(b"\xe9\xff");
+    input.extend(br#"","status":404}"#);
+    input.extend(format!("\n{{\"timestamp\":\"{ts}\",\"ip\":\"1.1.1.2\",\"method\":\"GET\",\"url\":\"/b\\xe9\",\"status\":404}}\n").as_bytes());
+    let out = s.process("a", &input, NOW);
+    assert_eq!((out.counters.records, out.counters.errors, out.rejected.len()), (2, 2, 0));
+    let text = String::from_utf8(out.errors).expect("valid UTF-8");
+    let urls: Vec<String> = text.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON")["url"].as_str().unwrap().to_string()).collect();
+    assert_eq!(urls, vec!["/a\u{fffd}\u{fffd}".to_string(), r"/b\xe9".to_string()]);
 }
