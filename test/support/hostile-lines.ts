@@ -56,7 +56,11 @@ export function hostileLines(nowMs: number): HostileLine[] {
     ['CLF', clf, 'url', ' /'],
     ['CLF', clf, 'status', '" 2'],
   ];
-  for (const [format, line, field, marker] of fields) add(`invalid UTF-8 in the ${format} ${field}`, breakUtf8(line, marker), 'invalid_utf8');
+  // A method or URL with bytes that are not UTF-8 is still a request (decoded lossily, U+FFFD: real servers log such
+  // URLs); a time, client or status that is not text carries none, so its line is rejected.
+  for (const [format, line, field, marker] of fields) {
+    add(`invalid UTF-8 in the ${format} ${field}`, breakUtf8(line, marker), field === 'method' || field === 'url' ? 'record' : 'invalid_utf8');
+  }
   // JSON nested 100,000 deep: an array, an object, and as the status itself.
   add(`JSON arrays nested ${DEEP} deep`, withField('x', '['.repeat(DEEP) + ']'.repeat(DEEP)), 'malformed');
   add(`JSON objects nested ${DEEP} deep`, withField('x', '{"a":'.repeat(DEEP) + '1' + '}'.repeat(DEEP)), 'malformed');
