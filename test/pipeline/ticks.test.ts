@@ -25,19 +25,16 @@ class MemorySink implements RecordSink {
   async close(): Promise<void> {}
 }
 
-/** One line every 10 ms of event time for `seconds`. */
-const lines = (stream: number, seconds: number) =>
-  Buffer.from(Array.from({ length: seconds * 100 }, (_, i) => `{"timestamp":${Math.floor((T0 + i * 10_000) / 1000)},"ip":"10.0.${stream}.${i & 255}","method":"GET","url":"/r","status":200}\n`).join(''));
-
-it('stopped ticks close nothing; started again, they close what an idle stream held back', async () => {
+/** A pipeline of `shards` over JSON lines whose timed ticks run every `tickMs`, writing to memory. */
+function pipeline(shards: number, tickMs: number): { p: Pipeline; files: Record<'errors' | 'rejected' | 'metrics' | 'alerts', MemorySink> } {
   const files = { errors: new MemorySink(), rejected: new MemorySink(), metrics: new MemorySink(), alerts: new MemorySink() };
   const p = new Pipeline({
-    shards: 1,
+    shards,
     shardOptions: { format: 'json', windowMs: 30_000, idleTimeoutMs: 30_000, maxUrlsPerWindow: 100 },
     chunkBytes: 16 << 10,
     maxInFlightChunks: 8,
     lingerMs: 5,
-    tickMs: 20,
+    tickMs,
     rules: [],
     earlyAlerts: false,
     output: new Outputs({ files, rotateAtBytes: 1 << 30 }),
@@ -45,6 +42,15 @@ it('stopped ticks close nothing; started again, they close what an idle stream h
     nowUs: () => now,
   });
   pipelines.push(p);
+  return { p, files };
+}
+
+/** One line every 10 ms of event time for `seconds`. */
+const lines = (stream: number, seconds: number) =>
+  Buffer.from(Array.from({ length: seconds * 100 }, (_, i) => `{"timestamp":${Math.floor((T0 + i * 10_000) / 1000)},"ip":"10.0.${stream}.${i & 255}","method":"GET","url":"/r","status":200}\n`).join(''));
+
+it('stopped ticks close nothing; started again, they close what an idle stream held back', async () => {
+  const { p, files } = pipeline(1, 20);
   p.start();
   p.data('behind', lines(1, 20));
   p.data('ahead', lines(0, 150));
@@ -62,21 +68,7 @@ it('stopped ticks close nothing; started again, they close what an idle stream h
 });
 
 it('one stream on two shards: the shard without streams closes its windows as soon as the other moves on, not at its next timed tick', async () => {
-  const files = { errors: new MemorySink(), rejected: new MemorySink(), metrics: new MemorySink(), alerts: new MemorySink() };
-  const p = new Pipeline({
-    shards: 2,
-    shardOptions: { format: 'json', windowMs: 30_000, idleTimeoutMs: 30_000, maxUrlsPerWindow: 100 },
-    chunkBytes: 16 << 10,
-    maxInFlightChunks: 8,
-    lingerMs: 5,
-    tickMs: 3_600_000, // no timed tick during the test
-    rules: [],
-    earlyAlerts: false,
-    output: new Outputs({ files, rotateAtBytes: 1 << 30 }),
-    maxPendingOutputBytes: 1 << 30,
-    nowUs: () => now,
-  });
-  pipelines.push(p);
+  const { p, files } = pipeline(2, 3_600_000); // no timed tick during the test
   p.start();
   const windows = () => files.metrics.text.split('\n').filter((l) => l.includes('"kind":"summary"')).length;
   // 150 s of event time: with a 10 s watermark, windows up to the one ending at 120 s have closed on the stream's shard.
