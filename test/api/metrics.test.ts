@@ -81,7 +81,8 @@ describe('/metrics of a daemon fed known lines', () => {
     value(s, 'logpulse_output_pending_bytes') === 0 &&
     [...FILE_KINDS, 'archive'].every((kind) => {
       const disk = onDisk(dir, kind);
-      return value(s, `logpulse_output_files_total{kind="${kind}"}`) === disk.files && value(s, `logpulse_output_bytes_total{kind="${kind}"}`) === disk.bytes;
+      // files > 0: a kind whose first file is still being cut (the archive writes its Parquet at the cut) is not settled.
+      return disk.files > 0 && value(s, `logpulse_output_files_total{kind="${kind}"}`) === disk.files && value(s, `logpulse_output_bytes_total{kind="${kind}"}`) === disk.bytes;
     });
 
   beforeAll(async () => {
