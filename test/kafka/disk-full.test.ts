@@ -5,13 +5,14 @@
 //
 // Fault injection as in test/e2e/disk-full.test.ts: a real 2 MiB tmpfs filled to ENOSPC when `mount` is permitted,
 // otherwise output/errors replaced by a plain file (EEXIST). The test prints which one ran.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { batch, breakDisk, expectEveryErrorOnce, metrics, ready, startDaemon } from '../e2e/disk-fault-helpers.js';
+import { rssMiB } from '../support/proc-tree.js';
 import { brokerInfo, committedOffsets, createTopic, produceTo } from '../support/kafka.js';
 import { mountTmpfs, unmount } from '../support/small-disk.js';
 import { untilAsync } from '../support/wait.js';
@@ -40,12 +41,6 @@ async function produce(brokers: string, topic: string, text: string): Promise<vo
     const mine = all.filter((_, i) => i % PARTITIONS === p);
     for (let at = 0; at < mine.length; at += 50_000) await produceTo(brokers, topic, p, mine.slice(at, at + 50_000));
   }
-}
-
-/** The daemon's resident memory now, in MiB. */
-function rssMiB(pid: number): number {
-  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]!;
-  return Number(kb) / 1024;
 }
 
 it('stops fetching on a full disk (lag on the broker, memory flat), resumes by itself, loses and repeats nothing', async () => {

@@ -22,6 +22,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
+/** A process's resident memory now, in MiB (VmRSS). */
+export function rssMiB(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]!;
+  return Number(kb) / 1024;
+}
+
 export interface ProcStats {
   /** CPU time of the tree over the wall time, 100 = one core busy. */
   cpuPercent: number;
