@@ -10,7 +10,11 @@ import { writePidFile } from '../daemon/pid-file.js';
 import { installSignals } from '../daemon/shutdown.js';
 import { setFileModes } from '../file-modes.js';
 import { createLogger } from '../log.js';
+import { exitIfStillRunning } from './exit-guard.js';
 import { redactText } from '../redact.js';
+
+/** How long a run that has ended may take to let go of its last handles before it is made to exit. */
+const LINGER_MS = 5_000;
 
 export interface RunOptions extends FlagOverrides {
   config?: string;
@@ -60,6 +64,8 @@ export async function runCommand(opts: RunOptions, proc: RunProcessOptions = {})
     stop: (signal) => {
       log.info({ signal }, 'stopping: draining in-flight data');
       daemon.stop(signal);
+      // shutdownTimeout bounds the drain itself (shutdown.ts); this bounds everything after it as well.
+      exitIfStillRunning(log, daemon.config.shutdownTimeoutMs + LINGER_MS, 1, 'the stop signal');
     },
     second: (signal) => log.warn({ signal }, 'second stop signal: exiting now without draining'),
     reload: () => void daemon.reload(() => loadForReload(path, flags), 'SIGHUP'),
@@ -75,7 +81,9 @@ export async function runCommand(opts: RunOptions, proc: RunProcessOptions = {})
       : null;
   watch?.start();
   try {
-    return await daemon.run();
+    const code = await daemon.run();
+    exitIfStillRunning(log, LINGER_MS, code, 'the end of the run');
+    return code;
   } finally {
     watch?.stop();
     uninstall();
