@@ -2,7 +2,10 @@
 // messages or no message came for the consume timeout: at a steady 1,000 messages/s a call for 10,000 returned after
 // 10 s (issue 18: alerts 9 s late). So the count follows the rate seen: about FILL_MS worth of messages, at least
 // one (a lone message is handed over at once), at most MAX_BATCH (a backlog is read in big batches, which is
-// what throughput needs). A call that filled within FILL_MS asks for twice as many next time.
+// what throughput needs). A call that filled within FILL_MS asks for twice as many next time; so does a full call
+// while the partitions hold more than it asked for (a backlog), however long it took: a call's time includes the
+// wait for this thread to finish handing over the previous batch, so on a busy daemon time alone kept the count
+// small (~500), each call cost its fixed overhead, and 100 k messages/s fell ever further behind (p50 7.5 s).
 
 export const MAX_BATCH = 10_000;
 /** How long a call may spend collecting its messages: the latency a steady stream adds before parsing. */
@@ -16,16 +19,28 @@ export class ConsumeBatchSize {
     return this.#size;
   }
 
-  /** A call asked for `asked` messages and returned `got` after `ms`. */
-  observe(asked: number, got: number, ms: number): void {
+  /**
+   * A call asked for `asked` messages and returned `got` after `ms`; `behind`: messages still on the broker past
+   * the last one it returned, over the partitions it returned messages of (0 when unknown).
+   */
+  observe(asked: number, got: number, ms: number, behind = 0): void {
     if (got < asked) {
       // It ended waiting for a message that did not come: the rate is below `asked` per call; ask for what came.
       this.#size = Math.max(1, got);
-    } else if (ms <= FILL_MS) {
+    } else if (ms <= FILL_MS || behind >= asked) {
       this.#size = Math.min(MAX_BATCH, asked * 2);
     } else {
       // Full, but slower than FILL_MS: the count that fills in FILL_MS at this rate.
       this.#size = Math.max(1, Math.min(MAX_BATCH, Math.floor((got * FILL_MS) / ms)));
     }
   }
+}
+
+/** What a batch leaves behind on the broker: per partition in it, the high watermark minus the next offset. */
+export function backlogAfter(messages: readonly { partition: number; offset: number }[], highWatermark: (partition: number) => number): number {
+  const next = new Map<number, number>();
+  for (const m of messages) next.set(m.partition, m.offset + 1);
+  let behind = 0;
+  for (const [partition, offset] of next) behind += Math.max(0, highWatermark(partition) - offset);
+  return behind;
 }

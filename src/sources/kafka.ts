@@ -12,7 +12,7 @@ import { LogpulseError } from '../errors.js';
 import { fatalHint, isFatalKafkaError, kafkaErrorText } from '../kafka/client-config.js';
 import { rdkafka } from '../kafka/rdkafka.js';
 import { Throttle } from '../kafka/throttle.js';
-import { ConsumeBatchSize } from './kafka-batch-size.js';
+import { backlogAfter, ConsumeBatchSize } from './kafka-batch-size.js';
 import { KafkaPartitions } from './kafka-partitions.js';
 import { Rebalancer } from './kafka-rebalance.js';
 import { alreadyStarted, type PartitionLag, type ReplayableSource, type SourceSink, type StreamPositions } from './source.js';
@@ -113,15 +113,19 @@ export class KafkaSource implements ReplayableSource {
     for (const partition of this.#partitions.assigned) {
       const position = this.#partitions.positions.get(partition);
       if (position === undefined) continue;
-      let high: number;
-      try {
-        high = consumer.getWatermarkOffsets(topic, partition).highOffset;
-      } catch {
-        continue; // not fetched from yet
-      }
+      const high = this.#highWatermark(consumer, partition);
       if (high >= 0) out.push({ topic, partition, lag: Math.max(0, high - position) });
     }
     return out;
+  }
+
+  /** librdkafka's cached high watermark of `partition` (a local read); -1 before its first fetch. */
+  #highWatermark(consumer: RdKafka.KafkaConsumer, partition: number): number {
+    try {
+      return consumer.getWatermarkOffsets(this.#o.topic, partition).highOffset;
+    } catch {
+      return -1;
+    }
   }
 
   #commitFailed(err: RdKafka.LibrdKafkaError): void {
@@ -252,7 +256,10 @@ export class KafkaSource implements ReplayableSource {
     const began = performance.now();
     consumer.consume(asked, (err, messages) => {
       this.#consuming = false;
-      if (!err || isTimeout(err)) this.#batch.observe(asked, messages?.length ?? 0, performance.now() - began);
+      if (!err || isTimeout(err)) {
+        const got = messages?.length ?? 0;
+        this.#batch.observe(asked, got, performance.now() - began, got === asked ? backlogAfter(messages, (p) => this.#highWatermark(consumer, p)) : 0);
+      }
       if (this.#stopped) return;
       if (err && !isTimeout(err)) this.#sink?.warn('kafka: consume failed (retrying)', { error: kafkaErrorText(err) });
       // A batch that lands while held (a durable cut is reading positions and state) or paused waits here:

@@ -3,7 +3,7 @@
 // cut back to what fills in that time when a steady stream fills them more slowly.
 import { describe, expect, it } from 'vitest';
 
-import { ConsumeBatchSize, FILL_MS, MAX_BATCH } from '../../src/sources/kafka-batch-size.js';
+import { backlogAfter, ConsumeBatchSize, FILL_MS, MAX_BATCH } from '../../src/sources/kafka-batch-size.js';
 
 describe('ConsumeBatchSize', () => {
   it('starts at one message, so the first one is handed over at once', () => {
@@ -38,4 +38,35 @@ describe('ConsumeBatchSize', () => {
     b.observe(3, 0, 10);
     expect(b.next).toBe(1);
   });
+
+  it('a backlog read on a busy thread (every full call slow) still reaches the full batch; caught up, it comes back down', () => {
+    const b = new ConsumeBatchSize();
+    // Each call waits ~50 ms for the thread to hand over the previous batch; the broker holds 100,000 more.
+    for (let i = 0; i < 14; i++) b.observe(b.next, b.next, 50, 100_000);
+    expect(b.next).toBe(MAX_BATCH);
+    // Caught up: nothing left behind, the same slow calls shrink it to what fills in FILL_MS.
+    b.observe(MAX_BATCH, MAX_BATCH, 50, 0);
+    expect(b.next).toBe(Math.floor((MAX_BATCH * FILL_MS) / 50));
+  });
+
+  it('without a backlog a slow full call is cut back, as before', () => {
+    const b = new ConsumeBatchSize();
+    for (let i = 0; i < 10; i++) b.observe(b.next, b.next, 0.1);
+    const asked = b.next;
+    b.observe(asked, asked, 20, asked - 1);
+    expect(b.next).toBe(Math.floor((asked * FILL_MS) / 20));
+  });
 });
+
+describe('backlogAfter', () => {
+  it('sums, per partition in the batch, the high watermark minus the offset after its last message', () => {
+    const high = new Map([[0, 1_000], [1, 50], [2, 7]]);
+    const batch = [{ partition: 0, offset: 10 }, { partition: 1, offset: 49 }, { partition: 0, offset: 11 }];
+    expect(backlogAfter(batch, (p) => high.get(p)!)).toBe(1_000 - 12 + 0);
+  });
+
+  it('a partition whose watermark is unknown (-1) counts nothing', () => {
+    expect(backlogAfter([{ partition: 3, offset: 5 }], () => -1)).toBe(0);
+  });
+});
+
