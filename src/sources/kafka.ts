@@ -149,6 +149,10 @@ export class KafkaSource implements ReplayableSource {
         'max.partition.fetch.bytes': 2 * 1024 * 1024,
         'fetch.max.bytes': 16 * 1024 * 1024,
         'queued.max.messages.kbytes': 8192,
+        // Once that queue is full librdkafka waits this long before fetching again (default 1 s): a daemon behind
+        // drained the 8 MB in about half of it and then waited. 1 M messages, one partition, read to the end:
+        // median of 8 alternated pairs 0.78 of the wall time (best runs 8.7 s vs 14.8 s), peak RSS +12 MiB.
+        'fetch.queue.backoff.ms': 10,
         // A fetch request is a small packet: Nagle's algorithm would hold it for the broker's delayed ACK.
         'socket.nagle.disable': true,
         offset_commit_cb: true,
