@@ -37,8 +37,8 @@ function kindOverride(kind: string, what: string) {
   return Type.Optional(
     Type.Object(
       {
-        maxAge: Type.Optional(Age(undefined, `${what} older than this are deleted. Default: \`output.retention.maxAge\`.`)),
-        maxSize: Type.Optional(ByteSize(undefined, `The oldest ${what} are deleted while all of \`${kind}/\` holds more. Default: \`output.retention.maxSize\`.`)),
+        maxAge: Type.Optional(Age(undefined, `${what} older than this are deleted. Unset by default: \`output.retention.maxAge\` applies.`)),
+        maxSize: Type.Optional(ByteSize(undefined, `The oldest ${what.toLowerCase()} are deleted while all of \`${kind}/\` holds more. Unset by default: \`output.retention.maxSize\` applies.`)),
       },
       { additionalProperties: false, description: `Retention of \`${kind}/\` (overrides the defaults above). Unset by default.` },
     ),
@@ -49,11 +49,11 @@ export const OUTPUT_RETENTION_SECTION = Section(
   {
     maxAge: Age(DEFAULT_OUTPUT_MAX_AGE, 'Complete output files whose last write is older than this are deleted (every kind without its own `maxAge`).'),
     maxSize: ByteSize(0, 'Per kind: the oldest complete files are deleted while the kind\'s directory holds more than this (every kind without its own `maxSize`).'),
-    errors: kindOverride('errors', 'error-record files'),
-    metrics: kindOverride('metrics', 'window-row files'),
-    rejected: kindOverride('rejected', 'rejected-line files'),
-    alerts: kindOverride('alerts', 'alert files'),
-    partials: kindOverride('partials', 'partials files'),
+    errors: kindOverride('errors', 'Error-record files'),
+    metrics: kindOverride('metrics', 'Window-row files'),
+    rejected: kindOverride('rejected', 'Rejected-line files'),
+    alerts: kindOverride('alerts', 'Alert files'),
+    partials: kindOverride('partials', 'Partials files'),
   },
   'How long output files are kept (README, Retention). Never deleted: a `.part`, the newest complete file of a kind, or a file after the last durable cut.',
 );
