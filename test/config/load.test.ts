@@ -23,6 +23,7 @@ function byPath(result: ConfigResult): Record<string, string> {
 describe('no config file', () => {
   it('gives the embedded default: generator source, outputs under ./output, every key set', () => {
     const config = ok(loadConfig(undefined, {}, noEnv));
+    const week = { maxAgeMs: 7 * 86_400_000, maxSize: 0 };
     expect(config).toEqual({
       source: 'generator:',
       format: 'auto',
@@ -45,7 +46,7 @@ describe('no config file', () => {
         resultsEveryMs: 60_000,
         fileMode: 0o640,
         dirMode: 0o750,
-        retention: Object.fromEntries(['errors', 'metrics', 'rejected', 'alerts', 'partials'].map((k) => [k, { maxAgeMs: 7 * 86_400_000, maxSize: 0 }])),
+        retention: { errors: week, metrics: week, rejected: week, alerts: week, partials: week },
       },
       console: { enabled: true, everyMs: 10_000 },
       alerts: {
