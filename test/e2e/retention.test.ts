@@ -1,0 +1,117 @@
+// Retention through a running daemon (README, Retention): files of an earlier run deleted by age at the next start
+// and counted in /metrics; a tiny size limit on a replayable source never deleting a file after the last durable
+// cut's marks, nor one a reader holds open from under it, across a SIGKILL and a restart.
+import { closeSync, mkdtempSync, openSync, readdirSync, readSync, fstatSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { readCheckpoint } from '../../src/daemon/checkpoint.js';
+import { spawnCli, waitForLog } from '../support/cli.js';
+import { until, untilAsync } from '../support/wait.js';
+import { lines, listKind } from './helpers.js';
+
+const KINDS = ['errors', 'metrics', 'rejected', 'alerts'] as const;
+const seqOf = (name: string): number => Number(/-(\d{6,})\.ndjson$/.exec(name)![1]);
+const complete = (out: string, kind: string): string[] => listKind(out, kind).filter((n) => n.endsWith('.ndjson'));
+
+function config(dir: string, name: string, body: string): string {
+  const path = join(dir, `${name}.yaml`);
+  writeFileSync(path, `console: { enabled: false }\ncheckpoint: { dir: ${join(dir, `${name}-cp`)} }\n${body}`);
+  return path;
+}
+
+describe('output retention in a running daemon', () => {
+  it('deletes the files an earlier run left once they are older than maxAge, and counts them in /metrics', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logpulse-retention-age-'));
+    const out = join(dir, 'out');
+    const first = config(dir, 'first', `source: "generator:?count=20000&rate=0&errorRate=0.5"\napi: { enabled: false }\noutput: { dir: ${out}, rotateEvery: 100ms, retention: { maxAge: 0 } }\n`);
+    const p1 = spawnCli(['run', '-c', first]);
+    expect(await p1.exit, p1.stderr()).toBe(0);
+    const old = Object.fromEntries(KINDS.map((k) => [k, complete(out, k)]));
+    expect(old.errors!.length).toBeGreaterThan(0);
+    // Ten days old: over the default maxAge (7d).
+    const tenDaysAgo = (Date.now() - 10 * 86_400_000) / 1000;
+    for (const k of KINDS) for (const n of old[k]!) utimesSync(join(out, k, n), tenDaysAgo, tenDaysAgo);
+
+    const second = config(dir, 'second', `source: "generator:?rate=400&errorRate=0.5"\napi: { port: 0 }\noutput: { dir: ${out}, rotateEvery: 200ms }\n`);
+    const p2 = spawnCli(['run', '-c', second]);
+    try {
+      await waitForLog(p2, 'api listening');
+      await waitForLog(p2, 'retention: output files deleted');
+      // The newest old file of a kind goes once this run has completed a file of its own (errors: within a rotation;
+      // metrics: once a window closes, 40 s away), so until then it stays.
+      await until('every errors file of the first run deleted', () => !complete(out, 'errors').some((n) => old.errors!.includes(n)), { ms: 20_000 });
+      expect(complete(out, 'metrics').filter((n) => old.metrics!.includes(n))).toEqual(old.metrics!.slice(-1));
+      const url = (JSON.parse(p2.stderr().split('\n').find((l) => l.includes('"api listening"'))!) as { url: string }).url;
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toContain(`logpulse_retention_deleted_files_total{kind="errors"} ${old.errors!.length}`);
+      expect(metrics).toMatch(/logpulse_retention_deleted_bytes_total\{kind="errors"\} [1-9]\d*/);
+      const logged = lines(p2.stderr())
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.msg === 'retention: output files deleted');
+      expect(logged.length).toBeGreaterThan(0);
+      expect(logged.every((l) => l.level === 30 && l.reason === 'age' && typeof l.files === 'number' && typeof l.bytes === 'number')).toBe(true);
+      expect(logged.filter((l) => l.kind === 'errors').reduce((n, l) => n + (l.files as number), 0)).toBe(old.errors!.length);
+    } finally {
+      p2.child.kill('SIGTERM');
+    }
+    expect(await p2.exit, p2.stderr()).toBe(0);
+  });
+
+  it('a tiny maxSize on a replayable source: nothing after the durable cut goes, an open file reads whole, a SIGKILL and restart finish the run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logpulse-retention-size-'));
+    const out = join(dir, 'out');
+    const cp = join(dir, 'run-cp');
+    const cfg = config(dir, 'run', `source: "generator:?seed=5&count=150000&rate=15000&errorRate=0.5"\napi: { enabled: false }\noutput: { dir: ${out}, rotateEvery: 100ms, retention: { maxSize: 1 } }\n`);
+    /** Every complete file after the checkpoint's marks (read after the listing: marks only grow) is there. */
+    const checkMarks = async (): Promise<number> => {
+      const listed = Object.fromEntries(KINDS.map((k) => [k, complete(out, k).map(seqOf)]));
+      const marks = (await readCheckpoint(cp))?.outputs ?? {};
+      for (const k of KINDS) {
+        const seqs = listed[k]!;
+        if (seqs.length === 0) continue;
+        const newest = Math.max(...seqs);
+        const expected = Array.from({ length: Math.max(0, newest - (marks[k] ?? 0)) }, (_, i) => (marks[k] ?? 0) + 1 + i);
+        expect(seqs.filter((s) => s > (marks[k] ?? 0)), `${k}: marks ${marks[k]}`).toEqual(expected);
+      }
+      return listed.errors!.length;
+    };
+
+    const p1 = spawnCli(['run', '-c', cfg]);
+    let fd: number | null = null;
+    let held = '';
+    try {
+      await until('a first errors file', () => complete(out, 'errors').length > 0);
+      held = complete(out, 'errors')[0]!;
+      fd = openSync(join(out, 'errors', held), 'r');
+      await waitForLog(p1, 'retention: output files deleted');
+      for (let i = 0; i < 10; i++) await checkMarks();
+      await until('the held file deleted', () => !complete(out, 'errors').includes(held));
+    } finally {
+      p1.child.kill('SIGKILL');
+    }
+    await p1.exit;
+    // The reader still has the whole file: complete JSON lines to its end.
+    const size = fstatSync(fd!).size;
+    const buf = Buffer.alloc(size);
+    for (let got = 0, n; got < size && (n = readSync(fd!, buf, got, size - got, got)) > 0; ) got += n;
+    closeSync(fd!);
+    expect(size).toBeGreaterThan(0);
+    expect(buf.toString().endsWith('\n')).toBe(true);
+    expect(lines(buf.toString()).every((l) => typeof JSON.parse(l) === 'object')).toBe(true);
+
+    // The restart replays after the checkpoint; retention goes on over both runs' files.
+    const p2 = spawnCli(['run', '-c', cfg]);
+    await untilAsync('a sweep after the restart', async () => (await checkMarks()) >= 0 && p2.stderr().includes('retention: output files deleted'), { ms: 20_000 });
+    expect(await p2.exit, p2.stderr()).toBe(0);
+    for (const k of KINDS) {
+      const seqs = complete(out, k).map(seqOf);
+      // Never a `.part` left, and the newest file of each kind written kept.
+      expect(listKind(out, k).filter((n) => n.endsWith('.part'))).toEqual([]);
+      if (k === 'errors' || k === 'metrics') expect(seqs.length, k).toBeGreaterThan(0);
+    }
+    expect(readdirSync(out).sort()).toEqual(expect.arrayContaining(['errors', 'metrics']));
+  });
+});
