@@ -24,9 +24,9 @@ export function parseAge(input: string | number): AgeResult {
   return { ok: true, ms };
 }
 
-/** Shortest exact text of an age ("7d", "36h", "90s"), for logs and `logpulse validate`. */
+/** Shortest exact text of an age in days or smaller units ("7d", "36h", "90s"), for logs and `logpulse validate`. */
 export function formatAge(ms: number): string {
-  for (const [unit, size] of [['w', UNIT_MS.w], ['d', UNIT_MS.d], ['h', UNIT_MS.h], ['m', UNIT_MS.m], ['s', UNIT_MS.s]] as const) {
+  for (const [unit, size] of [['d', UNIT_MS.d], ['h', UNIT_MS.h], ['m', UNIT_MS.m], ['s', UNIT_MS.s]] as const) {
     if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;

@@ -34,12 +34,14 @@ export function parseByteSize(input: string | number): ByteSizeResult {
   return { ok: true, bytes };
 }
 
-/** The shortest exact binary or decimal text of a number of bytes ("10GiB", "500MB", "123B"), for logs and docs. */
+/** The shortest exact text of a number of bytes ("10GiB", "500MB", "123B"), for logs and `logpulse validate`. */
 export function formatByteSize(bytes: number): string {
+  let best = `${bytes}B`;
   for (const [unit, size] of [['TiB', 2 ** 40], ['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10], ['TB', 1e12], ['GB', 1e9], ['MB', 1e6], ['kB', 1e3]] as const) {
-    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+    const text = `${bytes / size}${unit}`;
+    if (bytes >= size && bytes % size === 0 && text.length < best.length) best = text;
   }
-  return `${bytes}B`;
+  return best;
 }
 
 function fail(): ByteSizeResult {

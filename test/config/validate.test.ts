@@ -36,7 +36,7 @@ describe('logpulse validate', () => {
     expect(stdout).toContain('  errors    maxAge 3d     maxSize 500MB\n');
     expect(stdout).toContain('  metrics   maxAge none   maxSize 10GiB\n');
     expect(stdout).toContain('  rejected  maxAge 3d     maxSize 10GiB\n');
-    expect(stdout).toContain('  archive   maxAge 2w     maxSize none  (archive.enabled is false)\n');
+    expect(stdout).toContain('  archive   maxAge 14d    maxSize none  (archive.enabled is false)\n');
   });
 
   it('exits 0 for Kafka brokers without a port, in the source URI and in kafka.brokers (9092)', async () => {
