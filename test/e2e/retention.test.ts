@@ -23,17 +23,22 @@ function config(dir: string, name: string, body: string): string {
 }
 
 describe('output retention in a running daemon', () => {
-  it('deletes the files an earlier run left once they are older than maxAge, and counts them in /metrics', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'logpulse-retention-age-'));
-    const out = join(dir, 'out');
+  /** A finished first run's output files, aged ten days (over the default maxAge, 7d), by kind. */
+  async function agedFirstRun(dir: string, out: string): Promise<Record<string, string[]>> {
     const first = config(dir, 'first', `source: "generator:?count=20000&rate=0&errorRate=0.5"\napi: { enabled: false }\noutput: { dir: ${out}, rotateEvery: 100ms, retention: { maxAge: 0 } }\n`);
     const p1 = spawnCli(['run', '-c', first]);
     expect(await p1.exit, p1.stderr()).toBe(0);
     const old = Object.fromEntries(KINDS.map((k) => [k, complete(out, k)]));
     expect(old.errors!.length).toBeGreaterThan(0);
-    // Ten days old: over the default maxAge (7d).
     const tenDaysAgo = (Date.now() - 10 * 86_400_000) / 1000;
     for (const k of KINDS) for (const n of old[k]!) utimesSync(join(out, k, n), tenDaysAgo, tenDaysAgo);
+    return old;
+  }
+
+  it('deletes the files an earlier run left once they are older than maxAge, and counts them in /metrics', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logpulse-retention-age-'));
+    const out = join(dir, 'out');
+    const old = await agedFirstRun(dir, out);
 
     const second = config(dir, 'second', `source: "generator:?rate=400&errorRate=0.5"\napi: { port: 0 }\noutput: { dir: ${out}, rotateEvery: 200ms }\n`);
     const p2 = spawnCli(['run', '-c', second]);
@@ -42,7 +47,7 @@ describe('output retention in a running daemon', () => {
       await waitForLog(p2, 'retention: output files deleted');
       // The newest old file of a kind goes once this run has completed a file of its own (errors: within a rotation;
       // metrics: once a window closes, 40 s away), so until then it stays.
-      await until('every errors file of the first run deleted', () => !complete(out, 'errors').some((n) => old.errors!.includes(n)), { ms: 20_000 });
+      await until('every errors file of the first run deleted', () => !complete(out, 'errors').some((n) => old.errors!.includes(n)), { ms: 30_000 });
       expect(complete(out, 'metrics').filter((n) => old.metrics!.includes(n))).toEqual(old.metrics!.slice(-1));
       const url = (JSON.parse(p2.stderr().split('\n').find((l) => l.includes('"api listening"'))!) as { url: string }).url;
       const metrics = await (await fetch(`${url}/metrics`)).text();
@@ -58,6 +63,30 @@ describe('output retention in a running daemon', () => {
       p2.child.kill('SIGTERM');
     }
     expect(await p2.exit, p2.stderr()).toBe(0);
+  });
+
+  it('a reload (SIGHUP) turns retention on in place', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logpulse-retention-reload-'));
+    const out = join(dir, 'out');
+    const old = await agedFirstRun(dir, out);
+    const body = (retention: string) => `source: "generator:?rate=400&errorRate=0.5"\napi: { enabled: false }\noutput: { dir: ${out}, rotateEvery: 200ms${retention} }\n`;
+    const cfg = config(dir, 'second', body(', retention: { maxAge: 0 }'));
+    const d = spawnCli(['run', '-c', cfg]);
+    try {
+      await waitForLog(d, 'source started');
+      await until('a few rotations', () => complete(out, 'errors').length >= old.errors!.length + 3);
+      expect(complete(out, 'errors').filter((n) => old.errors!.includes(n))).toEqual(old.errors);
+      config(dir, 'second', body(''));
+      d.child.kill('SIGHUP');
+      await waitForLog(d, 'SIGHUP: config reloaded');
+      const reloaded = JSON.parse(d.stderr().split('\n').find((l) => l.includes('SIGHUP: config reloaded'))!) as { inPlace: string[]; rebuild: string[] };
+      expect(reloaded.rebuild).toEqual([]);
+      expect(reloaded.inPlace).toContain('output.retention.errors.maxAge');
+      await until('every errors file of the first run deleted', () => !complete(out, 'errors').some((n) => old.errors!.includes(n)), { ms: 30_000 });
+    } finally {
+      d.child.kill('SIGTERM');
+    }
+    expect(await d.exit, d.stderr()).toBe(0);
   });
 
   it('a tiny maxSize on a replayable source: nothing after the durable cut goes, an open file reads whole, a SIGKILL and restart finish the run', async () => {
