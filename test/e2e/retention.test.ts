@@ -1,7 +1,7 @@
 // Retention through a running daemon (README, Retention): files of an earlier run deleted by age at the next start
 // and counted in /metrics; a tiny size limit on a replayable source never deleting a file after the last durable
 // cut's marks, nor one a reader holds open from under it, across a SIGKILL and a restart.
-import { closeSync, mkdtempSync, openSync, readdirSync, readSync, fstatSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readdirSync, readSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 import { readCheckpoint } from '../../src/daemon/checkpoint.js';
 import { spawnCli, waitForLog } from '../support/cli.js';
-import { until, untilAsync } from '../support/wait.js';
+import { sleep, until, untilAsync } from '../support/wait.js';
 import { lines, listKind } from './helpers.js';
 
 const KINDS = ['errors', 'metrics', 'rejected', 'alerts'] as const;
@@ -89,23 +89,49 @@ describe('output retention in a running daemon', () => {
     expect(await d.exit, d.stderr()).toBe(0);
   });
 
+  it('while checkpoints cannot be written, every file after the last checkpoint\'s marks stays, whatever maxSize wants', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logpulse-retention-stuck-'));
+    const out = join(dir, 'out');
+    const cp = join(dir, 'run-cp');
+    const cfg = config(dir, 'run', `source: "generator:?seed=9&rate=3000&errorRate=0.5"\napi: { enabled: false }\noutput: { dir: ${out}, rotateEvery: 100ms, retention: { maxSize: 1 } }\n`);
+    const d = spawnCli(['run', '-c', cfg]);
+    try {
+      await waitForLog(d, 'retention: output files deleted');
+      // A file where the checkpoint directory was: every durable cut fails from now on, the files go on rotating.
+      renameSync(cp, `${cp}.saved`);
+      writeFileSync(cp, 'not a directory');
+      await waitForLog(d, 'durable cut failed');
+      await sleep(300); // a cut under way when the directory moved has written into it by now
+      const marks = (await readCheckpoint(`${cp}.saved`))!.outputs!;
+      const after = () => complete(out, 'errors').map(seqOf).filter((seq) => seq > marks.errors!);
+      await until('5 errors files after the marks', () => after().length >= 5);
+      const seen = after();
+      await sleep(1000); // ten more sweeps
+      expect(seen.filter((seq) => !after().includes(seq)), `deleted after the marks (${marks.errors})`).toEqual([]);
+      expect(complete(out, 'errors').map(seqOf).filter((seq) => seq <= marks.errors!).length).toBeLessThanOrEqual(1);
+    } finally {
+      d.child.kill('SIGKILL');
+    }
+    await d.exit;
+  });
+
   it('a tiny maxSize on a replayable source: nothing after the durable cut goes, an open file reads whole, a SIGKILL and restart finish the run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'logpulse-retention-size-'));
     const out = join(dir, 'out');
     const cp = join(dir, 'run-cp');
     const cfg = config(dir, 'run', `source: "generator:?seed=5&count=150000&rate=15000&errorRate=0.5"\napi: { enabled: false }\noutput: { dir: ${out}, rotateEvery: 100ms, retention: { maxSize: 1 } }\n`);
-    /** Every complete file after the checkpoint's marks (read after the listing: marks only grow) is there. */
+    /** Every file seen so far, per kind: one after the checkpoint's marks must still be there. */
+    const seen = new Map(KINDS.map((k) => [k, new Set<number>()]));
     const checkMarks = async (): Promise<number> => {
-      const listed = Object.fromEntries(KINDS.map((k) => [k, complete(out, k).map(seqOf)]));
+      const listed = new Map(KINDS.map((k) => [k, new Set(complete(out, k).map(seqOf))]));
+      // Read after the listing: marks only grow, so a file deleted before the listing was at or under these.
       const marks = (await readCheckpoint(cp))?.outputs ?? {};
       for (const k of KINDS) {
-        const seqs = listed[k]!;
-        if (seqs.length === 0) continue;
-        const newest = Math.max(...seqs);
-        const expected = Array.from({ length: Math.max(0, newest - (marks[k] ?? 0)) }, (_, i) => (marks[k] ?? 0) + 1 + i);
-        expect(seqs.filter((s) => s > (marks[k] ?? 0)), `${k}: marks ${marks[k]}`).toEqual(expected);
+        const after = [...seen.get(k)!].filter((seq) => seq > (marks[k] ?? 0));
+        expect(after.filter((seq) => !listed.get(k)!.has(seq)), `${k}: deleted after the marks (${marks[k]})`).toEqual([]);
+        for (const seq of listed.get(k)!) seen.get(k)!.add(seq);
       }
-      return listed.errors!.length;
+      return listed.get('errors')!.size;
     };
 
     const p1 = spawnCli(['run', '-c', cfg]);
@@ -116,7 +142,11 @@ describe('output retention in a running daemon', () => {
       held = complete(out, 'errors')[0]!;
       fd = openSync(join(out, 'errors', held), 'r');
       await waitForLog(p1, 'retention: output files deleted');
-      for (let i = 0; i < 10; i++) await checkMarks();
+      // Sampled over two seconds of cuts and sweeps (every 100 ms each).
+      for (let i = 0; i < 20; i++) {
+        await checkMarks();
+        await sleep(100);
+      }
       await until('the held file deleted', () => !complete(out, 'errors').includes(held));
     } finally {
       p1.child.kill('SIGKILL');
@@ -133,6 +163,9 @@ describe('output retention in a running daemon', () => {
 
     // The restart replays after the checkpoint; retention goes on over both runs' files.
     const p2 = spawnCli(['run', '-c', cfg]);
+    // The restart itself deletes the files after the marks (the replay writes them again) before the source starts.
+    await waitForLog(p2, 'source started');
+    for (const set of seen.values()) set.clear();
     await untilAsync('a sweep after the restart', async () => (await checkMarks()) >= 0 && p2.stderr().includes('retention: output files deleted'), { ms: 20_000 });
     expect(await p2.exit, p2.stderr()).toBe(0);
     for (const k of KINDS) {
