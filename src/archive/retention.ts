@@ -61,7 +61,8 @@ export async function pruneArchive(listed: HourDir[], limits: RetentionLimits, c
   const result: PruneResult = { hours: [], files: 0, bytes: 0 };
   if (limits.maxAgeMs === 0 && limits.maxSize === 0) return result;
   const usage: HourUsage[] = [];
-  for (const hour of listed) {
+  // An hour left with no data and nothing being written (only someone else's files) holds nothing to delete.
+  for (const hour of listed.filter((h) => h.names.some((n) => isDataFile(n) || n.startsWith('.')))) {
     const deletable = hour.hourStartUs + HOUR_US <= closedThroughUs && hour.names.every((n) => settled(n, committed));
     usage.push({ hourStartUs: hour.hourStartUs, bytes: limits.maxSize > 0 ? await dataBytes(hour) : 0, deletable });
   }

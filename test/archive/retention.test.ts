@@ -74,6 +74,15 @@ describe('pruneArchive', () => {
     expect(r.hours).toEqual([]);
   });
 
+  it('an hour left with someone else\'s file only is not deleted again and again', async () => {
+    const dir = archive(4);
+    writeFileSync(join(dir, partitionOf(hour(0)), '_SUCCESS'), '');
+    const limits = { maxAgeMs: HOUR_MS, maxSize: 0 };
+    expect((await pruneArchive(await listHours(dir), limits, hour(4), committed)).hours.length).toBe(2);
+    expect(readdirSync(join(dir, partitionOf(hour(0))))).toEqual(['_SUCCESS']);
+    expect((await pruneArchive(await listHours(dir), limits, hour(4), committed)).hours).toEqual([]);
+  });
+
   it('by size over the Parquet files only', async () => {
     const dir = archive(10);
     mkdirSync(join(dir, '_logpulse', 'runs'), { recursive: true });
