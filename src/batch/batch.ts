@@ -75,8 +75,9 @@ export async function runBatch(o: BatchOptions): Promise<Manifest> {
     // The cut files read (a compacted file's from its footer): the API's speed layer adds every other row.
     const provenance = await readProvenance(conn, files.map((path) => ({ path, rel: archiveRelative(o.archiveDir, path) })));
     const covered = encodeCoverage(provenance.flatMap((units) => units.map((u) => u.unit)));
-    const [count, cutoff] = await reading(conn, files, () =>
-      firstRow(conn, "SELECT count(*), strftime(max(timestamp), '%Y-%m-%dT%H:%M:%S.%fZ') FROM records"),
+    // The first event time says what period the batch covers: archive.retention may have deleted older hours.
+    const [count, cutoff, first] = await reading(conn, files, () =>
+      firstRow(conn, "SELECT count(*), strftime(max(timestamp), '%Y-%m-%dT%H:%M:%S.%fZ'), strftime(min(timestamp), '%Y-%m-%dT%H:%M:%S.%fZ') FROM records"),
     );
     const records = Number(count);
     if (records === 0) o.log.info({ archive: o.archiveDir, files: files.length }, 'batch: no records in the archive for this range; the views are empty');
@@ -100,6 +101,7 @@ export async function runBatch(o: BatchOptions): Promise<Manifest> {
     const manifest: Manifest = {
       batchId,
       createdAt: new Date(started).toISOString(),
+      firstEventTime: typeof first === 'string' ? first : null,
       cutoffEventTime: typeof cutoff === 'string' ? cutoff : null,
       since: iso(o.sinceMs),
       until: iso(o.untilMs),

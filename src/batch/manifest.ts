@@ -12,6 +12,11 @@ export interface Manifest {
   batchId: string;
   /** ISO time the batch started. */
   createdAt: string;
+  /**
+   * Earliest event time among the records read (ISO), null with no record: with `archive.retention` the archive
+   * starts there, so the batch covers [firstEventTime, cutoffEventTime]. Absent in manifests of older versions.
+   */
+  firstEventTime?: string | null;
   /** Latest event time among the records read (ISO), null with no record: the speed layer covers what comes after. */
   cutoffEventTime: string | null;
   /** The `--since` / `--until` bounds (ISO), null when not given. */

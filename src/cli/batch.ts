@@ -64,8 +64,8 @@ export async function batchCommand(opts: BatchCommandOptions): Promise<number> {
       log,
       progress: createProgress(BATCH_STEPS, log),
     });
-    const { batchId, records, rows, durationMs, cutoffEventTime } = manifest;
-    log.info({ batchId, records, files: manifest.inputFiles.length, rows, cutoffEventTime, durationMs, dir: config.batch.dir }, 'batch: published');
+    const { batchId, records, rows, durationMs, firstEventTime, cutoffEventTime } = manifest;
+    log.info({ batchId, records, files: manifest.inputFiles.length, rows, firstEventTime, cutoffEventTime, durationMs, dir: config.batch.dir }, 'batch: published');
     return 0;
   } catch (err) {
     if (!(err instanceof LogpulseError)) throw err;

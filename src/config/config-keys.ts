@@ -39,6 +39,8 @@ export function configKeys(schema: TSchema = ConfigSchema, prefix = ''): ConfigK
 
 function typeLabel(s: TSchema): string {
   if (s.format === 'duration') return 'duration';
+  if (s.format === 'age') return 'age';
+  if (s.format === 'byte-size') return 'byte size';
   if (Array.isArray(s.enum)) return (s.enum as string[]).join(' | ');
   if (s.type === 'object') return 'section';
   if (s.type === 'array') return 'list';

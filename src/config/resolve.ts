@@ -2,9 +2,25 @@
 
 import { DEFAULT_DIR_MODE, DEFAULT_FILE_MODE, parseMode } from '../file-modes.js';
 import { checkBrokerList } from '../sources/uri.js';
+import { parseAge } from './age.js';
+import { parseByteSize } from './byte-size.js';
 import { parseDuration } from './duration.js';
 import { DEFAULT_ERRORS_PER_STATUS_THRESHOLD, DEFAULT_MIN_REQUESTS, type ConfigFile } from './schema.js';
-import type { AlertRule, Config, Env } from './types.js';
+import type { AlertRule, Config, Env, RetentionLimits } from './types.js';
+import type { FileKind } from '../sinks/sink.js';
+
+/** The output kinds `output.retention` has an override for. */
+const RETENTION_KINDS: readonly FileKind[] = ['errors', 'metrics', 'rejected', 'alerts', 'partials'];
+
+type LimitsFile = { maxAge?: string | number; maxSize?: string | number };
+
+/** Limits as written (already validated) → milliseconds and bytes, each missing one from `fallback`. */
+function retentionLimits(f: LimitsFile | undefined, fallback: RetentionLimits): RetentionLimits {
+  const age = f?.maxAge === undefined ? null : parseAge(f.maxAge);
+  const size = f?.maxSize === undefined ? null : parseByteSize(f.maxSize);
+  if ((age && !age.ok) || (size && !size.ok)) throw new Error('unreachable: a retention limit passed validation but not parsing');
+  return { maxAgeMs: age?.ok ? age.ms : fallback.maxAgeMs, maxSize: size?.ok ? size.bytes : fallback.maxSize };
+}
 
 export function resolve(f: ConfigFile, env: Env): Config {
   const ms = (v: string | number): number => {
@@ -42,6 +58,7 @@ export function resolve(f: ConfigFile, env: Env): Config {
       // Checked by the schema's file-mode / dir-mode formats.
       fileMode: parseMode(f.output.fileMode) ?? DEFAULT_FILE_MODE,
       dirMode: parseMode(f.output.dirMode) ?? DEFAULT_DIR_MODE,
+      retention: outputRetention(f.output.retention),
     },
     console: { enabled: f.console.enabled, everyMs: ms(f.console.every) },
     alerts: {
@@ -69,7 +86,7 @@ export function resolve(f: ConfigFile, env: Env): Config {
         caFile: f.kafka.security.caFile ?? null,
       },
     },
-    archive: { enabled: f.archive.enabled, dir: f.archive.dir },
+    archive: { enabled: f.archive.enabled, dir: f.archive.dir, retention: retentionLimits(f.archive.retention, { maxAgeMs: 0, maxSize: 0 }) },
     batch: { dir: f.batch.dir },
     checkpoint: { dir: f.checkpoint.dir },
     api: { enabled: f.api.enabled, host: f.api.host, port: f.api.port, token, corsOrigins: f.api.corsOrigins },
@@ -83,4 +100,10 @@ export function resolve(f: ConfigFile, env: Env): Config {
     shutdownTimeoutMs: ms(f.shutdownTimeout),
     log: { level: f.log.level },
   };
+}
+
+/** Each kind's effective limits: its override's keys, else the section's defaults. */
+function outputRetention(r: ConfigFile['output']['retention']): Record<FileKind, RetentionLimits> {
+  const defaults = retentionLimits(r, { maxAgeMs: 0, maxSize: 0 });
+  return Object.fromEntries(RETENTION_KINDS.map((kind) => [kind, retentionLimits(r[kind], defaults)])) as Record<FileKind, RetentionLimits>;
 }

@@ -3,6 +3,8 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
 import { isDirModeUsable, isFileModeUsable } from '../file-modes.js';
+import { parseAge } from './age.js';
+import { parseByteSize } from './byte-size.js';
 import { parseDuration } from './duration.js';
 import { problem, RANK, type Problem, type Seg } from './problems.js';
 import { ConfigSchema } from './schema.js';
@@ -16,6 +18,8 @@ const ajv = new Ajv({
   verbose: true, // errors carry their schema, for messages that state both bounds of a range
 });
 ajv.addFormat('duration', { type: 'string', validate: (s: string) => parseDuration(s).ok });
+ajv.addFormat('age', { type: 'string', validate: (s: string) => parseAge(s).ok });
+ajv.addFormat('byte-size', { type: 'string', validate: (s: string) => parseByteSize(s).ok });
 ajv.addFormat('file-mode', { type: 'string', validate: isFileModeUsable });
 ajv.addFormat('dir-mode', { type: 'string', validate: isDirModeUsable });
 export const validateSchema = ajv.compile(ConfigSchema);
@@ -48,18 +52,18 @@ export function translateAjvError(e: ErrorObject, data: unknown): Problem[] {
     case 'type': {
       // A wrong type hides the enum/range complaints about the same value.
       if (e.data === null) return [problem(segs, 'has no value: give one, or remove the key to get its default', RANK.type)];
-      const message = schema.format === 'duration' ? durationMessage(e.data) : typeMessage(String(params.type));
+      const message = VALUE_FORMATS.has(String(schema.format)) ? valueMessage(schema.format as string, e.data) : typeMessage(String(params.type));
       return [problem(segs, message, RANK.type)];
     }
     case 'format':
       if (schema.format === 'file-mode') return [problem(segs, modeMessage('rw-', '0640'))];
       if (schema.format === 'dir-mode') return [problem(segs, modeMessage('rwx', '0750'))];
-      return [problem(segs, durationMessage(e.data))];
+      return [problem(segs, valueMessage(String(schema.format), e.data))];
     case 'enum':
       return [problem(segs, `must be one of: ${(params.allowedValues as unknown[]).join(', ')}`)];
     case 'minimum':
     case 'maximum':
-      if (schema.format === 'duration') return [problem(segs, durationMessage(e.data))];
+      if (VALUE_FORMATS.has(String(schema.format))) return [problem(segs, valueMessage(String(schema.format), e.data))];
       if (schema.minimum !== undefined && schema.maximum !== undefined) {
         return [problem(segs, `must be between ${schema.minimum} and ${schema.maximum}`)];
       }
@@ -71,8 +75,12 @@ export function translateAjvError(e: ErrorObject, data: unknown): Problem[] {
   }
 }
 
-function durationMessage(value: unknown): string {
-  const r = typeof value === 'string' || typeof value === 'number' ? parseDuration(value) : parseDuration(-1);
+/** Formats of values written as text or a number (their parsers word the problem). */
+const VALUE_FORMATS = new Set(['duration', 'age', 'byte-size']);
+
+function valueMessage(format: string, value: unknown): string {
+  const parse = format === 'age' ? parseAge : format === 'byte-size' ? parseByteSize : parseDuration;
+  const r = typeof value === 'string' || typeof value === 'number' ? parse(value) : parse(-1);
   return r.ok ? 'is invalid' : r.message;
 }
 

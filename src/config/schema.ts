@@ -7,6 +7,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Duration, PermissionMode, Section, StringEnum } from './schema-helpers.js';
 import { JSON_SECTION } from './schema-json.js';
 import { LIMITS_SECTION } from './schema-limits.js';
+import { ARCHIVE_RETENTION_SECTION, OUTPUT_RETENTION_SECTION } from './schema-retention.js';
 import { WEBHOOK_KEYS } from './schema-webhook.js';
 
 export const FORMATS = ['json', 'csv', 'clf', 'auto'] as const;
@@ -134,6 +135,7 @@ export const ConfigSchema = Type.Object(
         resultsEvery: Duration('60s', 'How often a line is appended to results.txt.'),
         fileMode: PermissionMode('file-mode', '0640', 'every file the daemon and `logpulse batch` create (outputs, checkpoint, webhook queue, archive, batch views, pid file); the owner must have read and write.'),
         dirMode: PermissionMode('dir-mode', '0750', 'every directory they create (output, checkpoint, archive and batch directories); the owner must have read, write and search.'),
+        retention: OUTPUT_RETENTION_SECTION,
       },
       'Output files.',
     ),
@@ -229,6 +231,7 @@ export const ConfigSchema = Type.Object(
           default: 'data/logs',
           description: 'Archive root; files go under `date=YYYY-MM-DD/hour=HH/`.',
         }),
+        retention: ARCHIVE_RETENTION_SECTION,
       },
       'Parquet archive of all valid records.',
     ),

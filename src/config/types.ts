@@ -6,6 +6,7 @@ import type { JsonField, JsonPreset, TIMESTAMP_UNITS } from './json-input.js';
 import type { ConfigProblem } from './problems.js';
 import type { FORMATS, KAFKA_MECHANISMS, KAFKA_PROTOCOLS, LOG_LEVELS, RATE_RULE_TYPES, RULE_TYPES, STARTING_OFFSETS, THRESHOLDS_FROM } from './schema.js';
 import type { WEBHOOK_FORMATS } from './schema-webhook.js';
+import type { FileKind } from '../sinks/sink.js';
 
 /** Command-line flags that override config keys (SPEC §1). Undefined = not given. */
 export interface FlagOverrides {
@@ -37,6 +38,13 @@ export type AlertRule =
   | { type: 'errors_per_status'; threshold: number }
   | { type: RateRuleType; threshold: number; minRequests: number };
 
+/** How much of an output kind or of the archive is kept (README, Retention); 0: no limit. */
+export interface RetentionLimits {
+  maxAgeMs: number;
+  /** Bytes. */
+  maxSize: number;
+}
+
 /** The resolved configuration: every key present, durations as integer milliseconds (`…Ms`). */
 export interface Config {
   source: string;
@@ -55,7 +63,8 @@ export interface Config {
     maxInFlightChunks: number;
   };
   /** `fileMode`, `dirMode`: the permission bits (numbers, from the octal strings). */
-  output: { dir: string; rotateEveryMs: number; resultsEveryMs: number; fileMode: number; dirMode: number };
+  /** `retention`: each kind's effective limits (its override, else the defaults). */
+  output: { dir: string; rotateEveryMs: number; resultsEveryMs: number; fileMode: number; dirMode: number; retention: Record<FileKind, RetentionLimits> };
   console: { enabled: boolean; everyMs: number };
   alerts: {
     early: boolean;
@@ -82,7 +91,7 @@ export interface Config {
       caFile: string | null;
     };
   };
-  archive: { enabled: boolean; dir: string };
+  archive: { enabled: boolean; dir: string; retention: RetentionLimits };
   batch: { dir: string };
   checkpoint: { dir: string };
   /** `token`: LOGPULSE_API_TOKEN if set and not empty, else `api.token`; null = no auth. Log via `redactConfig`. */

@@ -11,6 +11,9 @@ import { compactHour, compactionJobs, settleJournals } from '../archive/compacti
 import { closeLedger, openLedger, type ReplayMode } from '../archive/ledger.js';
 import { listHours, newRunId } from '../archive/layout.js';
 import { type ArchiveMark, recoverArchive } from '../archive/recovery.js';
+import { pruneArchive } from '../archive/retention.js';
+import { formatAge } from '../config/age.js';
+import type { RetentionLimits } from '../config/types.js';
 import { LogpulseError } from '../errors.js';
 import { chmodCreated } from '../file-modes.js';
 import type { Logger } from '../log.js';
@@ -46,6 +49,10 @@ export class ArchiveKeeper {
   #failure: string | null = null;
   /** Told the size of each file a cut published (not of compaction's rewrites), for `/metrics`. */
   onPublished: (bytes: number) => void = () => {};
+  /** Told what each retention pass deleted (files, bytes), for `/metrics`. */
+  onRetained: (files: number, bytes: number) => void = () => {};
+  /** `archive.retention`: applied after each compaction pass (archive/retention.ts). */
+  #retention: RetentionLimits = { maxAgeMs: 0, maxSize: 0 };
 
   constructor(dir: string, source: string, replay: ReplayMode, log: Logger) {
     this.dir = dir;
@@ -120,6 +127,11 @@ export class ArchiveKeeper {
     this.#log.info({ dir: this.dir, run: this.run, rowsPublished: this.#rows }, 'archive closed');
   }
 
+  /** `archive.retention` (at start and on a reload): the next pass after a cut applies it. */
+  setRetention(limits: RetentionLimits): void {
+    this.#retention = limits;
+  }
+
   /** Starts compacting the hours closed through `closedThroughUs` after any compaction already running. */
   compactClosed(closedThroughUs: number | null): Promise<void> {
     if (closedThroughUs === null) return this.#compacting;
@@ -129,8 +141,7 @@ export class ArchiveKeeper {
 
   async #compactAll(closedThroughUs: number): Promise<void> {
     try {
-      const committed = (run: string, seq: number) => run !== this.run || this.#final || seq <= this.#committedSeq;
-      for (const job of compactionJobs(await listHours(this.dir), closedThroughUs, committed)) {
+      for (const job of compactionJobs(await listHours(this.dir), closedThroughUs, this.#committed)) {
         const id = { run: this.run, seq: ++this.#seq };
         const rows = await compactHour(this.dir, job, id, compactParquet);
         this.#log.debug({ partition: job.hour.partition, files: job.inputs.length, rows }, 'archive hour compacted');
@@ -139,8 +150,34 @@ export class ArchiveKeeper {
       // The inputs stay readable (the journal says so); the next cut tries again.
       this.#log.warn({ err: (err as Error).message }, 'archive compaction failed; retried after the next cut');
     }
+    await this.#prune(closedThroughUs);
+  }
+
+  /** Cuts a restart may no longer remove or replay (compaction and retention take only those). */
+  readonly #committed = (run: string, seq: number): boolean => run !== this.run || this.#final || seq <= this.#committedSeq;
+
+  /** Deletes the oldest hours over `archive.retention` (after compaction, on the same chain: never beside it). */
+  async #prune(closedThroughUs: number): Promise<void> {
+    try {
+      const r = await pruneArchive(await listHours(this.dir), this.#retention, closedThroughUs, this.#committed);
+      if (r.hours.length === 0) return;
+      const first = r.hours[0]!.hourStartUs;
+      const last = r.hours[r.hours.length - 1]!.hourStartUs;
+      const reasons = [...new Set(r.hours.map((h) => h.reason))].join('+');
+      const limits = { maxAge: formatAge(this.#retention.maxAgeMs), maxSize: this.#retention.maxSize };
+      this.#log.info(
+        { kind: 'archive', hours: r.hours.length, files: r.files, bytes: r.bytes, reason: reasons, from: iso(first), through: iso(last), limits },
+        'retention: archive hours deleted',
+      );
+      this.onRetained(r.files, r.bytes);
+    } catch (err) {
+      this.#log.warn({ err: (err as Error).message }, 'archive retention failed; retried after the next cut');
+    }
   }
 }
+
+/** The start of an hour (µs) as ISO text. */
+const iso = (us: number): string => new Date(us / 1000).toISOString();
 
 /** `date=…` and `date=…/hour=…` of a file's path under the archive root, as absolute paths. */
 function partitionDirs(root: string, path: string): string[] {

@@ -24,6 +24,7 @@ import { ArchiveFault } from './archive-fault.js';
 import { takeCutPoint } from './cut-point.js';
 import type { CutKind, Instruments } from './instruments.js';
 import type { Outputs } from './outputs.js';
+import type { OutputMarks } from '../sinks/sink.js';
 
 export interface DurabilityOptions {
   source: Source;
@@ -51,6 +52,8 @@ export class Durability {
   #cuts = 0;
   readonly #archiveFault: ArchiveFault;
   #lastCheckpoint: Checkpoint | null = null; // the one the last full cut wrote
+  /** The output marks of the checkpoint on disk (a replayable source): retention deletes no file after them. */
+  #outputMarks: OutputMarks = {};
   readonly #checkpointFsync: ((seconds: number) => void) | undefined;
 
   constructor(options: DurabilityOptions) {
@@ -79,6 +82,7 @@ export class Durability {
       if (this.#replayable) {
         this.#replayable.resumeFrom(cp.positions ?? {});
         const discarded = cp.outputs ? await this.#o.outputs.discardAfter(cp.outputs) : 0;
+        this.#outputMarks = cp.outputs ?? {};
         if (discarded > 0) log.info({ files: discarded }, 'output files completed after the checkpoint removed: the source reads what they held again');
       } else {
         await retireCheckpoint(dir, 'restored');
@@ -86,7 +90,8 @@ export class Durability {
       log.info({ dir, savedAt: cp.createdAt, checkpointWorkers: cp.workers, workers }, 'open windows restored from the checkpoint');
     } else if (this.#replayable) {
       // The start is a cut too: a crash before the first timed one must not leave files the replay writes again.
-      await writeCheckpoint(dir, newCheckpoint(workers, await pipeline.checkpointState(), {}, undefined, await this.#o.outputs.marks()), this.#checkpointFsync);
+      this.#outputMarks = await this.#o.outputs.marks();
+      await writeCheckpoint(dir, newCheckpoint(workers, await pipeline.checkpointState(), {}, undefined, this.#outputMarks), this.#checkpointFsync);
     }
     await this.#o.archive?.open(mark);
   }
@@ -122,12 +127,18 @@ export class Durability {
     if (this.#replayable) {
       if (o.sourceIsNew) this.#replayable.resumeFrom(cp.positions ?? {});
       // The marks name this generation's output files (its output dir may be another).
-      await writeCheckpoint(dir, { ...cp, outputs: await this.#o.outputs.marks() }, this.#checkpointFsync);
+      this.#outputMarks = await this.#o.outputs.marks();
+      await writeCheckpoint(dir, { ...cp, outputs: this.#outputMarks }, this.#checkpointFsync);
       if (o.from !== dir) await retireCheckpoint(o.from, 'restored');
     } else {
       await retireCheckpoint(o.from, 'restored');
     }
     if (o.openArchive) await this.#o.archive?.open(cp.archive ?? null);
+  }
+
+  /** Per kind, the last output file retention may delete: the checkpoint's marks (replayable), else the last complete one. */
+  async deletableThrough(): Promise<OutputMarks> {
+    return this.#replayable ? this.#outputMarks : this.#o.outputs.marks();
   }
 
   /** Timed cuts once the source reads: full cuts for a replayable source, archive cuts alone otherwise. */
@@ -279,6 +290,7 @@ export class Durability {
     const cp = newCheckpoint(this.#o.workers, state, positions, mark, marks);
     await writeCheckpoint(this.#o.checkpointDir, cp, this.#checkpointFsync);
     this.#lastCheckpoint = cp;
+    this.#outputMarks = marks;
     if (mark) archive!.committed(mark);
     await source.commit(positions, confirmed);
     void archive?.compactClosed(pipeline.closedThroughUs);

@@ -20,6 +20,7 @@ import type { Instruments, OutputKind } from './instruments.js';
 import { consoleTable, openOutputs } from './open-outputs.js';
 import type { Outputs } from './outputs.js';
 import { batchThresholds, pipelineOptions } from './parts.js';
+import { RetentionSweeper } from './retention.js';
 import type { RunningParts } from './shutdown.js';
 
 export interface GenerationDeps {
@@ -57,6 +58,8 @@ export class Generation {
   readonly source: Source;
   /** `limits.rejectedPerSecond`, handed on by rebuilds: one bucket and one dropped count for the daemon's life. */
   readonly rejectedLimit: RejectedLimit;
+  /** Deletes the oldest output files over `output.retention` (retention.ts). */
+  readonly retention: RetentionSweeper;
   /** The archive keeper was made here (so it is opened and finished here too). */
   readonly #ownArchive: boolean;
   readonly #log: Logger;
@@ -83,7 +86,11 @@ export class Generation {
     const outputs = await openOutputs(config, { log: d.log, alertClient, replayable, partials, instruments: d.instruments, webhook: d.webhook ?? null, rejectedLimit });
     const own = d.archive === undefined;
     const archive = !own ? d.archive! : config.archive.enabled ? new ArchiveKeeper(config.archive.dir, config.source, replayModeOf(spec), d.log) : null;
-    if (archive && own) archive.onPublished = (bytes) => d.instruments.filePublished('archive', bytes);
+    if (archive && own) {
+      archive.onPublished = (bytes) => d.instruments.filePublished('archive', bytes);
+      archive.onRetained = (files, bytes) => d.instruments.retentionDeleted('archive', files, bytes);
+    }
+    archive?.setRetention(config.archive.retention);
     return new Generation(config, d, outputs, archive, own, rejectedLimit);
   }
 
@@ -113,6 +120,16 @@ export class Generation {
       archive,
       log: d.log,
       instruments: d.instruments,
+    });
+    const durability = this.durability;
+    this.retention = new RetentionSweeper({
+      outDir: config.output.dir,
+      kinds: outputs.kinds,
+      limits: config.output.retention,
+      safeThrough: () => durability.deletableThrough(),
+      everyMs: config.output.rotateEveryMs,
+      log: d.log,
+      onDeleted: (kind, files, bytes) => d.instruments.retentionDeleted(kind, files, bytes),
     });
   }
 
@@ -147,9 +164,10 @@ export class Generation {
     this.#started = true;
   }
 
-  /** Timed durable cuts, once the source reads. */
+  /** Timed durable cuts and retention sweeps, once the source reads (the checkpoint's marks are known by then). */
   startCuts(): void {
     this.durability.start();
+    this.retention.start();
   }
 
   /** A hand-over that failed before anything was closed: this generation goes on (cuts and thresholds again). */
@@ -167,7 +185,10 @@ export class Generation {
     if (has('output.rotateEvery')) {
       this.outputs.setRotateEvery(next.output.rotateEveryMs);
       this.durability.setEvery(next.output.rotateEveryMs);
+      this.retention.setEvery(next.output.rotateEveryMs);
     }
+    if (keys.some((k) => k.startsWith('output.retention.'))) this.retention.setLimits(next.output.retention);
+    if (keys.some((k) => k.startsWith('archive.retention.'))) this.archive?.setRetention(next.archive.retention);
     if (has('alerts.rules', 'alerts.early', 'alerts.thresholdsFrom', 'alerts.thresholdsMinWindows')) {
       this.pipeline.setRules(next.alerts.rules, next.alerts.early);
       // The watcher judges the new rules against the batch's view (and applies it again over the configured values).
@@ -188,6 +209,7 @@ export class Generation {
    */
   async handOver(keepArchive: boolean): Promise<HandOver> {
     this.#thresholds?.stop();
+    await this.retention.stop();
     const checkpoint = await this.durability.handOver();
     if (this.archive && !keepArchive) await this.archive.finish(true);
     // Nothing of this generation may pause or resume the source from here on (its files' completion would).
@@ -202,6 +224,7 @@ export class Generation {
   /** A generation that could not start: whatever it opened is closed (nothing was read into it). */
   async discard(): Promise<void> {
     this.#thresholds?.stop();
+    await this.retention.stop();
     this.pipeline.onPause = () => {};
     this.pipeline.onResume = () => {};
     await this.durability.stopCuts();
@@ -213,6 +236,7 @@ export class Generation {
   /** The end of a run, whichever way it ended. */
   async close(): Promise<void> {
     this.#thresholds?.stop();
+    await this.retention.stop();
     await this.pipeline.close();
   }
 }

@@ -44,6 +44,8 @@ export class Instruments {
   readonly rebuilds = { ok: 0, rolled_back: 0 };
   /** Files published and their bytes, per output kind this daemon writes (0 until the first file). */
   readonly published: Partial<Record<OutputKind, { files: number; bytes: number }>> = {};
+  /** Files and bytes retention deleted, per output kind (README, Retention). */
+  readonly retained: Partial<Record<OutputKind, { files: number; bytes: number }>> = {};
 
   constructor(outputKinds: readonly OutputKind[] = []) {
     this.addKinds(outputKinds);
@@ -51,7 +53,10 @@ export class Instruments {
 
   /** Output kinds exported from now on (0 until their first file), as a config (or a reload) asks for them. */
   addKinds(outputKinds: readonly OutputKind[]): void {
-    for (const kind of outputKinds) this.published[kind] ??= { files: 0, bytes: 0 };
+    for (const kind of outputKinds) {
+      this.published[kind] ??= { files: 0, bytes: 0 };
+      this.retained[kind] ??= { files: 0, bytes: 0 };
+    }
   }
 
   fsync(kind: FsyncKind, seconds: number): void {
@@ -63,6 +68,13 @@ export class Instruments {
     const p = (this.published[kind] ??= { files: 0, bytes: 0 });
     p.files++;
     p.bytes += bytes;
+  }
+
+  /** Retention deleted `files` of `kind`, holding `bytes`. */
+  retentionDeleted(kind: OutputKind, files: number, bytes: number): void {
+    const r = (this.retained[kind] ??= { files: 0, bytes: 0 });
+    r.files += files;
+    r.bytes += bytes;
   }
 
   cutDone(kind: CutKind, seconds: number): void {

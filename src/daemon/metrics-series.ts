@@ -97,6 +97,13 @@ function outputSeries(registry: Registry, p: SeriesParts): void {
   labelledCounterOf(registry, 'logpulse_output_bytes_total', 'Bytes of the complete output files published, by kind.', 'kind', () =>
     published().map(([kind, v]) => [kind, v.bytes] as const),
   );
+  const retained = () => Object.entries(p.instruments.retained);
+  labelledCounterOf(registry, 'logpulse_retention_deleted_files_total', 'Complete output files (and archive Parquet files) deleted by retention, by kind.', 'kind', () =>
+    retained().map(([kind, v]) => [kind, v.files] as const),
+  );
+  labelledCounterOf(registry, 'logpulse_retention_deleted_bytes_total', 'Bytes of the files retention deleted, by kind.', 'kind', () =>
+    retained().map(([kind, v]) => [kind, v.bytes] as const),
+  );
   gaugeOf(registry, 'logpulse_output_pending_bytes', 'Output bytes not yet durable; sources pause when this reaches the limit.', p.pendingOutputBytes);
   gaugeOf(registry, 'logpulse_output_failing', 'Output kinds whose files cannot be written now (full, read-only or removed disk); sources stay paused while above 0.', p.failingOutputs);
 }

@@ -88,6 +88,11 @@ export class Outputs implements OutputPort {
     this.#p.results?.setEvery(ms);
   }
 
+  /** The file kinds written (`partials` only in Kafka runs). */
+  get kinds(): FileKind[] {
+    return Object.keys(this.#p.files) as FileKind[];
+  }
+
   get pendingBytes(): number {
     let bytes = 0;
     for (const f of this.#files) bytes += f.pendingBytes;

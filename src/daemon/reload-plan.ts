@@ -27,6 +27,9 @@ const IN_PLACE = new Set([
   'limits.idleTimeout',
 ]);
 
+/** Key prefixes a running daemon applies at once: the retention limits (the next sweep or archive pass reads them). */
+const IN_PLACE_PREFIXES = ['output.retention.', 'archive.retention.'];
+
 /** Keys the HTTP API is built from: a change restarts it (on its new address, if that changed). */
 const API_INPUTS = new Set(['api.enabled', 'api.host', 'api.port', 'api.corsOrigins', 'output.dir', 'archive.enabled', 'archive.dir', 'batch.dir', 'pipeline.errorStatusMin']);
 
@@ -53,7 +56,7 @@ export function planReload(running: Config, next: Config): ReloadPlan {
     } else if (key === 'api.token' && (running.api.token === null) !== (next.api.token === null)) {
       // Auth turned on or off: the routes (and their documentation) are built for one or the other.
       plan.api.push(change);
-    } else if (IN_PLACE.has(key)) {
+    } else if (IN_PLACE.has(key) || IN_PLACE_PREFIXES.some((p) => key.startsWith(p))) {
       plan.inPlace.push(change);
     } else if (!key.startsWith('api.')) {
       plan.rebuild.push(change);

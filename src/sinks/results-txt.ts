@@ -1,7 +1,9 @@
 // `results.txt` of SPEC §4, in the format of the seed project it replaces: every interval one appended line,
 // `2025-06-02 19:25:27, total=60, errors=38, error_rate=63.33%`, stamped with the UTC wall clock at emission.
 // Each append is fsynced; a failed one is cut back to the old end of file (no torn line) and its lines are kept
-// and written again with the next one.
+// and written again with the next one. logrotate's `copytruncate` works: every append opens the file in append mode
+// (O_APPEND: Linux writes at the end whatever offset is given) and reads its size then, so after someone else
+// truncated it the next line lands at the new end, with no hole of NULs (test/e2e/results-copytruncate.test.ts).
 import { join } from 'node:path';
 
 import { LogpulseError } from '../errors.js';

@@ -35,6 +35,8 @@ const SERIES = [
   'logpulse_archived_rows_total',
   'logpulse_output_files_total',
   'logpulse_output_bytes_total',
+  'logpulse_retention_deleted_files_total',
+  'logpulse_retention_deleted_bytes_total',
   'logpulse_output_pending_bytes',
   'logpulse_output_failing',
   'logpulse_shard_queue_depth',

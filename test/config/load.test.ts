@@ -23,6 +23,7 @@ function byPath(result: ConfigResult): Record<string, string> {
 describe('no config file', () => {
   it('gives the embedded default: generator source, outputs under ./output, every key set', () => {
     const config = ok(loadConfig(undefined, {}, noEnv));
+    const week = { maxAgeMs: 7 * 86_400_000, maxSize: 0 };
     expect(config).toEqual({
       source: 'generator:',
       format: 'auto',
@@ -39,7 +40,14 @@ describe('no config file', () => {
         chunkBytes: 1_048_576,
         maxInFlightChunks: 4,
       },
-      output: { dir: 'output', rotateEveryMs: 10_000, resultsEveryMs: 60_000, fileMode: 0o640, dirMode: 0o750 },
+      output: {
+        dir: 'output',
+        rotateEveryMs: 10_000,
+        resultsEveryMs: 60_000,
+        fileMode: 0o640,
+        dirMode: 0o750,
+        retention: { errors: week, metrics: week, rejected: week, alerts: week, partials: week },
+      },
       console: { enabled: true, everyMs: 10_000 },
       alerts: {
         early: true,
@@ -58,7 +66,7 @@ describe('no config file', () => {
         startingOffsets: 'latest',
         security: { protocol: 'PLAINTEXT', mechanism: 'PLAIN', caFile: null },
       },
-      archive: { enabled: false, dir: 'data/logs' },
+      archive: { enabled: false, dir: 'data/logs', retention: { maxAgeMs: 30 * 86_400_000, maxSize: 0 } },
       batch: { dir: 'data/batch' },
       checkpoint: { dir: 'checkpoint' },
       api: { enabled: true, host: '127.0.0.1', port: 8080, token: null, corsOrigins: [] },

@@ -23,14 +23,26 @@ describe('logpulse validate', () => {
   it('exits 0 and says so for a valid config', async () => {
     const path = configFile('good.yaml', 'source: "stdin:"\npipeline: { window: 1m }\n');
     expect(await validateCommand({ config: path })).toBe(0);
-    expect(stdout).toBe(`config OK: ${path}\n`);
+    expect(stdout.startsWith(`config OK: ${path}\nretention (output.retention, archive.retention):\n`)).toBe(true);
     expect(stderr).toBe('');
+  });
+
+  it('shows the effective retention limits per output kind and for the archive', async () => {
+    const path = configFile(
+      'retention.yaml',
+      'output:\n  retention: { maxAge: 3d, maxSize: 10GiB, errors: { maxSize: 500MB }, metrics: { maxAge: 0 } }\narchive: { retention: { maxAge: 2w } }\n',
+    );
+    expect(await validateCommand({ config: path })).toBe(0);
+    expect(stdout).toContain('  errors    maxAge 3d     maxSize 500MB\n');
+    expect(stdout).toContain('  metrics   maxAge none   maxSize 10GiB\n');
+    expect(stdout).toContain('  rejected  maxAge 3d     maxSize 10GiB\n');
+    expect(stdout).toContain('  archive   maxAge 14d    maxSize none  (archive.enabled is false)\n');
   });
 
   it('exits 0 for Kafka brokers without a port, in the source URI and in kafka.brokers (9092)', async () => {
     const path = configFile('kafka.yaml', 'source: kafka://k1/http-logs\nkafka: { brokers: "k1,k2" }\n');
     expect(await validateCommand({ config: path })).toBe(0);
-    expect(stdout).toBe(`config OK: ${path}\n`);
+    expect(stdout.startsWith(`config OK: ${path}\n`)).toBe(true);
     expect(stderr).toBe('');
   });
 

@@ -39,6 +39,21 @@ describe('planReload', () => {
     return { inPlace: keysOf(p.inPlace), rebuild: keysOf(p.rebuild), api: keysOf(p.api) };
   };
 
+  it('applies retention limits in place, per kind as they resolve', () => {
+    const p = plan({ ...base, output: { retention: { maxSize: '1GB', errors: { maxAge: '1d' } } }, archive: { retention: { maxAge: '90d' } } });
+    expect(p.rebuild).toEqual([]);
+    expect(p.api).toEqual([]);
+    expect(p.inPlace).toEqual([
+      'output.retention.errors.maxAge',
+      'output.retention.errors.maxSize',
+      'output.retention.metrics.maxSize',
+      'output.retention.rejected.maxSize',
+      'output.retention.alerts.maxSize',
+      'output.retention.partials.maxSize',
+      'archive.retention.maxAge',
+    ]);
+  });
+
   it('limits: the rejected cap and the listener\'s connection limits in place; the line and buffer bounds need a rebuild', () => {
     expect(plan({ ...base, limits: { rejectedPerSecond: 5, maxConnections: 9, idleTimeout: '1m', maxLineBytes: 1024, maxBufferedBytes: 4_194_304 } })).toEqual({
       inPlace: ['limits.maxConnections', 'limits.idleTimeout', 'limits.rejectedPerSecond'],

@@ -158,7 +158,7 @@ export class LambdaStats {
     let plan = planSpeedRows({ ...input, done: this.#done });
     if ([...this.#done].some((u) => !plan.units.has(u))) {
       // A unit already counted is gone: start the speed layer over from the batch.
-      this.#o.log.info({}, 'stats: archive files the speed layer had read are gone (a crashed run swept); recounting');
+      this.#o.log.info({}, 'stats: archive files the speed layer had read are gone (a crashed run swept, or archive.retention deleted their hours); recounting');
       await this.#loadMerged(this.#manifest);
       plan = planSpeedRows(input);
       changed = true;
