@@ -54,6 +54,11 @@ export class AlertEngine {
     this.#early = early;
   }
 
+  /** Entries kept for windows still open (each window's go when it is drained): running counts, fired keys. */
+  get tracked(): { alertCounts: number; alertsFired: number } {
+    return { alertCounts: this.#running.size, alertsFired: this.#fired.size };
+  }
+
   state(): AlertState {
     return { running: [...this.#running].map(([k, v]) => [k, [...v]]), fired: [...this.#fired] };
   }
