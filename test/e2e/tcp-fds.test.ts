@@ -1,0 +1,129 @@
+// Issue 20, long-run correctness: 10,000 producers connect to `tcp-listen://`, send a few lines and go — cleanly,
+// closing mid-line, stalled mid-line or idle until the daemon closes them, or reset at once — and the daemon holds no more file descriptors
+// than after its first 100 (each connection's socket and stream state go with it), and counts every line. The open
+// descriptors are compared by what they point at, so a growth names itself (`socket:[…]`, a file, an eventfd).
+// The issue's 29 → 31 after 2,000 connections were the errors/ and rejected/ files being written: each kind's
+// file is opened at its first record (and again after each rotation), so the test allows one per output kind.
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readlinkSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { expect, it } from 'vitest';
+
+import { untilAsync } from '../support/wait.js';
+import { metrics, startDaemon } from './disk-fault-helpers.js';
+
+const CONNECTIONS = 10_000;
+const FIRST = 100;
+const AT_ONCE = 50;
+const START_MS = Date.now() - 3_600_000;
+
+/** What connection `i` does, and the lines it makes the daemon read (a cut partial line is a line, rejected). */
+type Kind = 'clean' | 'partial' | 'stalled' | 'reset' | 'idle';
+const KINDS: readonly Kind[] = ['clean', 'clean', 'clean', 'clean', 'partial', 'partial', 'stalled', 'reset', 'idle', 'idle'];
+const kindOf = (i: number): Kind => KINDS[i % KINDS.length]!;
+const LINES: Record<Kind, number> = { clean: 3, partial: 3, stalled: 3, reset: 0, idle: 0 };
+const VALID: Record<Kind, number> = { clean: 3, partial: 3, stalled: 2, reset: 0, idle: 0 };
+/** Connections the daemon closes for limits.idleTimeout. */
+const IDLE_CLOSED = KINDS.filter((k) => k === 'stalled' || k === 'idle').length;
+
+function linesOf(i: number, n: number): string {
+  let text = '';
+  for (let k = 0; k < n; k++) text += `{"timestamp": ${START_MS + i},"ip":"10.1.${(i >> 8) & 255}.${i & 255}","method":"GET","url":"/c/${k}","status":${k === 0 ? 500 : 200}}\n`;
+  return text;
+}
+
+/** One producer: sends its lines and closes as its kind says; resolves once the connection is closed both ways. */
+async function produce(port: number, i: number): Promise<void> {
+  const s = createConnection({ host: '127.0.0.1', port });
+  s.on('error', () => undefined); // the daemon closing an idle connection, or our own reset
+  await once(s, 'connect');
+  const closed = once(s, 'close');
+  const kind = kindOf(i);
+  if (kind === 'clean') s.end(linesOf(i, 3));
+  else if (kind === 'partial') s.end(linesOf(i, 3).slice(0, -1)); // the last line without its newline: still a line
+  else if (kind === 'stalled') {
+    // Two lines and half a third, then nothing: the daemon cuts it after limits.idleTimeout (the half line is rejected).
+    s.write(`${linesOf(i, 2)}{"timestamp": ${START_MS + i},"ip":"10.`);
+    s.resume();
+  } else if (kind === 'reset') {
+    // Reset without a byte: bytes sent before a reset may be dropped by the kernel unread, so none are sent.
+    s.resetAndDestroy();
+  } else {
+    s.resume(); // idle: sends nothing; the daemon closes it after limits.idleTimeout
+  }
+  await closed;
+}
+
+async function produceAll(port: number, from: number, to: number): Promise<void> {
+  let next = from;
+  const worker = async (): Promise<void> => {
+    while (next < to) await produce(port, next++);
+  };
+  await Promise.all(Array.from({ length: AT_ONCE }, worker));
+}
+
+/**
+ * The daemon's open descriptors, each by what it points at: `socket:[…]` → `socket` (pipes and anon inodes alike),
+ * the output file being written of a kind → `out/<kind>/(being written)` (its name changes at every rotation).
+ */
+function descriptors(pid: number, outDir: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`).replace(/:\[\d+\]$/, '');
+      if (target.startsWith(`${outDir}/`)) target = `out/${target.slice(outDir.length + 1).split('/')[0]}/(being written)`;
+    } catch {
+      continue; // closed while listing
+    }
+    out.set(target, (out.get(target) ?? 0) + 1);
+  }
+  return out;
+}
+
+const count = (d: Map<string, number>): number => [...d.values()].reduce((a, b) => a + b, 0);
+const expectedLines = (n: number): number => Array.from({ length: n }, (_, i) => LINES[kindOf(i)]).reduce((a, b) => a + b, 0);
+const expectedValid = (n: number): number => Array.from({ length: n }, (_, i) => VALID[kindOf(i)]).reduce((a, b) => a + b, 0);
+
+it('10,000 tcp-listen connections opened and closed: no descriptor growth after the first 100, every line counted', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'logpulse-tcp-fds-'));
+  const out = join(dir, 'out');
+  const { d, api, sourcePort } = await startDaemon(dir, out, '1s', 'limits: { idleTimeout: 200ms, maxConnections: 1000 }\n');
+  const pid = d.child.pid!;
+  const settled = async (n: number): Promise<Map<string, number>> => {
+    let seen = '';
+    await untilAsync(`${n} connections' ${expectedLines(n)} lines read and closed (${seen})`, async () => {
+      const m = await metrics(api);
+      const [lines, open] = [m.get('logpulse_lines_total{source="tcp-listen"}'), m.get('logpulse_tcp_connections')];
+      seen = `lines ${lines}, records ${m.get('logpulse_records_total{source="tcp-listen"}')}, open ${open}, ${[...m].filter(([k]) => k.startsWith('logpulse_rejected_total')).join(' ')}`;
+      return lines === expectedLines(n) && open === 0;
+    }, { ms: 60_000 }).catch((err: Error) => {
+      throw new Error(`${err.message}: ${seen}`);
+    });
+    return descriptors(pid, out);
+  };
+
+  await produceAll(sourcePort, 0, FIRST);
+  const after100 = await settled(FIRST);
+  await produceAll(sourcePort, FIRST, CONNECTIONS);
+  const after10k = await settled(CONNECTIONS);
+
+  const m = await metrics(api);
+  const show = (fds: Map<string, number>) => [...fds].map(([what, n]) => `${what} ×${n}`).join(', ');
+  console.info(`daemon descriptors: ${count(after100)} after ${FIRST} connections (${show(after100)}), ${count(after10k)} after ${CONNECTIONS} (${show(after10k)})`);
+  // An output kind's file being written comes and goes with rotation (rotateEvery: 1s; opened at its first record):
+  // one each at most. Nothing else may grow.
+  const outputs = (fds: Map<string, number>) => [...fds].filter(([what]) => what.startsWith('out/'));
+  const others = (fds: Map<string, number>) => new Map([...fds].filter(([what]) => !what.startsWith('out/')));
+  for (const [what, n] of [...outputs(after100), ...outputs(after10k)]) expect(n, what).toBe(1);
+  expect(others(after10k)).toEqual(others(after100));
+  expect(m.get('logpulse_records_total{source="tcp-listen"}')).toBe(expectedValid(CONNECTIONS));
+  expect(m.get('logpulse_tcp_connections_idle_closed_total')).toBe((CONNECTIONS / KINDS.length) * IDLE_CLOSED);
+  expect(m.get('logpulse_tcp_connections_refused_total')).toBe(0);
+
+  d.child.kill('SIGTERM');
+  expect(await d.exit, d.stderr().slice(-2000)).toBe(0);
+}, 180_000);
