@@ -1,12 +1,13 @@
 // Issue 20, long-run correctness: 10,000 producers connect to `tcp-listen://`, send a few lines and go — cleanly,
 // closing mid-line, stalled mid-line or idle until the daemon closes them, or reset at once — and the daemon holds
 // no more file descriptors than after its first 100 (each connection's socket and stream state go with it), and
-// counts every line. The descriptors are compared by what they point at (test/support/fds.ts).
+// counts every line. The descriptors are compared by what they point at (test/support/fds.ts). The same for the
+// `tcp://` client source, reconnecting 300 times to a producer that closes each connection after a few lines.
 // The issue's 29 → 31 after 2,000 connections were the errors/ and rejected/ files being written: each kind's
 // file is opened at its first record (and again after each rotation), so the test allows one per output kind.
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { type AddressInfo, createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -102,3 +103,57 @@ it('10,000 tcp-listen connections opened and closed: no descriptor growth after 
   d.child.kill('SIGTERM');
   expect(await d.exit, d.stderr().slice(-2000)).toBe(0);
 }, 180_000);
+
+it('the tcp:// client source reconnecting 300 times: no descriptor growth after the first 30, every line counted', async () => {
+  const RECONNECTS = 300;
+  const BASELINE = 30;
+  // The producer: each connection gets 3 lines and is closed (every fifth after half a line more: the daemon sees a
+  // clean close mid-line, which counts the half line). Connections BASELINE and RECONNECTS are held open, idle, until
+  // the daemon's descriptors are read: then the daemon is between reconnects by no fault of timing.
+  const held = new Map<number, () => void>();
+  const reached = new Map<number, () => void>();
+  const heldReached = (n: number) => new Promise<void>((r) => reached.set(n, r));
+  const atBaseline = heldReached(BASELINE);
+  const atEnd = heldReached(RECONNECTS);
+  let accepted = 0;
+  const server = createServer((socket: Socket) => {
+    const n = ++accepted;
+    socket.on('error', () => undefined);
+    if (n === BASELINE || n === RECONNECTS) {
+      held.set(n, () => socket.end());
+      reached.get(n)!();
+      return;
+    }
+    if (n > RECONNECTS) socket.destroy();
+    else socket.end(linesOf(n, 3) + (n % 5 === 0 ? '{"timestamp": 1, "ip"' : ''));
+  });
+  server.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const port = (server.address() as AddressInfo).port;
+  const dir = mkdtempSync(join(tmpdir(), 'logpulse-tcp-client-fds-'));
+  const out = join(dir, 'out');
+  const { d, api } = await startDaemon(dir, out, '1s', '', `tcp://127.0.0.1:${port}`);
+  const sent = (upTo: number) => Array.from({ length: upTo }, (_, i) => i + 1).filter((n) => n !== BASELINE && n !== RECONNECTS).map((n) => (n % 5 === 0 ? 4 : 3)).reduce((a, b) => a + b, 0);
+  const settled = async (n: number): Promise<Map<string, number>> => {
+    await untilAsync(`lines of ${n} connections read`, async () => (await metrics(api)).get('logpulse_lines_total{source="tcp"}') === sent(n), { ms: 60_000 });
+    return descriptors(d.child.pid!, out);
+  };
+  try {
+    await atBaseline;
+    const first = await settled(BASELINE);
+    held.get(BASELINE)!();
+    await atEnd;
+    const last = await settled(RECONNECTS);
+    console.info(`daemon descriptors: ${fdCount(first)} at connection ${BASELINE} (${showFds(first)}), ${fdCount(last)} at ${RECONNECTS} (${showFds(last)})`);
+    expectSameDescriptors(first, last);
+    const m = await metrics(api);
+    // The half lines are lines, rejected as malformed (a clean close counts its last partial line).
+    expect(m.get('logpulse_rejected_total{reason="malformed"}')).toBe(Array.from({ length: RECONNECTS }, (_, i) => i + 1).filter((n) => n % 5 === 0 && n !== BASELINE && n !== RECONNECTS).length);
+    expect(m.get('logpulse_records_total{source="tcp"}')).toBe((RECONNECTS - 2) * 3);
+    d.child.kill('SIGTERM');
+    expect(await d.exit, d.stderr().slice(-2000)).toBe(0);
+  } finally {
+    held.get(RECONNECTS)?.();
+    server.close();
+  }
+}, 120_000);
