@@ -158,11 +158,10 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
   }
 
   /** Before any data: puts back what `checkpointState` saved, under any shard count (restore-plan.ts), each stream
-   *  pinned to the shard holding its state; `alerts`: what the engine of the pipeline this one replaces knew. */
-  async restoreState(state: PipelineState, alerts?: AlertState): Promise<void> {
+   *  pinned to the shard holding its state (returned); `alerts`: what the engine of the pipeline this one replaces knew. */
+  async restoreState(state: PipelineState, alerts?: AlertState): Promise<string[]> {
     const plan = restorePlan(state, this.#pool.size, this.#o.shardOptions.windowMs);
-    const known = alerts ?? state.alerts;
-    if (known) this.#alerts.adopt(known, plan.windowsInShards ? null : this.#pool.size);
+    if (alerts ?? state.alerts) this.#alerts.adopt((alerts ?? state.alerts)!, plan.windowsInShards ? null : this.#pool.size);
     for (const partials of plan.partials) this.#merger.add(partials);
     let through = plan.closedThroughUs;
     if (state.windowMs !== undefined && state.windowMs !== this.#o.shardOptions.windowMs) {
@@ -174,6 +173,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     const snapshots = plan.shards(through);
     for (let i = 0; i < this.#pool.size; i++) await this.#pool.restore(i, snapshots[i]!);
     for (const [stream, shard] of plan.pins) this.#router.pin(stream, shard);
+    return [...plan.pins.keys()];
   }
 
   /** What the alert engine knows of windows still open (a reload's rebuild hands it to the next pipeline). */
