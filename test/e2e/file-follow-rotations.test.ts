@@ -3,11 +3,11 @@
 // still held would show as `(deleted)`) and half `copytruncate` (truncated in place). Every line of every
 // generation is counted, and the daemon holds the same descriptors after the 100th rotation as after the 10th:
 // one on the followed path, none on a rotated or deleted file (test/support/fds.ts compares them by target).
-import { appendFileSync, mkdtempSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { expect, it } from 'vitest';
+import { expect, it, onTestFinished } from 'vitest';
 
 import { descriptors, expectSameDescriptors, fdCount, showFds } from '../support/fds.js';
 import { untilAsync } from '../support/wait.js';
@@ -33,6 +33,7 @@ function nextLines(n: number): string {
 
 it('file:?follow=true across 100 rotations (rename + create, copytruncate): every line counted, no descriptor growth', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'logpulse-follow-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   const log = join(dir, 'access.log');
   writeFileSync(log, '');
   const out = join(dir, 'out');

@@ -7,11 +7,11 @@
 // --speed` sends it over TCP in 30 s of wall time into a running daemon (rotations every 2 s, ticks, durable cuts,
 // its API polled), and the rows are again the count's.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { expect, it } from 'vitest';
+import { expect, it, onTestFinished } from 'vitest';
 
 import { spawnCli, waitForLog } from '../support/cli.js';
 import { freePort } from '../support/net.js';
@@ -107,6 +107,7 @@ function countWindows(text: string): { windows: Map<number, Count>; late: number
 
 it('a day of event time (2,880 windows) through the daemon: every window row equals an independent count, the last as the first', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'logpulse-day-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   const data = join(dir, 'day.ndjson');
   const text = generate(data, ['--rate', '0', '--count', String(LINES), '--seed', '20', '--start', START, '--step', String(STEP_MS), ...PROFILE]);
   const want = countWindows(text);
@@ -123,6 +124,7 @@ it('a day of event time (2,880 windows) through the daemon: every window row equ
 
 it('a day of event time in 30 s of wall time (gen --speed 2880 over TCP into a running daemon, its API polled): every window row equals the count', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'logpulse-day-live-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   // Ending an hour ago, on a window boundary: nothing is `future`, and the day is 2,880 whole windows.
   const startMs = Math.floor((Date.now() - 25 * 3_600_000) / WINDOW_MS) * WINDOW_MS;
   const start = new Date(startMs).toISOString();

@@ -4,12 +4,12 @@
 // the restart their streams are ended — the unfinished line cut off and rejected, as for a connection reset — so
 // the next checkpoint holds only the connections open at its own stop, however many restarts came before.
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { expect, it } from 'vitest';
+import { expect, it, onTestFinished } from 'vitest';
 
 import { readCheckpoint } from '../../src/daemon/checkpoint.js';
 import { readSnapshot } from '../../src/pipeline/snapshot-format.js';
@@ -28,6 +28,7 @@ async function checkpointedStreams(dir: string): Promise<string[]> {
 
 it(`${RUNS} restarts of a tcp-listen daemon stopped with connections open: each checkpoint holds only the streams open at its stop`, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'logpulse-restart-streams-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   for (let run = 0; run < RUNS; run++) {
     const out = join(dir, `out${run}`);
     const { d, api, sourcePort } = await startDaemon(dir, out, '300ms');

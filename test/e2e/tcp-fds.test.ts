@@ -6,12 +6,12 @@
 // The issue's 29 → 31 after 2,000 connections were the errors/ and rejected/ files being written: each kind's
 // file is opened at its first record (and again after each rotation), so the test allows one per output kind.
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { expect, it } from 'vitest';
+import { expect, it, onTestFinished } from 'vitest';
 
 import { descriptors, expectSameDescriptors, fdCount, showFds } from '../support/fds.js';
 import { untilAsync } from '../support/wait.js';
@@ -72,6 +72,7 @@ const expectedValid = (n: number): number => Array.from({ length: n }, (_, i) =>
 
 it('10,000 tcp-listen connections opened and closed: no descriptor growth after the first 100, every line counted', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'logpulse-tcp-fds-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   const out = join(dir, 'out');
   const { d, api, sourcePort } = await startDaemon(dir, out, '1s', 'limits: { idleTimeout: 200ms, maxConnections: 1000 }\n');
   const pid = d.child.pid!;
@@ -131,6 +132,7 @@ it('the tcp:// client source reconnecting 300 times: no descriptor growth after 
   await new Promise((r) => server.once('listening', r));
   const port = (server.address() as AddressInfo).port;
   const dir = mkdtempSync(join(tmpdir(), 'logpulse-tcp-client-fds-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   const out = join(dir, 'out');
   const { d, api } = await startDaemon(dir, out, '1s', '', `tcp://127.0.0.1:${port}`);
   const sent = (upTo: number) => Array.from({ length: upTo }, (_, i) => i + 1).filter((n) => n !== BASELINE && n !== RECONNECTS).map((n) => (n % 5 === 0 ? 4 : 3)).reduce((a, b) => a + b, 0);
