@@ -161,7 +161,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
    *  pinned to the shard holding its state (returned); `alerts`: what the engine of the pipeline this one replaces knew. */
   async restoreState(state: PipelineState, alerts?: AlertState): Promise<string[]> {
     const plan = restorePlan(state, this.#pool.size, this.#o.shardOptions.windowMs);
-    if (alerts ?? state.alerts) this.#alerts.adopt((alerts ?? state.alerts)!, plan.windowsInShards ? null : this.#pool.size);
+    this.#alerts.adopt(alerts ?? state.alerts, plan.windowsInShards ? null : this.#pool.size);
     for (const partials of plan.partials) this.#merger.add(partials);
     let through = plan.closedThroughUs;
     if (state.windowMs !== undefined && state.windowMs !== this.#o.shardOptions.windowMs) {
