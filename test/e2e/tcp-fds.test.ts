@@ -2,10 +2,12 @@
 // closing mid-line, stalled mid-line or idle until the daemon closes them, or reset at once — and the daemon holds
 // no more file descriptors than after its first 100 (each connection's socket and stream state go with it), and
 // counts every line. The descriptors are compared by what they point at (test/support/fds.ts). The same for the
-// `tcp://` client source, reconnecting 300 times to a producer that closes each connection after a few lines.
+// `tcp://` client source, reconnecting 300 times to a producer that closes each connection after a few lines, and
+// for the API: 2,000 clients of `/events` (the dashboard's feed) and `/windows`, each on a connection of its own.
 // The issue's 29 → 31 after 2,000 connections were the errors/ and rejected/ files being written: each kind's
 // file is opened at its first record (and again after each rotation), so the test allows one per output kind.
 import { once } from 'node:events';
+import { get } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -158,4 +160,41 @@ it('the tcp:// client source reconnecting 300 times: no descriptor growth after 
     held.get(RECONNECTS)?.();
     server.close();
   }
+}, 120_000);
+
+it('1,000 dashboard clients of /events and 1,000 /windows polls, each on a connection of its own: no descriptor growth after the first 100', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'logpulse-api-fds-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const out = join(dir, 'out');
+  const { d, api } = await startDaemon(dir, out, '1s');
+  /** One client on a fresh connection (no keep-alive): waits for the first bytes of the answer, then goes. */
+  const client = (path: string) =>
+    new Promise<void>((resolve, reject) => {
+      const req = get(`${api}${path}`, { agent: false }, (res) => {
+        res.once('data', () => {
+          res.destroy();
+          resolve();
+        });
+      });
+      req.on('error', reject);
+    });
+  const churn = async (from: number, to: number) => {
+    for (let i = from; i < to; i += 20) await Promise.all(Array.from({ length: 20 }, (_, k) => client((i + k) % 2 === 0 ? '/events' : '/windows?limit=10')));
+  };
+  // The daemon's side of a closed connection goes once it has seen the close: read once its sockets are back to
+  // what it had before any client (its listeners); if they never come back, the comparison below names them.
+  const sockets = () => descriptors(d.child.pid!, out).get('socket') ?? 0;
+  const before = sockets();
+  const settled = async () => {
+    await untilAsync('no API connection left', async () => sockets() <= before, { ms: 20_000 }).catch(() => undefined);
+    return descriptors(d.child.pid!, out);
+  };
+  await churn(0, 100);
+  const first = await settled();
+  await churn(100, 2_000);
+  const last = await settled();
+  console.info(`daemon descriptors: ${fdCount(first)} after 100 API clients (${showFds(first)}), ${fdCount(last)} after 2,000 (${showFds(last)})`);
+  expectSameDescriptors(first, last);
+  d.child.kill('SIGTERM');
+  expect(await d.exit, d.stderr().slice(-2000)).toBe(0);
 }, 120_000);
