@@ -76,9 +76,13 @@ export class Durability {
     const cp = await readCheckpoint(dir);
     const mark: ArchiveMark | null = cp?.archive ?? null;
     if (cp) {
-      await pipeline.restoreState(cp).catch((err: Error) => {
+      const streams = await pipeline.restoreState(cp).catch((err: Error) => {
         throw new LogpulseError('LP_ERR_CHECKPOINT', `${checkpointPath(dir)} cannot be restored: ${err.message}; ${RESET_HINT}`, { cause: err });
       });
+      // A source that cannot replay does not bring its streams back (a TCP connection open at the stop is gone; a
+      // new one is a new stream): each restored stream ends now, its unfinished line cut off as by a reset, so that
+      // restarts do not pile up dead streams in every shard and checkpoint.
+      if (!this.#replayable) for (const stream of streams) pipeline.streamEnd(stream, true);
       if (this.#replayable) {
         this.#replayable.resumeFrom(cp.positions ?? {});
         const discarded = cp.outputs ? await this.#o.outputs.discardAfter(cp.outputs) : 0;

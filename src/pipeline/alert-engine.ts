@@ -54,6 +54,11 @@ export class AlertEngine {
     this.#early = early;
   }
 
+  /** Entries kept for windows still open (each window's go when it is drained): running counts, fired keys. */
+  get tracked(): { alertCounts: number; alertsFired: number } {
+    return { alertCounts: this.#running.size, alertsFired: this.#fired.size };
+  }
+
   state(): AlertState {
     return { running: [...this.#running].map(([k, v]) => [k, [...v]]), fired: [...this.#fired] };
   }
@@ -61,9 +66,11 @@ export class AlertEngine {
   /**
    * Takes over the state of the engine this one replaces (a reload's rebuild). `extraShard`: null when the same
    * shards hold the same open windows; otherwise the old shards' windows went to the merger and the new shards
-   * count from zero, so each running count's old total is kept as one more shard's, at that index.
+   * count from zero, so each running count's old total is kept as one more shard's, at that index. None (a
+   * checkpoint written before alerts were saved): nothing to take over.
    */
-  adopt(state: AlertState, extraShard: number | null): void {
+  adopt(state: AlertState | undefined, extraShard: number | null): void {
+    if (state === undefined) return;
     for (const [key, perShard] of state.running) {
       if (extraShard === null) this.#running.set(key, [...perShard]);
       else this.#running.set(key, Object.assign([], { [extraShard]: perShard.reduce((a, b) => a + (b ?? 0), 0) }));

@@ -46,6 +46,11 @@ export class OpenWindowTotals {
     });
   }
 
+  /** Windows tracked (bounded by the windows open at once: each goes at its drain). */
+  get size(): number {
+    return this.#open.size;
+  }
+
   /** A closed window never comes back. */
   closed(windowStartUs: number): void {
     this.#open.delete(windowStartUs);

@@ -13,7 +13,8 @@ import { type PipelineState, restorePlan } from './restore-plan.js';
 import type { Alert, OutputPort } from './output-port.js';
 import { ShardPool } from './shard-pool.js';
 import { StreamRouter } from './stream-router.js';
-import { addCounters, newTotals, type PipelineTotals } from './totals.js';
+import { addCounters, countAlert, newTotals, type PipelineTotals } from './totals.js';
+import type { PipelineStateSizes } from './state-sizes.js';
 import { ShardWatermarks } from './watermarks.js';
 import type { ShardTask } from './worker.js';
 
@@ -61,6 +62,11 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     return this.#totals;
   }
 
+  /** Entries in the per-window and per-stream maps: bounded by what is open now (state-sizes.ts). */
+  get stateSizes(): PipelineStateSizes {
+    return { openWindows: this.#open.size, mergerWindows: this.#merger.pending, ...this.#alerts.tracked, ...this.#router.size, heldStreams: this.#watermarks.holds, inFlightTasks: this.#pending.size };
+  }
+
   /** Resolves when a finite source has ended (see `finish`). */
   get ended(): Promise<void> {
     return this.#ended;
@@ -75,7 +81,6 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
   set onPause(fn: () => void) {
     this.#backpressure.onPause = fn;
   }
-
   set onResume(fn: () => void) {
     this.#backpressure.onResume = fn;
   }
@@ -152,14 +157,11 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     return { shards, merger: this.#merger.snapshot(), routes: this.#router.routes(), windowMs: this.#o.shardOptions.windowMs, alerts: this.#alerts.state() };
   }
 
-  /**
-   * Before any data: puts back what `checkpointState` saved, under any shard count (restore-plan.ts), each stream
-   * pinned to the shard holding its state; `alerts`: what the engine of the pipeline this one replaces knew.
-   */
-  async restoreState(state: PipelineState, alerts?: AlertState): Promise<void> {
+  /** Before any data: puts back what `checkpointState` saved, under any shard count (restore-plan.ts), each stream
+   *  pinned to the shard holding its state (returned); `alerts`: what the engine of the pipeline this one replaces knew. */
+  async restoreState(state: PipelineState, alerts?: AlertState): Promise<string[]> {
     const plan = restorePlan(state, this.#pool.size, this.#o.shardOptions.windowMs);
-    const known = alerts ?? state.alerts;
-    if (known) this.#alerts.adopt(known, plan.windowsInShards ? null : this.#pool.size);
+    this.#alerts.adopt(alerts ?? state.alerts, plan.windowsInShards ? null : this.#pool.size);
     for (const partials of plan.partials) this.#merger.add(partials);
     let through = plan.closedThroughUs;
     if (state.windowMs !== undefined && state.windowMs !== this.#o.shardOptions.windowMs) {
@@ -171,6 +173,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     const snapshots = plan.shards(through);
     for (let i = 0; i < this.#pool.size; i++) await this.#pool.restore(i, snapshots[i]!);
     for (const [stream, shard] of plan.pins) this.#router.pin(stream, shard);
+    return [...plan.pins.keys()];
   }
 
   /** What the alert engine knows of windows still open (a reload's rebuild hands it to the next pipeline). */
@@ -184,10 +187,8 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     return this.#watermarks.held().map((stream) => (routes[stream] === undefined ? { stream } : { stream, route: routes[stream] }));
   }
 
-  /**
-   * Every shard publishes its archive files under cut `seq`, after the tasks already queued on it (so a cut after
-   * `drainInFlight` holds everything read before it). Shard failures come back in `errors`, never half a cut.
-   */
+  /** Every shard publishes its archive files under cut `seq`, after the tasks already queued on it (so a cut after
+   *  `drainInFlight` holds everything read before it). Shard failures come back in `errors`, never half a cut. */
   async archiveCut(seq: number): Promise<{ files: ArchiveFile[]; errors: string[] }> {
     const results = await Promise.all(Array.from({ length: this.#pool.size }, (_, i) => this.#pool.archiveCut(i, seq)));
     return { files: results.flatMap((r) => r.files), errors: results.flatMap((r) => (r.error === null ? [] : [r.error])) };
@@ -293,8 +294,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
   }
 
   #fire(alert: Alert): void {
-    this.#totals.alerts++;
-    this.#totals.alertsByRule[alert.rule] = (this.#totals.alertsByRule[alert.rule] ?? 0) + 1;
+    countAlert(this.#totals, alert.rule);
     this.#out.alert(alert);
   }
 }

@@ -49,6 +49,11 @@ export class StreamRouter {
     return out;
   }
 
+  /** Live streams, and restored streams not yet come back (each goes when its stream ends). */
+  get size(): { streams: number; pinnedStreams: number } {
+    return { streams: this.#streams.size, pinnedStreams: this.#pins.size };
+  }
+
   hasStreams(shard: number): boolean {
     return this.#streamsPerShard[shard]! > 0;
   }

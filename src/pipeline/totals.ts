@@ -34,3 +34,9 @@ export function addCounters(t: PipelineTotals, c: Counters): boolean {
   for (const [reason, n] of Object.entries(c.rejected)) if (n > 0) t.rejected[reason] = (t.rejected[reason] ?? 0) + n;
   return c.records > 0 || c.errors > 0;
 }
+
+/** One alert fired by `rule`. */
+export function countAlert(t: PipelineTotals, rule: AlertRuleType): void {
+  t.alerts++;
+  t.alertsByRule[rule] = (t.alertsByRule[rule] ?? 0) + 1;
+}

@@ -48,6 +48,11 @@ export class ShardWatermarks {
     return this.#held(null) ? [...this.#holds.keys()] : [];
   }
 
+  /** Declared streams still holding (each goes at its first data, its end or its idle timeout). */
+  get holds(): number {
+    return this.#holds.size;
+  }
+
   /** The stream has data on its shard (or ended): its shard's own watermark holds the others back from now on. */
   release(stream: string): void {
     this.#holds.delete(stream);
