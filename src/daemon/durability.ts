@@ -7,12 +7,11 @@
 //   3. the open windows, alerts fired, positions and those output marks go to the checkpoint (fsync, rename);
 //   4. the positions are committed (Kafka: to the group; confirmed at a hand-over and stop).
 // A crash replays from the last checkpoint: files completed after its marks are deleted and `.part` files
-// discarded at restart, so nothing is written twice. Cuts run every `output.rotateEvery`, at a hand-over and at
-// stop; at the end of a bounded read the whole read is committed once every window is emitted. A source that
-// cannot replay keeps its open windows across a graceful stop in the same checkpoint, without positions.
-// The Parquet archive (archive.ts) publishes its files in the same cut, before the checkpoint that records the
-// cut's number; without a replayable source its cuts run on the same timer, on their own. An archive cut that
-// fails pauses the sources and is retried until it writes (archive-fault.ts); the durable cut waits for it.
+// discarded at restart, so nothing is written twice. Cuts run every `output.rotateEvery`, at a hand-over, at stop
+// and (the whole read) at the end of a bounded one. A source that cannot replay keeps its open windows across a
+// graceful stop in the checkpoint, without positions. The Parquet archive (archive.ts) publishes in the same cut,
+// before the checkpoint that records it (alone on the timer without a replayable source); a failed archive cut
+// pauses the sources and is retried until it writes (archive-fault.ts).
 import type { ArchiveMark } from '../archive/recovery.js';
 import { LogpulseError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -79,16 +78,15 @@ export class Durability {
       const streams = await pipeline.restoreState(cp).catch((err: Error) => {
         throw new LogpulseError('LP_ERR_CHECKPOINT', `${checkpointPath(dir)} cannot be restored: ${err.message}; ${RESET_HINT}`, { cause: err });
       });
-      // A source that cannot replay does not bring its streams back (a TCP connection open at the stop is gone; a
-      // new one is a new stream): each restored stream ends now, its unfinished line cut off as by a reset, so that
-      // restarts do not pile up dead streams in every shard and checkpoint.
-      if (!this.#replayable) for (const stream of streams) pipeline.streamEnd(stream, true);
       if (this.#replayable) {
         this.#replayable.resumeFrom(cp.positions ?? {});
         const discarded = cp.outputs ? await this.#o.outputs.discardAfter(cp.outputs) : 0;
         this.#outputMarks = cp.outputs ?? {};
         if (discarded > 0) log.info({ files: discarded }, 'output files completed after the checkpoint removed: the source reads what they held again');
       } else {
+        // Its streams never come back (a connection open at the stop is gone; a new one is a new stream): each ends
+        // now, its unfinished line cut off as by a reset, so restarts do not pile dead streams up in the checkpoint.
+        for (const stream of streams) pipeline.streamEnd(stream, true);
         await retireCheckpoint(dir, 'restored');
       }
       log.info({ dir, savedAt: cp.createdAt, checkpointWorkers: cp.workers, workers }, 'open windows restored from the checkpoint');
@@ -277,9 +275,7 @@ export class Durability {
   }
 
   /** `confirmed`: resolves once the commit is settled (a hand-over, the stop); a timed cut's commit may still be on its way. */
-  #cut(release: boolean, confirmed: boolean): Promise<void> {
-    return this.#measured('full', () => this.#fullCut(release, confirmed));
-  }
+  #cut = (release: boolean, confirmed: boolean): Promise<void> => this.#measured('full', () => this.#fullCut(release, confirmed));
 
   async #fullCut(release: boolean, confirmed: boolean): Promise<void> {
     const source = this.#replayable!;
