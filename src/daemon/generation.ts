@@ -35,6 +35,8 @@ export interface GenerationDeps {
   webhook?: WebhookDelivery;
   /** The previous generation's cap on rejected lines written (a rebuild); default: a new one from the config. */
   rejectedLimit?: RejectedLimit;
+  /** The daemon's memory guard says resident memory is over `limits.maxMemory` (sources pause). Default: never. */
+  memoryOver?: () => boolean;
 }
 
 /** What a generation hands to the next: its state, where that is on disk, what its alert engine knows, its totals. */
@@ -96,7 +98,7 @@ export class Generation {
     this.#ownArchive = ownArchive;
     this.#log = d.log;
     this.#webhook = d.webhook ?? null;
-    this.pipeline = new Pipeline(pipelineOptions(config, outputs, archive, d.totals));
+    this.pipeline = new Pipeline(pipelineOptions(config, outputs, archive, d.totals, d.memoryOver));
     // A source a rebuild keeps was made from the previous config: from now on it enforces this one's limits.
     d.source.setLimits?.(config.limits);
     this.pipeline.onPause = () => d.source.pause();

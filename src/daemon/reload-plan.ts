@@ -25,6 +25,7 @@ const IN_PLACE = new Set([
   'limits.rejectedPerSecond',
   'limits.maxConnections',
   'limits.idleTimeout',
+  'limits.maxMemory',
 ]);
 
 /** Keys the HTTP API is built from: a change restarts it (on its new address, if that changed). */

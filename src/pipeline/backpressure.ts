@@ -2,7 +2,8 @@
 // chunks in flight, while more input bytes than `maxBufferedBytes` are read and not yet parsed (many connections
 // each filling a chunk at once), while the outputs hold too many bytes not yet durable (a slow disk), or while an
 // output cannot be written at all (a full, read-only or removed disk: waiting for the byte limit would only fill
-// memory with data the disk cannot take), and resumed when none of these holds any more.
+// memory with data the disk cannot take), or while the process is over its memory limit and something read is
+// still on its way out (memory-guard.ts), and resumed when none of these holds any more.
 import type { PipelineOptions } from './pipeline-options.js';
 
 export interface BackpressureOptions {
@@ -15,6 +16,8 @@ export interface BackpressureOptions {
   outputFailing?: () => boolean;
   /** Input bytes read (`read`) and not yet settled by a shard. Default: no bound. */
   maxBufferedBytes?: number;
+  /** Resident memory is over `limits.maxMemory` (memory-guard.ts). Default: never. */
+  memoryOver?: () => boolean;
 }
 
 /** What `/metrics` reads of it: the shards' queues and the pauses so far. */
@@ -29,6 +32,8 @@ export interface BackpressureStats {
   readonly pausesForOutput: number;
   /** Pauses because more than `maxBufferedBytes` of input were read and not yet parsed. */
   readonly pausesForInput: number;
+  /** Pauses because resident memory was over `limits.maxMemory`. */
+  readonly pausesForMemory: number;
   /** Input bytes read and not yet parsed (buffered for a chunk or queued to a shard). */
   readonly inputBytes: number;
 }
@@ -40,6 +45,7 @@ export class Backpressure implements BackpressureStats {
   pausesForShards = 0;
   pausesForOutput = 0;
   pausesForInput = 0;
+  pausesForMemory = 0;
   inputBytes = 0;
   /** Source pause/resume hooks, set by whoever wires a source to the pipeline. */
   onPause: () => void = () => {};
@@ -85,12 +91,18 @@ export class Backpressure implements BackpressureStats {
   check(): void {
     const shardsFull = this.#inFlight.some((n) => n >= this.#o.maxInFlightChunks);
     const inputFull = this.inputBytes > (this.#o.maxBufferedBytes ?? Number.POSITIVE_INFINITY);
-    const full = shardsFull || inputFull || this.#o.pendingBytes() > this.#o.maxPendingBytes || this.#o.outputFailing?.() === true;
+    const pending = this.#o.pendingBytes();
+    const outputFull = pending > this.#o.maxPendingBytes || this.#o.outputFailing?.() === true;
+    // Over the memory limit, pausing helps while something read is still on its way out (and is freed once it is
+    // out); with nothing left, waiting frees nothing and the source goes on, a chunk at a time.
+    const memoryFull = this.#o.memoryOver?.() === true && (pending > 0 || this.inputBytes > 0 || this.#inFlight.some((n) => n > 0));
+    const full = shardsFull || inputFull || outputFull || memoryFull;
     if (full && !this.#paused) {
       this.#paused = true;
       if (shardsFull) this.pausesForShards++;
       else if (inputFull) this.pausesForInput++;
-      else this.pausesForOutput++;
+      else if (outputFull) this.pausesForOutput++;
+      else this.pausesForMemory++;
       this.onPause();
     } else if (!full && this.#paused) {
       this.#paused = false;
@@ -100,7 +112,7 @@ export class Backpressure implements BackpressureStats {
 }
 
 /** The backpressure of a pipeline built from `o`, over its output port. */
-export function backpressureFor(o: Pick<PipelineOptions, 'shards' | 'maxInFlightChunks' | 'maxPendingOutputBytes' | 'maxBufferedBytes' | 'output'>): Backpressure {
+export function backpressureFor(o: Pick<PipelineOptions, 'shards' | 'maxInFlightChunks' | 'maxPendingOutputBytes' | 'maxBufferedBytes' | 'memoryOver' | 'output'>): Backpressure {
   const out = o.output;
   return new Backpressure({
     shards: o.shards,
@@ -109,5 +121,6 @@ export function backpressureFor(o: Pick<PipelineOptions, 'shards' | 'maxInFlight
     pendingBytes: () => out.pendingBytes,
     outputFailing: () => out.failing === true,
     maxBufferedBytes: o.maxBufferedBytes,
+    ...(o.memoryOver ? { memoryOver: o.memoryOver } : {}),
   });
 }
