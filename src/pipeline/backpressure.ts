@@ -93,9 +93,10 @@ export class Backpressure implements BackpressureStats {
     const inputFull = this.inputBytes > (this.#o.maxBufferedBytes ?? Number.POSITIVE_INFINITY);
     const pending = this.#o.pendingBytes();
     const outputFull = pending > this.#o.maxPendingBytes || this.#o.outputFailing?.() === true;
-    // Over the memory limit, pausing helps while something read is still on its way out (and is freed once it is
-    // out); with nothing left, waiting frees nothing and the source goes on, a chunk at a time.
-    const memoryFull = this.#o.memoryOver?.() === true && (pending > 0 || this.inputBytes > 0 || this.#inFlight.some((n) => n > 0));
+    // Over the memory limit, the source waits while a chunk it read is still being parsed: at most one chunk is in
+    // the pipeline, and nothing piles up in its queues. (The outputs' bytes have their own bound, above; waiting for
+    // the next rotation to free them would stall the source for `output.rotateEvery` per chunk.)
+    const memoryFull = this.#o.memoryOver?.() === true && (this.inputBytes > 0 || this.#inFlight.some((n) => n > 0));
     const full = shardsFull || inputFull || outputFull || memoryFull;
     if (full && !this.#paused) {
       this.#paused = true;
