@@ -63,3 +63,33 @@ describe('Backpressure on input bytes (limits.maxBufferedBytes)', () => {
     expect(bp.paused).toBe(false);
   });
 });
+
+describe('Backpressure over the memory limit (limits.maxMemory)', () => {
+  it('keeps the source paused while a chunk is in the pipeline, lets it read the next one once nothing is, and counts the pause as memory', () => {
+    let over = false;
+    const events: string[] = [];
+    const bp = new Backpressure({ shards: 2, maxInFlightChunks: 4, maxPendingBytes: 1e9, pendingBytes: () => 10, maxBufferedBytes: 1e9, memoryOver: () => over });
+    bp.onPause = () => events.push('pause');
+    bp.onResume = () => events.push('resume');
+    bp.read(100);
+    bp.submitted(0);
+    expect(bp.paused).toBe(false); // under the limit: up to maxInFlightChunks queue as usual
+    over = true;
+    bp.check();
+    expect([bp.paused, bp.pausesForMemory, bp.pausesForShards, bp.pausesForInput, bp.pausesForOutput]).toEqual([true, 1, 0, 0, 0]);
+    // The chunk is parsed: nothing is left in the pipeline, so waiting would free nothing more; the source reads on,
+    // even with output bytes pending (they have their own bound) and memory still over.
+    bp.settled(0, 100);
+    expect(bp.paused).toBe(false);
+    bp.read(100);
+    bp.submitted(1);
+    expect([bp.paused, bp.pausesForMemory]).toEqual([true, 2]);
+    over = false;
+    bp.check();
+    expect(bp.paused).toBe(false);
+    bp.read(100);
+    bp.submitted(1);
+    expect([bp.paused, bp.pausesForMemory]).toEqual([false, 2]);
+    expect(events).toEqual(['pause', 'resume', 'pause', 'resume']);
+  });
+});
