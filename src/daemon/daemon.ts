@@ -12,8 +12,6 @@ import { createRegistry } from '../api/metrics.js';
 import { type DaemonApi, daemonApi, type DaemonPhase } from './api.js';
 import { Generation } from './generation.js';
 import { Instruments } from './instruments.js';
-import { MemoryGuard } from './memory-guard.js';
-import { memoryLimit } from './memory-limit.js';
 import { registerDaemonSeries } from './metrics-series.js';
 import { rebuild, type RebuildHost } from './rebuild.js';
 import { keysOf, planReload } from './reload-plan.js';
@@ -32,8 +30,6 @@ export class Daemon implements RebuildHost {
   readonly relay: SourceRelay;
   /** Alerts to `alerts.webhook`: one queue for the daemon's life, across rebuilds and URL changes. */
   readonly webhook: WebhookDelivery;
-  /** `limits.maxMemory`: one guard for the daemon's life; the running generation's backpressure reads it. */
-  readonly memory: MemoryGuard;
   source: Source;
   #gen!: Generation;
   #swapped!: Promise<'rebuilt'>;
@@ -56,7 +52,7 @@ export class Daemon implements RebuildHost {
     const source = sourceOf(config);
     const d = new Daemon(config, log, source);
     await d.webhook.open(config.checkpoint.dir, webhookTarget(config.alerts, process.env));
-    d.gen = await Generation.open(config, { log, instruments: d.instruments, source, webhook: d.webhook, memoryOver: () => d.memory.over });
+    d.gen = await Generation.open(config, { log, instruments: d.instruments, source, webhook: d.webhook });
     return d;
   }
 
@@ -78,7 +74,6 @@ export class Daemon implements RebuildHost {
     this.source = source;
     this.relay = new SourceRelay(log);
     this.webhook = new WebhookDelivery({ log });
-    this.memory = new MemoryGuard({ limit: memoryLimit(config.limits.maxMemory), log, onChange: () => this.#gen?.pipeline.recheckBackpressure() });
     void this.#stopped.then((signal) => {
       this.#stopSignal = signal;
       if (this.#starting) void this.#starting.stop();
@@ -147,7 +142,6 @@ export class Daemon implements RebuildHost {
   #applyDaemonKeys(next: Config, keys: readonly string[]): void {
     if (keys.includes('log.level')) this.log.level = next.log.level;
     if (keys.includes('api.token')) this.#api?.server.setToken(next.api.token);
-    if (keys.includes('limits.maxMemory')) this.memory.setLimit(memoryLimit(next.limits.maxMemory));
   }
 
   /** Asks for a graceful stop (`run` then resolves once it is done). Safe at any time, also before `run`. */
@@ -177,11 +171,9 @@ export class Daemon implements RebuildHost {
       started();
       return this.#notStarted('the HTTP API could not start', err);
     }
-    this.memory.start();
     try {
       return await this.#runSource(started);
     } finally {
-      this.memory.stop();
       this.#phase = 'stopping';
       started();
       await this.stopApi();
@@ -218,11 +210,11 @@ export class Daemon implements RebuildHost {
         instruments: this.instruments,
         webhook: this.webhook,
         rejectedDropped: () => this.gen.rejectedLimit.dropped,
-        memory: this.memory,
+        memory: () => this.gen.memory,
       }),
     );
     const phase = () => (this.#stopSignal !== null ? 'stopping' : this.#phase);
-    const api = await daemonApi(config, this.log, { pipeline: () => this.gen.pipeline, outputs: () => this.gen.outputs, archive: () => this.gen.archive, phase, registry, memory: () => this.memory.readiness() });
+    const api = await daemonApi(config, this.log, { pipeline: () => this.gen.pipeline, outputs: () => this.gen.outputs, archive: () => this.gen.archive, phase, registry, memory: () => this.gen.memory.readiness() });
     try {
       await api.server.listen();
     } catch (err) {

@@ -16,6 +16,7 @@ import { ArchiveKeeper, replayModeOf } from './archive.js';
 import type { BatchThresholds } from './batch-thresholds.js';
 import type { Checkpoint } from './checkpoint.js';
 import { Durability } from './durability.js';
+import { daemonMemoryGuard, type MemoryGuard } from './memory-guard.js';
 import type { Instruments, OutputKind } from './instruments.js';
 import { consoleTable, openOutputs } from './open-outputs.js';
 import type { Outputs } from './outputs.js';
@@ -35,8 +36,6 @@ export interface GenerationDeps {
   webhook?: WebhookDelivery;
   /** The previous generation's cap on rejected lines written (a rebuild); default: a new one from the config. */
   rejectedLimit?: RejectedLimit;
-  /** The daemon's memory guard says resident memory is over `limits.maxMemory` (sources pause). Default: never. */
-  memoryOver?: () => boolean;
 }
 
 /** What a generation hands to the next: its state, where that is on disk, what its alert engine knows, its totals. */
@@ -59,6 +58,8 @@ export class Generation {
   readonly source: Source;
   /** `limits.rejectedPerSecond`, handed on by rebuilds: one bucket and one dropped count for the daemon's life. */
   readonly rejectedLimit: RejectedLimit;
+  /** Holds it to `limits.maxMemory`: over it, files are completed early and the source waits (memory-guard.ts). */
+  readonly memory: MemoryGuard;
   /** The archive keeper was made here (so it is opened and finished here too). */
   readonly #ownArchive: boolean;
   readonly #log: Logger;
@@ -98,7 +99,8 @@ export class Generation {
     this.#ownArchive = ownArchive;
     this.#log = d.log;
     this.#webhook = d.webhook ?? null;
-    this.pipeline = new Pipeline(pipelineOptions(config, outputs, archive, d.totals, d.memoryOver));
+    this.memory = daemonMemoryGuard(config.limits.maxMemory, d.log, () => this);
+    this.pipeline = new Pipeline(pipelineOptions(config, outputs, archive, d.totals, () => this.memory.over));
     // A source a rebuild keeps was made from the previous config: from now on it enforces this one's limits.
     d.source.setLimits?.(config.limits);
     this.pipeline.onPause = () => d.source.pause();
@@ -146,6 +148,7 @@ export class Generation {
     await this.#thresholds?.start();
     this.pipeline.start();
     this.outputs.start();
+    this.memory.start();
     this.#started = true;
   }
 
@@ -180,6 +183,7 @@ export class Generation {
     // The queue stays: what the old URL had not taken goes to the new one.
     if (has('alerts.webhook', 'alerts.webhookFormat', 'alerts.webhookSecretEnv')) this.#webhook?.setTarget(webhookTarget(next.alerts, process.env));
     if (has('limits.rejectedPerSecond')) this.rejectedLimit.setPerSecond(next.limits.rejectedPerSecond);
+    if (has('limits.maxMemory')) this.memory.setMaxMemory(next.limits.maxMemory);
     // Connections already open keep going; the new cap and timeout apply from now on.
     if (has('limits.maxConnections', 'limits.idleTimeout')) this.source.setLimits?.(next.limits);
   }
@@ -190,6 +194,7 @@ export class Generation {
    */
   async handOver(keepArchive: boolean): Promise<HandOver> {
     this.#thresholds?.stop();
+    this.memory.stop();
     const checkpoint = await this.durability.handOver();
     if (this.archive && !keepArchive) await this.archive.finish(true);
     // Nothing of this generation may pause or resume the source from here on (its files' completion would).
@@ -204,6 +209,7 @@ export class Generation {
   /** A generation that could not start: whatever it opened is closed (nothing was read into it). */
   async discard(): Promise<void> {
     this.#thresholds?.stop();
+    this.memory.stop();
     this.pipeline.onPause = () => {};
     this.pipeline.onResume = () => {};
     await this.durability.stopCuts();
@@ -215,6 +221,7 @@ export class Generation {
   /** The end of a run, whichever way it ended. */
   async close(): Promise<void> {
     this.#thresholds?.stop();
+    this.memory.stop();
     await this.pipeline.close();
   }
 }

@@ -10,7 +10,10 @@
 // meanwhile (`checks.memory`).
 import type { ReadinessCheck } from '../api/health.js';
 import type { Logger } from '../log.js';
-import { describeMemoryLimit, type MemoryLimit } from './memory-limit.js';
+import { MEMORY_PENDING_BYTES } from '../pipeline/backpressure.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
+import { describeMemoryLimit, type MemoryLimit, memoryLimit } from './memory-limit.js';
+import type { Outputs } from './outputs.js';
 
 /** How often resident memory is sampled. */
 export const MEMORY_SAMPLE_MS = 250;
@@ -75,7 +78,11 @@ export class MemoryGuard {
     this.#timer = null;
   }
 
-  /** A reload changed `limits.maxMemory`: judged against the new limit from the next sample on. */
+  /** A reload changed `limits.maxMemory` (`configured`, 0: from the cgroup): judged against it from the next sample on. */
+  setMaxMemory(configured: number): void {
+    this.setLimit(memoryLimit(configured));
+  }
+
   setLimit(limit: MemoryLimit): void {
     this.#limit = limit;
     const running = this.#timer !== null;
@@ -130,4 +137,27 @@ export class MemoryGuard {
   #seconds(): number {
     return Math.round((this.#now() - this.#since) / 1000);
   }
+}
+
+/** What the guard acts on: the running generation's outputs and pipeline (undefined before the first is built). */
+interface Relieved {
+  outputs: Pick<Outputs, 'completeEarly'>;
+  pipeline: Pick<Pipeline, 'recheckBackpressure'>;
+}
+
+/**
+ * A daemon's guard: on each reading over the limit the outputs complete the files holding more than a few MiB (their
+ * bytes leave memory now, not at the next rotation) and backpressure re-checks; back under, the source resumes.
+ */
+export function daemonMemoryGuard(maxMemory: number, log: Logger, running: () => Relieved | undefined): MemoryGuard {
+  const guard: MemoryGuard = new MemoryGuard({
+    limit: memoryLimit(maxMemory),
+    log,
+    onChange: () => {
+      const gen = running();
+      if (gen && guard.over) gen.outputs.completeEarly(MEMORY_PENDING_BYTES);
+      gen?.pipeline.recheckBackpressure();
+    },
+  });
+  return guard;
 }

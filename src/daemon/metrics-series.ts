@@ -43,7 +43,7 @@ export interface SeriesParts {
   /** Rejected lines counted but not written (over `limits.rejectedPerSecond`). */
   rejectedDropped: () => number;
   /** `limits.maxMemory` as it applies (memory-guard.ts). */
-  memory: Pick<MemoryGuard, 'limitBytes' | 'over' | 'stretches'>;
+  memory: () => Pick<MemoryGuard, 'limitBytes' | 'over' | 'stretches'>;
 }
 
 /** Registers every daemon series in `registry`. */
@@ -130,9 +130,9 @@ function loadSeries(registry: Registry, p: SeriesParts): void {
       ['memory', bp().pausesForMemory],
     ],
   );
-  gaugeOf(registry, 'logpulse_memory_limit_bytes', 'Resident memory above which sources pause (limits.maxMemory, or 80 % of the cgroup limit); 0: no limit.', () => p.memory.limitBytes ?? 0);
-  gaugeOf(registry, 'logpulse_memory_over_limit', '1 while resident memory is over limits.maxMemory (sources paused until it is below 90 % of it).', () => (p.memory.over ? 1 : 0));
-  counterOf(registry, 'logpulse_memory_over_limit_total', 'Stretches of resident memory over limits.maxMemory.', () => p.memory.stretches);
+  gaugeOf(registry, 'logpulse_memory_limit_bytes', 'Resident memory above which sources pause (limits.maxMemory, or 80 % of the cgroup limit); 0: no limit.', () => p.memory().limitBytes ?? 0);
+  gaugeOf(registry, 'logpulse_memory_over_limit', '1 while resident memory is over limits.maxMemory (sources paused until it is below 90 % of it).', () => (p.memory().over ? 1 : 0));
+  counterOf(registry, 'logpulse_memory_over_limit_total', 'Stretches of resident memory over limits.maxMemory.', () => p.memory().stretches);
   gaugeOf(registry, 'logpulse_input_buffered_bytes', 'Input bytes read and not yet parsed; sources pause above limits.maxBufferedBytes.', () => bp().inputBytes);
   gaugeOf(registry, 'logpulse_backpressure_paused', '1 while the source is paused by backpressure.', () => (bp().paused ? 1 : 0));
   labelledGaugeOf(

@@ -205,9 +205,21 @@ export class Outputs implements OutputPort {
     await this.#p.kafkaAlerts?.close(this.#p.closeTimeoutMs ?? 5000);
   }
 
+  /**
+   * Completes now every file holding at least `minBytes` not yet durable, as if it had reached the size bound:
+   * over the memory limit (memory-guard.ts) their bytes leave memory now rather than at the next rotation.
+   */
+  completeEarly(minBytes: number): void {
+    for (const sink of this.#files) if (sink.pendingBytes >= minBytes) this.#complete(sink);
+  }
+
   #write(sink: RecordSink, lines: Buffer): void {
     sink.write(lines);
-    if (sink.pendingBytes < this.#rotateAtBytes || this.#rotating.has(sink)) return;
+    if (sink.pendingBytes >= this.#rotateAtBytes) this.#complete(sink);
+  }
+
+  #complete(sink: RecordSink): void {
+    if (this.#rotating.has(sink)) return;
     this.#rotating.add(sink);
     sink
       .rotate()

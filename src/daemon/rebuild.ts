@@ -13,7 +13,6 @@ import { isReplayable, type Source } from '../sources/source.js';
 import type { ArchiveKeeper } from './archive.js';
 import { Generation, type HandOver } from './generation.js';
 import type { Instruments } from './instruments.js';
-import type { MemoryGuard } from './memory-guard.js';
 import type { ReloadPlan } from './reload-plan.js';
 import type { SourceRelay } from './source-relay.js';
 
@@ -23,8 +22,6 @@ export interface RebuildHost {
   readonly instruments: Instruments;
   readonly relay: SourceRelay;
   readonly webhook: WebhookDelivery;
-  /** Holds the daemon to `limits.maxMemory` across generations. */
-  readonly memory: MemoryGuard;
   config: Config;
   gen: Generation;
   source: Source;
@@ -147,7 +144,6 @@ async function launch(
     webhook: h.webhook,
     // One cap for the daemon's life: its bucket and dropped count go on.
     rejectedLimit: h.gen.rejectedLimit,
-    memoryOver: () => h.memory.over,
     ...(archive === undefined ? {} : { archive }),
   });
   let apiStarted = false;

@@ -6,6 +6,12 @@
 // still on its way out (memory-guard.ts), and resumed when none of these holds any more.
 import type { PipelineOptions } from './pipeline-options.js';
 
+/**
+ * Over the memory limit, the source also waits while the outputs hold more than this not yet durable; the daemon
+ * has such files completed early (Outputs.completeEarly) so the wait is short.
+ */
+export const MEMORY_PENDING_BYTES = 8 << 20;
+
 export interface BackpressureOptions {
   shards: number;
   maxInFlightChunks: number;
@@ -18,6 +24,8 @@ export interface BackpressureOptions {
   maxBufferedBytes?: number;
   /** Resident memory is over `limits.maxMemory` (memory-guard.ts). Default: never. */
   memoryOver?: () => boolean;
+  /** Over the memory limit, the source also waits while the outputs hold more than this not yet durable. */
+  memoryPendingBytes?: number;
 }
 
 /** What `/metrics` reads of it: the shards' queues and the pauses so far. */
@@ -93,10 +101,10 @@ export class Backpressure implements BackpressureStats {
     const inputFull = this.inputBytes > (this.#o.maxBufferedBytes ?? Number.POSITIVE_INFINITY);
     const pending = this.#o.pendingBytes();
     const outputFull = pending > this.#o.maxPendingBytes || this.#o.outputFailing?.() === true;
-    // Over the memory limit, the source waits while a chunk it read is still being parsed: at most one chunk is in
-    // the pipeline, and nothing piles up in its queues. (The outputs' bytes have their own bound, above; waiting for
-    // the next rotation to free them would stall the source for `output.rotateEvery` per chunk.)
-    const memoryFull = this.#o.memoryOver?.() === true && (this.inputBytes > 0 || this.#inFlight.some((n) => n > 0));
+    // Over the memory limit, the source waits while a chunk it read is still being parsed (at most one chunk is in
+    // the pipeline, nothing piles up in its queues) and while the outputs hold more than a few MiB: those files are
+    // completed early (the daemon sees to it), so the wait lasts a write and an fsync, not `output.rotateEvery`.
+    const memoryFull = this.#o.memoryOver?.() === true && (this.inputBytes > 0 || this.#inFlight.some((n) => n > 0) || pending > (this.#o.memoryPendingBytes ?? 0));
     const full = shardsFull || inputFull || outputFull || memoryFull;
     if (full && !this.#paused) {
       this.#paused = true;
@@ -122,6 +130,6 @@ export function backpressureFor(o: Pick<PipelineOptions, 'shards' | 'maxInFlight
     pendingBytes: () => out.pendingBytes,
     outputFailing: () => out.failing === true,
     maxBufferedBytes: o.maxBufferedBytes,
-    ...(o.memoryOver ? { memoryOver: o.memoryOver } : {}),
+    ...(o.memoryOver ? { memoryOver: o.memoryOver, memoryPendingBytes: MEMORY_PENDING_BYTES } : {}),
   });
 }
