@@ -1,7 +1,8 @@
 // Holds the daemon to its memory limit (memory-limit.ts) by the same path a slow disk takes: backpressure. It
 // samples the process's resident memory (one cheap read) every 250 ms; above the limit it says "over", the
 // pipeline's backpressure pauses the source while anything read is still on its way out (a chunk queued to a
-// worker, output bytes not yet in a complete file) — what pausing actually frees — and below 90 % of the limit
+// worker, output files of more than 8 MiB not yet complete, which the daemon's guard has completed at once rather
+// than at the next rotation) — what pausing actually frees — and below 90 % of the limit
 // it says "under" again and the source resumes. A paused source loses nothing: a file is not read, TCP sockets
 // are not read (their senders block), a Kafka consumer stops fetching, the generator waits. Over the limit with
 // nothing left to drain, the source reads one more chunk at a time: memory the daemon cannot free by waiting (its
@@ -146,13 +147,14 @@ interface Relieved {
 }
 
 /**
- * A daemon's guard: on each reading over the limit the outputs complete the files holding more than a few MiB (their
+ * A daemon's guard (`rss`: injectable for tests): on each reading over the limit the outputs complete the files holding more than a few MiB (their
  * bytes leave memory now, not at the next rotation) and backpressure re-checks; back under, the source resumes.
  */
-export function daemonMemoryGuard(maxMemory: number, log: Logger, running: () => Relieved | undefined): MemoryGuard {
+export function daemonMemoryGuard(maxMemory: number, log: Logger, running: () => Relieved | undefined, rss?: () => number): MemoryGuard {
   const guard: MemoryGuard = new MemoryGuard({
     limit: memoryLimit(maxMemory),
     log,
+    ...(rss ? { rss } : {}),
     onChange: () => {
       const gen = running();
       if (gen && guard.over) gen.outputs.completeEarly(MEMORY_PENDING_BYTES);

@@ -6,7 +6,10 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 
-import { MEMORY_REMINDER_MS, MemoryGuard } from '../../src/daemon/memory-guard.js';
+import { daemonMemoryGuard, MEMORY_REMINDER_MS, MemoryGuard } from '../../src/daemon/memory-guard.js';
+import { Outputs } from '../../src/daemon/outputs.js';
+import { MEMORY_PENDING_BYTES } from '../../src/pipeline/backpressure.js';
+import type { RecordSink } from '../../src/sinks/sink.js';
 import { cgroupMemoryLimit, describeMemoryLimit, memoryLimit } from '../../src/daemon/memory-limit.js';
 import type { Logger } from '../../src/log.js';
 
@@ -102,5 +105,51 @@ describe('MemoryGuard', () => {
     guard.setLimit(memoryLimit(0, null));
     expect([guard.over, guard.readiness()]).toEqual([false, null]);
     guard.stop();
+  });
+});
+
+/** A file sink that holds what it is given until it rotates (as the rotating sinks do until the rename). */
+function heldSink(): RecordSink & { rotations: number } {
+  const sink = {
+    pendingBytes: 0,
+    rotations: 0,
+    write(lines: Buffer) {
+      sink.pendingBytes += lines.length;
+    },
+    async rotate() {
+      sink.rotations++;
+      sink.pendingBytes = 0;
+      return sink.rotations;
+    },
+    async close() {},
+  };
+  return sink;
+}
+
+describe('daemonMemoryGuard', () => {
+  it('over the limit, completes the output files holding more than 8 MiB at each reading and re-checks backpressure; under it, only re-checks', async () => {
+    const errors = heldSink();
+    const rejected = heldSink();
+    const metrics = heldSink();
+    const alerts = heldSink();
+    const outputs = new Outputs({ files: { errors, rejected, metrics, alerts } });
+    let rechecks = 0;
+    let drained = 0;
+    outputs.onDrained = () => drained++;
+    let rss = 50 * MiB;
+    const { log } = memoryLogger();
+    const guard = daemonMemoryGuard(100 * MiB, log, () => ({ outputs, pipeline: { recheckBackpressure: () => rechecks++ } }), () => rss);
+    outputs.errors(Buffer.alloc(MEMORY_PENDING_BYTES));
+    outputs.rejected(Buffer.alloc(100));
+    guard.sample();
+    expect([errors.rotations, rechecks]).toEqual([0, 0]);
+    rss = 120 * MiB;
+    guard.sample();
+    await new Promise((r) => setImmediate(r));
+    // Only the file with 8 MiB or more is completed early (its bytes leave memory); the small one waits for its rotation.
+    expect([errors.rotations, rejected.rotations, errors.pendingBytes, rejected.pendingBytes, drained, rechecks]).toEqual([1, 0, 0, 100, 1, 1]);
+    rss = 80 * MiB;
+    guard.sample();
+    expect([errors.rotations, rechecks, guard.over]).toEqual([1, 2, false]);
   });
 });
