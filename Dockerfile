@@ -104,6 +104,8 @@ EXPOSE 8080
 # /health needs no token; node's own fetch, so no curl in the image. The port follows LOGPULSE_API_PORT like the config.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.LOGPULSE_API_PORT || 8080) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Memory: run with a limit (`docker run --memory 512m`, compose's mem_limit, a Kubernetes limit): the defaults fit
+# 512 MiB, and the daemon pauses its sources above 80 % of the container's limit (limits.maxMemory 0 reads it).
 # SIGTERM: drain and exit 0 within shutdownTimeout (20 s here): give `docker stop` more (`-t 30`, compose's
 # stop_grace_period), or Docker's SIGKILL after 10 s cuts the drain short.
 STOPSIGNAL SIGTERM

@@ -6,6 +6,7 @@ import { parseDuration } from './duration.js';
 import { checkJsonInput } from './json-input.js';
 import { formatPath, isPlainObject, problem, type Problems, type Seg } from './problems.js';
 import { DEFAULT_CHUNK_BYTES, RATE_RULE_TYPES } from './schema.js';
+import { MIN_MAX_MEMORY } from './schema-limits.js';
 import type { Env } from './types.js';
 
 /** Smallest value of each duration key, with the reason shown when it is below. */
@@ -74,6 +75,11 @@ export function crossChecks(data: Record<string, unknown>, out: Problems, env: E
   const chunk = get(data, ['pipeline', 'chunkBytes']) ?? DEFAULT_CHUNK_BYTES;
   if (typeof buffered === 'number' && typeof chunk === 'number' && buffered < chunk) {
     out.add(problem(['limits', 'maxBufferedBytes'], 'must be at least pipeline.chunkBytes (a chunk is buffered whole before a worker parses it)'));
+  }
+
+  const maxMemory = get(data, ['limits', 'maxMemory']);
+  if (typeof maxMemory === 'number' && maxMemory > 0 && maxMemory < MIN_MAX_MEMORY) {
+    out.add(problem(['limits', 'maxMemory'], `must be 0 (derived from the cgroup's limit) or at least ${MIN_MAX_MEMORY} bytes (32 MiB)`));
   }
 
   const protocol = get(data, ['kafka', 'security', 'protocol']);

@@ -95,6 +95,7 @@ export function resolve(f: ConfigFile, env: Env): Config {
       maxConnections: f.limits.maxConnections,
       idleTimeoutMs: ms(f.limits.idleTimeout),
       maxBufferedBytes: f.limits.maxBufferedBytes,
+      maxMemory: f.limits.maxMemory,
       rejectedPerSecond: f.limits.rejectedPerSecond,
     },
     shutdownTimeoutMs: ms(f.shutdownTimeout),

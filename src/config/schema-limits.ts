@@ -6,6 +6,8 @@ import { Duration, Section } from './schema-helpers.js';
 
 /** `limits.maxConnections`: also what a tcp-listen:// source built without a config allows. */
 export const DEFAULT_MAX_CONNECTIONS = 256;
+/** `limits.maxMemory` below this (and not 0) is refused: the daemon's own idle footprint is more than half of it. */
+export const MIN_MAX_MEMORY = 33_554_432;
 
 export const LIMITS_SECTION = Section(
   {
@@ -35,6 +37,15 @@ export const LIMITS_SECTION = Section(
       description:
         'Input bytes read but not yet parsed, all streams together (waiting to fill a chunk or queued to a worker); above it the ' +
         'source is paused. At least `pipeline.chunkBytes`.',
+    }),
+    maxMemory: Type.Integer({
+      minimum: 0,
+      maximum: 1_099_511_627_776,
+      default: 0,
+      description:
+        'Resident memory (bytes) above which the sources are paused until it falls below 90 % of it (backpressure: nothing is ' +
+        'dropped; `/ready` is 503 meanwhile). 0: 80 % of the memory limit the process runs under (a container\'s or systemd ' +
+        'unit\'s cgroup `memory.max`), none without one. Otherwise at least 33554432 (32 MiB).',
     }),
     rejectedPerSecond: Type.Integer({
       minimum: 0,

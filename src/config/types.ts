@@ -102,6 +102,8 @@ export interface Config {
     /** 0: never. */
     idleTimeoutMs: number;
     maxBufferedBytes: number;
+    /** 0: derived from the cgroup's memory limit, if any (src/daemon/memory-limit.ts). */
+    maxMemory: number;
     rejectedPerSecond: number;
   };
   shutdownTimeoutMs: number;

@@ -27,6 +27,8 @@ export interface DaemonApiParts {
   phase: () => DaemonPhase;
   /** The daemon's metrics (metrics-series.ts). */
   registry: Registry;
+  /** The `memory` check (memory-guard.ts); null or absent: no memory limit. */
+  memory?: () => ReadinessCheck | null;
 }
 
 /** The API of a daemon (built, not yet listening), and the observer the daemon gives each of its outputs. */
@@ -38,12 +40,14 @@ export interface DaemonApi {
 /** Builds (not yet listening) the API of a daemon. */
 export async function daemonApi(config: Config, log: Logger, parts: DaemonApiParts): Promise<DaemonApi> {
   const { pipeline, outputs, archive, phase, registry } = parts;
+  const memory = parts.memory ?? (() => null);
   const readiness = (): Record<string, ReadinessCheck> => {
     const p = phase();
     const o = outputs();
     const pending = o.pendingBytes;
     const backlog = `${pending} bytes not yet durable (sources pause at ${MAX_PENDING_OUTPUT_BYTES})`;
     const failedCut = archive()?.failure ?? null;
+    const mem = memory();
     return {
       source: { ok: p === 'running', detail: p === 'running' ? 'started' : p },
       // A failing archive cut is an output fault too (the `outputs` check names it): this says which cut and why.
@@ -54,6 +58,8 @@ export async function daemonApi(config: Config, log: Logger, parts: DaemonApiPar
         ok: pending < MAX_PENDING_OUTPUT_BYTES && !o.failing,
         detail: o.failing ? `sources paused: ${o.faultDetail}; ${backlog}` : backlog,
       },
+      // Over `limits.maxMemory` the sources pause too (memory-guard.ts).
+      ...(mem === null ? {} : { memory: mem }),
     };
   };
   const recent = new RecentOutputs();

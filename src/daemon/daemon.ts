@@ -210,10 +210,11 @@ export class Daemon implements RebuildHost {
         instruments: this.instruments,
         webhook: this.webhook,
         rejectedDropped: () => this.gen.rejectedLimit.dropped,
+        memory: () => this.gen.memory,
       }),
     );
     const phase = () => (this.#stopSignal !== null ? 'stopping' : this.#phase);
-    const api = await daemonApi(config, this.log, { pipeline: () => this.gen.pipeline, outputs: () => this.gen.outputs, archive: () => this.gen.archive, phase, registry });
+    const api = await daemonApi(config, this.log, { pipeline: () => this.gen.pipeline, outputs: () => this.gen.outputs, archive: () => this.gen.archive, phase, registry, memory: () => this.gen.memory.readiness() });
     try {
       await api.server.listen();
     } catch (err) {

@@ -17,6 +17,7 @@ import type { BatchThresholds } from './batch-thresholds.js';
 import type { Checkpoint } from './checkpoint.js';
 import { Durability } from './durability.js';
 import type { Instruments, OutputKind } from './instruments.js';
+import { daemonMemoryGuard, type MemoryGuard } from './memory-guard.js';
 import { consoleTable, openOutputs } from './open-outputs.js';
 import type { Outputs } from './outputs.js';
 import { batchThresholds, pipelineOptions } from './parts.js';
@@ -60,6 +61,8 @@ export class Generation {
   readonly rejectedLimit: RejectedLimit;
   /** Deletes the oldest output files over `output.retention` (retention.ts). */
   readonly retention: RetentionSweeper;
+  /** Holds it to `limits.maxMemory`: over it, files are completed early and the source waits (memory-guard.ts). */
+  readonly memory: MemoryGuard;
   /** The archive keeper was made here (so it is opened and finished here too). */
   readonly #ownArchive: boolean;
   readonly #log: Logger;
@@ -103,7 +106,8 @@ export class Generation {
     this.#ownArchive = ownArchive;
     this.#log = d.log;
     this.#webhook = d.webhook ?? null;
-    this.pipeline = new Pipeline(pipelineOptions(config, outputs, archive, d.totals));
+    this.memory = daemonMemoryGuard(config.limits.maxMemory, d.log, () => this);
+    this.pipeline = new Pipeline(pipelineOptions(config, outputs, archive, d.totals, () => this.memory.over));
     // A source a rebuild keeps was made from the previous config: from now on it enforces this one's limits.
     d.source.setLimits?.(config.limits);
     this.pipeline.onPause = () => d.source.pause();
@@ -161,6 +165,7 @@ export class Generation {
     await this.#thresholds?.start();
     this.pipeline.start();
     this.outputs.start();
+    this.memory.start();
     this.#started = true;
   }
 
@@ -199,6 +204,7 @@ export class Generation {
     // The queue stays: what the old URL had not taken goes to the new one.
     if (has('alerts.webhook', 'alerts.webhookFormat', 'alerts.webhookSecretEnv')) this.#webhook?.setTarget(webhookTarget(next.alerts, process.env));
     if (has('limits.rejectedPerSecond')) this.rejectedLimit.setPerSecond(next.limits.rejectedPerSecond);
+    if (has('limits.maxMemory')) this.memory.setMaxMemory(next.limits.maxMemory);
     // Connections already open keep going; the new cap and timeout apply from now on.
     if (has('limits.maxConnections', 'limits.idleTimeout')) this.source.setLimits?.(next.limits);
   }
@@ -210,6 +216,7 @@ export class Generation {
   async handOver(keepArchive: boolean): Promise<HandOver> {
     this.#thresholds?.stop();
     await this.retention.stop();
+    this.memory.stop();
     const checkpoint = await this.durability.handOver();
     if (this.archive && !keepArchive) await this.archive.finish(true);
     // Nothing of this generation may pause or resume the source from here on (its files' completion would).
@@ -225,6 +232,7 @@ export class Generation {
   async discard(): Promise<void> {
     this.#thresholds?.stop();
     await this.retention.stop();
+    this.memory.stop();
     this.pipeline.onPause = () => {};
     this.pipeline.onResume = () => {};
     await this.durability.stopCuts();
@@ -237,6 +245,7 @@ export class Generation {
   async close(): Promise<void> {
     this.#thresholds?.stop();
     await this.retention.stop();
+    this.memory.stop();
     await this.pipeline.close();
   }
 }

@@ -11,6 +11,7 @@ import type { Pipeline } from '../pipeline/pipeline.js';
 import type { WebhookDelivery } from '../sinks/webhook.js';
 import type { Source } from '../sources/source.js';
 import type { Instruments } from './instruments.js';
+import type { MemoryGuard } from './memory-guard.js';
 
 /** The native counters' reason keys → the reasons as rejected/ files and the README name them. */
 const REASONS: Record<keyof Counters['rejected'], string> = {
@@ -41,6 +42,8 @@ export interface SeriesParts {
   webhook: Pick<WebhookDelivery, 'counts' | 'queued'>;
   /** Rejected lines counted but not written (over `limits.rejectedPerSecond`). */
   rejectedDropped: () => number;
+  /** `limits.maxMemory` as it applies (memory-guard.ts). */
+  memory: () => Pick<MemoryGuard, 'limitBytes' | 'over' | 'stretches'>;
 }
 
 /** Registers every daemon series in `registry`. */
@@ -122,11 +125,21 @@ function loadSeries(registry: Registry, p: SeriesParts): void {
   labelledGaugeOf(registry, 'logpulse_shard_queue_depth', 'Tasks queued to a shard worker and not finished (the running one included).', ['shard'], () =>
     Array.from({ length: bp().shards }, (_, shard) => [{ shard: String(shard) }, bp().inFlight(shard)] as const),
   );
-  labelledCounterOf(registry, 'logpulse_backpressure_pauses_total', 'Times the source was paused: a shard queue full (shards), too many input bytes not yet parsed (input) or too many output bytes not yet durable (output).', 'cause', () => [
-    ['shards', bp().pausesForShards],
-    ['output', bp().pausesForOutput],
-    ['input', bp().pausesForInput],
-  ]);
+  labelledCounterOf(
+    registry,
+    'logpulse_backpressure_pauses_total',
+    'Times the source was paused: a shard queue full (shards), too many input bytes not yet parsed (input), too many output bytes not yet durable (output) or resident memory over limits.maxMemory (memory).',
+    'cause',
+    () => [
+      ['shards', bp().pausesForShards],
+      ['output', bp().pausesForOutput],
+      ['input', bp().pausesForInput],
+      ['memory', bp().pausesForMemory],
+    ],
+  );
+  gaugeOf(registry, 'logpulse_memory_limit_bytes', 'Resident memory above which sources pause (limits.maxMemory, or 80 % of the cgroup limit); 0: no limit.', () => p.memory().limitBytes ?? 0);
+  gaugeOf(registry, 'logpulse_memory_over_limit', '1 while resident memory is over limits.maxMemory (sources paused until it is below 90 % of it).', () => (p.memory().over ? 1 : 0));
+  counterOf(registry, 'logpulse_memory_over_limit_total', 'Stretches of resident memory over limits.maxMemory.', () => p.memory().stretches);
   gaugeOf(registry, 'logpulse_input_buffered_bytes', 'Input bytes read and not yet parsed; sources pause above limits.maxBufferedBytes.', () => bp().inputBytes);
   gaugeOf(registry, 'logpulse_backpressure_paused', '1 while the source is paused by backpressure.', () => (bp().paused ? 1 : 0));
   labelledGaugeOf(

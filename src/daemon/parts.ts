@@ -26,8 +26,11 @@ function jsonOptions(j: Config['json']): NonNullable<ShardOptions['json']> {
   return { ...(j.preset ? { preset: j.preset } : {}), fields: { ...rest, ...(userAgent === undefined ? {} : { userAgent }) }, timestampUnit: j.timestampUnit };
 }
 
-/** The pipeline a config describes, writing to `output`; `totals`: counted so far by the pipelines before it. */
-export function pipelineOptions(c: Config, output: Outputs, archive: ArchiveKeeper | null, totals?: PipelineTotals): PipelineOptions {
+/**
+ * The pipeline a config describes, writing to `output`; `totals`: counted so far by the pipelines before it;
+ * `memoryOver`: the daemon's memory guard (memory-guard.ts).
+ */
+export function pipelineOptions(c: Config, output: Outputs, archive: ArchiveKeeper | null, totals?: PipelineTotals, memoryOver?: () => boolean): PipelineOptions {
   const p = c.pipeline;
   return {
     shards: p.workers,
@@ -55,6 +58,7 @@ export function pipelineOptions(c: Config, output: Outputs, archive: ArchiveKeep
     maxBufferedBytes: c.limits.maxBufferedBytes,
     ...(archive ? { archive: archive.shardOptions } : {}),
     ...(totals ? { totals } : {}),
+    ...(memoryOver ? { memoryOver } : {}),
   };
 }
 

@@ -25,6 +25,7 @@ const IN_PLACE = new Set([
   'limits.rejectedPerSecond',
   'limits.maxConnections',
   'limits.idleTimeout',
+  'limits.maxMemory',
 ]);
 
 /** Key prefixes a running daemon applies at once: the retention limits (the next sweep or archive pass reads them). */

@@ -22,6 +22,8 @@ export interface PipelineOptions {
   maxPendingOutputBytes: number;
   /** Pause sources while more input bytes than this are read and not yet parsed (`limits.maxBufferedBytes`). Default: no bound. */
   maxBufferedBytes?: number;
+  /** Pause sources while this says resident memory is over `limits.maxMemory` (the daemon's memory guard). Default: never. */
+  memoryOver?: () => boolean;
   /** Archive every valid record as Parquet there (`archive.enabled`); the shards write, `archiveCut` publishes. */
   archive?: { dir: string; run: string };
   /** Wall clock in microseconds; injectable for tests. */

@@ -157,7 +157,7 @@ describe('/metrics of a daemon fed known lines', () => {
   it('shard queue depth per shard, backpressure pauses by cause, no Kafka lag without Kafka', () => {
     expect([...series(m, 'logpulse_shard_queue_depth').keys()]).toEqual(['{shard="0"}', '{shard="1"}']);
     for (const depth of series(m, 'logpulse_shard_queue_depth').values()) expect(depth).toBeGreaterThanOrEqual(0);
-    expect([...series(m, 'logpulse_backpressure_pauses_total').keys()]).toEqual(['{cause="shards"}', '{cause="output"}', '{cause="input"}']);
+    expect([...series(m, 'logpulse_backpressure_pauses_total').keys()]).toEqual(['{cause="shards"}', '{cause="output"}', '{cause="input"}', '{cause="memory"}']);
     expect(value(m, 'logpulse_backpressure_paused')).toBe(0);
     // No webhook configured: its series are there, at 0.
     expect(Object.fromEntries(series(m, 'logpulse_webhook_deliveries_total'))).toEqual({ '{result="ok"}': 0, '{result="retry"}': 0, '{result="failed"}': 0, '{result="dropped"}': 0 });

@@ -70,7 +70,7 @@ describe('no config file', () => {
       batch: { dir: 'data/batch' },
       checkpoint: { dir: 'checkpoint' },
       api: { enabled: true, host: '127.0.0.1', port: 8080, token: null, corsOrigins: [] },
-      limits: { maxLineBytes: 65_536, maxConnections: 256, idleTimeoutMs: 300_000, maxBufferedBytes: 67_108_864, rejectedPerSecond: 10_000 },
+      limits: { maxLineBytes: 65_536, maxConnections: 256, idleTimeoutMs: 300_000, maxBufferedBytes: 67_108_864, maxMemory: 0, rejectedPerSecond: 10_000 },
       shutdownTimeoutMs: 10_000,
       log: { level: 'info' },
     } satisfies Config);
@@ -268,6 +268,13 @@ alerts:
       config: { limits: { idleTimeoutMs: 0, maxBufferedBytes: 1_048_576, rejectedPerSecond: 0, maxConnections: 256 } },
     });
     expect(byPath(configFrom({ limits: { maxConnections: 0 } }, { env: noEnv }))['limits.maxConnections']).toBe('must be between 1 and 100000');
+  });
+
+  it('limits.maxMemory: 0 (derived from the cgroup) or at least 32 MiB, in bytes', () => {
+    expect(byPath(configFrom({ limits: { maxMemory: 1_000_000 } }, { env: noEnv }))['limits.maxMemory']).toBe("must be 0 (derived from the cgroup's limit) or at least 33554432 bytes (32 MiB)");
+    expect(byPath(configFrom({ limits: { maxMemory: -1 } }, { env: noEnv }))['limits.maxMemory']).toMatch(/between 0 and/);
+    expect(byPath(configFrom({ limits: { maxMemory: '400MiB' } }, { env: noEnv }))['limits.maxMemory']).toBeDefined();
+    expect(configFrom({ limits: { maxMemory: 33_554_432 } }, { env: noEnv })).toMatchObject({ ok: true, config: { limits: { maxMemory: 33_554_432 } } });
   });
 
   it('durations are bounded by what a Node timer can wait, and must be whole milliseconds', () => {

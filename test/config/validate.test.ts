@@ -78,6 +78,12 @@ describe('logpulse validate', () => {
     expect(stderr).not.toContain('p4ssw0rd');
   });
 
+  it('exits 2 naming limits.maxMemory when it is too small to hold the daemon', async () => {
+    const path = configFile('memory.yaml', 'limits: { maxMemory: 1048576 }\n');
+    expect(await validateCommand({ config: path })).toBe(2);
+    expect(stderr).toBe("limits.maxMemory: must be 0 (derived from the cgroup's limit) or at least 33554432 bytes (32 MiB) (line 1)\n");
+  });
+
   it('exits 2 for a file that does not exist or does not parse', async () => {
     const missing = tempPath('missing.yaml');
     expect(await validateCommand({ config: missing })).toBe(2);

@@ -54,9 +54,9 @@ describe('planReload', () => {
     ]);
   });
 
-  it('limits: the rejected cap and the listener\'s connection limits in place; the line and buffer bounds need a rebuild', () => {
-    expect(plan({ ...base, limits: { rejectedPerSecond: 5, maxConnections: 9, idleTimeout: '1m', maxLineBytes: 1024, maxBufferedBytes: 4_194_304 } })).toEqual({
-      inPlace: ['limits.maxConnections', 'limits.idleTimeout', 'limits.rejectedPerSecond'],
+  it('limits: the rejected cap, the listener\'s connection limits and the memory limit in place; the line and buffer bounds need a rebuild', () => {
+    expect(plan({ ...base, limits: { rejectedPerSecond: 5, maxConnections: 9, idleTimeout: '1m', maxLineBytes: 1024, maxBufferedBytes: 4_194_304, maxMemory: 536_870_912 } })).toEqual({
+      inPlace: ['limits.maxConnections', 'limits.idleTimeout', 'limits.maxMemory', 'limits.rejectedPerSecond'],
       rebuild: ['limits.maxLineBytes', 'limits.maxBufferedBytes'],
       api: [],
     });

@@ -1,7 +1,7 @@
 // Backpressure's pause decisions and what /metrics reads of them: the queue per shard and the pauses by cause.
 import { describe, expect, it } from 'vitest';
 
-import { Backpressure } from '../../src/pipeline/backpressure.js';
+import { Backpressure, MEMORY_PENDING_BYTES } from '../../src/pipeline/backpressure.js';
 
 describe('Backpressure', () => {
   it('pauses when a shard has maxInFlightChunks queued or the outputs hold too much, counting each pause by its cause', () => {
@@ -61,5 +61,41 @@ describe('Backpressure on input bytes (limits.maxBufferedBytes)', () => {
     const bp = new Backpressure({ shards: 1, maxInFlightChunks: 4, maxPendingBytes: 100, pendingBytes: () => 0 });
     bp.read(1e12);
     expect(bp.paused).toBe(false);
+  });
+});
+
+describe('Backpressure over the memory limit (limits.maxMemory)', () => {
+  it('keeps the source paused while a chunk is in the pipeline or the outputs hold more than a few MiB, lets it read the next one once neither, and counts the pause as memory', () => {
+    let over = false;
+    let pending = 10;
+    const events: string[] = [];
+    const bp = new Backpressure({ shards: 2, maxInFlightChunks: 4, maxPendingBytes: 1e9, pendingBytes: () => pending, memoryPendingBytes: MEMORY_PENDING_BYTES, maxBufferedBytes: 1e9, memoryOver: () => over });
+    bp.onPause = () => events.push('pause');
+    bp.onResume = () => events.push('resume');
+    bp.read(100);
+    bp.submitted(0);
+    expect(bp.paused).toBe(false); // under the limit: up to maxInFlightChunks queue as usual
+    over = true;
+    bp.check();
+    expect([bp.paused, bp.pausesForMemory, bp.pausesForShards, bp.pausesForInput, bp.pausesForOutput]).toEqual([true, 1, 0, 0, 0]);
+    // The chunk is parsed: nothing is left in the pipeline, so waiting would free nothing more; the source reads on,
+    // even with a few output bytes pending (over MEMORY_PENDING_BYTES it would wait for them) and memory still over.
+    bp.settled(0, 100);
+    expect(bp.paused).toBe(false);
+    bp.read(100);
+    bp.submitted(1);
+    expect([bp.paused, bp.pausesForMemory]).toEqual([true, 2]);
+    bp.settled(1, 100);
+    pending = MEMORY_PENDING_BYTES + 1; // the outputs hold more than a few MiB: it waits for them to be completed
+    bp.check();
+    expect([bp.paused, bp.pausesForMemory]).toEqual([true, 3]);
+    over = false;
+    bp.check();
+    expect(bp.paused).toBe(false);
+    pending = 10;
+    bp.read(100);
+    bp.submitted(1);
+    expect([bp.paused, bp.pausesForMemory]).toEqual([false, 3]);
+    expect(events).toEqual(['pause', 'resume', 'pause', 'resume', 'pause', 'resume']);
   });
 });
