@@ -2,10 +2,12 @@
 // messages or no message came for the consume timeout: at a steady 1,000 messages/s a call for 10,000 returned after
 // 10 s (issue 18: alerts 9 s late). So the count follows the rate seen: about FILL_MS worth of messages, at least
 // one (a lone message is handed over at once), at most MAX_BATCH (a backlog is read in big batches, which is
-// what throughput needs). A call that filled within FILL_MS asks for twice as many next time; so does a full call
-// while the partitions hold more than it asked for (a backlog), however long it took: a call's time includes the
-// wait for this thread to finish handing over the previous batch, so on a busy daemon time alone kept the count
-// small (~500), each call cost its fixed overhead, and 100 k messages/s fell ever further behind (p50 7.5 s).
+// what throughput needs). A call that filled within FILL_MS asks for twice as many next time (the caller times it
+// from when its thread was free to take the result: counting the wait for the previous hand-over kept batches at
+// ~500 on a busy daemon, each call paid its fixed cost, and 100 k messages/s fell ever further behind, p50 7.5 s);
+// so does a full call while the partitions hold a whole MAX_BATCH more (a backlog), however long it took. Not
+// less than that: at a steady rate the broker always holds what arrived since the last fetch, and doubling on it
+// grew calls that then waited for their messages (10 k messages/s: p99 0.5 s).
 
 export const MAX_BATCH = 10_000;
 /** How long a call may spend collecting its messages: the latency a steady stream adds before parsing. */
@@ -20,14 +22,14 @@ export class ConsumeBatchSize {
   }
 
   /**
-   * A call asked for `asked` messages and returned `got` after `ms`; `behind`: messages still on the broker past
-   * the last one it returned, over the partitions it returned messages of (0 when unknown).
+   * A call asked for `asked` messages and returned `got` after `ms` (of waiting for them); `behind`: messages still
+   * on the broker past the last one it returned, over the partitions it returned messages of (0 when unknown).
    */
   observe(asked: number, got: number, ms: number, behind = 0): void {
     if (got < asked) {
       // It ended waiting for a message that did not come: the rate is below `asked` per call; ask for what came.
       this.#size = Math.max(1, got);
-    } else if (ms <= FILL_MS || behind >= asked) {
+    } else if (ms <= FILL_MS || behind >= MAX_BATCH) {
       this.#size = Math.min(MAX_BATCH, asked * 2);
     } else {
       // Full, but slower than FILL_MS: the count that fills in FILL_MS at this rate.

@@ -41,7 +41,7 @@ describe('ConsumeBatchSize', () => {
 
   it('a backlog read on a busy thread (every full call slow) still reaches the full batch; caught up, it comes back down', () => {
     const b = new ConsumeBatchSize();
-    // Each call waits ~50 ms for the thread to hand over the previous batch; the broker holds 100,000 more.
+    // Each full call took ~50 ms; the broker holds 100,000 more.
     for (let i = 0; i < 14; i++) b.observe(b.next, b.next, 50, 100_000);
     expect(b.next).toBe(MAX_BATCH);
     // Caught up: nothing left behind, the same slow calls shrink it to what fills in FILL_MS.
@@ -49,11 +49,11 @@ describe('ConsumeBatchSize', () => {
     expect(b.next).toBe(Math.floor((MAX_BATCH * FILL_MS) / 50));
   });
 
-  it('without a backlog a slow full call is cut back, as before', () => {
+  it('a steady stream, with what arrived since the last fetch on the broker, is not a backlog: a slow full call is cut back', () => {
     const b = new ConsumeBatchSize();
     for (let i = 0; i < 10; i++) b.observe(b.next, b.next, 0.1);
     const asked = b.next;
-    b.observe(asked, asked, 20, asked - 1);
+    b.observe(asked, asked, 20, MAX_BATCH - 1);
     expect(b.next).toBe(Math.floor((asked * FILL_MS) / 20));
   });
 });
