@@ -39,6 +39,12 @@ describe('logpulse validate', () => {
     expect(stdout).toContain('  archive   maxAge 14d    maxSize none  (archive.enabled is false)\n');
   });
 
+  it('shows the memory limit the daemon would hold itself to: limits.maxMemory when set', async () => {
+    const path = configFile('memory.yaml', 'limits: { maxMemory: 402653184 }\n');
+    expect(await validateCommand({ config: path })).toBe(0);
+    expect(stdout).toMatch(/^memory limit \(limits\.maxMemory\): 384 MiB \(limits\.maxMemory\)/m);
+  });
+
   it('exits 0 for Kafka brokers without a port, in the source URI and in kafka.brokers (9092)', async () => {
     const path = configFile('kafka.yaml', 'source: kafka://k1/http-logs\nkafka: { brokers: "k1,k2" }\n');
     expect(await validateCommand({ config: path })).toBe(0);
