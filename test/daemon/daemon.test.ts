@@ -4,14 +4,12 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 
-import { pino } from 'pino';
 import { expect, it } from 'vitest';
 
 import { configFrom } from '../../src/config/load.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import type { Logger } from '../../src/log.js';
+import { memoryLogger } from '../support/memory-logger.js';
 import { until } from '../support/wait.js';
 
 /** `n` records 100 ms apart inside the window starting `windowStartMs`, every tenth a 500. */
@@ -24,17 +22,6 @@ function records(windowStartMs: number, from: number, n: number): string {
 }
 
 /** A logger whose JSON lines the test can read. */
-function memoryLogger(): { log: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(...chunk.toString().split('\n').filter(Boolean));
-      done();
-    },
-  });
-  return { log: pino({ level: 'info' }, sink) as Logger, lines };
-}
-
 function config(dir: string, source: string) {
   const loaded = configFrom(
     { source, output: { dir: join(dir, 'output') }, checkpoint: { dir: join(dir, 'checkpoint') }, console: { enabled: false }, api: { enabled: false }, pipeline: { workers: 2 } },

@@ -1,9 +1,7 @@
 // limits.maxMemory as the daemon applies it: the limit it comes to (configured, or a share of the cgroup's) and the
 // guard's readings: over the limit it says so (backpressure re-checks on every reading meanwhile), back under only
 // below 90 % of it, logged once when it starts, every 30 s while it lasts and once when it ends.
-import { Writable } from 'node:stream';
 
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 
 import { daemonMemoryGuard, MEMORY_REMINDER_MS, MemoryGuard } from '../../src/daemon/memory-guard.js';
@@ -11,20 +9,9 @@ import { Outputs } from '../../src/daemon/outputs.js';
 import { MEMORY_PENDING_BYTES } from '../../src/pipeline/backpressure.js';
 import type { RecordSink } from '../../src/sinks/sink.js';
 import { cgroupMemoryLimit, describeMemoryLimit, memoryLimit } from '../../src/daemon/memory-limit.js';
-import type { Logger } from '../../src/log.js';
+import { memoryLogger } from '../support/memory-logger.js';
 
 const MiB = 1048576;
-
-function memoryLogger(): { log: Logger; msgs: () => string[] } {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(...chunk.toString().split('\n').filter(Boolean));
-      done();
-    },
-  });
-  return { log: pino({ level: 'info' }, sink) as Logger, msgs: () => lines.map((l) => (JSON.parse(l) as { msg: string }).msg) };
-}
 
 describe('memoryLimit', () => {
   it('is the configured bytes, else 80 % of the cgroup limit, else none', () => {

@@ -5,29 +5,16 @@
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 
-import { pino } from 'pino';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 
 import { FAULT_REMINDER_MS, OutputFaults } from '../../src/daemon/output-faults.js';
 import { Outputs } from '../../src/daemon/outputs.js';
-import type { Logger } from '../../src/log.js';
+import { memoryLogger } from '../support/memory-logger.js';
 import { Backpressure } from '../../src/pipeline/backpressure.js';
 import { RotatingFileSink } from '../../src/sinks/rotating-file.js';
 import type { FileKind } from '../../src/sinks/sink.js';
 import { FaultFs } from '../sinks/fault-fs.js';
-
-function memoryLogger(): { log: Logger; msgs: () => string[] } {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(...chunk.toString().split('\n').filter(Boolean));
-      done();
-    },
-  });
-  return { log: pino({ level: 'info' }, sink) as Logger, msgs: () => lines.map((l) => (JSON.parse(l) as { msg: string }).msg) };
-}
 
 let dir: string;
 beforeEach(async () => {
