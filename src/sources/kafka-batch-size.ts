@@ -2,12 +2,13 @@
 // messages or no message came for the consume timeout: at a steady 1,000 messages/s a call for 10,000 returned after
 // 10 s (issue 18: alerts 9 s late). So the count follows the rate seen: about FILL_MS worth of messages, at least
 // one (a lone message is handed over at once), at most MAX_BATCH (a backlog is read in big batches, which is
-// what throughput needs). A call that filled within FILL_MS asks for twice as many next time (the caller times it
-// from when its thread was free to take the result: counting the wait for the previous hand-over kept batches at
-// ~500 on a busy daemon, each call paid its fixed cost, and 100 k messages/s fell ever further behind, p50 7.5 s);
-// so does a full call while the partitions hold a whole MAX_BATCH more (a backlog), however long it took. Not
-// less than that: at a steady rate the broker always holds what arrived since the last fetch, and doubling on it
-// grew calls that then waited for their messages (10 k messages/s: p99 0.5 s).
+// what throughput needs). A call that filled within FILL_MS asks for twice as many next time; so does a full call
+// while the partitions hold a whole MAX_BATCH more (a backlog), however long it took: a call's time includes the
+// wait for this thread to hand the previous batch over, so on a busy daemon the time rule alone kept calls at ~500
+// messages, each paid its fixed cost, and 100 k messages/s fell ever further behind (crossing → alert p50 5.1 s;
+// 1.1 s with this rule, same machine, alternated). Not on less than MAX_BATCH: at a steady rate the broker always
+// holds what arrived since the last fetch, and doubling on it grew calls that then waited for their messages.
+// (Timing calls from when the thread was free instead, tried too, cost 10–20 ms of p50 at 1 k messages/s.)
 
 export const MAX_BATCH = 10_000;
 /** How long a call may spend collecting its messages: the latency a steady stream adds before parsing. */
@@ -22,8 +23,8 @@ export class ConsumeBatchSize {
   }
 
   /**
-   * A call asked for `asked` messages and returned `got` after `ms` (of waiting for them); `behind`: messages still
-   * on the broker past the last one it returned, over the partitions it returned messages of (0 when unknown).
+   * A call asked for `asked` messages and returned `got` after `ms`; `behind`: messages still on the broker past
+   * the last one it returned, over the partitions it returned messages of (0 when unknown).
    */
   observe(asked: number, got: number, ms: number, behind = 0): void {
     if (got < asked) {

@@ -49,8 +49,6 @@ export class KafkaSource implements ReplayableSource {
   #held = false;
   #stopped = false;
   #consuming = false;
-  /** When this thread last finished handing a batch over: a consume call that ended before then waited for it. */
-  #handedOverAt = 0;
   /** Messages the next consume call asks for: what arrives in a few milliseconds at the rate seen. */
   readonly #batch = new ConsumeBatchSize();
   /** Messages fetched while held or paused, delivered (in order) on release or resume. */
@@ -264,9 +262,7 @@ export class KafkaSource implements ReplayableSource {
       this.#consuming = false;
       if (!err || isTimeout(err)) {
         const got = messages?.length ?? 0;
-        // Timed from when this thread was free to take the result: the wait for a batch, not for the hand-over.
-        const ms = performance.now() - Math.max(began, this.#handedOverAt);
-        this.#batch.observe(asked, got, ms, got === asked ? backlogAfter(messages, (p) => this.#highWatermark(consumer, p)) : 0);
+        this.#batch.observe(asked, got, performance.now() - began, got === asked ? backlogAfter(messages, (p) => this.#highWatermark(consumer, p)) : 0);
       }
       if (this.#stopped) return;
       if (err && !isTimeout(err)) this.#sink?.warn('kafka: consume failed (retrying)', { error: kafkaErrorText(err) });
@@ -280,7 +276,6 @@ export class KafkaSource implements ReplayableSource {
           // (first any older waiting messages, then this batch: order is kept).
           this.#consumeMore();
           this.#partitions.deliver(messages, this.#sink!);
-          this.#handedOverAt = performance.now();
         }
       }
       // Delivered data may have paused us (backpressure) or held us (a durable cut): then the next batch waits.
