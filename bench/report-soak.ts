@@ -1,0 +1,38 @@
+// RESULTS.md's soak section (issue 20): per scenario, the longest soak run committed (soak-results.ts's
+// bestSoakRuns), with its mode and date, since runs of different lengths and days sit side by side.
+import { scenarioName, type SoakPick } from './soak-results.js';
+import { si } from './stats.js';
+
+/** Above this many MB/hour after warm-up, memory is called growing (issue 20: flat within ±10 %). */
+export const GROWING_MB_PER_HOUR = 20;
+
+const f0 = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '—');
+const slope = (v: number) => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${v.toFixed(1)}` : '—');
+const minutes = (s: number) => (s >= 600 ? `${(s / 60).toFixed(0)} min` : `${(s / 60).toFixed(1)} min`);
+
+/** flat / growing, from the slope and the band (both after warm-up). */
+export function verdict(p: SoakPick): string {
+  const f = p.run.figures;
+  if (!Number.isFinite(f.slopeMbPerHour)) return 'no samples';
+  if (f.slopeMbPerHour > GROWING_MB_PER_HOUR && f.bandPercent > 10) return '**growing**';
+  return f.bandPercent <= 10 ? 'flat (±10 %)' : `flat slope, band ±${f0(f.bandPercent)} %`;
+}
+
+export function soakSection(picks: SoakPick[], jsonRelOf: (path: string) => string): string[] {
+  const L: string[] = ['## Soak: memory and open files over time (issue 20)', ''];
+  if (picks.length === 0) return [...L, 'No soak run committed yet: `npm run bench:soak` (30 min a scenario) or `npm run bench:soak -- --quick` (2 min).', ''];
+  L.push('![RSS over time, per soak scenario](soak-chart.svg)', '');
+  L.push('| scenario | run (mode, date, load at start) | lines/s achieved | RSS after warm-up MB | RSS at end MB | min – max MB | slope MB/hour | verdict | open files start → end (max) | API polls (errors), SSE events |', '|---|---|---|---|---|---|---|---|---|---|');
+  for (const p of picks) {
+    const r = p.run;
+    const f = r.figures;
+    const conn = r.connections ? `, ${r.connections} connections` : '';
+    L.push(`| ${scenarioName(r)} | ${p.from.mode === 'quick' ? 'QUICK, ' : ''}${minutes(r.seconds)} (warm-up ${f0(r.warmupSeconds)} s), ${p.from.startedAt.slice(0, 16).replace('T', ' ')} UTC, load ${r.loadAvgAtStart[0] ?? '—'}, [json](${jsonRelOf(p.path)}) | ${si(r.achievedRate)} (asked ${si(r.rate)}${conn}) | ${f0(f.rssAfterWarmupMb)} | ${f0(f.rssEndMb)} | ${f0(f.rssMinMb)} – ${f0(f.rssMaxMb)} | ${slope(f.slopeMbPerHour)} | ${verdict(p)} | ${f.fdsStart} → ${f.fdsEnd} (${f.fdsMax}) | ${r.polls} (${r.pollErrors}), ${r.sseEvents} |`);
+  }
+  const hows = [...new Set(picks.map((p) => p.from.how))];
+  L.push('', `How: ${hows.join(' / ')}. Verdict: growing when the slope is above ${GROWING_MB_PER_HOUR} MB/hour and a sample after warm-up strays more than 10 % from the after-warm-up RSS; a slope from a 2-minute (QUICK) run extrapolates 90 s of samples to an hour, so garbage-collection sawtooth alone moves it by tens of MB/hour: the longer runs are the ones to read.`, '');
+  const failed = [...new Map(picks.flatMap((p) => p.from.failed.map((x) => [x.scenario, x] as const))).values()].filter((x) => !picks.some((p) => scenarioName(p.run) === x.scenario));
+  for (const x of failed) L.push(`- **NOT MEASURED** — soak ${x.scenario}: ${x.reason.split('\n')[0]}`);
+  if (failed.length) L.push('');
+  return L;
+}

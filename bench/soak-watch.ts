@@ -1,0 +1,108 @@
+// What the soak does beside the lines, and what it measures (issue 20): the API used as an operator and the
+// dashboard use it — /windows and /metrics polled every second, one Server-Sent Events client on /events held
+// open — and the daemon's resident memory and open file descriptors sampled every second from /proc.
+import { readdirSync } from 'node:fs';
+import { request } from 'node:http';
+
+import { rssMiB } from '../test/support/proc-tree.js';
+import type { SoakSamples } from './soak-results.js';
+
+/** RSS (VmRSS, MiB) and /proc/PID/fd entries of one process, every `everyMs`, timed from construction. */
+export class RssFdSampler {
+  readonly samples: SoakSamples = { t: [], rssMb: [], fds: [] };
+  readonly #pid: number;
+  readonly #t0 = performance.now();
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(pid: number, everyMs = 1000) {
+    this.#pid = pid;
+    this.#sample();
+    this.#timer = setInterval(() => this.#sample(), everyMs);
+  }
+
+  #sample(): void {
+    try {
+      const rss = rssMiB(this.#pid);
+      const fds = readdirSync(`/proc/${this.#pid}/fd`).length;
+      this.samples.t.push(+((performance.now() - this.#t0) / 1000).toFixed(2));
+      this.samples.rssMb.push(+rss.toFixed(1));
+      this.samples.fds.push(fds);
+    } catch {
+      // gone (it exited): the run's end tells why
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}
+
+/** `logpulse_lines_total` of a /metrics text (summed over its label sets), or NaN. */
+export function linesTotal(metrics: string): number {
+  let sum = Number.NaN;
+  for (const m of metrics.matchAll(/^logpulse_lines_total(?:\{[^}]*\})? ([0-9.e+]+)$/gm)) sum = (Number.isNaN(sum) ? 0 : sum) + Number(m[1]);
+  return sum;
+}
+
+/** Polls /windows and /metrics every second and keeps an SSE client on /events (counting its events). */
+export class ApiLoad {
+  polls = 0;
+  pollErrors = 0;
+  sseEvents = 0;
+  /** logpulse_lines_total at the last /metrics poll. */
+  lines = Number.NaN;
+  readonly #timer: NodeJS.Timeout;
+  readonly #sse: ReturnType<typeof request>;
+  #polling = false;
+
+  constructor(apiUrl: string, everyMs = 1000) {
+    this.#timer = setInterval(() => void this.#poll(apiUrl), everyMs);
+    this.#sse = request(`${apiUrl}/events`, { headers: { accept: 'text/event-stream' } }, (res) => {
+      let partial = '';
+      res.on('data', (chunk: Buffer) => {
+        const parts = (partial + chunk.toString('utf8')).split('\n');
+        partial = parts.pop() ?? '';
+        for (const p of parts) if (p.startsWith('event:')) this.sseEvents++;
+      });
+    });
+    this.#sse.on('error', () => this.pollErrors++);
+    this.#sse.end();
+  }
+
+  async #poll(apiUrl: string): Promise<void> {
+    if (this.#polling) return;
+    this.#polling = true;
+    try {
+      const windows = await fetch(`${apiUrl}/windows?limit=100`);
+      await windows.arrayBuffer();
+      const metrics = await fetch(`${apiUrl}/metrics`);
+      const text = await metrics.text();
+      if (!windows.ok || !metrics.ok) this.pollErrors++;
+      else {
+        this.polls++;
+        const n = linesTotal(text);
+        if (Number.isFinite(n)) this.lines = n;
+      }
+    } catch {
+      this.pollErrors++;
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  /** The /metrics lines total now (one more poll). */
+  async linesNow(apiUrl: string): Promise<number> {
+    try {
+      const n = linesTotal(await (await fetch(`${apiUrl}/metrics`)).text());
+      if (Number.isFinite(n)) this.lines = n;
+    } catch {
+      this.pollErrors++;
+    }
+    return this.lines;
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#sse.destroy();
+  }
+}
