@@ -10,12 +10,15 @@ const f0 = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '—');
 const slope = (v: number) => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${v.toFixed(1)}` : '—');
 const minutes = (s: number) => (s >= 600 ? `${(s / 60).toFixed(0)} min` : `${(s / 60).toFixed(1)} min`);
 
-/** flat / growing, from the slope and the band (both after warm-up). */
+/** Runs shorter than this are too short to call: RSS swings in a ~2-minute garbage-collection sawtooth. */
+export const SHORTEST_VERDICT_SECONDS = 600;
+
+/** flat / growing from the slope after warm-up, with the band the samples stayed in. */
 export function verdict(p: SoakPick): string {
   const f = p.run.figures;
   if (!Number.isFinite(f.slopeMbPerHour)) return 'no samples';
-  if (f.slopeMbPerHour > GROWING_MB_PER_HOUR && f.bandPercent > 10) return '**growing**';
-  return f.bandPercent <= 10 ? 'flat (±10 %)' : `flat slope, band ±${f0(f.bandPercent)} %`;
+  if (p.run.seconds < SHORTEST_VERDICT_SECONDS) return `too short to tell (band ±${f0(f.bandPercent)} %)`;
+  return `${f.slopeMbPerHour > GROWING_MB_PER_HOUR ? '**growing**' : 'flat'} (band ±${f0(f.bandPercent)} %)`;
 }
 
 export function soakSection(picks: SoakPick[], jsonRelOf: (path: string) => string): string[] {
@@ -30,7 +33,7 @@ export function soakSection(picks: SoakPick[], jsonRelOf: (path: string) => stri
     L.push(`| ${scenarioName(r)} | ${p.from.mode === 'quick' ? 'QUICK, ' : ''}${minutes(r.seconds)} (warm-up ${f0(r.warmupSeconds)} s), ${p.from.startedAt.slice(0, 16).replace('T', ' ')} UTC, load ${r.loadAvgAtStart[0] ?? '—'}, [json](${jsonRelOf(p.path)}) | ${si(r.achievedRate)} (asked ${si(r.rate)}${conn}) | ${f0(f.rssAfterWarmupMb)} | ${f0(f.rssEndMb)} | ${f0(f.rssMinMb)} – ${f0(f.rssMaxMb)} | ${slope(f.slopeMbPerHour)} | ${verdict(p)} | ${f.fdsStart} → ${f.fdsEnd} (${f.fdsMax}) | ${r.polls} (${r.pollErrors}), ${r.sseEvents} |`);
   }
   const hows = [...new Set(picks.map((p) => p.from.how))];
-  L.push('', `How: ${hows.join(' / ')}. Verdict: growing when the slope is above ${GROWING_MB_PER_HOUR} MB/hour and a sample after warm-up strays more than 10 % from the after-warm-up RSS; a slope from a 2-minute (QUICK) run extrapolates 90 s of samples to an hour, so garbage-collection sawtooth alone moves it by tens of MB/hour: the longer runs are the ones to read.`, '');
+  L.push('', `How: ${hows.join(' / ')}. Verdict: growing when the slope is above ${GROWING_MB_PER_HOUR} MB/hour; the band is the farthest sample after warm-up from the after-warm-up RSS, in %. RSS rises and falls in a sawtooth of one to two minutes (garbage collection) of about ±15 %, so a slope from a 2-minute (QUICK) run, 90 s of samples extrapolated to an hour, is hundreds of MB/hour either way and means nothing: runs under ${SHORTEST_VERDICT_SECONDS / 60} minutes get no verdict; the longer runs are the ones to read.`, '');
   const failed = [...new Map(picks.flatMap((p) => p.from.failed.map((x) => [x.scenario, x] as const))).values()].filter((x) => !picks.some((p) => scenarioName(p.run) === x.scenario));
   for (const x of failed) L.push(`- **NOT MEASURED** — soak ${x.scenario}: ${x.reason.split('\n')[0]}`);
   if (failed.length) L.push('');

@@ -11,7 +11,7 @@
 //                                      10 %: 2.5 hours); --quick: 2 min each (~12 min). --soak-minutes N,
 //                                      --soak-rate N (lines/s, default 10,000), --soak-sources generator,file,…,
 //                                      --soak-errors 0.1,0.5 (every source at each). It writes
-//                                      bench/results/<date>-<host>-soak-<mode>.json (committed, whatever the mode,
+//                                      bench/results/<date>-<host>-soak-<mode>-<HHMM>.json (committed, whatever the mode,
 //                                      which the page labels), then RESULTS.md's soak section and soak-chart.svg
 //   npm run bench -- --report          only regenerate RESULTS.md and the charts from the newest full results file
 //                                      (and the latency per source from a later results file that has it, labelled)

@@ -1,5 +1,5 @@
-// The soak suite's results (issue 20): one file per soak run, `bench/results/<date>-<host>-soak-<N>min.json`
-// (`-quick` for `--quick`), beside the full runs' files but of its own shape (`schema: 'soak/1'`, which
+// The soak suite's results (issue 20): one file per soak run, `bench/results/<date>-<host>-soak-<N>min-<HHMM>.json`
+// (`quick` for `--quick`; the start time, UTC, so runs of one day never replace each other), beside the full runs' files but of its own shape (`schema: 'soak/1'`, which
 // newestResults skips). RESULTS.md's soak section and soak-chart.svg take, per scenario, the longest run found
 // in any of them, so a 30-minute run of one source and quick runs of the others show side by side, each with its
 // mode and date.
@@ -108,7 +108,7 @@ function stringify(r: SoakResults): string {
 
 export function saveSoakResults(dir: string, r: SoakResults): string {
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, `${r.startedAt.slice(0, 10)}-${r.machine.host.replace(/[^A-Za-z0-9._-]/g, '_')}-soak-${r.mode}.json`);
+  const path = join(dir, `${r.startedAt.slice(0, 10)}-${r.machine.host.replace(/[^A-Za-z0-9._-]/g, '_')}-soak-${r.mode}-${r.startedAt.slice(11, 16).replace(':', '')}.json`);
   writeFileSync(path, stringify(r));
   return path;
 }
