@@ -18,6 +18,8 @@ export interface SoakSamples {
   t: number[];
   rssMb: number[];
   fds: number[];
+  /** The main thread's JS heap in use (MiB, /metrics' nodejs_heap_size_used_bytes at the last poll): tells a JS leak from a native one. Absent in the first runs. */
+  heapMb?: number[];
 }
 
 /** What one scenario's samples say, after the warm-up. */
@@ -35,6 +37,8 @@ export interface SoakFigures {
   fdsStart: number;
   fdsEnd: number;
   fdsMax: number;
+  /** The main thread's JS heap, least squares after warm-up (absent when not sampled). */
+  heapSlopeMbPerHour?: number;
 }
 
 export interface SoakRun {
@@ -96,6 +100,7 @@ export function soakFigures(s: SoakSamples, warmupSeconds: number): SoakFigures 
     fdsStart: s.fds[i0] ?? Number.NaN,
     fdsEnd: s.fds.at(-1) ?? Number.NaN,
     fdsMax: s.fds.length ? Math.max(...s.fds) : Number.NaN,
+    ...(s.heapMb ? { heapSlopeMbPerHour: leastSquaresSlope(t, s.heapMb.slice(i0)) * 3600 } : {}),
   };
 }
 

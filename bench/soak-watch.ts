@@ -7,15 +7,20 @@ import { request } from 'node:http';
 import { rssMiB } from '../test/support/proc-tree.js';
 import type { SoakSamples } from './soak-results.js';
 
-/** RSS (VmRSS, MiB) and /proc/PID/fd entries of one process, every `everyMs`, timed from construction. */
+/**
+ * RSS (VmRSS, MiB) and /proc/PID/fd entries of one process, every `everyMs`, timed from construction; with each,
+ * `heapMb()` (the JS heap the API last reported).
+ */
 export class RssFdSampler {
-  readonly samples: SoakSamples = { t: [], rssMb: [], fds: [] };
+  readonly samples: Required<SoakSamples> = { t: [], rssMb: [], fds: [], heapMb: [] };
   readonly #pid: number;
+  readonly #heapMb: () => number;
   readonly #t0 = performance.now();
   readonly #timer: NodeJS.Timeout;
 
-  constructor(pid: number, everyMs = 1000) {
+  constructor(pid: number, heapMb: () => number, everyMs = 1000) {
     this.#pid = pid;
+    this.#heapMb = heapMb;
     this.#sample();
     this.#timer = setInterval(() => this.#sample(), everyMs);
   }
@@ -27,6 +32,7 @@ export class RssFdSampler {
       this.samples.t.push(+((performance.now() - this.#t0) / 1000).toFixed(2));
       this.samples.rssMb.push(+rss.toFixed(1));
       this.samples.fds.push(fds);
+      this.samples.heapMb.push(+this.#heapMb().toFixed(1));
     } catch {
       // gone (it exited): the run's end tells why
     }
@@ -44,6 +50,12 @@ export function linesTotal(metrics: string): number {
   return sum;
 }
 
+/** A gauge of a /metrics text, or NaN. */
+export function gauge(metrics: string, name: string): number {
+  const m = new RegExp(`^${name} ([0-9.e+]+)$`, 'm').exec(metrics);
+  return m ? Number(m[1]) : Number.NaN;
+}
+
 /** Polls /windows and /metrics every second and keeps an SSE client on /events (counting its events). */
 export class ApiLoad {
   polls = 0;
@@ -51,6 +63,8 @@ export class ApiLoad {
   sseEvents = 0;
   /** logpulse_lines_total at the last /metrics poll. */
   lines = Number.NaN;
+  /** nodejs_heap_size_used_bytes at the last /metrics poll, in MiB: the main thread's JS heap (workers have their own). */
+  heapMb = Number.NaN;
   readonly #timer: NodeJS.Timeout;
   readonly #sse: ReturnType<typeof request>;
   #polling = false;
@@ -82,6 +96,7 @@ export class ApiLoad {
         this.polls++;
         const n = linesTotal(text);
         if (Number.isFinite(n)) this.lines = n;
+        this.heapMb = gauge(text, 'nodejs_heap_size_used_bytes') / 1024 / 1024;
       }
     } catch {
       this.pollErrors++;

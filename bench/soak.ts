@@ -49,8 +49,9 @@ async function soakRun(s: SoakScenario, o: SoakOptions, brokers: string | null):
     await daemon.started;
     await Promise.race([ready, sleep(60_000).then(() => Promise.reject(new Error(`'${load.readyLog}' not logged in 60 s`)))]);
     const apiUrl = await daemon.apiUrl;
-    sampler = new RssFdSampler(daemon.pid);
-    api = new ApiLoad(apiUrl);
+    const apiLoad = new ApiLoad(apiUrl);
+    api = apiLoad;
+    sampler = new RssFdSampler(daemon.pid, () => apiLoad.heapMb);
     const lines0 = await api.linesNow(apiUrl);
     const t0 = performance.now();
     load.start();
@@ -59,7 +60,7 @@ async function soakRun(s: SoakScenario, o: SoakOptions, brokers: string | null):
     for (let left = seconds * 1000; left > 100; left = seconds * 1000 - (performance.now() - t0)) {
       await sleep(Math.min(60_000, left));
       const x = sampler.samples;
-      o.log(`  soak ${scenarioName(s)}: ${((performance.now() - t0) / 60_000).toFixed(1)} min, RSS ${x.rssMb.at(-1)} MB, fds ${x.fds.at(-1)}, lines ${api.lines.toLocaleString('en-US')}`);
+      o.log(`  soak ${scenarioName(s)}: ${((performance.now() - t0) / 60_000).toFixed(1)} min, RSS ${x.rssMb.at(-1)} MB (main JS heap ${x.heapMb.at(-1)} MB), fds ${x.fds.at(-1)}, lines ${api.lines.toLocaleString('en-US')}`);
     }
     const elapsed = (performance.now() - t0) / 1000;
     const lines = (await api.linesNow(apiUrl)) - lines0;
@@ -114,7 +115,7 @@ export async function soakSuite(o: SoakOptions): Promise<SoakResults> {
       try {
         const r = await soakRun(s, o, s.source === 'kafka' ? BROKERS : null);
         const f = r.figures;
-        o.log(`soak ${scenarioName(s)}: RSS ${f.rssAfterWarmupMb.toFixed(0)} → ${f.rssEndMb.toFixed(0)} MB (min ${f.rssMinMb.toFixed(0)}, max ${f.rssMaxMb.toFixed(0)}), slope ${f.slopeMbPerHour.toFixed(1)} MB/h, fds ${f.fdsStart} → ${f.fdsEnd}, ${Math.round(r.achievedRate)} lines/s`);
+        o.log(`soak ${scenarioName(s)}: RSS ${f.rssAfterWarmupMb.toFixed(0)} → ${f.rssEndMb.toFixed(0)} MB (min ${f.rssMinMb.toFixed(0)}, max ${f.rssMaxMb.toFixed(0)}), slope ${f.slopeMbPerHour.toFixed(1)} MB/h (main JS heap ${f.heapSlopeMbPerHour?.toFixed(1) ?? '—'} MB/h), fds ${f.fdsStart} → ${f.fdsEnd}, ${Math.round(r.achievedRate)} lines/s`);
         runs.push(r);
       } catch (err) {
         const reason = (err as Error).stack ?? String(err);
