@@ -12,7 +12,7 @@ import { BROKERS, kafkaUnavailableReason, stopKafka } from './e2e-kafka.js';
 import { machineInfo } from './machine.js';
 import { RECONNECT_SECONDS, soakLoad } from './soak-load.js';
 import { type SoakResults, type SoakRun, type SoakSource, scenarioName, soakFigures } from './soak-results.js';
-import { ApiLoad, RssFdSampler } from './soak-watch.js';
+import { ApiLoad, OutputPruner, RssFdSampler } from './soak-watch.js';
 
 export interface SoakScenario {
   source: SoakSource;
@@ -35,7 +35,7 @@ export function defaultScenarios(sources: readonly SoakSource[], errorRates: num
 export const warmupSecondsOf = (seconds: number): number => Math.min(300, Math.max(30, seconds / 4));
 
 export const soakHow = (rate: number): string =>
-  `the daemon (\`logpulse run\`, 2 workers, default config, API on) fed at ${rate.toLocaleString('en-US')} lines/s per source: generator = its own \`generator:?rate=…&errorRate=…&seed=…\`; file = \`logpulse gen --rate …\` appending to a file it follows (\`file:…?follow=true\`); tcp-listen = \`logpulse gen --out tcp://…\`, a new connection every ${RECONNECT_SECONDS} s; kafka = \`logpulse gen --out kafka://…\` into a 3-partition topic on the bench's broker. Beside the lines, /windows and /metrics are polled every second and one client holds /events open. RSS (VmRSS) and /proc/PID/fd are sampled every second; after the warm-up (a quarter of the run, 30 s to 5 min), "after warm-up" and "end" are the means of the first and last tenth of the samples, the slope a least-squares fit over all of them`;
+  `the daemon (\`logpulse run\`, 2 workers, default config, API on) fed at ${rate.toLocaleString('en-US')} lines/s per source: generator = its own \`generator:?rate=…&errorRate=…&seed=…\`; file = \`logpulse gen --rate …\` appending to a file it follows (\`file:…?follow=true\`); tcp-listen = \`logpulse gen --out tcp://…\`, a new connection every ${RECONNECT_SECONDS} s; kafka = \`logpulse gen --out kafka://…\` into a 3-partition topic on the bench's broker. Beside the lines, /windows and /metrics are polled every second and one client holds /events open; completed files in errors/ and rejected/ older than a minute are deleted every 10 s (the disk is not what is measured). RSS (VmRSS) and /proc/PID/fd are sampled every second; after the warm-up (a quarter of the run, 30 s to 5 min), "after warm-up" and "end" are the means of the first and last tenth of the samples, the slope a least-squares fit over all of them`;
 
 async function soakRun(s: SoakScenario, o: SoakOptions, brokers: string | null): Promise<SoakRun> {
   const scratch = scratchDir(`soak-${s.source}`);
@@ -44,6 +44,7 @@ async function soakRun(s: SoakScenario, o: SoakOptions, brokers: string | null):
   const ready = load.readyLog === null ? Promise.resolve() : daemon.logged(load.readyLog);
   let sampler: RssFdSampler | null = null;
   let api: ApiLoad | null = null;
+  const pruner = new OutputPruner(daemon.outDir);
   const loadAvgAtStart = loadavg().map((v) => +v.toFixed(2));
   try {
     await daemon.started;
@@ -88,6 +89,7 @@ async function soakRun(s: SoakScenario, o: SoakOptions, brokers: string | null):
       samples: sampler.samples,
     };
   } finally {
+    pruner.stop();
     sampler?.stop();
     api?.stop();
     await load.stop().catch(() => undefined);
