@@ -31,6 +31,8 @@ export interface SoakFigures {
   rssMaxMb: number;
   /** Least squares over every sample after warm-up. */
   slopeMbPerHour: number;
+  /** The same over the second half of them: memory still settling early in the run shows in the first, not here. */
+  lateSlopeMbPerHour?: number;
   /** The farthest sample after warm-up from rssAfterWarmupMb, in % of it (issue 20: within ±10 %). */
   bandPercent: number;
   /** Open files at the first sample after warm-up, and at the last sample. */
@@ -96,6 +98,7 @@ export function soakFigures(s: SoakSamples, warmupSeconds: number): SoakFigures 
     rssMinMb: rss.length ? Math.min(...rss) : Number.NaN,
     rssMaxMb: rss.length ? Math.max(...rss) : Number.NaN,
     slopeMbPerHour: leastSquaresSlope(t, rss) * 3600,
+    lateSlopeMbPerHour: leastSquaresSlope(t.slice(t.length >> 1), rss.slice(rss.length >> 1)) * 3600,
     bandPercent: (band / after) * 100,
     fdsStart: s.fds[i0] ?? Number.NaN,
     fdsEnd: s.fds.at(-1) ?? Number.NaN,

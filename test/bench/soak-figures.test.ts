@@ -22,6 +22,7 @@ it('memory that grows 1 MB a minute after warm-up: 60 MB/hour, whatever the warm
   // A warm-up that climbs 100 MB in 60 s, then +1 MB/min: the climb must not be in the slope.
   const f = soakFigures(samples(600, (t) => (t < 60 ? 100 + (100 * t) / 60 : 200 + (t - 60) / 60)), 60);
   expect(f.slopeMbPerHour).toBeCloseTo(60, 6);
+  expect(f.lateSlopeMbPerHour).toBeCloseTo(60, 6);
   expect(f.rssMinMb).toBeCloseTo(200, 6);
   expect(f.rssMaxMb).toBeCloseTo(209, 6);
   expect(f.rssEndMb).toBeGreaterThan(f.rssAfterWarmupMb + 7);
