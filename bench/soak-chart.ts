@@ -53,7 +53,8 @@ function panel(p: SoakPick, x0: number, y0: number): string[] {
     out.push(`<text x="${x0 + PL - 6}" y="${(py(v) + 4).toFixed(1)}" text-anchor="end" fill="#59636e" font-size="11">${v}</text>`);
   }
   const xStep = niceStep(tMax, 5);
-  for (let m = 0; m <= tMax + 1e-9; m += xStep) out.push(`<text x="${px(m).toFixed(1)}" y="${y0 + PANEL_TOP + ih + 16}" text-anchor="middle" fill="#59636e" font-size="11">${+m.toFixed(2)}</text>`);
+  // A run of 14.99 min still gets its 15 tick.
+  for (let m = 0; m <= tMax * 1.01; m += xStep) out.push(`<text x="${px(m).toFixed(1)}" y="${y0 + PANEL_TOP + ih + 16}" text-anchor="middle" fill="#59636e" font-size="11">${+m.toFixed(2)}</text>`);
   out.push(`<text x="${x0 + PL + iw}" y="${y0 + PANEL_TOP + ih + 28}" text-anchor="end" fill="#59636e" font-size="11">min</text>`);
   out.push(`<text x="${x0 + PL + iw + 6}" y="${(pf(fMax) + 4).toFixed(1)}" fill="${FDS}" font-size="11">${fMax}</text>`);
   const path = (ys: number[], y: (v: number) => number) => ys.map((v, i) => `${i === 0 ? 'M' : 'L'}${px(min[i]!).toFixed(1)} ${y(v).toFixed(1)}`).join('');
