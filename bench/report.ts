@@ -6,6 +6,9 @@ import { join, relative } from 'node:path';
 import { renderChart } from './chart.js';
 import { renderLatencyChart } from './latency-chart.js';
 import { latencySection, laterLatencyTargets } from './report-latency.js';
+import { soakSection } from './report-soak.js';
+import { renderSoakChart } from './soak-chart.js';
+import type { SoakPick } from './soak-results.js';
 import { type BenchResults, type Measured, type MicroRow, reasonLine, type ThroughputScenario } from './results.js';
 import { showSummary, si, summarize, type Summary } from './stats.js';
 
@@ -31,7 +34,7 @@ function microTable(rows: MicroRow[]): string[] {
  * `jsonRel`: the results file relative to RESULTS.md. `latency`: a later run's results to take the latency section
  * (and issue 18's targets) from, with its file relative to RESULTS.md.
  */
-export function renderResultsMd(r: BenchResults, jsonRel: string, latency?: { results: BenchResults; jsonRel: string }): string {
+export function renderResultsMd(r: BenchResults, jsonRel: string, latency?: { results: BenchResults; jsonRel: string }, soak?: { picks: SoakPick[]; jsonRelOf: (path: string) => string }): string {
   const m = r.machine;
   const L: string[] = [];
   L.push('# logpulse benchmark results', '');
@@ -67,6 +70,8 @@ export function renderResultsMd(r: BenchResults, jsonRel: string, latency?: { re
 
   L.push(...latencySection(r, latency));
 
+  if (soak) L.push(...soakSection(soak.picks, soak.jsonRelOf));
+
   L.push('## Peers (same run, same data file)', '', '| peer | file | peer lines/s | peer MB/s | peer CPU % | peer peak RSS MB | logpulse lines/s, same file | logpulse ÷ peer, throughput | logpulse ÷ peer, peak RSS |', '|---|---|---|---|---|---|---|---|---|');
   for (const [name, p] of [['naive Node.js', r.peers.naive], ['Spark, files', r.peers.sparkFile], ['Spark, socket', r.peers.sparkSocket]] as const) {
     if (p.status !== 'measured') {
@@ -90,10 +95,13 @@ export function renderResultsMd(r: BenchResults, jsonRel: string, latency?: { re
 
 /**
  * Writes RESULTS.md, chart.svg and latency-chart.svg into `dir` from `r` (read from `jsonPath`), the latency
- * section and its chart from `latency` when given (a later run of the latency suite alone).
+ * section and its chart from `latency` when given (a later run of the latency suite alone), and the soak section
+ * and soak-chart.svg when `soak` runs are given (the committed ones: bestSoakRuns).
  */
-export function writeReport(dir: string, r: BenchResults, jsonPath: string, latency?: { path: string; results: BenchResults }): void {
-  writeFileSync(join(dir, 'RESULTS.md'), renderResultsMd(r, relative(dir, jsonPath), latency ? { results: latency.results, jsonRel: relative(dir, latency.path) } : undefined));
+export function writeReport(dir: string, r: BenchResults, jsonPath: string, latency?: { path: string; results: BenchResults }, soak?: SoakPick[]): void {
+  const soakMd = soak ? { picks: soak, jsonRelOf: (path: string) => relative(dir, path) } : undefined;
+  writeFileSync(join(dir, 'RESULTS.md'), renderResultsMd(r, relative(dir, jsonPath), latency ? { results: latency.results, jsonRel: relative(dir, latency.path) } : undefined, soakMd));
+  if (soak) writeFileSync(join(dir, 'soak-chart.svg'), renderSoakChart(soak));
   writeFileSync(join(dir, 'chart.svg'), renderChart(r));
   writeFileSync(join(dir, 'latency-chart.svg'), renderLatencyChart(latency?.results ?? r));
 }

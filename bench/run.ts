@@ -5,12 +5,19 @@
 //                                      included (~60 min: the latency suite is 16 scenarios, ~25 min)
 //   npm run bench -- --quick           ~5 min smoke run: 1 run each, small sizes, Spark skipped (said so); its
 //                                      latency suite alone (--only latency) takes ~3 min
-//   npm run bench -- --only file,tcp   some suites: micro gen file tcp latency kafka peers
+//   npm run bench -- --only file,tcp   some suites: micro gen file tcp latency kafka peers (and soak, below)
+//   npm run bench:soak                 the soak suite alone (issue 20; = --only soak), NOT part of the full run: 30 min
+//                                      per scenario (generator at 10 % and 50 % errors, file, tcp-listen and Kafka at
+//                                      10 %: 2.5 hours); --quick: 2 min each (~12 min). --soak-minutes N,
+//                                      --soak-rate N (lines/s, default 10,000), --soak-sources generator,file,…,
+//                                      --soak-errors 0.1,0.5 (every source at each). It writes
+//                                      bench/results/<date>-<host>-soak-<mode>-<HHMM>.json (committed, whatever the mode,
+//                                      which the page labels), then RESULTS.md's soak section and soak-chart.svg
 //   npm run bench -- --report          only regenerate RESULTS.md and the charts from the newest full results file
 //                                      (and the latency per source from a later results file that has it, labelled)
 //   other flags: --runs N, --lines N (main dataset), --spark-lines N (Spark's dataset, default 200,000), --no-spark
 //
-// Where results go: only a complete full run (no --quick, no --only) writes the committed bench/results/,
+// Where results go (the soak's aside): only a complete full run (no --quick, no --only) writes the committed bench/results/,
 // RESULTS.md and chart.svg; anything else writes the same three files under bench/.cache/quick/ (git-ignored).
 // Exit code: 0, or 1 when anything was NOT MEASURED for a reason an operator must act on (a peer that cannot be
 // installed or fails, a scenario that fails) — after every file is written and a banner printed. Planned gaps
@@ -31,6 +38,8 @@ import { distStamp, machineInfo } from './machine.js';
 import { microSuites } from './micro.js';
 import { banner, peersSuite } from './peers-suite.js';
 import { writeReport } from './report.js';
+import { defaultScenarios, soakSuite } from './soak.js';
+import { bestSoakRuns, saveSoakResults, SOAK_SOURCES, type SoakSource } from './soak-results.js';
 import { type BenchResults, BENCH_DIR, hasLatencyPerSource, LATENCY_SOURCES, type LatencyScenario, type Measured, newestResults, notMeasured, QUICK_DIR, reasonLine, RESULTS_DIR, saveResults, type ThroughputRun, type ThroughputScenario } from './results.js';
 import { si, summarizeFields } from './stats.js';
 import { evaluateTargets } from './targets.js';
@@ -39,8 +48,10 @@ import { evaluateTargets } from './targets.js';
 const LATENCY_RATES = [1000, 10_000, 100_000, 0] as const;
 /** Latency runs per (source, rate) in a full run: 16 of them, so fewer than the throughput numbers. */
 const LATENCY_RUNS = 3;
-const SUITES = ['micro', 'gen', 'file', 'tcp', 'latency', 'kafka', 'peers'] as const;
+const SUITES = ['micro', 'gen', 'file', 'tcp', 'latency', 'kafka', 'peers', 'soak'] as const;
 type Suite = (typeof SUITES)[number];
+/** Hours long: run only when asked for by name (--only soak, npm run bench:soak), never by a full run. */
+const ON_REQUEST: readonly Suite[] = ['soak'];
 
 function flag(name: string): string | undefined {
   const i = process.argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
@@ -61,7 +72,7 @@ for (const s of only ?? []) {
 }
 const runs = num('runs', quick ? 1 : 5);
 const warmupRuns = quick ? 0 : 1;
-const wants = (s: Suite) => !only || only.includes(s);
+const wants = (s: Suite) => (!only ? !ON_REQUEST.includes(s) : only.includes(s));
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
 async function repeat<T>(what: string, fn: (warmup: boolean) => Promise<T>, describe: (t: T) => string, n = runs): Promise<T[]> {
@@ -134,20 +145,60 @@ async function latencySuite(brokers: string | null, brokerReason: string | null)
 
 const notRun = () => notMeasured(`not run (--only ${only?.join(',')})`, false);
 
+/** RESULTS.md (with its soak section) and the charts, from the newest full run and the committed soak runs. */
+function regenerateReport(): string {
+  const newest = newestResults(RESULTS_DIR);
+  if (!newest) throw new Error(`no results file in ${RESULTS_DIR}`);
+  // The latency per source may come from a later run of that suite alone (labelled as such in RESULTS.md).
+  const latency = newestResults(RESULTS_DIR, hasLatencyPerSource);
+  const laterLatency = latency && latency.results.finishedAt > newest.results.finishedAt ? latency : undefined;
+  writeReport(BENCH_DIR, newest.results, newest.path, laterLatency, bestSoakRuns(RESULTS_DIR));
+  return `RESULTS.md, chart.svg, latency-chart.svg and soak-chart.svg regenerated from ${newest.path}${laterLatency ? ` and (latency per source) ${laterLatency.path}` : ''} and the soak runs in ${RESULTS_DIR}`;
+}
+
+/** The soak suite (issue 20); its results are committed whatever the mode (labelled), and RESULTS.md regenerated. */
+async function soak(): Promise<void> {
+  const sources = (flag('soak-sources')?.split(',').map((s) => s.trim()) ?? [...SOAK_SOURCES]) as SoakSource[];
+  for (const s of sources) {
+    if (!SOAK_SOURCES.includes(s)) {
+      process.stderr.write(`--soak-sources: unknown source '${s}' (one of ${SOAK_SOURCES.join(', ')})\n`);
+      process.exit(2);
+    }
+  }
+  const errors = flag('soak-errors')?.split(',').map(Number);
+  if (errors?.some((e) => !(e >= 0 && e <= 1))) {
+    process.stderr.write(`--soak-errors: fractions between 0 and 1, e.g. 0.1,0.5\n`);
+    process.exit(2);
+  }
+  // Default: every source at 10 % errors, the generator at 50 % as well.
+  const scenarios = errors ? defaultScenarios(sources, errors) : [...defaultScenarios(sources, [0.1]), ...(sources.includes('generator') ? [{ source: 'generator' as const, errorRate: 0.5 }] : [])];
+  scenarios.sort((a, b) => SOAK_SOURCES.indexOf(a.source) - SOAK_SOURCES.indexOf(b.source) || a.errorRate - b.errorRate);
+  const minutes = num('soak-minutes', quick ? 2 : 30);
+  const rate = num('soak-rate', 10_000);
+  if (!(minutes > 0) || !(rate > 0)) {
+    process.stderr.write('--soak-minutes and --soak-rate: positive numbers\n');
+    process.exit(2);
+  }
+  const results = await soakSuite({ scenarios, minutes, rate, quick: quick && flag('soak-minutes') === undefined, log });
+  const path = saveSoakResults(RESULTS_DIR, results);
+  log(`soak results: ${path}`);
+  if (newestResults(RESULTS_DIR)) log(regenerateReport());
+  for (const f of results.failed) banner(`soak ${f.scenario}`, f.reason);
+  if (results.failed.length > 0) process.exitCode = 1;
+}
+
 async function main(): Promise<number> {
   if (has('report')) {
-    const newest = newestResults(RESULTS_DIR);
-    if (!newest) throw new Error(`no results file in ${RESULTS_DIR}`);
-    // The latency per source may come from a later run of that suite alone (labelled as such in RESULTS.md).
-    const latency = newestResults(RESULTS_DIR, hasLatencyPerSource);
-    const laterLatency = latency && latency.results.finishedAt > newest.results.finishedAt ? latency : undefined;
-    writeReport(BENCH_DIR, newest.results, newest.path, laterLatency);
-    log(`RESULTS.md, chart.svg and latency-chart.svg regenerated from ${newest.path}${laterLatency ? ` and (latency per source) ${laterLatency.path}` : ''}`);
+    log(regenerateReport());
     return 0;
   }
   if (!existsSync(CLI)) {
     log(`${CLI} is missing: build first (npm ci, or npm run build)`);
     return 2;
+  }
+  if (wants('soak')) {
+    await soak();
+    if (only?.every((s) => s === 'soak')) return Number(process.exitCode ?? 0);
   }
   const startedAt = new Date().toISOString();
   const machine = machineInfo();

@@ -49,3 +49,24 @@ export function showSummary(s: Summary, fmt: (v: number) => string = si): string
   if (!Number.isFinite(s.median)) return '—';
   return s.runs.length > 1 ? `${fmt(s.median)} (${fmt(s.min)} – ${fmt(s.max)})` : fmt(s.median);
 }
+
+/** Least-squares slope of y over x (units of y per unit of x); NaN for fewer than two distinct x. */
+export function leastSquaresSlope(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  const n = Math.min(x.length, y.length);
+  if (n < 2) return Number.NaN;
+  let sx = 0;
+  let sy = 0;
+  for (let i = 0; i < n; i++) {
+    sx += x[i]!;
+    sy += y[i]!;
+  }
+  const mx = sx / n;
+  const my = sy / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (x[i]! - mx) * (y[i]! - my);
+    sxx += (x[i]! - mx) ** 2;
+  }
+  return sxx === 0 ? Number.NaN : sxy / sxx;
+}
