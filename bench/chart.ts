@@ -3,6 +3,7 @@
 // each bar labelled with its value. Hand-written SVG: no dependency, and GitHub renders it as an image.
 import type { BenchResults, Measured, PeerSeries, ThroughputSummary } from './results.js';
 import { si } from './stats.js';
+import { esc } from './svg.js';
 
 interface Bar {
   label: string;
@@ -20,7 +21,6 @@ const TOP = 58;
 
 /** 1 k, 10 k, 100 k, 1 M, 10 M. */
 const tick = (v: number) => (v >= 1e6 ? `${v / 1e6} M` : v >= 1e3 ? `${v / 1e3} k` : String(v));
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function bar<T extends { summary: ThroughputSummary }>(label: string, kind: Bar['kind'], m: Measured<T>, note = ''): Bar {
   return m.status === 'measured' ? { label, kind, s: m.summary, note } : { label, kind, s: null, note: m.fatal ? 'NOT MEASURED (see RESULTS.md)' : `not measured: ${m.reason.split(/[.:(]/)[0]!.trim()}` };

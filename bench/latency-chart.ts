@@ -3,6 +3,7 @@
 // dashed: → alert on the alerts topic. Hand-written SVG as chart.svg, no dependency.
 import { type BenchResults, latencyFiguresOf, type LatencyMeasure, type LatencySource } from './results.js';
 import { si, summarize } from './stats.js';
+import { esc } from './svg.js';
 
 const COLORS: Record<LatencySource, string> = { stdin: '#8a5cf6', 'tcp-listen': '#2f6fdf', 'kafka-1': '#e8793a', 'kafka-3': '#1a7f37' };
 const SERIES: { measure: LatencyMeasure; dash: string; name: string }[] = [
@@ -16,7 +17,6 @@ const R = 200;
 const T = 58;
 const B = 52;
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const tick = (v: number) => (v >= 1e6 ? `${v / 1e6} M` : v >= 1e3 ? `${v / 1e3} k` : String(v));
 
 interface Point {

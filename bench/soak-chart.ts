@@ -3,6 +3,7 @@
 // of the samples after it drawn over them, and open files on the right-hand axis. Hand-written SVG as the others.
 import { scenarioName, type SoakPick } from './soak-results.js';
 import { leastSquaresSlope } from './stats.js';
+import { esc } from './svg.js';
 
 const W = 860;
 const COLS = 2;
@@ -18,7 +19,6 @@ const RSS = '#2f6fdf';
 const FIT = '#cf222e';
 const FDS = '#8a8f98';
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** A round step for about `n` ticks over `span`. */
 function niceStep(span: number, n: number): number {
