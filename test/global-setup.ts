@@ -6,7 +6,7 @@
 // (TMPDIR, which os.tmpdir() reads and the test processes inherit), removed at the end: a run leaves ~1 GB of
 // scratch, and runs that each left theirs filled a 250 GB disk.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -34,6 +34,8 @@ function removeScratch(dir: string): void {
 export default function setup(): () => void {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
   const scratch = mkdtempSync(join(tmpdir(), 'logpulse-test-run-'));
+  // /tmp's own mode: the web servers' workers (www-data) write their logs under it (test/e2e/real-servers).
+  chmodSync(scratch, 0o1777);
   process.env.TMPDIR = scratch;
   removeBroker();
   kafkaScript('start');
