@@ -69,6 +69,15 @@ export async function send(port: number, text: string): Promise<void> {
   await once(s, 'close');
 }
 
+/**
+ * Sends `text` on a connection of its own and ends it, without waiting for the daemon to read it all: a source
+ * paused by a failing disk stops reading mid-connection until the disk heals (waiting for the close then hung).
+ */
+export async function sendAndLeave(port: number, text: string): Promise<void> {
+  const s = await connect(port);
+  await new Promise<void>((r) => s.end(text, () => r()));
+}
+
 export async function metrics(api: string): Promise<Samples> {
   return parseSamples(await (await fetch(`${api}/metrics`)).text());
 }

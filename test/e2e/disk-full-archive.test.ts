@@ -17,7 +17,7 @@ import { listArchiveFiles } from '../../src/archive/files.js';
 import { openDuck } from '../support/archive.js';
 import { fillDisk, freeDisk, mountTmpfs, unmount } from '../support/small-disk.js';
 import { untilAsync } from '../support/wait.js';
-import { batch, connect, expectEveryErrorOnce, FAULT, logged, metrics, RECOVERED, ready, send, startDaemon } from './disk-fault-helpers.js';
+import { batch, connect, expectEveryErrorOnce, FAULT, logged, metrics, RECOVERED, ready, send, sendAndLeave, startDaemon } from './disk-fault-helpers.js';
 
 let dir: string;
 /** The small disk both tests archive to, each under a directory of its own. */
@@ -88,7 +88,7 @@ it('pauses the source while the archive cannot be written, says why once, resume
 
   const heal = await breakArchive(archive);
   try {
-    await send(sourcePort, batch(1000, 1000));
+    await sendAndLeave(sourcePort, batch(1000, 1000));
     await untilAsync('/ready 503', async () => (await ready(api)).status === 503, { ms: 20_000 });
     const r = await ready(api);
     expect(r.body.checks.archive!.ok).toBe(false);
