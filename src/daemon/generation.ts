@@ -214,9 +214,7 @@ export class Generation {
    * workers end. `keepArchive`: the next generation goes on with this archive keeper; otherwise its run ends here.
    */
   async handOver(keepArchive: boolean): Promise<HandOver> {
-    this.#thresholds?.stop();
-    await this.retention.stop();
-    this.memory.stop();
+    await this.#stopTimed();
     const checkpoint = await this.durability.handOver();
     if (this.archive && !keepArchive) await this.archive.finish(true);
     // Nothing of this generation may pause or resume the source from here on (its files' completion would).
@@ -230,9 +228,7 @@ export class Generation {
 
   /** A generation that could not start: whatever it opened is closed (nothing was read into it). */
   async discard(): Promise<void> {
-    this.#thresholds?.stop();
-    await this.retention.stop();
-    this.memory.stop();
+    await this.#stopTimed();
     this.pipeline.onPause = () => {};
     this.pipeline.onResume = () => {};
     await this.durability.stopCuts();
@@ -243,9 +239,14 @@ export class Generation {
 
   /** The end of a run, whichever way it ended. */
   async close(): Promise<void> {
+    await this.#stopTimed();
+    await this.pipeline.close();
+  }
+
+  /** What runs on its own timer: the thresholds watcher, retention sweeps, the memory guard. */
+  async #stopTimed(): Promise<void> {
     this.#thresholds?.stop();
     await this.retention.stop();
     this.memory.stop();
-    await this.pipeline.close();
   }
 }
