@@ -91,3 +91,11 @@ export type WindowMerger = Binding.WindowMerger;
 /** HyperLogLog distinct counter of client IPs, the sketch behind `unique_ips` (benchmarks and tools; see native/API.md). */
 export const Hll = binding.Hll;
 export type Hll = Binding.Hll;
+
+/** The kafka:// source's consumer (native/binding/src/kafka/): librdkafka driven from Rust, messages framed there. */
+export const KafkaConsumer = binding.KafkaConsumer;
+export type KafkaConsumer = Binding.KafkaConsumer;
+export type KafkaPollResult = Binding.KafkaPollResult;
+export type KafkaEvent = Binding.KafkaEvent;
+export type KafkaError = Binding.KafkaError;
+export type KafkaAssignment = Binding.KafkaAssignment;
