@@ -1,8 +1,9 @@
-// `npm run bench:kafka-consume [-- MESSAGES RUNS PARTITIONS]` (default 1,000,000, 5, 3): issue 15's measurement
-// before the build — a consumer driven from Rust (bench/kafka-consume-probe: the rdkafka crate, librdkafka built
-// from source) against node-rdkafka's consume loop (bench/kafka-consume-node.ts), both with the daemon's fetch
-// settings, reading the same topic of seed-shaped lines (one per message) on the bench's broker and framing them
-// into chunks, nothing parsed. Runs alternate; medians of messages/s and peak RSS. The first run builds the probe
+// `npm run bench:kafka-consume [-- MESSAGES RUNS PARTITIONS]` (default 1,000,000, 5, 3): issue 15's measurement —
+// the daemon's consumer (the native module's, polled from Node: bench/kafka-consume-native.ts) against a bare Rust
+// program on the same crate (bench/kafka-consume-probe: the ceiling, no Node at all) and node-rdkafka's consume
+// loop (bench/kafka-consume-node.ts: the consumer the daemon used before), all with the daemon's fetch settings,
+// reading the same topic of seed-shaped lines (one per message) on the bench's broker and framing them into
+// chunks, nothing parsed. Runs alternate; medians of messages/s and peak RSS. The first run builds the probe
 // (librdkafka from source: a few minutes). Prints a table; raw runs in bench/.cache/kafka-consume.json.
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -24,7 +25,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const cache = join(here, '.cache');
 
 interface Run {
-  consumer: 'rust' | 'node';
+  consumer: 'native' | 'rust' | 'node';
   messages: number;
   seconds: number;
   messagesPerSecond: number;
@@ -60,18 +61,21 @@ async function main(): Promise<void> {
     if ((await gen.exit) !== 0) throw new Error(`gen --out kafka:// failed: ${gen.stderr()}`);
     const runs: Run[] = [];
     for (let i = 0; i < RUNS; i++) {
+      runs.push(await timed('native', process.execPath, ['--import', 'tsx', join(here, 'kafka-consume-native.ts'), BROKERS, topic, String(MESSAGES)]));
       runs.push(await timed('rust', probe, [BROKERS, topic, String(MESSAGES)]));
       runs.push(await timed('node', process.execPath, ['--import', 'tsx', join(here, 'kafka-consume-node.ts'), BROKERS, topic, String(MESSAGES)]));
-      console.log(runs.slice(-2).map((r) => `${r.consumer} ${Math.round(r.messagesPerSecond).toLocaleString('en-US')} msgs/s, ${r.peakRssMb.toFixed(0)} MB`).join('; '));
+      console.log(runs.slice(-3).map((r) => `${r.consumer} ${Math.round(r.messagesPerSecond).toLocaleString('en-US')} msgs/s, ${r.peakRssMb.toFixed(0)} MB`).join('; '));
     }
     const median = (c: Run['consumer'], f: (r: Run) => number) => percentile(runs.filter((r) => r.consumer === c).map(f), 50);
+    const native = median('native', (r) => r.messagesPerSecond);
     const rust = median('rust', (r) => r.messagesPerSecond);
     const node = median('node', (r) => r.messagesPerSecond);
     console.log(`\n${MESSAGES.toLocaleString('en-US')} messages, ${PARTITIONS} partitions, median of ${RUNS}:`);
     console.log(`| consumer | msgs/s | peak RSS MB |\n|---|---|---|`);
-    console.log(`| Rust (rdkafka crate), framed into 1 MiB chunks | ${Math.round(rust).toLocaleString('en-US')} | ${median('rust', (r) => r.peakRssMb).toFixed(0)} |`);
+    console.log(`| the daemon's consumer (native module, polled from Node) | ${Math.round(native).toLocaleString('en-US')} | ${median('native', (r) => r.peakRssMb).toFixed(0)} |`);
+    console.log(`| bare Rust program (rdkafka crate), framed into 1 MiB chunks | ${Math.round(rust).toLocaleString('en-US')} | ${median('rust', (r) => r.peakRssMb).toFixed(0)} |`);
     console.log(`| node-rdkafka consume(10,000), values joined | ${Math.round(node).toLocaleString('en-US')} | ${median('node', (r) => r.peakRssMb).toFixed(0)} |`);
-    console.log(`Rust ÷ node-rdkafka: ×${(rust / node).toFixed(1)}`);
+    console.log(`daemon's consumer ÷ node-rdkafka: ×${(native / node).toFixed(1)}; ÷ bare Rust: ${(native / rust).toFixed(2)}`);
     mkdirSync(cache, { recursive: true });
     writeFileSync(join(cache, 'kafka-consume.json'), `${JSON.stringify({ at: new Date().toISOString(), messages: MESSAGES, partitions: PARTITIONS, runs }, null, 2)}\n`);
   } finally {

@@ -6,6 +6,7 @@ use napi_derive::napi;
 
 use logpulse_core as core;
 
+mod allocator;
 mod kafka;
 
 /// Options of one shard. Durations in milliseconds; every field optional (defaults: SPEC §7).
