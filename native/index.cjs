@@ -838,4 +838,5 @@ module.exports = nativeBinding
 module.exports.Hll = nativeBinding.Hll
 module.exports.Shard = nativeBinding.Shard
 module.exports.WindowMerger = nativeBinding.WindowMerger
+module.exports.buildInfo = nativeBinding.buildInfo
 module.exports.compactParquet = nativeBinding.compactParquet

@@ -91,3 +91,6 @@ export type WindowMerger = Binding.WindowMerger;
 /** HyperLogLog distinct counter of client IPs, the sketch behind `unique_ips` (benchmarks and tools; see native/API.md). */
 export const Hll = binding.Hll;
 export type Hll = Binding.Hll;
+
+/** The version and build profile (`release` or `debug`) the native module was compiled as. */
+export const buildInfo = binding.buildInfo;
