@@ -40,6 +40,21 @@ export function createLogger(level: string = 'info', format: LogFormat = 'json')
  * terminal when the call that logged it returns, above the progress bar (terminal.ts), and nothing is lost at exit.
  */
 export function prettyDestination(colour: boolean = colourWanted() && process.stderr.isTTY === true): DestinationStream {
-  const format = prettyFactory({ colorize: colour, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name', singleLine: true });
+  const format = prettyFactory({ colorize: colour, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name', messageFormat: withFields, hideObject: true });
   return { write: (line: string) => writeAbove(format(line)) };
+}
+
+/** Keys pino writes on every line; pino-pretty shows time and level itself, the rest says nothing to a person. */
+const LINE_KEYS = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg']);
+
+/** pino-pretty's `messageFormat`: the message, then the line's own fields as `key=value` on the same line. */
+function withFields(entry: Record<string, unknown>, messageKey: string): string {
+  const fields = Object.entries(entry).filter(([key]) => !LINE_KEYS.has(key) && key !== messageKey);
+  return [String(entry[messageKey] ?? ''), ...fields.map(([key, value]) => `${key}=${fieldText(value)}`)].join(' ');
+}
+
+/** A bare word when it reads unambiguously, else JSON (strings with spaces or quotes, objects, arrays). */
+function fieldText(value: unknown): string {
+  if (typeof value === 'string' && /^[^\s"=]+$/.test(value)) return value;
+  return JSON.stringify(value) ?? String(value);
 }

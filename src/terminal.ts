@@ -2,11 +2,9 @@
 // place) and everything else — pretty log lines, the end-of-run summary — written above it. Whoever writes a
 // whole line to stderr while a live line may be showing goes through `writeAbove`, so the bar is never split by
 // a log line nor left half-drawn under it.
-import { clearLine, cursorTo } from 'node:readline';
-
-/** The live line: drawn again after each write above it. */
+/** The live line: writes whole lines above itself (clearing and redrawing itself around them). */
 export interface LiveLine {
-  redraw(): void;
+  writeAbove(text: string): void;
 }
 
 let live: LiveLine | null = null;
@@ -20,17 +18,26 @@ export function clearLiveLine(line: LiveLine): void {
   if (live === line) live = null;
 }
 
-/** Writes `text` (whole lines) to stderr, above the live line when there is one. */
-export function writeAbove(text: string): void {
-  if (live === null) {
-    process.stderr.write(text);
-    return;
-  }
-  clearLine(process.stderr, 0);
-  cursorTo(process.stderr, 0);
-  process.stderr.write(text);
-  live.redraw();
+/**
+ * Writes `text` (whole lines) to `stream`, above the live line when there is one: stderr, or stdout on the same
+ * terminal (the console table), which would otherwise be appended to the bar's line.
+ */
+export function writeAbove(text: string, stream: NodeJS.WriteStream = process.stderr): void {
+  // stdout on the terminal is written through the live line, on stderr: the same screen, in order.
+  if (live !== null && (stream === process.stderr || stream.isTTY === true)) live.writeAbove(text);
+  else stream.write(text);
 }
+
+/** The console table's stream: stdout, written above the progress bar. */
+export const stdoutAboveLiveLine = {
+  get isTTY(): boolean {
+    return process.stdout.isTTY === true;
+  },
+  write: (text: string): boolean => {
+    writeAbove(text, process.stdout);
+    return true;
+  },
+};
 
 /** NO_COLOR (no-color.org): present and not empty turns colour off. */
 export function colourWanted(env: NodeJS.ProcessEnv = process.env): boolean {

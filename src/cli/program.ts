@@ -3,6 +3,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 
 import { DEFAULT_MAX_URLS_PER_WINDOW } from '../config/schema.js';
+import { LogpulseError } from '../errors.js';
 import { redactText } from '../redact.js';
 import { apiCommand } from './api.js';
 import { batchCommand } from './batch.js';
@@ -25,7 +26,7 @@ export const program = new Command()
   .option('-V, --version', 'print the versions of logpulse, its native module (and build profile) and Node')
   .exitOverride()
   // Commander's own argument errors (an unknown flag, a missing value) carry the code every bad argument has.
-  .configureOutput({ outputError: (text, write) => write(`LP_ERR_ARGS: ${text.replace(/^error: /, '')}`) })
+  .configureOutput({ outputError: (text, write) => write(new LogpulseError('LP_ERR_ARGS', text.replace(/^error: /, '')).message) })
   .showHelpAfterError();
 
 program

@@ -72,7 +72,7 @@ describe('no config file', () => {
       api: { enabled: true, host: '127.0.0.1', port: 8080, token: null, corsOrigins: [] },
       limits: { maxLineBytes: 65_536, maxConnections: 256, idleTimeoutMs: 300_000, maxBufferedBytes: 67_108_864, maxMemory: 0, rejectedPerSecond: 10_000 },
       shutdownTimeoutMs: 10_000,
-      log: { level: 'info' },
+      log: { level: 'info', format: 'auto' },
     } satisfies Config);
   });
 
