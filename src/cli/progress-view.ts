@@ -29,7 +29,7 @@ export interface ProgressInputs {
 
 export class ProgressView {
   readonly #in: ProgressInputs;
-  readonly #started = performance.now();
+  #started = performance.now();
   #timer: NodeJS.Timeout | null = null;
   /** cli-progress's MultiBar with one bar: the kind that can write lines above itself (`log`). */
   #bars: MultiBar | null = null;
@@ -42,7 +42,10 @@ export class ProgressView {
     this.#in = inputs;
   }
 
+  /** From the source's start: the elapsed time and lines/s of the summary count from here. */
   start(): void {
+    this.#started = performance.now();
+    this.#lastLog = this.#started;
     this.#timer = setInterval(() => this.#sample(), SAMPLE_MS);
     this.#timer.unref();
   }

@@ -286,7 +286,7 @@ export const ConfigSchema = Type.Object(
         format: StringEnum(LOG_FORMATS, {
           default: 'auto',
           description:
-            '`json`: one JSON object per line (for machines); `pretty`: one readable line each (time, coloured level, message, key=value fields; no colour under `NO_COLOR`); `auto`: pretty when stderr is a terminal, else json. Secrets are redacted in both.',
+            '`json`: one JSON object per line (for machines); `pretty`: one readable line each (time, coloured level, message, key=value fields; no colour under `NO_COLOR`); `auto`: pretty when stderr is a terminal, else json. Secrets are redacted in both. Read at start: a reload keeps the running format.',
         }),
       },
       'Daemon logs on stderr.',

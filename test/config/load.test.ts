@@ -381,6 +381,14 @@ describe('Kafka credentials', () => {
 describe('${ENV} interpolation', () => {
   const env = { LP_TEST_DIR: '/srv/out', LP_TEST_PORT: '9090', LP_TEST_WINDOW: '1m', LP_TEST_EMPTY: '', LP_TEST_SECRET: 'tok-123' };
 
+  it('in a flow mapping: quoted, it works and takes the key type; unquoted, the YAML error says to quote it', () => {
+    const three = parseConfigText('pipeline: { workers: "${W}" }\n', 'flow.yaml', { env: { W: '3' } });
+    expect(three.ok && three.config.pipeline.workers).toBe(3);
+    const bare = parseConfigText('pipeline: { workers: ${W} }\n', 'flow.yaml', { env: { W: '3' } });
+    expect(bare.ok).toBe(false);
+    expect(!bare.ok && bare.problems[0]?.message).toMatch(/invalid YAML\/JSON: .*\(a `\$\{VAR\}` inside `\{ … \}` or `\[ … \]` must be quoted: "\$\{VAR\}"\)$/);
+  });
+
   it('replaces ${VAR} and ${VAR:-default} in string values, anywhere in the string', () => {
     const path = configFile(
       'env.yaml',

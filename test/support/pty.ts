@@ -13,8 +13,12 @@ export interface PtyRun {
 }
 
 /** Runs `node dist/cli/main.js ARGS` under `script` in `cwd`; resolves once it exits. */
-export async function runInPty(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<PtyRun> {
-  const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+export function runInPty(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<PtyRun> {
+  return runShellInPty([process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' '), cwd, env);
+}
+
+/** Runs a shell command line under `script` in `cwd`; resolves once it exits. */
+export async function runShellInPty(command: string, cwd: string, env: NodeJS.ProcessEnv = {}): Promise<PtyRun> {
   const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
