@@ -5,16 +5,16 @@
 //
 // Nothing here is on the hot path: one timer samples the counters the pipeline and the source keep anyway
 // (`totals`, `Source.progress()`); no line, chunk or record ever calls in here.
-import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-
 import type { Logger } from '../log.js';
 import type { PipelineTotals } from '../pipeline/totals.js';
 import type { Source, SourceProgress } from '../sources/source.js';
-import { clearLiveLine, type LiveLine, setLiveLine, writeAbove } from '../terminal.js';
+import { LiveBar } from '../live-bar.js';
+import { writeAbove } from '../terminal.js';
 import { bytes, count, mostlyRejected, summaryLine } from './run-summary.js';
 
 /** How often the counters are sampled (the bar redraws at most as often). */
 const SAMPLE_MS = 250;
+const BAR_FORMAT = '{bar} {percentage}% | {done} of {all} | {rate} lines/s | {errors} errors | ETA {eta_formatted}';
 /** Off a terminal: one progress log line this often. */
 export const PROGRESS_LOG_MS = 10_000;
 
@@ -31,10 +31,7 @@ export class ProgressView {
   readonly #in: ProgressInputs;
   #started = performance.now();
   #timer: NodeJS.Timeout | null = null;
-  /** cli-progress's MultiBar with one bar: the kind that can write lines above itself (`log`). */
-  #bars: MultiBar | null = null;
-  #bar: SingleBar | null = null;
-  #live: LiveLine | null = null;
+  #bar: LiveBar | null = null;
   #lastLog = performance.now();
   #warned = false;
 
@@ -85,43 +82,13 @@ export class ProgressView {
   #draw(progress: SourceProgress, totals: Readonly<PipelineTotals>, rate: number): void {
     const shown = (n: number) => (progress.unit === 'bytes' ? bytes(n) : `${count(n)} records`);
     const payload = { done: shown(progress.done), all: shown(progress.total), rate: count(rate), errors: count(totals.errors) };
-    if (this.#bar === null || this.#bars === null) {
-      const bars = new MultiBar(
-        {
-          stream: process.stderr,
-          format: '{bar} {percentage}% | {done} of {all} | {rate} lines/s | {errors} errors | ETA {eta_formatted}',
-          fps: 1000 / SAMPLE_MS,
-          barsize: 24,
-          clearOnComplete: true,
-          hideCursor: false,
-          gracefulExit: false,
-          forceRedraw: true,
-        },
-        Presets.shades_classic,
-      );
-      this.#bars = bars;
-      this.#bar = bars.create(progress.total, progress.done, payload);
-      this.#live = {
-        writeAbove: (text) => {
-          bars.log(text);
-          bars.update();
-        },
-      };
-      setLiveLine(this.#live);
-    } else {
-      this.#bar.setTotal(progress.total);
-      this.#bar.update(progress.done, payload);
-    }
+    if (this.#bar === null) this.#bar = new LiveBar(BAR_FORMAT, progress.total, progress.done, payload, 1000 / SAMPLE_MS);
+    else this.#bar.update(progress.done, progress.total, payload);
   }
 
   #stopBar(): void {
-    const bars = this.#bars;
-    if (bars === null) return;
-    this.#bars = null;
+    this.#bar?.stop();
     this.#bar = null;
-    if (this.#live !== null) clearLiveLine(this.#live);
-    bars.update();
-    bars.stop();
   }
 
   #seconds(): number {
