@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { spawnCli } from '../support/cli.js';
 import { CLI, ROOT } from '../support/paths.js';
-import { runInPty } from '../support/pty.js';
+import { runInPty, runShellInPty } from '../support/pty.js';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const LINES = 20_000;
@@ -90,6 +90,16 @@ describe('logpulse run with stderr piped', () => {
       .map((l) => JSON.parse(l) as { level: number; msg: string });
     expect(warnings.length).toBeGreaterThanOrEqual(1);
     expect(warnings.at(-1)).toMatchObject({ level: 40, msg: '500 of 500 lines rejected as malformed; is `format` right?' });
+  });
+});
+
+describe('logpulse gen --count into a file, on a terminal', () => {
+  it('ends with how many lines it wrote and how fast, the file holding exactly those lines', async () => {
+    const home = cwd();
+    const r = await runShellInPty(`'${process.execPath}' '${CLI}' gen --count 30000 --rate 0 --seed 3 > out.log`, home);
+    expect(r.code, r.screen).toBe(0);
+    expect(r.screen).toMatch(/logpulse gen: 30,000 lines written in [\d.]+ s \([\d,]+ lines\/s\)\n/);
+    expect(readFileSync(join(home, 'out.log'), 'utf8').split('\n')).toHaveLength(30_001);
   });
 });
 
