@@ -38,7 +38,7 @@ export function bannerFacts(version: string, configFile: string | null, config: 
     api: apiUrl,
     dashboard: apiUrl === null ? null : `${apiUrl}/`,
     pid,
-    stop: `Ctrl-C or kill ${pid} (SIGTERM): drains and checkpoints; a second one exits at once`,
+    stop: `Ctrl-C or kill ${pid} (SIGTERM): drains and checkpoints (twice: exits at once)`,
     reload: configFile === null ? 'no config file to reload' : `logpulse reload ${pid} (SIGHUP) re-reads ${configFile}`,
   };
 }
