@@ -4,7 +4,8 @@
 #   docker build -t logpulse .
 #   docker run --rm -p 127.0.0.1:8080:8080 logpulse          # built-in generator; /health, /metrics on :8080
 #
-# Three stages: `build` compiles the Rust core, the TypeScript and node-rdkafka's librdkafka; `prod-deps` installs
+# Three stages: `build` compiles the Rust core (with the Kafka consumer's librdkafka), the TypeScript and
+# node-rdkafka's librdkafka; `prod-deps` installs
 # the production dependencies alone, without running any package script, and takes node-rdkafka's compiled binary
 # from `build`; `runtime` is node:20 slim with only what the daemon loads at run time.
 #
@@ -36,13 +37,14 @@ ENV RUSTUP_HOME=/usr/local/rustup \
     npm_config_nodedir=/usr/local
 COPY --from=rust /usr/local/rustup /usr/local/rustup
 COPY --from=rust /usr/local/cargo /usr/local/cargo
-# What node-rdkafka's librdkafka build needs, stated rather than assumed: a C/C++ toolchain, python3 for node-gyp,
-# OpenSSL and zlib headers (librdkafka links libssl3 and zlib1g, which the runtime stage installs).
+# What the two librdkafka builds need (node-rdkafka's, for the alerts producer and `gen`; the native module's, for
+# the kafka:// consumer), stated rather than assumed: a C/C++ toolchain, python3 for node-gyp, pkg-config, OpenSSL
+# and zlib headers (both link libssl3 and zlib1g, which the runtime stage installs).
 # DL3008 (pin apt versions): not pinned: bookworm's archive drops a version when its security update lands, so a pinned
 # install breaks; the base image tag fixes the Debian release.
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends build-essential python3 libssl-dev zlib1g-dev \
+ && apt-get install -y --no-install-recommends build-essential python3 pkg-config libssl-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Dependencies first: this layer (librdkafka's ~2.5 min build) is reused until package-lock.json changes.

@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.Hll = nativeBinding.Hll
+module.exports.KafkaConsumer = nativeBinding.KafkaConsumer
 module.exports.Shard = nativeBinding.Shard
 module.exports.WindowMerger = nativeBinding.WindowMerger
 module.exports.buildInfo = nativeBinding.buildInfo

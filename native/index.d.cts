@@ -30,6 +30,42 @@ export declare class Hll {
   get isSparse(): boolean
 }
 
+export declare class KafkaConsumer {
+  /**
+   * A consumer of `topic` with librdkafka settings `config` (values as strings). Nothing is sent to the
+   * brokers until `connect`. Throws `LP_ERR_KAFKA_CONFIG: …` for a setting librdkafka rejects.
+   */
+  constructor(topic: string, config: Record<string, string>)
+  /** Reaches the brokers (a metadata request) within `timeoutMs`. */
+  connect(timeoutMs: number): Promise<KafkaConnectResult>
+  /** Joins the group for the topic; partitions come as `assign` events from `poll`. */
+  subscribe(): void
+  /**
+   * Messages and events: waits up to `waitMs` for the first message, then takes only what is already fetched,
+   * up to about `maxBytes` of lines.
+   */
+  poll(waitMs: number, maxBytes: number): Promise<KafkaPollResult>
+  /** Takes `partitions` (the answer to an `assign` event); returns the new epoch. */
+  assign(partitions: Array<KafkaAssignment>): number
+  /** Gives every partition up (the answer to a `revoke` event); returns the new epoch. */
+  unassign(): number
+  /** The assignment epoch now: poll results of another epoch were fetched for another assignment. */
+  get epoch(): number
+  /** Commits `offsets` (the next offset to read per partition) for the group. */
+  commit(offsets: Array<KafkaOffset>, sync: boolean): Promise<KafkaError | null>
+  /** The group's committed offsets of `partitions`. */
+  committed(partitions: Array<number>, timeoutMs: number): Promise<KafkaCommitted>
+  /** The partition's low and high watermarks, asked of its leader. */
+  queryWatermarks(partition: number, timeoutMs: number): Promise<KafkaWatermarks>
+  /**
+   * The high watermark librdkafka last saw for `partition` (updated by every fetch: a local read, no request);
+   * -1 before its first fetch.
+   */
+  cachedHighWatermark(partition: number): number
+  /** Leaves the group and stops fetching; waits for a poll in flight. Nothing can be called after it. */
+  close(): Promise<void>
+}
+
 /** One worker's parsing and windowing state. All methods are synchronous and cross the boundary once per chunk. */
 export declare class Shard {
   constructor(options?: BindingShardOptions | undefined | null)
@@ -208,6 +244,68 @@ export interface GroupRate {
   group: string
   requests: number
   errors: number
+}
+
+/**
+ * One partition to read, as `assign` takes it: from `offset` (else the group's committed offset, else
+ * `auto.offset.reset`), up to `end` (exclusive) for a finite read.
+ */
+export interface KafkaAssignment {
+  partition: number
+  offset?: number
+  end?: number
+}
+
+export interface KafkaChunk {
+  partition: number
+  /** The partition's messages, one line each, in offset order. */
+  data: Buffer
+  lastOffset: number
+  messages: number
+}
+
+export interface KafkaCommitted {
+  error?: KafkaError
+  /** Partitions with a committed offset (those without one are left out). */
+  offsets: Array<KafkaOffset>
+}
+
+export interface KafkaConnectResult {
+  error?: KafkaError
+  /** What librdkafka reported while connecting (rejected credentials arrive here, before the failure). */
+  events: Array<KafkaEvent>
+}
+
+export interface KafkaError {
+  code: number
+  message: string
+  fatal: boolean
+}
+
+/** Something librdkafka told between polls (see context.rs). */
+export interface KafkaEvent {
+  /** `assign`, `revoke`, `rebalance-failed`, `commit-failed` or `error`. */
+  kind: string
+  partitions?: Array<number>
+  error?: KafkaError
+}
+
+export interface KafkaOffset {
+  partition: number
+  offset: number
+}
+
+export interface KafkaPollResult {
+  /** The assignment epoch the chunks were taken under (see `KafkaConsumer.epoch`). */
+  epoch: number
+  chunks: Array<KafkaChunk>
+  events: Array<KafkaEvent>
+}
+
+export interface KafkaWatermarks {
+  error?: KafkaError
+  low: number
+  high: number
 }
 
 export interface ProcessResult {

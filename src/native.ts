@@ -94,3 +94,11 @@ export type Hll = Binding.Hll;
 
 /** The version and build profile (`release` or `debug`) the native module was compiled as. */
 export const buildInfo = binding.buildInfo;
+
+/** The kafka:// source's consumer (native/binding/src/kafka/): librdkafka driven from Rust, messages framed there. */
+export const KafkaConsumer = binding.KafkaConsumer;
+export type KafkaConsumer = Binding.KafkaConsumer;
+export type KafkaPollResult = Binding.KafkaPollResult;
+export type KafkaEvent = Binding.KafkaEvent;
+export type KafkaError = Binding.KafkaError;
+export type KafkaAssignment = Binding.KafkaAssignment;

@@ -1,8 +1,7 @@
 // What a kafka:// source holds of each partition of its topic, and the hand-over of fetched messages to the
 // pipeline. Kept apart from the consumer's life (kafka.ts) and from rebalancing (kafka-rebalance.ts), which both
 // read and move this state: here is the one place where a partition's position advances, and only forward.
-import type * as RdKafka from 'node-rdkafka';
-
+import type { KafkaPollResult } from '../native.js';
 import type { SourceSink, StreamPositions } from './source.js';
 
 export const streamName = (topic: string, partition: number) => `${topic}/${partition}`;
@@ -31,45 +30,20 @@ export class KafkaPartitions {
   }
 
   /**
-   * Joins each partition's messages into one chunk of lines (a value without a final newline gets one) and
-   * hands it over. Messages of partitions no longer assigned are dropped: their new owner reads them from the
-   * committed offset. Offsets only move forward.
+   * Hands each partition's chunk of lines (framed by the native consumer: one line a message, in offset order,
+   * each offset once) to the sink. A poll result of an older assignment epoch is dropped whole, and so are the
+   * chunks of partitions no longer assigned or already ended: their records are read again from the committed
+   * offset by whoever owns the partition now. Offsets only move forward.
    */
-  deliver(messages: RdKafka.Message[], sink: SourceSink): void {
-    const byPartition = new Map<number, RdKafka.Message[]>();
-    for (const m of messages) {
-      if (!this.assigned.has(m.partition) || this.ended.has(m.partition)) continue;
-      let list = byPartition.get(m.partition);
-      if (!list) byPartition.set(m.partition, (list = []));
-      list.push(m);
-    }
-    for (const [partition, list] of byPartition) {
-      const end = this.ends.get(partition) ?? Infinity;
-      // Below the next expected offset: already handed over. One consume call that spans a rebalance returns
-      // the records prefetched for the old assignment and then the same offsets again, fetched anew from the
-      // committed offset, in one batch (seen: offsets 33908-34464 twice); a batch fetched before a rebalance can
-      // also arrive after the partition was re-fetched. Either way each offset counts once.
-      let next = this.positions.get(partition) ?? -1;
-      const kept: RdKafka.Message[] = [];
-      for (const m of list) {
-        if (m.offset < next || m.offset >= end) continue;
-        kept.push(m);
-        next = m.offset + 1;
-      }
-      if (kept.length > 0) {
-        let bytes = 0;
-        for (const m of kept) if (m.value) bytes += m.value.length + 1;
-        const chunk = Buffer.allocUnsafeSlow(bytes);
-        let at = 0;
-        for (const m of kept) {
-          if (!m.value || m.value.length === 0) continue;
-          at += m.value.copy(chunk, at);
-          if (m.value[m.value.length - 1] !== 0x0a) chunk[at++] = 0x0a;
-        }
-        this.positions.set(partition, kept[kept.length - 1]!.offset + 1);
-        if (at > 0) sink.data(streamName(this.topic, partition), at === chunk.length ? chunk : chunk.subarray(0, at), partition);
-      }
-      this.checkEnd(partition, sink);
+  deliver(result: KafkaPollResult, epoch: number, sink: SourceSink): void {
+    if (result.epoch !== epoch) return;
+    for (const c of result.chunks) {
+      const p = c.partition;
+      if (!this.assigned.has(p) || this.ended.has(p)) continue;
+      if (c.lastOffset < (this.positions.get(p) ?? -1)) continue;
+      this.positions.set(p, c.lastOffset + 1);
+      if (c.data.length > 0) sink.data(streamName(this.topic, p), c.data, p);
+      this.checkEnd(p, sink);
     }
   }
 

@@ -1,14 +1,12 @@
 // Rebalancing of a kafka:// source: what happens when the consumer group gives this process partitions or
 // takes them away. Eager protocol (see the consumer settings in kafka.ts): a rebalance revokes everything, the
 // daemon makes what it read durable and commits, then takes its new share.
-import type * as RdKafka from 'node-rdkafka';
-
 import { kafkaErrorText } from '../kafka/client-config.js';
+import type { KafkaAssignment, KafkaConsumer, KafkaEvent } from '../native.js';
 import { type KafkaPartitions, streamName } from './kafka-partitions.js';
 import type { SourceSink } from './source.js';
 
-const ERR_ASSIGN = -175;
-const ERR_REVOKE = -174;
+const QUERY_TIMEOUT_MS = 10_000;
 
 export interface RebalanceOptions {
   partitions: KafkaPartitions;
@@ -34,12 +32,12 @@ export class Rebalancer {
     return this.#rebalancing;
   }
 
-  /** librdkafka's `rebalance_cb`. */
-  onRebalance(consumer: RdKafka.KafkaConsumer, err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]): void {
+  /** A rebalance event of the consumer's poll: `assign`, `revoke` or `rebalance-failed`. */
+  onRebalance(consumer: KafkaConsumer, event: KafkaEvent): void {
     const run = async () => {
-      if (err?.code === ERR_ASSIGN) await this.#assign(consumer, assignment);
-      else if (err?.code === ERR_REVOKE) await this.#revoke(consumer);
-      else this.#o.sink()?.warn('kafka: rebalance failed', { error: kafkaErrorText(err) });
+      if (event.kind === 'assign') await this.#assign(consumer, event.partitions ?? []);
+      else if (event.kind === 'revoke') await this.#revoke(consumer);
+      else this.#o.sink()?.warn('kafka: rebalance failed', { error: kafkaErrorText(event.error ?? {}) });
     };
     // One rebalance step at a time, in order.
     this.#rebalancing = this.#rebalancing.then(run).catch((e: unknown) => {
@@ -48,32 +46,28 @@ export class Rebalancer {
   }
 
   /** Starts each partition at max(committed, checkpointed position); finite mode also learns its end offset. */
-  async #assign(consumer: RdKafka.KafkaConsumer, assignment: RdKafka.Assignment[]): Promise<void> {
+  async #assign(consumer: KafkaConsumer, partitions: number[]): Promise<void> {
     const topic = this.#p.topic;
-    const partitions = assignment.map((a) => a.partition);
-    const committed = await new Promise<Map<number, number>>((resolve) => {
-      consumer.committed(assignment.map((a) => ({ topic: a.topic, partition: a.partition })), 10_000, (e, tps) => {
-        const m = new Map<number, number>();
-        if (!e) for (const tp of tps ?? []) if (typeof tp.offset === 'number' && tp.offset >= 0) m.set(tp.partition, tp.offset);
-        resolve(m);
-      });
-    });
-    const list: RdKafka.Assignment[] = [];
+    const committed = new Map<number, number>();
+    const answer = await consumer.committed(partitions, QUERY_TIMEOUT_MS);
+    // Without the group's offsets each partition starts at the checkpoint's, else at startingOffsets.
+    if (answer.error) this.#o.sink()?.warn('kafka: cannot read the group\'s committed offsets', { error: kafkaErrorText(answer.error) });
+    for (const o of answer.offsets) committed.set(o.partition, o.offset);
+    const list: KafkaAssignment[] = [];
     for (const p of partitions) {
       const fromCheckpoint = this.#p.resume[streamName(topic, p)];
       const fromGroup = committed.get(p);
       const start = fromCheckpoint === undefined ? fromGroup : Math.max(fromCheckpoint, fromGroup ?? 0);
-      list.push(start === undefined ? { topic, partition: p } : { topic, partition: p, offset: start });
+      list.push({ partition: p, offset: start });
       if (start !== undefined) this.#p.positions.set(p, start);
     }
     if (this.#o.finite) {
-      for (const p of partitions) {
-        const w = await new Promise<RdKafka.WatermarkOffsets | null>((resolve) =>
-          consumer.queryWatermarkOffsets(topic, p, 10_000, (e, offsets) => resolve(e ? null : offsets)),
-        );
-        if (w === null) throw new Error(`cannot read the end offset of ${streamName(topic, p)}`);
-        this.#p.ends.set(p, w.highOffset);
-        if (!this.#p.positions.has(p)) this.#p.positions.set(p, this.#o.startingOffsets === 'earliest' ? w.lowOffset : w.highOffset);
+      for (const [i, p] of partitions.entries()) {
+        const w = await consumer.queryWatermarks(p, QUERY_TIMEOUT_MS);
+        if (w.error) throw new Error(`cannot read the end offset of ${streamName(topic, p)}: ${kafkaErrorText(w.error)}`);
+        this.#p.ends.set(p, w.high);
+        list[i]!.end = w.high;
+        if (!this.#p.positions.has(p)) this.#p.positions.set(p, this.#o.startingOffsets === 'earliest' ? w.low : w.high);
       }
     }
     for (const p of partitions) this.#p.assigned.add(p);
@@ -90,16 +84,12 @@ export class Rebalancer {
    * commits (the sink's `handOff`), and only then the group moves them, so the next owner starts where this
    * process stopped: nothing lost, nothing counted twice.
    */
-  async #revoke(consumer: RdKafka.KafkaConsumer): Promise<void> {
+  async #revoke(consumer: KafkaConsumer): Promise<void> {
     const partitions = [...this.#p.assigned];
     this.#p.assigned.clear();
     if (this.#o.stopped()) {
       // Leaving the group at stop: the daemon already made everything durable and committed.
-      try {
-        consumer.unassign();
-      } catch {
-        // Already disconnected.
-      }
+      consumer.unassign();
       return;
     }
     const sink = this.#o.sink();
@@ -115,10 +105,6 @@ export class Rebalancer {
       this.#p.ends.delete(p);
       this.#p.ended.delete(p);
     }
-    try {
-      consumer.unassign();
-    } catch {
-      // Not connected any more (stopping): nothing to give back.
-    }
+    consumer.unassign();
   }
 }

@@ -1,27 +1,28 @@
-// `kafka://BROKERS/TOPIC?group=G` (SPEC §5): a consumer-group member on node-rdkafka. Each partition is one
-// input stream (its own watermark) routed to the shard of its partition number. Offsets are never committed by
-// librdkafka: the daemon commits `positions()` only after everything derived from those records is durable
-// (outputs rotated into place and open windows checkpointed), so a crash replays, and never skips, records.
+// `kafka://BROKERS/TOPIC?group=G` (SPEC §5): a consumer-group member. Each partition is one input stream (its own
+// watermark) routed to the shard of its partition number. Offsets are never committed by librdkafka: the daemon
+// commits `positions()` only after everything derived from those records is durable (outputs rotated into place
+// and open windows checkpointed), so a crash replays, and never skips, records.
 //
-// This file is the consumer's life: connecting, consuming in batches, pausing and holding, committing, stopping.
-// What it holds of each partition and how fetched messages are handed over: kafka-partitions.ts; what happens
-// when the group moves partitions: kafka-rebalance.ts.
-import type * as RdKafka from 'node-rdkafka';
-
+// The consumer is librdkafka driven from Rust (native/binding/src/kafka/): each poll hands over one chunk of lines
+// per partition, not an object per message (issue 15: node-rdkafka's consume loop peaked at 128-182 k messages/s).
+// A poll waits for its first message only, then takes what is already fetched: a record is never held back to
+// fill a batch (issue 18), and a backlog is read in chunks of up to POLL_MAX_BYTES.
+//
+// This file is the consumer's life: connecting, polling, pausing and holding, committing, stopping. What it holds
+// of each partition and how chunks are handed over: kafka-partitions.ts; what happens when the group moves
+// partitions: kafka-rebalance.ts.
 import { LogpulseError } from '../errors.js';
 import { fatalHint, isFatalKafkaError, kafkaErrorText } from '../kafka/client-config.js';
-import { rdkafka } from '../kafka/rdkafka.js';
 import { Throttle } from '../kafka/throttle.js';
-import { backlogAfter, ConsumeBatchSize } from './kafka-batch-size.js';
+import { KafkaConsumer, type KafkaError, type KafkaEvent, type KafkaPollResult } from '../native.js';
 import { KafkaPartitions } from './kafka-partitions.js';
 import { Rebalancer } from './kafka-rebalance.js';
 import { alreadyStarted, type PartitionLag, type ReplayableSource, type SourceSink, type StreamPositions } from './source.js';
 
-/**
- * How long a consume call waits for its next message: ends a call whose messages stopped coming (the count per call
- * follows the rate: kafka-batch-size.ts). An idle consumer polls this often.
- */
-const CONSUME_WAIT_MS = 10;
+/** How long a poll waits for a first message: how often an idle consumer goes round (a message ends it at once). */
+const POLL_WAIT_MS = 100;
+/** A poll returns once it holds this many bytes of lines: chunks of about a MiB, the size the pipeline parses best. */
+const POLL_MAX_BYTES = 2 * 1024 * 1024;
 const CONNECT_TIMEOUT_MS = 10_000;
 const CONNECT_RETRY_MS = 1000;
 
@@ -41,18 +42,18 @@ export class KafkaSource implements ReplayableSource {
   readonly finite: boolean;
   readonly replayable = true as const;
   readonly #o: KafkaSourceOptions;
-  #consumer: RdKafka.KafkaConsumer | null = null;
+  #consumer: KafkaConsumer | null = null;
+  #connected = false;
   #sink: SourceSink | null = null;
   readonly #partitions: KafkaPartitions;
   readonly #rebalancer: Rebalancer;
   #paused = false;
   #held = false;
   #stopped = false;
-  #consuming = false;
-  /** Messages the next consume call asks for: what arrives in a few milliseconds at the rate seen. */
-  readonly #batch = new ConsumeBatchSize();
-  /** Messages fetched while held or paused, delivered (in order) on release or resume. */
-  #waiting: RdKafka.Message[] = [];
+  /** The poll in flight, if any (stop waits for it before closing). */
+  #polling: Promise<void> | null = null;
+  /** Polled while held or paused, delivered (in order) on release or resume. */
+  #waiting: KafkaPollResult[] = [];
   #fatal: ((err: Error) => void) | null = null;
   /** Rejects a `start()` still waiting for the brokers (a stop during start-up). */
   #abortStart: (() => void) | null = null;
@@ -82,129 +83,70 @@ export class KafkaSource implements ReplayableSource {
 
   async commit(positions: StreamPositions, confirmed: boolean): Promise<void> {
     const consumer = this.#consumer;
-    if (consumer === null || this.#stopped) return;
+    if (consumer === null || this.#stopped || !this.#connected) return;
     const prefix = `${this.#o.topic}/`;
     const list = Object.entries(positions)
       .filter(([name]) => name.startsWith(prefix))
-      .map(([name, offset]) => ({ topic: this.#o.topic, partition: Number(name.slice(prefix.length)), offset }));
+      .map(([name, offset]) => ({ partition: Number(name.slice(prefix.length)), offset }));
     if (list.length === 0) return;
-    // A failure (broker away, group rebalancing) is reported and the next cut commits newer offsets, which
-    // cover these. Periodic commits are asynchronous: commitSync blocks the event loop (API, alerts, sinks)
-    // for as long as the coordinator does not answer; their result arrives as an 'offset.commit' event.
-    try {
-      if (confirmed) consumer.commitSync(list);
-      else consumer.commit(list);
-    } catch (err) {
-      this.#commitFailed(err as RdKafka.LibrdKafkaError);
-    }
+    // A failure (broker away, group rebalancing) is reported and the next cut commits newer offsets, which cover
+    // these. Periodic commits are asynchronous (their failure comes back as a poll event); a confirmed one waits
+    // for the coordinator, off the event loop.
+    const err = await consumer.commit(list, confirmed);
+    if (err) this.#commitFailed(err);
   }
 
   /**
    * Per assigned partition whose position is known (read from, or started at a committed or checkpointed offset):
    * the high watermark librdkafka last saw minus the next offset handed to the pipeline. The watermark is
    * librdkafka's cached one (updated with every fetch response, so as fresh as the last fetch): a local read at
-   * scrape time, no broker request, nothing parsed. Messages fetched but waiting (held, paused) count as lag.
+   * scrape time, no broker request, nothing parsed. Records polled but waiting (held, paused) count as lag.
    */
   consumerLag(): PartitionLag[] {
     const consumer = this.#consumer;
-    if (consumer === null || this.#stopped || !consumer.isConnected()) return [];
+    if (consumer === null || this.#stopped || !this.#connected) return [];
     const topic = this.#o.topic;
     const out: PartitionLag[] = [];
     for (const partition of this.#partitions.assigned) {
       const position = this.#partitions.positions.get(partition);
       if (position === undefined) continue;
-      const high = this.#highWatermark(consumer, partition);
+      const high = consumer.cachedHighWatermark(partition);
       if (high >= 0) out.push({ topic, partition, lag: Math.max(0, high - position) });
     }
     return out;
   }
 
-  /** librdkafka's cached high watermark of `partition` (a local read); -1 before its first fetch. */
-  #highWatermark(consumer: RdKafka.KafkaConsumer, partition: number): number {
-    try {
-      return consumer.getWatermarkOffsets(this.#o.topic, partition).highOffset;
-    } catch {
-      return -1;
-    }
-  }
-
-  #commitFailed(err: RdKafka.LibrdKafkaError): void {
+  #commitFailed(err: KafkaError): void {
     if (this.#warnings.due(`commit ${err.code}`)) this.#sink?.warn('kafka: offset commit failed; the next commit covers it', { error: kafkaErrorText(err) });
   }
 
-  start(sink: SourceSink): Promise<void> {
-    if (this.#sink !== null || this.#stopped) return Promise.reject(alreadyStarted(this.uri));
+  async start(sink: SourceSink): Promise<void> {
+    if (this.#sink !== null || this.#stopped) throw alreadyStarted(this.uri);
     this.#sink = sink;
-    const consumer = new (rdkafka().KafkaConsumer)(
-      {
-        ...this.#o.client,
-        'group.id': this.#o.group,
-        'enable.auto.commit': false,
-        'enable.auto.offset.store': false,
-        // Eager protocol: a rebalance revokes everything, the daemon commits, then takes its new share.
-        'partition.assignment.strategy': 'range,roundrobin',
-        // Bigger fetches than librdkafka's 1 MB per partition, a smaller prefetch queue than its 64 MB: measured
-        // with a bare node-rdkafka loop, 159 k msgs/s at 201 MB RSS (defaults: 144 k at 188 MB; 8 MB / 64 MB
-        // fetches: 182 k at 438 MB).
-        'max.partition.fetch.bytes': 2 * 1024 * 1024,
-        'fetch.max.bytes': 16 * 1024 * 1024,
-        'queued.max.messages.kbytes': 8192,
-        // Once that queue is full librdkafka waits this long before fetching again (default 1 s): a daemon behind
-        // drained the 8 MB in about half of it and then waited. 1 M messages, one partition, read to the end:
-        // median of 8 alternated pairs 0.78 of the wall time (best runs 8.7 s vs 14.8 s), peak RSS +12 MiB.
-        'fetch.queue.backoff.ms': 10,
-        // A fetch request is a small packet: Nagle's algorithm would hold it for the broker's delayed ACK.
-        'socket.nagle.disable': true,
-        offset_commit_cb: true,
-        rebalance_cb: (err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]) => this.#rebalancer.onRebalance(this.#consumer!, err, assignment),
-      },
-      { 'auto.offset.reset': this.#o.startingOffsets },
-    );
+    this.#fatal ??= (err) => sink.warn(err.message, { fatal: true });
+    const consumer = new KafkaConsumer(this.#o.topic, consumerConfig(this.#o));
     this.#consumer = consumer;
-    return new Promise<void>((resolve, reject) => {
-      let settled = false;
-      const fail = (err: Error) => {
-        if (settled) {
-          this.#fatal?.(err);
-          return;
-        }
-        settled = true;
-        consumer.disconnect();
-        reject(err);
-      };
-      this.#fatal ??= (err) => sink.warn(err.message, { fatal: true });
-      this.#abortStart = () => fail(new LogpulseError('LP_ERR_STOPPED', `${this.uri}: stopped before the brokers were reached`));
-      consumer.on('offset.commit', (err: RdKafka.LibrdKafkaError | undefined) => {
-        if (err && !this.#stopped) this.#commitFailed(err);
-      });
-      consumer.on('event.error', (err: RdKafka.LibrdKafkaError) => {
-        if (isFatalKafkaError(err)) {
-          fail(new LogpulseError('LP_ERR_KAFKA', `${fatalHint(err)} (${kafkaErrorText(err)})`));
-        } else if (!this.#stopped && this.#warnings.due(err.message ?? '')) {
-          sink.warn('kafka: client error (retrying)', { error: kafkaErrorText(err) });
-        }
-      });
-      // A broker that is down at start-up is waited for (retried, with a warning each time); rejected
-      // credentials arrive as an error event just before the failed connect and end the start.
-      const connect = (): void => {
-        if (this.#stopped) return;
-        consumer.connect({ timeout: CONNECT_TIMEOUT_MS }, (err) => {
-          if (settled || this.#stopped) return;
-          if (err) {
-            sink.warn(`kafka: cannot reach the brokers yet; retrying in ${CONNECT_RETRY_MS} ms`, { source: this.uri, error: kafkaErrorText(err) });
-            setTimeout(connect, CONNECT_RETRY_MS);
-            return;
-          }
-          settled = true;
-          this.#abortStart = null;
-          consumer.setDefaultConsumeTimeout(CONSUME_WAIT_MS);
-          consumer.subscribe([this.#o.topic]);
-          this.#consumeMore();
-          resolve();
-        });
-      };
-      connect();
+    const stopped = new Promise<never>((_, reject) => {
+      this.#abortStart = () => reject(new LogpulseError('LP_ERR_STOPPED', `${this.uri}: stopped before the brokers were reached`));
     });
+    stopped.catch(() => undefined);
+    // A broker that is down at start-up is waited for (retried, with a warning each time); rejected credentials
+    // arrive as an error event before the failed connect and end the start.
+    for (;;) {
+      const r = await Promise.race([consumer.connect(CONNECT_TIMEOUT_MS), stopped]);
+      const fatal = [...r.events.flatMap((e) => (e.kind === 'error' && e.error ? [e.error] : [])), ...(r.error ? [r.error] : [])].find(isFatalKafkaError);
+      if (fatal) {
+        await consumer.close();
+        throw fatalError(fatal);
+      }
+      if (!r.error) break;
+      sink.warn(`kafka: cannot reach the brokers yet; retrying in ${CONNECT_RETRY_MS} ms`, { source: this.uri, error: kafkaErrorText(r.error) });
+      await Promise.race([new Promise((resolve) => setTimeout(resolve, CONNECT_RETRY_MS)), stopped]);
+    }
+    this.#abortStart = null;
+    this.#connected = true;
+    consumer.subscribe();
+    this.#consumeMore();
   }
 
   /** Called with an Error the daemon must stop for (authentication failed after start). */
@@ -237,54 +179,80 @@ export class KafkaSource implements ReplayableSource {
     await this.#rebalancer.settled().catch(() => undefined);
     const consumer = this.#consumer;
     if (consumer === null) return;
-    await new Promise<void>((resolve) => {
-      if (!consumer.isConnected()) return resolve();
-      consumer.disconnect(() => resolve());
-    });
+    await this.#polling;
+    await consumer.close();
   }
 
-  // --- consuming ----------------------------------------------------------------------------------------------
+  // --- polling ------------------------------------------------------------------------------------------------
 
   #consumeMore(): void {
     const consumer = this.#consumer;
     if (consumer === null || this.#stopped || this.#paused || this.#held) return;
-    if (this.#waiting.length > 0) {
-      const batch = this.#waiting;
-      this.#waiting = [];
-      this.#partitions.deliver(batch, this.#sink!);
+    while (this.#waiting.length > 0) {
+      this.#partitions.deliver(this.#waiting.shift()!, consumer.epoch, this.#sink!);
       if (this.#paused || this.#held) return;
     }
-    if (this.#consuming) return;
-    this.#consuming = true;
-    const asked = this.#batch.next;
-    const began = performance.now();
-    consumer.consume(asked, (err, messages) => {
-      this.#consuming = false;
-      if (!err || isTimeout(err)) {
-        const got = messages?.length ?? 0;
-        this.#batch.observe(asked, got, performance.now() - began, got === asked ? backlogAfter(messages, (p) => this.#highWatermark(consumer, p)) : 0);
-      }
+    if (this.#polling !== null) return;
+    this.#polling = consumer.poll(POLL_WAIT_MS, POLL_MAX_BYTES).then((result) => {
+      this.#polling = null;
       if (this.#stopped) return;
-      if (err && !isTimeout(err)) this.#sink?.warn('kafka: consume failed (retrying)', { error: kafkaErrorText(err) });
-      // A batch that lands while held (a durable cut is reading positions and state) or paused waits here:
+      for (const event of result.events) this.#onEvent(consumer, event);
+      // A result that lands while held (a durable cut is reading positions and state) or paused waits here:
       // handing it over now would put records in the state that the cut's positions do not cover.
-      if (!err && messages.length > 0) {
+      if (result.chunks.length > 0) {
         if (this.#held || this.#paused) {
-          this.#waiting.push(...messages);
+          this.#waiting.push(result);
         } else {
-          // The next batch is fetched on libuv's thread while this one is joined and handed over on this one
-          // (first any older waiting messages, then this batch: order is kept).
+          // The next poll runs on libuv's thread while this result is handed over on this one.
           this.#consumeMore();
-          this.#partitions.deliver(messages, this.#sink!);
+          this.#partitions.deliver(result, consumer.epoch, this.#sink!);
         }
       }
-      // Delivered data may have paused us (backpressure) or held us (a durable cut): then the next batch waits.
-      if (err && !isTimeout(err)) setTimeout(() => this.#consumeMore(), 200);
-      else setImmediate(() => this.#consumeMore());
+      // Delivered data may have paused us (backpressure) or held us (a durable cut): then the next poll waits.
+      setImmediate(() => this.#consumeMore());
+    }, (err: unknown) => {
+      this.#polling = null;
+      if (this.#stopped) return;
+      if (this.#warnings.due('poll')) this.#sink?.warn('kafka: poll failed (retrying)', { error: (err as Error).message });
+      setTimeout(() => this.#consumeMore(), 200);
     });
+  }
+
+  #onEvent(consumer: KafkaConsumer, event: KafkaEvent): void {
+    if (event.kind === 'commit-failed') return this.#commitFailed(event.error!);
+    if (event.kind !== 'error') return this.#rebalancer.onRebalance(consumer, event);
+    const err = event.error!;
+    if (isFatalKafkaError(err)) this.#fatal?.(fatalError(err));
+    else if (this.#warnings.due(err.message)) this.#sink?.warn('kafka: client error (retrying)', { error: kafkaErrorText(err) });
   }
 }
 
-function isTimeout(err: RdKafka.LibrdKafkaError): boolean {
-  return err.code === -185; // ERR__TIMED_OUT
+function fatalError(err: KafkaError): LogpulseError {
+  return new LogpulseError('LP_ERR_KAFKA', `${fatalHint(err)} (${kafkaErrorText(err)})`);
+}
+
+/** librdkafka's settings for the consumer (values as strings, as librdkafka takes them). */
+function consumerConfig(o: KafkaSourceOptions): Record<string, string> {
+  const config: Record<string, string | number | boolean> = {
+    ...o.client,
+    'group.id': o.group,
+    'enable.auto.commit': false,
+    'enable.auto.offset.store': false,
+    'auto.offset.reset': o.startingOffsets,
+    // Eager protocol: a rebalance revokes everything, the daemon commits, then takes its new share.
+    'partition.assignment.strategy': 'range,roundrobin',
+    // Bigger fetches than librdkafka's 1 MB per partition, a smaller prefetch queue than its 64 MB: measured
+    // with a bare node-rdkafka loop, 159 k msgs/s at 201 MB RSS (defaults: 144 k at 188 MB; 8 MB / 64 MB
+    // fetches: 182 k at 438 MB).
+    'max.partition.fetch.bytes': 2 * 1024 * 1024,
+    'fetch.max.bytes': 16 * 1024 * 1024,
+    'queued.max.messages.kbytes': 8192,
+    // Once that queue is full librdkafka waits this long before fetching again (default 1 s): a daemon behind
+    // drained the 8 MB in about half of it and then waited. 1 M messages, one partition, read to the end:
+    // median of 8 alternated pairs 0.78 of the wall time (best runs 8.7 s vs 14.8 s), peak RSS +12 MiB.
+    'fetch.queue.backoff.ms': 10,
+    // A fetch request is a small packet: Nagle's algorithm would hold it for the broker's delayed ACK.
+    'socket.nagle.disable': true,
+  };
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, String(v)]));
 }

@@ -1,10 +1,12 @@
-//! N-API binding: converts types between JS and `logpulse_core`, nothing else. Errors cross as JS `Error`s
-//! with an `LP_ERR_NATIVE_*` code in the message; no input can panic across the boundary.
+//! N-API binding: converts types between JS and `logpulse_core`, and the kafka:// consumer (`kafka/`). Errors
+//! cross as JS `Error`s with an `LP_ERR_NATIVE_*` code in the message; no input can panic across the boundary.
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use logpulse_core as core;
+
+mod kafka;
 
 /// Options of one shard. Durations in milliseconds; every field optional (defaults: SPEC §7).
 #[napi(object)]
