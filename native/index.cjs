@@ -839,4 +839,5 @@ module.exports.Hll = nativeBinding.Hll
 module.exports.KafkaConsumer = nativeBinding.KafkaConsumer
 module.exports.Shard = nativeBinding.Shard
 module.exports.WindowMerger = nativeBinding.WindowMerger
+module.exports.buildInfo = nativeBinding.buildInfo
 module.exports.compactParquet = nativeBinding.compactParquet

@@ -205,6 +205,17 @@ export interface BindingShardOptions {
   archive?: BindingArchiveOptions
 }
 
+/** The version and build profile this module was compiled as. */
+export declare function buildInfo(): BuildInfo
+
+/** Which native module this is, for `logpulse --version` and the start-up check that it matches the JavaScript. */
+export interface BuildInfo {
+  /** The crate's version (the workspace's, kept equal to package.json's). */
+  version: string
+  /** `release` or `debug` (`debug_assertions` on): a debug build is many times slower. */
+  profile: string
+}
+
 /**
  * Writes the rows of archive files `inputs` into one file `output` (row groups up to 1,048,576 rows) through
  * a hidden temp beside it, fsynced and renamed. Resolves to the rows written (the inputs' sum); the inputs

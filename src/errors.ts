@@ -51,6 +51,7 @@ export const ERRORS = {
   LP_ERR_BATCH_OUTPUT: { exitCode: 1, meaning: '`logpulse batch` cannot write its views or manifest under `batch.dir`: the previous batch stays published' },
 
   // Thrown by the native module (native/binding/src/lib.rs).
+  LP_ERR_NATIVE_VERSION: { exitCode: 1, meaning: 'the native module cannot be loaded or is not the version of the JavaScript (rebuild it: `npm run build:native`)' },
   LP_ERR_NATIVE_OPTION: { exitCode: 2, meaning: 'an option given to the native core is invalid' },
   LP_ERR_NATIVE_SNAPSHOT: { exitCode: 1, meaning: 'a shard snapshot (checkpointed windows) cannot be restored' },
   LP_ERR_NATIVE_ARCHIVE: { exitCode: 1, meaning: 'the native core cannot merge archive files (one is not logpulse Parquet, or the disk refused the write)' },

@@ -92,6 +92,9 @@ export type WindowMerger = Binding.WindowMerger;
 export const Hll = binding.Hll;
 export type Hll = Binding.Hll;
 
+/** The version and build profile (`release` or `debug`) the native module was compiled as. */
+export const buildInfo = binding.buildInfo;
+
 /** The kafka:// source's consumer (native/binding/src/kafka/): librdkafka driven from Rust, messages framed there. */
 export const KafkaConsumer = binding.KafkaConsumer;
 export type KafkaConsumer = Binding.KafkaConsumer;

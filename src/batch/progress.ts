@@ -1,5 +1,6 @@
-// Progress of a batch on stderr: a bar redrawn in place on a terminal, else one structured log line per step (as
-// the daemon logs), so CI logs and `2> file` stay readable.
+// Progress of a batch on stderr: a cli-progress bar redrawn in place on a terminal (steps done, the current one,
+// ETA), else one structured log line per step (as the daemon logs), so CI logs and `2> file` stay readable.
+import { LiveBar } from '../live-bar.js';
 import type { Logger } from '../log.js';
 
 export interface Progress {
@@ -7,14 +8,6 @@ export interface Progress {
   step(label: string): void;
   /** Clears the bar (a terminal); the caller logs the outcome. */
   end(): void;
-}
-
-const BAR_WIDTH = 24;
-
-/** The bar text of step `i` of `total`: `[#########---------------] 3/8 url_stats`. */
-export function barText(i: number, total: number, label: string): string {
-  const filled = Math.round((BAR_WIDTH * i) / Math.max(total, 1));
-  return `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${i}/${total} ${label}`;
 }
 
 export function createProgress(total: number, log: Logger, stream: NodeJS.WriteStream = process.stderr): Progress {
@@ -25,8 +18,14 @@ export function createProgress(total: number, log: Logger, stream: NodeJS.WriteS
       end: () => {},
     };
   }
+  let bar: LiveBar | null = null;
   return {
-    step: (label) => stream.write(`\r\x1b[2K${barText(++i, total, label)}`),
-    end: () => stream.write('\r\x1b[2K'),
+    step: (label) => {
+      const payload = { label };
+      if (bar === null) bar = new LiveBar('{bar} {value}/{total} {label} | ETA {eta_formatted}', total, i, payload);
+      else bar.update(i, total, payload);
+      i++;
+    },
+    end: () => bar?.stop(),
   };
 }

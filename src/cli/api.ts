@@ -26,7 +26,7 @@ export async function apiCommand(opts: ApiCommandOptions): Promise<number> {
     return 2;
   }
   const { api, log: logConfig, output } = loaded.config;
-  const log = createLogger(logConfig.level);
+  const log = createLogger(logConfig.level, logConfig.format);
   const server = await ApiServer.create({
     host: api.host,
     port: api.port,

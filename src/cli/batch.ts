@@ -50,7 +50,7 @@ export async function batchCommand(opts: BatchCommandOptions): Promise<number> {
   }
   const config = loaded.config;
   setFileModes(config.output);
-  const log = createLogger(config.log.level);
+  const log = createLogger(config.log.level, config.log.format);
   try {
     const manifest = await runBatch({
       archiveDir: config.archive.dir,

@@ -14,6 +14,7 @@ import type { Output } from '../gen/output.js';
 import { openOutput } from '../gen/outputs.js';
 import { PLAINTEXT } from '../kafka/client-config.js';
 import { redactText } from '../redact.js';
+import { GenProgress } from './gen-progress.js';
 
 const say = (message: string): void => {
   process.stderr.write(`logpulse gen: ${redactText(message)}\n`);
@@ -85,8 +86,10 @@ export async function genCommand(raw: RawGenOptions): Promise<number> {
   // A second signal exits at once, without waiting for readers.
   const stop = new AbortController();
   const uninstall = installSignals({ stop: (signal) => stop.abort(signal) });
+  const progress = GenProgress.for(options.count, options.out.kind === 'stdout', say);
   try {
-    const stats = await generate(options, output, stop.signal);
+    const stats = await generate(options, output, stop.signal, progress?.written);
+    progress?.finish();
     await output.close();
     if (options.stats) process.stderr.write(`${JSON.stringify({ seed: options.seed, ...stats })}\n`);
   } finally {

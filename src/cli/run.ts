@@ -9,9 +9,13 @@ import { ConfigWatch } from '../daemon/config-watch.js';
 import { writePidFile } from '../daemon/pid-file.js';
 import { installSignals } from '../daemon/shutdown.js';
 import { setFileModes } from '../file-modes.js';
-import { createLogger } from '../log.js';
-import { exitIfStillRunning } from './exit-guard.js';
+import { createLogger, isPretty } from '../log.js';
 import { redactText } from '../redact.js';
+import { writeAbove } from '../terminal.js';
+import { packageVersion } from '../version.js';
+import { bannerFacts, showBanner } from './banner.js';
+import { exitIfStillRunning } from './exit-guard.js';
+import { ProgressView } from './progress-view.js';
 
 /** How long a run that has ended may take to let go of its last handles before it is made to exit. */
 const LINGER_MS = 5_000;
@@ -41,7 +45,9 @@ export async function runCommand(opts: RunOptions, proc: RunProcessOptions = {})
   }
   const config = loaded.config;
   setFileModes(config.output);
-  const log = createLogger(config.log.level);
+  const log = createLogger(config.log.level, config.log.format);
+  // For a person (pretty logs): the banner as text and, on a terminal, the progress bar; else log lines.
+  const human = isPretty(config.log.format);
 
   if (proc.resetCheckpoint) {
     const aside = await resetCheckpoint(config.checkpoint.dir);
@@ -80,11 +86,19 @@ export async function runCommand(opts: RunOptions, proc: RunProcessOptions = {})
         })
       : null;
   watch?.start();
+  const view = new ProgressView({ source: () => daemon.source, totals: () => daemon.gen.pipeline.totals, log, tty: human && process.stderr.isTTY === true });
+  let running = false;
+  daemon.onRunning = () => {
+    running = true;
+    showBanner(bannerFacts(packageVersion(), loaded.file, config, daemon.apiUrl), human, log, writeAbove);
+    view.start();
+  };
   try {
     const code = await daemon.run();
     exitIfStillRunning(log, LINGER_MS, code, 'the end of the run');
     return code;
   } finally {
+    if (running) view.finish();
     watch?.stop();
     uninstall();
     removePidFile();

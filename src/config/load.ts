@@ -59,10 +59,13 @@ export function parseConfigText(text: string, name: string, options: LoadOptions
   if (doc.errors.length > 0) {
     // One error per line: after the first, the parser's further complaints on that line are its consequences.
     const problems = new Map<number, ConfigProblem>();
+    const lines = text.split('\n');
     for (const e of doc.errors) {
       const pos = lineCounter.linePos(e.pos[0]);
       if (!problems.has(pos.line)) {
-        problems.set(pos.line, { path: name, message: `invalid YAML/JSON: ${yamlMessage(e.message)}`, line: pos.line, column: pos.col });
+        // `{ workers: ${W} }`: YAML reads the placeholder's braces as a flow mapping; quoted, it is a value.
+        const hint = (lines[pos.line - 1] ?? '').includes('${') ? ' (a `${VAR}` inside `{ … }` or `[ … ]` must be quoted: "${VAR}")' : '';
+        problems.set(pos.line, { path: name, message: `invalid YAML/JSON: ${yamlMessage(e.message)}${hint}`, line: pos.line, column: pos.col });
       }
     }
     return { ok: false, code: 'LP_ERR_CONFIG_FILE', problems: [...problems.values()] };

@@ -99,7 +99,7 @@ export function resolve(f: ConfigFile, env: Env): Config {
       rejectedPerSecond: f.limits.rejectedPerSecond,
     },
     shutdownTimeoutMs: ms(f.shutdownTimeout),
-    log: { level: f.log.level },
+    log: { level: f.log.level, format: f.log.format },
   };
 }
 

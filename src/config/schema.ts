@@ -15,6 +15,7 @@ export const RATE_RULE_TYPES = ['global_error_rate', 'url_error_rate', 'ip_error
 /** Every alert rule type (config/types.ts derives AlertRuleType from it). */
 export const RULE_TYPES = ['errors_per_status', ...RATE_RULE_TYPES] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
 export const KAFKA_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
 export const KAFKA_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
 export const STARTING_OFFSETS = ['earliest', 'latest'] as const;
@@ -282,8 +283,13 @@ export const ConfigSchema = Type.Object(
     log: Section(
       {
         level: StringEnum(LOG_LEVELS, { default: 'info', description: 'Least severe daemon log level written to stderr.' }),
+        format: StringEnum(LOG_FORMATS, {
+          default: 'auto',
+          description:
+            '`json`: one JSON object per line (for machines); `pretty`: one readable line each (time, coloured level, message, key=value fields; no colour under `NO_COLOR`); `auto`: pretty when stderr is a terminal, else json. Secrets are redacted in both. Read at start: a reload keeps the running format.',
+        }),
       },
-      'Daemon logs (JSON on stderr).',
+      'Daemon logs on stderr.',
     ),
   },
   { additionalProperties: false, title: 'logpulse configuration', description: 'The logpulse config file (YAML or JSON).' },

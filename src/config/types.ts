@@ -4,7 +4,7 @@
 
 import type { JsonField, JsonPreset, TIMESTAMP_UNITS } from './json-input.js';
 import type { ConfigProblem } from './problems.js';
-import type { FORMATS, KAFKA_MECHANISMS, KAFKA_PROTOCOLS, LOG_LEVELS, RATE_RULE_TYPES, RULE_TYPES, STARTING_OFFSETS, THRESHOLDS_FROM } from './schema.js';
+import type { FORMATS, KAFKA_MECHANISMS, KAFKA_PROTOCOLS, LOG_FORMATS, LOG_LEVELS, RATE_RULE_TYPES, RULE_TYPES, STARTING_OFFSETS, THRESHOLDS_FROM } from './schema.js';
 import type { WEBHOOK_FORMATS } from './schema-webhook.js';
 import type { FileKind } from '../sinks/sink.js';
 
@@ -107,7 +107,7 @@ export interface Config {
     rejectedPerSecond: number;
   };
   shutdownTimeoutMs: number;
-  log: { level: (typeof LOG_LEVELS)[number] };
+  log: { level: (typeof LOG_LEVELS)[number]; format: (typeof LOG_FORMATS)[number] };
 }
 
 export type ConfigResult =

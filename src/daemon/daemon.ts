@@ -20,8 +20,7 @@ import { SourceRelay } from './source-relay.js';
 
 /** A config read for a reload: the resolved one, or every problem of the file (one line each). */
 export type LoadedConfig = { ok: true; config: Config } | { ok: false; problems: string[] };
-/** What a reload came to, as `logpulse_config_reloads_total{result}` counts it. */
-export type ReloadResult = 'ok' | 'failed';
+export type ReloadResult = 'ok' | 'failed'; // as `logpulse_config_reloads_total{result}` counts it
 
 export class Daemon implements RebuildHost {
   config: Config;
@@ -34,8 +33,7 @@ export class Daemon implements RebuildHost {
   #gen!: Generation;
   #swapped!: Promise<'rebuilt'>;
   #wake: () => void = () => {};
-  /** A rebuild and its rollback both failed: no generation runs. */
-  #broken = false;
+  #broken = false; // a rebuild and its rollback both failed: no generation runs
   #api: DaemonApi | null = null;
   #reloads: Promise<unknown> = Promise.resolve();
   #stopSignal: NodeJS.Signals | null = null;
@@ -43,9 +41,11 @@ export class Daemon implements RebuildHost {
   readonly #stopped = new Promise<NodeJS.Signals>((resolve) => (this.#stopRequested = resolve));
   #fail: (err: Error) => void = () => {};
   readonly #failure = new Promise<Error>((resolve) => (this.#fail = resolve));
-  /** The source whose `start` is under way (a stop ends it at once: brokers not reached yet). */
-  #starting: Source | null = null;
+  #starting: Source | null = null; // the source whose `start` is under way (a stop ends it at once)
   #phase: DaemonPhase = 'starting';
+  /** The HTTP API's URL once it listens, and what to call once the source has started: the start-up banner's. */
+  apiUrl: string | null = null;
+  onRunning: () => void = () => {};
 
   /** Builds every part from `config`; nothing is started yet. Throws on a source this build cannot use (exit 2). */
   static async create(config: Config, log: Logger): Promise<Daemon> {
@@ -216,7 +216,7 @@ export class Daemon implements RebuildHost {
     const phase = () => (this.#stopSignal !== null ? 'stopping' : this.#phase);
     const api = await daemonApi(config, this.log, { pipeline: () => this.gen.pipeline, outputs: () => this.gen.outputs, archive: () => this.gen.archive, phase, registry, memory: () => this.gen.memory.readiness() });
     try {
-      await api.server.listen();
+      this.apiUrl = await api.server.listen();
     } catch (err) {
       await api.server.close();
       throw err;
@@ -265,6 +265,7 @@ export class Daemon implements RebuildHost {
     started();
     // Tests and operators wait for this line: a listening source accepts connections from here on.
     log.info({ source: this.source.uri }, 'source started');
+    this.onRunning();
     gen.startCuts();
     return this.#untilTheEnd();
   }

@@ -13,12 +13,13 @@ import { nodeSinkFs } from '../sinks/sink-fs.js';
 import type { FileKind } from '../sinks/sink.js';
 import type { WebhookDelivery } from '../sinks/webhook.js';
 import type { Instruments } from './instruments.js';
+import { stdoutAboveLiveLine } from '../terminal.js';
 import { OutputFaults } from './output-faults.js';
 import { type FileSinks, Outputs } from './outputs.js';
 
 /** The console table `console.*` asks for, or null. */
 export function consoleTable(config: Config): ConsoleTable | null {
-  return config.console.enabled ? new ConsoleTable({ everyMs: config.console.everyMs }) : null;
+  return config.console.enabled ? new ConsoleTable({ everyMs: config.console.everyMs, stream: stdoutAboveLiveLine }) : null;
 }
 
 export interface OpenOutputsOptions {

@@ -8,6 +8,7 @@ import { ruleTracking } from './parts.js';
 /** Keys a running daemon applies at once. */
 const IN_PLACE = new Set([
   'log.level',
+  'log.format', // read at start only: a reload keeps the format the daemon started with (no rebuild for it)
   'console.enabled',
   'console.every',
   'output.resultsEvery',

@@ -18,8 +18,11 @@ export function eventClock(o: Pick<GenOptions, 'startUs' | 'rate' | 'speed' | 's
   return pacer !== null ? new ScheduledClock(pacer) : new WallClock();
 }
 
-/** Runs until `count` lines are written, `signal` aborts, or the output closes for good. Returns what was made. */
-export async function generate(o: GenOptions, output: Output, signal: AbortSignal): Promise<GenStats> {
+/**
+ * Runs until `count` lines are written, `signal` aborts, or the output closes for good. Returns what was made.
+ * `written.lines` counts the lines handed to the output so far, per block (a progress display samples it).
+ */
+export async function generate(o: GenOptions, output: Output, signal: AbortSignal, written: { lines: number } = { lines: 0 }): Promise<GenStats> {
   const writer = new LineWriter(o);
   const pacer = o.rate > 0 ? new Pacer(o.rate) : null;
   const clock = eventClock(o, pacer);
@@ -53,6 +56,7 @@ export async function generate(o: GenOptions, output: Output, signal: AbortSigna
       const bytes = writer.fill(buf, due, clock, BLOCK_BYTES);
       due -= writer.lastLines;
       remaining -= writer.lastLines;
+      written.lines += writer.lastLines;
       // On a stop signal, stop waiting for a stalled reader; the block made is still handed over whole.
       if (writing !== null) await untilAborted(writing, signal);
       writing = output.write(buf.subarray(0, bytes));

@@ -10,6 +10,8 @@ export interface OpenFile {
   ino: number;
   /** FIFOs and devices cannot be read at an offset and have no meaningful size. */
   regular: boolean;
+  /** Bytes when opened (0 for FIFOs and devices). */
+  size: number;
 }
 
 export async function openFile(path: string): Promise<OpenFile> {
@@ -22,7 +24,7 @@ export async function openFile(path: string): Promise<OpenFile> {
   try {
     const st = await fh.stat();
     if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    return { fh, dev: st.dev, ino: st.ino, regular: st.isFile() };
+    return { fh, dev: st.dev, ino: st.ino, regular: st.isFile(), size: st.isFile() ? st.size : 0 };
   } catch (err) {
     await fh.close().catch(() => undefined);
     throw fileError(path, err as NodeJS.ErrnoException);

@@ -1,9 +1,7 @@
 // `file:PATH` reads a file to the end; `?follow=true` tails it like `tail -F`, surviving truncation and rotation.
-//
 // One read loop serves both modes. Tailing polls (a read at the end, then stat of the path and of the open fd)
 // instead of relying on fs.watch: editors that write a new file and rename it, network filesystems and
 // containers' bind mounts do not reliably raise events, and a poll every few hundred ms costs nothing.
-//
 // It is replayable: a durable cut checkpoints the byte it has handed over (file-mark.ts) with the state derived
 // from the bytes before it, and a restart — after a stop, a reload or a crash — goes on at that byte.
 import { stat } from 'node:fs/promises';
@@ -12,7 +10,7 @@ import { resolve } from 'node:path';
 import { FileMark, fileStream, savedHead, savedMark, type SavedMark } from './file-mark.js';
 import { openFile, type OpenFile } from './file-open.js';
 import { HeldCalls } from './held-calls.js';
-import { alreadyStarted, type ReplayableSource, type SourceSink, type StreamPositions } from './source.js';
+import { alreadyStarted, type ReplayableSource, type SourceProgress, type SourceSink, type StreamPositions } from './source.js';
 
 export interface FileSourceOptions {
   /** Defaults to `file:<path>`. */
@@ -81,6 +79,11 @@ export class FileSource implements ReplayableSource {
     this.#loop = this.#run();
   }
 
+  progress(): SourceProgress | null {
+    const f = this.#file;
+    return this.#follow || f === null || !f.regular ? null : { unit: 'bytes', done: Math.min(this.#position, f.size), total: f.size };
+  }
+
   resumeFrom(positions: StreamPositions): void {
     this.#saved = savedMark(positions, this.#path);
   }
@@ -95,7 +98,6 @@ export class FileSource implements ReplayableSource {
   hold(): void {
     this.#out.hold();
   }
-
   release(): void {
     this.#out.release();
     this.#wakeUp();
@@ -121,7 +123,6 @@ export class FileSource implements ReplayableSource {
   pause(): void {
     this.#paused = true;
   }
-
   resume(): void {
     this.#paused = false;
     this.#wakeUp();

@@ -2,7 +2,7 @@
 // pipeline. Kept apart from the consumer's life (kafka.ts) and from rebalancing (kafka-rebalance.ts), which both
 // read and move this state: here is the one place where a partition's position advances, and only forward.
 import type { KafkaPollResult } from '../native.js';
-import type { SourceSink, StreamPositions } from './source.js';
+import type { SourceProgress, SourceSink, StreamPositions } from './source.js';
 
 export const streamName = (topic: string, partition: number) => `${topic}/${partition}`;
 
@@ -15,11 +15,29 @@ export class KafkaPartitions {
   /** Finite mode: end offset per assigned partition, and the partitions already ended. */
   readonly ends = new Map<number, number>();
   readonly ended = new Set<number>();
+  /** Finite mode: the position each assigned partition started at, the progress display's zero. */
+  readonly starts = new Map<number, number>();
   /** Checkpointed or handed-over positions: each partition resumes at least there when assigned to this process. */
   resume: StreamPositions = {};
 
   constructor(topic: string) {
     this.topic = topic;
+  }
+
+  /**
+   * Finite mode: offsets handed over of those between each assigned partition's start and end offset (records, up
+   * to compaction gaps and transaction markers); null before any end offset is known.
+   */
+  progress(): SourceProgress | null {
+    if (this.ends.size === 0) return null;
+    let done = 0;
+    let total = 0;
+    for (const [p, end] of this.ends) {
+      const start = this.starts.get(p) ?? end;
+      total += Math.max(0, end - start);
+      done += Math.max(0, Math.min(end, this.positions.get(p) ?? start) - start);
+    }
+    return { unit: 'records', done, total };
   }
 
   /** The positions by stream name (`topic/partition`), as the daemon checkpoints and commits them. */

@@ -68,6 +68,7 @@ export class Rebalancer {
         this.#p.ends.set(p, w.high);
         list[i]!.end = w.high;
         if (!this.#p.positions.has(p)) this.#p.positions.set(p, this.#o.startingOffsets === 'earliest' ? w.low : w.high);
+        this.#p.starts.set(p, this.#p.positions.get(p)!);
       }
     }
     for (const p of partitions) this.#p.assigned.add(p);
@@ -103,6 +104,7 @@ export class Rebalancer {
       if (at !== undefined) this.#p.resume[streamName(this.#p.topic, p)] = at;
       this.#p.positions.delete(p);
       this.#p.ends.delete(p);
+      this.#p.starts.delete(p);
       this.#p.ended.delete(p);
     }
     consumer.unassign();

@@ -17,7 +17,7 @@ import { Throttle } from '../kafka/throttle.js';
 import { KafkaConsumer, type KafkaError, type KafkaEvent, type KafkaPollResult } from '../native.js';
 import { KafkaPartitions } from './kafka-partitions.js';
 import { Rebalancer } from './kafka-rebalance.js';
-import { alreadyStarted, type PartitionLag, type ReplayableSource, type SourceSink, type StreamPositions } from './source.js';
+import { alreadyStarted, type PartitionLag, type ReplayableSource, type SourceProgress, type SourceSink, type StreamPositions } from './source.js';
 
 /** How long a poll waits for a first message: how often an idle consumer goes round (a message ends it at once). */
 const POLL_WAIT_MS = 100;
@@ -79,6 +79,11 @@ export class KafkaSource implements ReplayableSource {
 
   positions(): StreamPositions {
     return this.#partitions.streamPositions();
+  }
+
+  /** `endingOffsets=latest`: records handed over of those up to the end offsets (the progress display). */
+  progress(): SourceProgress | null {
+    return this.finite ? this.#partitions.progress() : null;
   }
 
   async commit(positions: StreamPositions, confirmed: boolean): Promise<void> {

@@ -52,12 +52,25 @@ export interface Source {
   resume(): void;
   /** Stop reading for good and release every handle (sockets, files, timers). Idempotent. */
   stop(): Promise<void>;
+  /**
+   * A finite input's extent, for the progress display: how much there is and how much was handed to the sink so
+   * far (bytes for a file, records for a bounded Kafka read). Null while unknown or unbounded. Called a few times a
+   * second, never per line: it must only read counters.
+   */
+  progress?(): SourceProgress | null;
   /** Kafka: how far behind each assigned partition the pipeline is, for `/metrics` (cheap, no broker request). */
   consumerLag?(): PartitionLag[];
   /** `tcp-listen://`: its producers' connections so far, for `/metrics`. */
   connections?(): ConnectionCounts;
   /** `tcp-listen://`: new `limits` (a reload); connections already open keep going under them. */
   setLimits?(limits: ConnectionLimits): void;
+}
+
+/** How far a finite source has read: `done` of `total` (bytes or records). */
+export interface SourceProgress {
+  unit: 'bytes' | 'records';
+  done: number;
+  total: number;
 }
 
 /** What a listening source allows each producer (the config's `limits` keys of the same names). */

@@ -1,5 +1,7 @@
 // `stdin:` — the process's standard input as one finite stream, e.g. `zcat access.log.gz | logpulse run --source stdin:`.
-import { alreadyStarted, type Source, type SourceSink } from './source.js';
+import { fstatSync } from 'node:fs';
+
+import { alreadyStarted, type Source, type SourceProgress, type SourceSink } from './source.js';
 
 export interface StdinSourceOptions {
   uri?: string;
@@ -17,10 +19,18 @@ export class StdinSource implements Source {
   #paused = false;
   #done = false;
   #stopped = false;
+  /** Standard input redirected from a regular file (`< access.log`): its size, the progress display's total. */
+  readonly #size: number | null;
+  #read = 0;
 
   constructor(options: StdinSourceOptions = {}) {
     this.uri = options.uri ?? 'stdin:';
     this.#input = options.input ?? process.stdin;
+    this.#size = options.input === undefined ? regularFileSize(0) : null;
+  }
+
+  progress(): SourceProgress | null {
+    return this.#size === null ? null : { unit: 'bytes', done: Math.min(this.#read, this.#size), total: this.#size };
   }
 
   start(sink: SourceSink): Promise<void> {
@@ -59,7 +69,9 @@ export class StdinSource implements Source {
 
   readonly #onData = (chunk: Buffer | string): void => {
     if (this.#stopped || this.#sink === null) return;
-    this.#sink.data(STREAM, typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    this.#read += bytes.length;
+    this.#sink.data(STREAM, bytes);
   };
 
   readonly #onEnd = (): void => {
@@ -88,5 +100,15 @@ export class StdinSource implements Source {
   #detach(): void {
     this.#input.off('data', this.#onData);
     this.#input.off('end', this.#onEnd);
+  }
+}
+
+/** The size of the regular file open as `fd`, or null (a pipe, a terminal, a socket). */
+function regularFileSize(fd: number): number | null {
+  try {
+    const st = fstatSync(fd);
+    return st.isFile() ? st.size : null;
+  } catch {
+    return null;
   }
 }

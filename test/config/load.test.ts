@@ -72,7 +72,7 @@ describe('no config file', () => {
       api: { enabled: true, host: '127.0.0.1', port: 8080, token: null, corsOrigins: [] },
       limits: { maxLineBytes: 65_536, maxConnections: 256, idleTimeoutMs: 300_000, maxBufferedBytes: 67_108_864, maxMemory: 0, rejectedPerSecond: 10_000 },
       shutdownTimeoutMs: 10_000,
-      log: { level: 'info' },
+      log: { level: 'info', format: 'auto' },
     } satisfies Config);
   });
 
@@ -380,6 +380,14 @@ describe('Kafka credentials', () => {
 
 describe('${ENV} interpolation', () => {
   const env = { LP_TEST_DIR: '/srv/out', LP_TEST_PORT: '9090', LP_TEST_WINDOW: '1m', LP_TEST_EMPTY: '', LP_TEST_SECRET: 'tok-123' };
+
+  it('in a flow mapping: quoted, it works and takes the key type; unquoted, the YAML error says to quote it', () => {
+    const three = parseConfigText('pipeline: { workers: "${W}" }\n', 'flow.yaml', { env: { W: '3' } });
+    expect(three.ok && three.config.pipeline.workers).toBe(3);
+    const bare = parseConfigText('pipeline: { workers: ${W} }\n', 'flow.yaml', { env: { W: '3' } });
+    expect(bare.ok).toBe(false);
+    expect(!bare.ok && bare.problems[0]?.message).toMatch(/invalid YAML\/JSON: .*\(a `\$\{VAR\}` inside `\{ … \}` or `\[ … \]` must be quoted: "\$\{VAR\}"\)$/);
+  });
 
   it('replaces ${VAR} and ${VAR:-default} in string values, anywhere in the string', () => {
     const path = configFile(

@@ -28,7 +28,7 @@ function codeOf(text: string): string[] {
 }
 
 const cliCommands = (): Set<string> => {
-  const main = read('src/cli/main.ts');
+  const main = read('src/cli/program.ts');
   return new Set([...main.matchAll(/\.command\('([a-z]+)'\)/g)].map((m) => m[1]!));
 };
 

@@ -586,3 +586,21 @@ impl Hll {
         self.inner.is_sparse()
     }
 }
+
+/// Which native module this is, for `logpulse --version` and the start-up check that it matches the JavaScript.
+#[napi(object)]
+pub struct BuildInfo {
+    /// The crate's version (the workspace's, kept equal to package.json's).
+    pub version: String,
+    /// `release` or `debug` (`debug_assertions` on): a debug build is many times slower.
+    pub profile: String,
+}
+
+/// The version and build profile this module was compiled as.
+#[napi]
+pub fn build_info() -> BuildInfo {
+    BuildInfo {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        profile: if cfg!(debug_assertions) { "debug" } else { "release" }.to_string(),
+    }
+}
