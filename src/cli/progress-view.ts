@@ -45,6 +45,8 @@ export class ProgressView {
     this.#lastLog = this.#started;
     this.#timer = setInterval(() => this.#sample(), SAMPLE_MS);
     this.#timer.unref();
+    // The bar is there from the first moment (at 0 %), not a sample later: a short run shows it too.
+    this.#sample();
   }
 
   /** Stops sampling, clears the bar and says how the run ended (the summary line on a terminal). */

@@ -38,6 +38,8 @@ describe('logpulse run on a terminal', () => {
     expect(r.screen).toMatch(/\n {2}stop +Ctrl-C or kill \d+/);
     expect(r.screen).toMatch(new RegExp(`done: ${LINES.toLocaleString('en-US')} lines, [\\d,]+ records, [\\d,]+ errors, 0 rejected, 0 late, [\\d,]+ windows`));
     expect(r.screen).toMatch(/INFO.*source started source=file:/);
+    // The bar, drawn from the start and cleared at the end (the pty's transcript keeps every frame).
+    expect(r.screen).toMatch(/\d+% \| [\d.]+ [kMGT]?B of [\d.]+ [kMGT]?B \| [\d,]+ lines\/s \| [\d,]+ errors \| ETA/);
     expect(r.screen.split('\n').filter((l) => l.includes('{"level"'))).toEqual([]);
   });
 
