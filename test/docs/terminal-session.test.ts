@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { CLI, ROOT } from '../support/paths.js';
-import { runShellInPty } from '../support/pty.js';
+import { runShellInPty, visibleLines } from '../support/pty.js';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
@@ -43,7 +43,7 @@ describe('README terminal session', () => {
     chmodSync(join(dir, 'logpulse'), 0o755);
     const r = await runShellInPty(commands.join(' && '), dir, { NO_COLOR: '1', PATH: `${dir}:${process.env.PATH ?? ''}` });
     expect(r.code, r.screen).toBe(0);
-    const screen = r.screen.split('\n');
+    const screen = visibleLines(r.screen);
     let at = 0;
     for (const line of block.filter((l) => !l.startsWith('$ ') && l !== '…')) {
       const pattern = linePattern(line);

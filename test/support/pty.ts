@@ -26,3 +26,14 @@ export async function runShellInPty(command: string, cwd: string, env: NodeJS.Pr
   const [code] = (await once(child, 'close')) as [number | null];
   return { code, screen: out.replace(/\r\n/g, '\n') };
 }
+
+/**
+ * The lines a person would read once the run is over: on each line only what follows the last move back to its
+ * first column (a progress bar redrawn and cleared in place: `\r`, ESC[1G, ESC[2K), other escape codes dropped.
+ */
+export function visibleLines(screen: string): string[] {
+  return screen.split('\n').map((line) => {
+    const parts = line.split(/\r|\u001b\[1G|\u001b\[2K/);
+    return parts[parts.length - 1]!.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+  });
+}
