@@ -53,8 +53,9 @@ export function rejectedText(t: Readonly<PipelineTotals>): string {
 /** The end of a run on a terminal, one line: what was read, what came of it, how long it took. */
 export function summaryLine(t: Readonly<PipelineTotals>, elapsedSeconds: number): string {
   const rate = elapsedSeconds > 0 ? t.lines / elapsedSeconds : 0;
+  const n = (value: number, noun: string) => `${count(value)} ${noun}${value === 1 ? '' : 's'}`;
   return (
-    `done: ${count(t.lines)} lines, ${count(t.records)} records, ${count(t.errors)} errors, ${rejectedText(t)}, ${count(t.late)} late, ` +
-    `${count(t.windows)} windows, ${count(t.alerts)} alerts in ${duration(elapsedSeconds)} (${count(rate)} lines/s)`
+    `done: ${n(t.lines, 'line')}, ${n(t.records, 'record')}, ${n(t.errors, 'error')}, ${rejectedText(t)}, ${count(t.late)} late, ` +
+    `${n(t.windows, 'window')}, ${n(t.alerts, 'alert')} in ${duration(elapsedSeconds)} (${count(rate)} lines/s)`
   );
 }

@@ -23,6 +23,8 @@ describe('summary', () => {
   it('one line: lines, records, errors, rejected by reason, late, windows, alerts, elapsed, throughput', () => {
     const t = totals({ lines: 2_000_000, records: 1_999_000, errors: 200_000, late: 400, rejected: { malformed: 600, tooLong: 0, late: 400 }, windows: 12, alerts: 3 });
     expect(summaryLine(t, 4)).toBe('done: 2,000,000 lines, 1,999,000 records, 200,000 errors, 600 rejected (malformed 600), 400 late, 12 windows, 3 alerts in 4.0 s (500,000 lines/s)');
+    const one = totals({ lines: 1, records: 1, errors: 1, windows: 1, alerts: 1 });
+    expect(summaryLine(one, 1)).toBe('done: 1 line, 1 record, 1 error, 0 rejected, 0 late, 1 window, 1 alert in 1.0 s (1 lines/s)');
   });
 
   it('rejected reasons largest first; sizes and durations as people read them', () => {
