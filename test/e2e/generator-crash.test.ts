@@ -17,7 +17,8 @@ import { Rng } from '../support/rng.js';
 import { sleep, untilAsync } from '../support/wait.js';
 import { lines, readKind } from './helpers.js';
 
-const COUNT = 300_000;
+// Long enough that a kill lands mid-run on a loaded machine too (with 300 k, runs under load ended before a cut was seen).
+const COUNT = 1_000_000;
 const KILLS = 6;
 const SOURCE = `generator:?seed=7&count=${COUNT}&rate=0&errorRate=0.2`;
 

@@ -1,5 +1,6 @@
-// Issue 13 on Kafka: 300k records over 3 partitions, the daemon SIGKILLed at 10 random moments of its read and
-// restarted each time, then a last run to the end offsets. Every error record once, the window rows of the
+// Issue 13 on Kafka: 1 M records over 3 partitions, the daemon SIGKILLed at 10 random moments of its read and
+// restarted each time, then a last run to the end offsets. (The Rust-driven consumer reads 300 k records in well
+// under a second: with fewer, the kills landed after the read had ended.) Every error record once, the window rows of the
 // reference, every alert once (as one run never killed wrote them), no rejected line.
 //
 // Each restart joins a consumer group of its own: a killed member stays in its group until the broker's session
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 
 import { expect, it } from 'vitest';
 
+import { readCheckpoint } from '../../src/daemon/checkpoint.js';
 import { alertKeys, lines, readKind } from '../e2e/helpers.js';
 import { spawnCli, waitForLog } from '../support/cli.js';
 import { brokerInfo, createTopic } from '../support/kafka.js';
@@ -23,7 +25,7 @@ import { sleep } from '../support/wait.js';
 import { expectRows, referenceRows } from './expect-rows.js';
 
 const KILLS = 10;
-const GEN = ['gen', '--rate', '0', '--count', '300000', '--seed', '41', '--start', '2025-06-09T09:00:00Z', '--step', '2'];
+const GEN = ['gen', '--rate', '0', '--count', '1000000', '--seed', '41', '--start', '2025-06-09T09:00:00Z', '--step', '2'];
 const byWindowAndStatus = (a: Record<string, unknown>, b: Record<string, unknown>) =>
   String(a.window_start).localeCompare(String(b.window_start)) || String(a.kind).localeCompare(String(b.kind)) || Number(a.status ?? 0) - Number(b.status ?? 0);
 
@@ -50,14 +52,18 @@ it(`a kafka:// run over 3 partitions killed ${KILLS} times and restarted: every 
   for (let run = 0; kills < KILLS; run++) {
     const d = spawnCli(['run', '-c', crashed, '--source', source(`crash-${run}`)], { cwd: dir });
     await waitForLog(d, 'kafka: partitions assigned');
-    await sleep(rng.int(20, 500));
+    await sleep(rng.int(10, 200));
     if (d.child.exitCode !== null) break; // it read to the end first
     d.child.kill('SIGKILL');
     await d.exit;
+    // No checkpoint: the run had read to the end offsets (its end retires the checkpoint) just before the kill.
+    if ((await readCheckpoint(join(dir, 'crashed-cp'))) === null) break;
     kills++;
   }
-  const last = spawnCli(['run', '-c', crashed, '--source', source('crash-last')], { cwd: dir });
-  expect(await last.exit, last.stderr()).toBe(0);
+  if (kills === KILLS) {
+    const last = spawnCli(['run', '-c', crashed, '--source', source('crash-last')], { cwd: dir });
+    expect(await last.exit, last.stderr()).toBe(0);
+  }
 
   const data = spawnSync(process.execPath, [CLI, ...GEN], { maxBuffer: 1 << 30 }).stdout;
   const out = (kind: string) => readKind(join(dir, 'crashed'), kind);
