@@ -20,9 +20,9 @@ import { Rebalancer } from './kafka-rebalance.js';
 import { alreadyStarted, type PartitionLag, type ReplayableSource, type SourceProgress, type SourceSink, type StreamPositions } from './source.js';
 
 /** How long a poll waits for a first message: how often an idle consumer goes round (a message ends it at once). */
-const POLL_WAIT_MS = 100;
+export const POLL_WAIT_MS = 100;
 /** A poll returns once it holds this many bytes of lines: chunks of about a MiB, the size the pipeline parses best. */
-const POLL_MAX_BYTES = 2 * 1024 * 1024;
+export const POLL_MAX_BYTES = 2 * 1024 * 1024;
 const CONNECT_TIMEOUT_MS = 10_000;
 const CONNECT_RETRY_MS = 1000;
 
@@ -236,8 +236,8 @@ function fatalError(err: KafkaError): LogpulseError {
   return new LogpulseError('LP_ERR_KAFKA', `${fatalHint(err)} (${kafkaErrorText(err)})`);
 }
 
-/** librdkafka's settings for the consumer (values as strings, as librdkafka takes them). */
-function consumerConfig(o: KafkaSourceOptions): Record<string, string> {
+/** librdkafka's settings for the consumer (values as strings, as librdkafka takes them); the bench reads with them too. */
+export function consumerConfig(o: Pick<KafkaSourceOptions, 'client' | 'group' | 'startingOffsets'>): Record<string, string> {
   const config: Record<string, string | number | boolean> = {
     ...o.client,
     'group.id': o.group,
