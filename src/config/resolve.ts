@@ -50,6 +50,7 @@ export function resolve(f: ConfigFile, env: Env): Config {
       workers: f.pipeline.workers,
       chunkBytes: f.pipeline.chunkBytes,
       maxInFlightChunks: f.pipeline.maxInFlightChunks,
+      readBuffers: f.pipeline.readBuffers,
     },
     output: {
       dir: f.output.dir,

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 
 import type { ArchiveCutResult, ProcessResult, ShardOptions } from '../native.js';
-import type { ShardTask } from './worker.js';
+import type { ChunkOwner } from '../sources/read-buffers.js';
+import type { ShardProcessResult, ShardTask } from './worker.js';
 
 /** The compiled worker; when this module runs from sources (tests), the build output next to them. */
 function workerFile(): string {
@@ -57,9 +58,15 @@ export class ShardPool {
     return this.#pools.length;
   }
 
-  /** Queues `task` on shard `index` after its earlier tasks; a `process` chunk's memory is moved, not copied. */
-  run(index: number, task: ShardTask): Promise<ProcessResult> {
-    return this.#enqueue(index, task) as Promise<ProcessResult>;
+  /**
+   * Queues `task` on shard `index` after its earlier tasks; a `process` chunk's memory is moved, not copied. `owner`:
+   * the chunk is lent (read-buffers.ts): the worker moves its memory back with the result, and the owner gets it.
+   */
+  async run(index: number, task: ShardTask, owner?: ChunkOwner): Promise<ProcessResult> {
+    const lent = owner !== undefined && task.op === 'process';
+    const r = (await this.#enqueue(index, lent ? { ...task, recycle: true } : task)) as ShardProcessResult;
+    if (r.recycled !== undefined) owner?.give(r.recycled);
+    return r;
   }
 
   snapshot(index: number): Promise<Buffer> {

@@ -39,6 +39,7 @@ describe('no config file', () => {
         workers: 2,
         chunkBytes: 1_048_576,
         maxInFlightChunks: 4,
+        readBuffers: 8,
       },
       output: {
         dir: 'output',
