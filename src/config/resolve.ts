@@ -51,6 +51,7 @@ export function resolve(f: ConfigFile, env: Env): Config {
       chunkBytes: f.pipeline.chunkBytes,
       maxInFlightChunks: f.pipeline.maxInFlightChunks,
       readBuffers: f.pipeline.readBuffers,
+      workerCollectBytes: f.pipeline.workerCollectBytes,
     },
     output: {
       dir: f.output.dir,

@@ -10,6 +10,8 @@ export const DEFAULT_MAX_URLS_PER_WINDOW = 100;
 export const DEFAULT_CHUNK_BYTES = 1_048_576;
 /** `pipeline.readBuffers`: a shard's chunks in flight (`maxInFlightChunks`, 4), the one being read and a few more. */
 export const DEFAULT_READ_BUFFERS = 8;
+/** `pipeline.workerCollectBytes`: measured on a 4 M-line file (young-collection.ts). */
+export const DEFAULT_WORKER_COLLECT_BYTES = 4_194_304;
 
 export const PIPELINE_SECTION = Section(
   {
@@ -57,6 +59,14 @@ export const PIPELINE_SECTION = Section(
       description:
         '`file:` sources: 1 MiB read buffers kept for reuse. A chunk read into one comes back from the worker that parsed it and is ' +
         'read into again, rather than left for the garbage collector (which let a tailed file\'s memory climb). 0: a new buffer per read.',
+    }),
+    workerCollectBytes: Type.Integer({
+      minimum: 0,
+      maximum: 1_073_741_824,
+      default: DEFAULT_WORKER_COLLECT_BYTES,
+      description:
+        'A worker collects its young generation (a scavenge, well under a millisecond) after handing back this many bytes of results; ' +
+        'until then the buffers they were made in stay in its memory (V8 alone waits for about 64 MB of them). 0: leave it to V8.',
     }),
   },
   'Parsing, windows and watermarks.',

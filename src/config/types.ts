@@ -62,6 +62,7 @@ export interface Config {
     chunkBytes: number;
     maxInFlightChunks: number;
     readBuffers: number;
+    workerCollectBytes: number;
   };
   /** `fileMode`, `dirMode`: the permission bits (numbers, from the octal strings). */
   /** `retention`: each kind's effective limits (its override, else the defaults). */

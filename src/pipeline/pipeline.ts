@@ -47,7 +47,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     this.#out = options.output;
     this.#nowUs = options.nowUs ?? (() => Date.now() * 1000);
     this.#totals = options.totals ? structuredClone(options.totals) : newTotals();
-    this.#pool = new ShardPool(options.shards, options.shardOptions, options.archive);
+    this.#pool = new ShardPool(options.shards, options.shardOptions, options.archive, options.workerCollectBytes);
     const { shards, chunkBytes, lingerMs } = options;
     const submit = (stream: string, shard: number) => (peerUs: number | null, chunk: Uint8Array, owner?: ChunkOwner) => this.#submit(shard, { op: 'process', stream, chunk, nowUs: this.#nowUs(), peerUs }, owner);
     this.#router = new StreamRouter({ shards, chunkBytes, lingerMs, dispatch: (stream, shard, chunk, owner) => dispatchChunk(this.#watermarks, stream, shard, chunk, submit(stream, shard), () => this.#peerOf(shard), owner) });

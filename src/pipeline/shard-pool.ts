@@ -7,7 +7,7 @@ import { Piscina } from 'piscina';
 
 import type { ArchiveCutResult, ProcessResult, ShardOptions } from '../native.js';
 import type { ChunkOwner } from '../sources/read-buffers.js';
-import type { ShardProcessResult, ShardTask } from './worker.js';
+import type { ShardProcessResult, ShardTask, ShardWorkerData } from './worker.js';
 
 /** The compiled worker; when this module runs from sources (tests), the build output next to them. */
 function workerFile(): string {
@@ -25,8 +25,11 @@ export class ShardPool {
    */
   readonly #tails: Promise<unknown>[];
 
-  /** `archive`: every shard archives its records there, its files named with its own number. */
-  constructor(shards: number, shardOptions: ShardOptions, archive?: { dir: string; run: string }) {
+  /**
+   * `archive`: every shard archives its records there, its files named with its own number. `collectBytes`: a worker
+   * collects its young generation after handing back this many bytes of results (young-collection.ts; 0: never).
+   */
+  constructor(shards: number, shardOptions: ShardOptions, archive?: { dir: string; run: string }, collectBytes = 0) {
     const filename = workerFile();
     this.#pools = Array.from(
       { length: shards },
@@ -48,7 +51,7 @@ export class ShardPool {
           // errors with the archive, peak RSS 365-391 MB vs 383-441 MB, together with ROTATE_AT_BYTES at 32 MiB).
           // The young generation only: an old-generation limit would make a worker die at it.
           resourceLimits: { maxYoungGenerationSizeMb: 12 },
-          workerData: { shardOptions: archive ? { ...shardOptions, archive: { ...archive, shard } } : shardOptions },
+          workerData: { shardOptions: archive ? { ...shardOptions, archive: { ...archive, shard } } : shardOptions, collectBytes } satisfies ShardWorkerData,
         }),
     );
     this.#tails = this.#pools.map(() => Promise.resolve());

@@ -3,6 +3,7 @@
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 
 import { type ArchiveCutResult, type ProcessResult, Shard, type ShardOptions } from '../native.js';
+import { YoungCollection } from './young-collection.js';
 
 export type ShardTask =
   /** `recycle`: the chunk's ArrayBuffer is lent (read-buffers.ts): it is moved back with the result (`recycled`). */
@@ -20,24 +21,32 @@ export type ShardProcessResult = ProcessResult & { recycled?: ArrayBuffer };
 
 export type ShardTaskResult = ShardProcessResult | Buffer | ArchiveCutResult | null;
 
-const shard = new Shard((workerData as { shardOptions: ShardOptions }).shardOptions);
+/** What ShardPool gives each worker; `collectBytes`: `pipeline.workerCollectBytes`. */
+export interface ShardWorkerData {
+  shardOptions: ShardOptions;
+  collectBytes?: number;
+}
+
+const data = workerData as ShardWorkerData;
+const shard = new Shard(data.shardOptions);
+const young = new YoungCollection(data.collectBytes ?? 0);
 
 export default function runTask(task: ShardTask): ShardTaskResult {
   switch (task.op) {
     case 'process': {
       shard.setPeerWatermark(task.peerUs);
-      const result = shard.process(task.stream, task.chunk, task.nowUs);
+      const result = handedBack(shard.process(task.stream, task.chunk, task.nowUs));
       return task.recycle === true ? withChunkBack(result, task.chunk.buffer as ArrayBuffer) : result;
     }
     case 'endStream':
       shard.setPeerWatermark(task.peerUs);
-      return task.cut === true ? shard.cutStream(task.stream, task.nowUs) : shard.endStream(task.stream, task.nowUs);
+      return handedBack(task.cut === true ? shard.cutStream(task.stream, task.nowUs) : shard.endStream(task.stream, task.nowUs));
     case 'tick':
       shard.setPeerWatermark(task.peerUs);
-      return shard.tick(task.nowUs);
+      return handedBack(shard.tick(task.nowUs));
     case 'flush':
       shard.setPeerWatermark(task.peerUs);
-      return shard.flush(task.nowUs);
+      return handedBack(shard.flush(task.nowUs));
     case 'snapshot':
       return shard.snapshot();
     case 'restore':
@@ -55,4 +64,10 @@ export default function runTask(task: ShardTask): ShardTaskResult {
 function withChunkBack(result: ProcessResult, buffer: ArrayBuffer): ShardTaskResult {
   const value: ShardProcessResult = Object.assign(result, { recycled: buffer });
   return move({ [transferableSymbol]: [buffer], [valueSymbol]: value } as never) as unknown as ShardProcessResult;
+}
+
+/** Counts the result's Rust-made buffers, which are garbage here once the result is sent. */
+function handedBack(result: ProcessResult): ProcessResult {
+  young.handedBack(result.errors.length + result.rejected.length + result.partials.length);
+  return result;
 }

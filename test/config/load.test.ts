@@ -40,6 +40,7 @@ describe('no config file', () => {
         chunkBytes: 1_048_576,
         maxInFlightChunks: 4,
         readBuffers: 8,
+        workerCollectBytes: 4_194_304,
       },
       output: {
         dir: 'output',
