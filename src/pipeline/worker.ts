@@ -36,7 +36,10 @@ export default function runTask(task: ShardTask): ShardTaskResult {
     case 'process': {
       shard.setPeerWatermark(task.peerUs);
       const result = handedBack(shard.process(task.stream, task.chunk, task.nowUs));
-      return task.recycle === true ? withChunkBack(result, task.chunk.buffer as ArrayBuffer) : result;
+      if (task.recycle === true) return withChunkBack(result, task.chunk.buffer as ArrayBuffer);
+      // A chunk not lent (joined by the router, or a Kafka poll's, which Node copied on its way here) is garbage now too.
+      young.handedBack(task.chunk.byteLength);
+      return result;
     }
     case 'endStream':
       shard.setPeerWatermark(task.peerUs);
