@@ -5,8 +5,6 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { DEFAULT_MAX_URLS_PER_WINDOW } from '../config/schema.js';
 import { LogpulseError } from '../errors.js';
 import { redactText } from '../redact.js';
-import { apiCommand } from './api.js';
-import { batchCommand } from './batch.js';
 import { configureGenCommand } from './gen.js';
 import { mergeCommand } from './merge.js';
 import { reloadCommand } from './reload.js';
@@ -95,7 +93,8 @@ program
   .option('--since <iso>', 'only records at or after this time (2026-12-06 or 2026-12-06T10:00:00Z)')
   .option('--until <iso>', 'only records before this time')
   .action(async (o: { config?: string; since?: string; until?: string }) => {
-    process.exitCode = await batchCommand(o);
+    // DuckDB, fastify and the API's modules load for the commands that use them, not for every daemon.
+    process.exitCode = await (await import('./batch.js')).batchCommand(o);
   });
 
 program
@@ -106,7 +105,7 @@ program
   .option('--port <port>', 'port to listen on, 0 = a free one (api.port)')
   .option('--output <dir>', 'the output directory whose metrics/ and alerts/ files are served (output.dir)')
   .action(async (o: { config?: string; host?: string; port?: string; output?: string }) => {
-    process.exitCode = await apiCommand(o);
+    process.exitCode = await (await import('./api.js')).apiCommand(o);
   });
 
 program

@@ -50,6 +50,8 @@ export function resolve(f: ConfigFile, env: Env): Config {
       workers: f.pipeline.workers,
       chunkBytes: f.pipeline.chunkBytes,
       maxInFlightChunks: f.pipeline.maxInFlightChunks,
+      readBuffers: f.pipeline.readBuffers,
+      workerCollectBytes: f.pipeline.workerCollectBytes,
     },
     output: {
       dir: f.output.dir,

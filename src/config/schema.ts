@@ -7,8 +7,12 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Duration, PermissionMode, Section, StringEnum } from './schema-helpers.js';
 import { JSON_SECTION } from './schema-json.js';
 import { LIMITS_SECTION } from './schema-limits.js';
+import { PIPELINE_SECTION } from './schema-pipeline.js';
 import { ARCHIVE_RETENTION_SECTION, OUTPUT_RETENTION_SECTION } from './schema-retention.js';
 import { WEBHOOK_KEYS } from './schema-webhook.js';
+
+// Moved to schema-pipeline.ts with the section; re-exported so that every import of them from here still works.
+export { DEFAULT_CHUNK_BYTES, DEFAULT_MAX_URLS_PER_WINDOW, DEFAULT_READ_BUFFERS } from './schema-pipeline.js';
 
 export const FORMATS = ['json', 'csv', 'clf', 'auto'] as const;
 export const RATE_RULE_TYPES = ['global_error_rate', 'url_error_rate', 'ip_error_rate'] as const;
@@ -26,13 +30,9 @@ export const THRESHOLDS_FROM = ['config', 'batch'] as const;
 export const DEFAULT_MIN_REQUESTS = { global_error_rate: 1, url_error_rate: 5, ip_error_rate: 3 } as const;
 /** `threshold` of an `errors_per_status` rule when not configured: the seed job's `error_count > 100`. */
 export const DEFAULT_ERRORS_PER_STATUS_THRESHOLD = 100;
-/** `pipeline.maxUrlsPerWindow`, also `logpulse merge --max-urls`'s default. */
-export const DEFAULT_MAX_URLS_PER_WINDOW = 100;
 /** `kafka.group` and `kafka.startingOffsets`: also what a kafka:// source built without a config uses. */
 export const DEFAULT_KAFKA_GROUP = 'logpulse';
 export const DEFAULT_STARTING_OFFSETS = 'latest';
-/** `pipeline.chunkBytes` (limits.maxBufferedBytes must hold one chunk). */
-export const DEFAULT_CHUNK_BYTES = 1_048_576;
 
 export const AlertRuleSchema = Type.Object(
   {
@@ -83,48 +83,7 @@ export const ConfigSchema = Type.Object(
       'CSV input (`timestamp;ip;method;url;status`, no header).',
     ),
     json: JSON_SECTION,
-    pipeline: Section(
-      {
-        errorStatusMin: Type.Integer({
-          minimum: 100,
-          maximum: 599,
-          default: 400,
-          description: 'A record with `status >=` this is an error.',
-        }),
-        window: Duration('30s', 'Length of the tumbling event-time windows, aligned to the Unix epoch.'),
-        watermark: Duration(
-          '10s',
-          'How far behind the latest event time of a stream a window still waits for records; later ones are `late`.',
-        ),
-        idleTimeout: Duration('30s', 'A stream without data for this long stops holding the watermark back.'),
-        maxFutureSkew: Duration('5m', 'Records more than this ahead of the wall clock are rejected as `future`.'),
-        maxUrlsPerWindow: Type.Integer({
-          minimum: 1,
-          maximum: 100_000,
-          default: DEFAULT_MAX_URLS_PER_WINDOW,
-          description: 'Cap of `error_urls` per status row (most frequent first); the row says when it was cut.',
-        }),
-        workers: Type.Integer({
-          minimum: 1,
-          maximum: 64,
-          default: 2,
-          description: 'Worker threads (shards); Kafka partitions are routed by number. Flag: `--workers`.',
-        }),
-        chunkBytes: Type.Integer({
-          minimum: 4_096,
-          maximum: 67_108_864,
-          default: DEFAULT_CHUNK_BYTES,
-          description: 'Bytes handed to a worker in one call; large chunks make the per-call cost negligible.',
-        }),
-        maxInFlightChunks: Type.Integer({
-          minimum: 1,
-          maximum: 1_024,
-          default: 4,
-          description: 'Chunks queued per shard before the source is paused (backpressure, not unbounded queues).',
-        }),
-      },
-      'Parsing, windows and watermarks.',
-    ),
+    pipeline: PIPELINE_SECTION,
     output: Section(
       {
         dir: Type.String({

@@ -61,6 +61,8 @@ export interface Config {
     workers: number;
     chunkBytes: number;
     maxInFlightChunks: number;
+    readBuffers: number;
+    workerCollectBytes: number;
   };
   /** `fileMode`, `dirMode`: the permission bits (numbers, from the octal strings). */
   /** `retention`: each kind's effective limits (its override, else the defaults). */

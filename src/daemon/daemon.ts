@@ -8,11 +8,9 @@ import type { Logger } from '../log.js';
 import { isReplayable, type Source } from '../sources/source.js';
 import { sourceKindOf, sourceOf } from '../sources/create-source.js';
 import { WebhookDelivery, webhookTarget } from '../sinks/webhook.js';
-import { createRegistry } from '../api/metrics.js';
-import { type DaemonApi, daemonApi, type DaemonPhase } from './api.js';
+import type { DaemonApi, DaemonPhase } from './api.js';
 import { Generation } from './generation.js';
 import { Instruments } from './instruments.js';
-import { registerDaemonSeries } from './metrics-series.js';
 import { rebuild, type RebuildHost } from './rebuild.js';
 import { keysOf, planReload } from './reload-plan.js';
 import { endRun } from './shutdown.js';
@@ -199,6 +197,8 @@ export class Daemon implements RebuildHost {
 
   async startApi(config: Config): Promise<void> {
     if (!config.api.enabled) return;
+    // Loaded only for an API (fastify, its schemas and DuckDB's library: 10+ MB a daemon without one never needs).
+    const [{ createRegistry }, { registerDaemonSeries }, { daemonApi }] = await Promise.all([import('../api/metrics.js'), import('./metrics-series.js'), import('./api.js')]);
     const registry = createRegistry((r) =>
       registerDaemonSeries(r, {
         sourceKind: () => sourceKindOf(this.config),

@@ -49,6 +49,7 @@ export function pipelineOptions(c: Config, output: Outputs, archive: ArchiveKeep
     },
     chunkBytes: p.chunkBytes,
     maxInFlightChunks: p.maxInFlightChunks,
+    workerCollectBytes: p.workerCollectBytes,
     lingerMs: 20,
     tickMs: 1000,
     rules: c.alerts.rules,

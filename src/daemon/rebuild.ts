@@ -44,7 +44,11 @@ interface Replaced {
 
 /** The same source, read the same way: a rebuild keeps it running. The `kafka` keys matter to a Kafka source only. */
 function sameSource(a: Config, b: Config): boolean {
-  const of = (c: Config) => JSON.stringify(sourceKindOf(c) === 'kafka' ? [c.source, c.kafka.group, c.kafka.startingOffsets, c.kafka.security] : [c.source]);
+  // A file source's read buffers are its own: a new count takes a new source (it goes on from the checkpoint).
+  const of = (c: Config) => {
+    const kind = sourceKindOf(c);
+    return JSON.stringify(kind === 'kafka' ? [c.source, c.kafka.group, c.kafka.startingOffsets, c.kafka.security] : kind === 'file' ? [c.source, c.pipeline.readBuffers] : [c.source]);
+  };
   return of(a) === of(b);
 }
 

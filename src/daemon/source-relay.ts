@@ -86,9 +86,9 @@ export class SourceRelay {
       retired: false,
       carriedOn: false,
       sink: {
-        data: (stream, chunk, route) => {
+        data: (stream, chunk, route, owner) => {
           live.add(stream);
-          this.#call((g) => g.pipeline.data(stream, chunk, route));
+          this.#call((g) => g.pipeline.data(stream, chunk, route, owner));
         },
         declare: (stream, route) => {
           live.add(stream);

@@ -24,6 +24,8 @@ export interface PipelineOptions {
   maxBufferedBytes?: number;
   /** Pause sources while this says resident memory is over `limits.maxMemory` (the daemon's memory guard). Default: never. */
   memoryOver?: () => boolean;
+  /** A worker collects its young generation after handing back this many bytes of results (`pipeline.workerCollectBytes`). Default 0: never. */
+  workerCollectBytes?: number;
   /** Archive every valid record as Parquet there (`archive.enabled`); the shards write, `archiveCut` publishes. */
   archive?: { dir: string; run: string };
   /** Wall clock in microseconds; injectable for tests. */

@@ -3,7 +3,7 @@
 // written once whatever the number of shards, fires alerts, and hands everything it produces to ONE output port.
 import type { AlertRule } from '../config/types.js';
 import { type ArchiveFile, type ProcessResult, WindowMerger } from '../native.js';
-import type { SourceSink } from '../sources/source.js';
+import type { ChunkOwner, SourceSink } from '../sources/source.js';
 import { AlertEngine, type AlertState, rateRuleOptions } from './alert-engine.js';
 import { type Backpressure, backpressureFor, type BackpressureStats } from './backpressure.js';
 import { dispatchChunk } from './first-line.js';
@@ -47,10 +47,10 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     this.#out = options.output;
     this.#nowUs = options.nowUs ?? (() => Date.now() * 1000);
     this.#totals = options.totals ? structuredClone(options.totals) : newTotals();
-    this.#pool = new ShardPool(options.shards, options.shardOptions, options.archive);
+    this.#pool = new ShardPool(options.shards, options.shardOptions, options.archive, options.workerCollectBytes);
     const { shards, chunkBytes, lingerMs } = options;
-    const submit = (stream: string, shard: number) => (peerUs: number | null, chunk: Uint8Array) => this.#submit(shard, { op: 'process', stream, chunk, nowUs: this.#nowUs(), peerUs });
-    this.#router = new StreamRouter({ shards, chunkBytes, lingerMs, dispatch: (stream, shard, chunk) => dispatchChunk(this.#watermarks, stream, shard, chunk, submit(stream, shard), () => this.#peerOf(shard)) });
+    const submit = (stream: string, shard: number) => (peerUs: number | null, chunk: Uint8Array, owner?: ChunkOwner) => this.#submit(shard, { op: 'process', stream, chunk, nowUs: this.#nowUs(), peerUs }, owner);
+    this.#router = new StreamRouter({ shards, chunkBytes, lingerMs, dispatch: (stream, shard, chunk, owner) => dispatchChunk(this.#watermarks, stream, shard, chunk, submit(stream, shard), () => this.#peerOf(shard), owner) });
     this.#watermarks = new ShardWatermarks(options.shards, options.shardOptions.idleTimeoutMs, this.#nowUs);
     this.#backpressure = backpressureFor(options);
     this.#merger = new WindowMerger({ maxUrlsPerWindow: options.shardOptions.maxUrlsPerWindow, ...rateRuleOptions(options.rules) });
@@ -115,9 +115,9 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     this.#watermarks.hold(stream);
   }
 
-  data(stream: string, chunk: Buffer, route?: number): void {
+  data(stream: string, chunk: Buffer, route?: number, owner?: ChunkOwner): void {
     this.#backpressure.read(chunk.length);
-    this.#router.data(stream, chunk, route);
+    this.#router.data(stream, chunk, route, owner);
   }
 
   streamEnd(stream: string, cut = false): void {
@@ -228,12 +228,12 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     return this.#watermarks.peerOf(shard, this.#router.hasStreams(shard));
   }
 
-  #submit(shard: number, task: ShardTask): void {
+  #submit(shard: number, task: ShardTask, owner?: ChunkOwner): void {
     // Read before the chunk's buffer is moved to the worker.
     const inputBytes = task.op === 'process' ? task.chunk.byteLength : 0;
     this.#backpressure.submitted(shard);
     const p = this.#pool
-      .run(shard, task)
+      .run(shard, task, owner)
       .then((r) => {
         // The shard has the stream's first data now: its own watermark holds the others back from here on.
         if (task.op === 'process') this.#watermarks.release(task.stream);

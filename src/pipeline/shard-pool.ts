@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 
 import type { ArchiveCutResult, ProcessResult, ShardOptions } from '../native.js';
-import type { ShardTask } from './worker.js';
+import type { ChunkOwner } from '../sources/read-buffers.js';
+import type { ShardProcessResult, ShardTask, ShardWorkerData } from './worker.js';
 
 /** The compiled worker; when this module runs from sources (tests), the build output next to them. */
 function workerFile(): string {
@@ -24,8 +25,11 @@ export class ShardPool {
    */
   readonly #tails: Promise<unknown>[];
 
-  /** `archive`: every shard archives its records there, its files named with its own number. */
-  constructor(shards: number, shardOptions: ShardOptions, archive?: { dir: string; run: string }) {
+  /**
+   * `archive`: every shard archives its records there, its files named with its own number. `collectBytes`: a worker
+   * collects its young generation after handing back this many bytes of results (young-collection.ts; 0: never).
+   */
+  constructor(shards: number, shardOptions: ShardOptions, archive?: { dir: string; run: string }, collectBytes = 0) {
     const filename = workerFile();
     this.#pools = Array.from(
       { length: shards },
@@ -47,7 +51,7 @@ export class ShardPool {
           // errors with the archive, peak RSS 365-391 MB vs 383-441 MB, together with ROTATE_AT_BYTES at 32 MiB).
           // The young generation only: an old-generation limit would make a worker die at it.
           resourceLimits: { maxYoungGenerationSizeMb: 12 },
-          workerData: { shardOptions: archive ? { ...shardOptions, archive: { ...archive, shard } } : shardOptions },
+          workerData: { shardOptions: archive ? { ...shardOptions, archive: { ...archive, shard } } : shardOptions, collectBytes } satisfies ShardWorkerData,
         }),
     );
     this.#tails = this.#pools.map(() => Promise.resolve());
@@ -57,9 +61,15 @@ export class ShardPool {
     return this.#pools.length;
   }
 
-  /** Queues `task` on shard `index` after its earlier tasks; a `process` chunk's memory is moved, not copied. */
-  run(index: number, task: ShardTask): Promise<ProcessResult> {
-    return this.#enqueue(index, task) as Promise<ProcessResult>;
+  /**
+   * Queues `task` on shard `index` after its earlier tasks; a `process` chunk's memory is moved, not copied. `owner`:
+   * the chunk is lent (read-buffers.ts): the worker moves its memory back with the result, and the owner gets it.
+   */
+  async run(index: number, task: ShardTask, owner?: ChunkOwner): Promise<ProcessResult> {
+    const lent = owner !== undefined && task.op === 'process';
+    const r = (await this.#enqueue(index, lent ? { ...task, recycle: true } : task)) as ShardProcessResult;
+    if (r.recycled !== undefined) owner?.give(r.recycled);
+    return r;
   }
 
   snapshot(index: number): Promise<Buffer> {

@@ -1,12 +1,15 @@
 // Streams to shards, and their bytes into chunks: a stream stays on one shard for its life (its state and
 // watermark live there), and its bytes are coalesced into ~chunkBytes chunks so Rust is crossed once per chunk,
 // never per line — but a quiet stream's bytes wait at most `lingerMs` (DESIGN: latency is bounded).
+import type { ChunkOwner } from '../sources/read-buffers.js';
 
 interface StreamState {
   shard: number;
   /** The route it was given (a Kafka partition), if any. */
   route: number | undefined;
   parts: Buffer[];
+  /** Who lent each part's memory (read-buffers.ts), if anyone: it gets it back once the part is copied or parsed. */
+  owners: (ChunkOwner | undefined)[];
   bytes: number;
   timer: NodeJS.Timeout | null;
 }
@@ -16,8 +19,11 @@ export interface StreamRouterOptions {
   chunkBytes: number;
   /** A stream's bytes wait at most this long to fill a chunk. */
   lingerMs: number;
-  /** A chunk is ready for `shard`. It owns its whole ArrayBuffer, so it can be moved to a worker. */
-  dispatch: (stream: string, shard: number, chunk: Buffer) => void;
+  /**
+   * A chunk is ready for `shard`. No one else holds its ArrayBuffer, so it can be moved to a worker; `owner`: it is
+   * lent (read-buffers.ts), and is to be given back when the worker is done with it.
+   */
+  dispatch: (stream: string, shard: number, chunk: Buffer, owner?: ChunkOwner) => void;
 }
 
 export class StreamRouter {
@@ -58,9 +64,10 @@ export class StreamRouter {
     return this.#streamsPerShard[shard]! > 0;
   }
 
-  data(stream: string, chunk: Buffer, route?: number): void {
+  data(stream: string, chunk: Buffer, route?: number, owner?: ChunkOwner): void {
     const s = this.#state(stream, route);
     s.parts.push(chunk);
+    s.owners.push(owner);
     s.bytes += chunk.length;
     if (s.bytes >= this.#o.chunkBytes) {
       this.#dispatch(stream, s);
@@ -100,7 +107,7 @@ export class StreamRouter {
     if (!s) {
       const pinned = this.#pins.get(stream);
       this.#pins.delete(stream);
-      s = { shard: pinned ?? (route === undefined ? this.#leastLoadedShard() : route % this.#o.shards), route, parts: [], bytes: 0, timer: null };
+      s = { shard: pinned ?? (route === undefined ? this.#leastLoadedShard() : route % this.#o.shards), route, parts: [], owners: [], bytes: 0, timer: null };
       this.#streamsPerShard[s.shard]!++;
       this.#streams.set(stream, s);
     }
@@ -121,19 +128,20 @@ export class StreamRouter {
       s.timer = null;
     }
     if (s.bytes === 0) return;
-    const only = s.parts.length === 1 ? s.parts[0]! : null;
-    // Moved to the worker, so the chunk must own its whole ArrayBuffer: a lone part that already does (a full
-    // file read) goes as is; anything else is joined into a fresh, unpooled buffer.
-    let chunk: Buffer;
-    if (only && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength) {
-      chunk = only;
-    } else {
-      chunk = Buffer.allocUnsafeSlow(s.bytes);
-      let at = 0;
-      for (const p of s.parts) at += p.copy(chunk, at);
-    }
+    const [parts, owners] = [s.parts, s.owners];
     s.parts = [];
+    s.owners = [];
     s.bytes = 0;
+    const only = parts.length === 1 ? parts[0]! : null;
+    // Moved to the worker, so no one else may hold the chunk's ArrayBuffer: a lone part that is lent (a read
+    // buffer, however much of it was filled) or owns its whole ArrayBuffer goes as is; anything else is joined into
+    // a fresh, unpooled buffer, and the lent parts go back to their owners at once.
+    if (only && owners[0] !== undefined) return this.#o.dispatch(stream, s.shard, only, owners[0]);
+    if (only && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength) return this.#o.dispatch(stream, s.shard, only);
+    const chunk = Buffer.allocUnsafeSlow(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) at += p.copy(chunk, at);
+    parts.forEach((p, i) => owners[i]?.give(p.buffer as ArrayBuffer));
     this.#o.dispatch(stream, s.shard, chunk);
   }
 }

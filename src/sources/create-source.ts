@@ -24,13 +24,16 @@ export interface CreateSourceOptions {
   kafka?: { group: string; startingOffsets: 'earliest' | 'latest'; security: KafkaSecurity };
   /** `tcp-listen://`: the `limits` keys it enforces per producer. */
   limits?: ConnectionLimits;
+  /** `file:`: read buffers kept for reuse (`pipeline.readBuffers`). */
+  readBuffers?: number;
 }
 
 /** The source a config names. Throws on a source URI or Kafka security setting this build cannot use (exit 2). */
 export function sourceOf(config: Config): Source {
   const { group, startingOffsets, security } = config.kafka;
   const { maxConnections, idleTimeoutMs } = config.limits;
-  return createSource(parseSourceUri(config.source), { kafka: { group, startingOffsets, security }, limits: { maxConnections, idleTimeoutMs } });
+  const readBuffers = config.pipeline.readBuffers;
+  return createSource(parseSourceUri(config.source), { kafka: { group, startingOffsets, security }, limits: { maxConnections, idleTimeoutMs }, readBuffers });
 }
 
 /** The kind of source `config.source` names (`kafka`, `file`, …). */
@@ -46,7 +49,7 @@ export function createSource(spec: SourceSpec, options: CreateSourceOptions = {}
     case 'stdin':
       return new StdinSource({ uri: spec.uri, input: options.stdin });
     case 'file':
-      return new FileSource({ uri: spec.uri, path: spec.path, follow: spec.follow, pollIntervalMs: options.pollIntervalMs });
+      return new FileSource({ uri: spec.uri, path: spec.path, follow: spec.follow, pollIntervalMs: options.pollIntervalMs, readBuffers: options.readBuffers });
     case 'tcp':
       return new TcpClientSource({ uri: spec.uri, host: spec.host, port: spec.port, backoff: options.backoff });
     case 'tcp-listen':

@@ -7,9 +7,11 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
+import { DEFAULT_READ_BUFFERS } from '../config/schema-pipeline.js';
 import { FileMark, fileStream, savedHead, savedMark, type SavedMark } from './file-mark.js';
 import { openFile, type OpenFile } from './file-open.js';
 import { HeldCalls } from './held-calls.js';
+import { ReadBuffers } from './read-buffers.js';
 import { alreadyStarted, type ReplayableSource, type SourceProgress, type SourceSink, type StreamPositions } from './source.js';
 
 export interface FileSourceOptions {
@@ -19,12 +21,12 @@ export interface FileSourceOptions {
   follow?: boolean;
   /** Tail mode: how long to wait at the end of the file before looking again. Default 250 ms. */
   pollIntervalMs?: number | undefined;
+  /** Read buffers kept for reuse (`pipeline.readBuffers`, read-buffers.ts). Default DEFAULT_READ_BUFFERS. */
+  readBuffers?: number | undefined;
 }
 
 /** ≈1 MiB reads: the pipeline crosses into Rust once per chunk, so bigger chunks mean fewer crossings. */
-const CHUNK_BYTES = 1024 * 1024;
-/** A read shorter than this is copied out so the 1 MiB buffer is reused instead of pinned by a few bytes. */
-const COPY_BELOW = CHUNK_BYTES / 4;
+export const READ_BYTES = 1024 * 1024;
 const DEFAULT_POLL_MS = 250;
 
 export class FileSource implements ReplayableSource {
@@ -39,7 +41,8 @@ export class FileSource implements ReplayableSource {
   #position = 0;
   /** 1 for the file as first opened; +1 after each truncation or replacement, so each is its own stream. */
   #generation = 1;
-  #spare: Buffer | null = null;
+  /** What each read goes into: lent to the pipeline with the bytes, and given back when they are parsed. */
+  readonly #buffers: ReadBuffers;
   #paused = false;
   #stopped = false;
   #loop: Promise<void> | null = null;
@@ -59,6 +62,7 @@ export class FileSource implements ReplayableSource {
     this.#follow = options.follow ?? false;
     this.finite = !this.#follow;
     this.#pollMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
+    this.#buffers = new ReadBuffers(READ_BYTES, options.readBuffers ?? DEFAULT_READ_BUFFERS);
     this.#mark = new FileMark(this.#stream);
   }
 
@@ -173,29 +177,23 @@ export class FileSource implements ReplayableSource {
   /** Reads up to one chunk at the current position and delivers it; returns the byte count (0 at the end). */
   async #readChunk(): Promise<number> {
     const file = this.#file as OpenFile;
-    const buf = this.#spare ?? Buffer.allocUnsafeSlow(CHUNK_BYTES);
-    this.#spare = null;
-    const { bytesRead } = await file.fh.read(buf, 0, CHUNK_BYTES, file.regular ? this.#position : null);
-    if (this.#stopped) return 0;
-    this.#position += bytesRead;
-    if (bytesRead < COPY_BELOW) {
-      this.#spare = buf;
-      if (bytesRead === 0) return 0;
-      // allocUnsafeSlow, not the shared pool: the pipeline may transfer the chunk's ArrayBuffer to a worker.
-      const copy = Buffer.allocUnsafeSlow(bytesRead);
-      buf.copy(copy, 0, 0, bytesRead);
-      this.#deliver(copy);
-    } else {
-      this.#deliver(buf.subarray(0, bytesRead));
+    const buf = this.#buffers.take();
+    const { bytesRead } = await file.fh.read(buf, 0, buf.length, file.regular ? this.#position : null);
+    if (this.#stopped || bytesRead === 0) {
+      this.#buffers.give(buf.buffer as ArrayBuffer);
+      return 0;
     }
+    this.#position += bytesRead;
+    // However little was read: the buffer is lent with it and comes back once the bytes are parsed or copied.
+    this.#deliver(buf.subarray(0, bytesRead));
     return bytesRead;
   }
 
   #deliver(chunk: Buffer): void {
-    const [stream, file] = [this.#stream, this.#file as OpenFile];
+    const [stream, file, buffers] = [this.#stream, this.#file as OpenFile, this.#buffers];
     this.#out.run(() => {
       this.#mark.delivered(stream, file, chunk);
-      (this.#sink as SourceSink).data(stream, chunk);
+      (this.#sink as SourceSink).data(stream, chunk, undefined, buffers);
     });
   }
 

@@ -1,6 +1,9 @@
 // The one interface every source implements (stdin, file, tcp, tcp-listen, generator, kafka).
 // A source only moves bytes: framing into lines, parsing and watermarks happen in the native shards.
 import { LogpulseError } from '../errors.js';
+import type { ChunkOwner } from './read-buffers.js';
+
+export type { ChunkOwner } from './read-buffers.js';
 
 /** What a source calls as bytes arrive. Implemented by the pipeline. */
 export interface SourceSink {
@@ -9,8 +12,10 @@ export interface SourceSink {
    * (mid-line, mid-character); the same `stream` name must keep its byte order. Each stream has its own
    * watermark, so a name is stable for the life of the stream and unique among live streams. `route` (a Kafka
    * partition number) pins the stream to shard `route % shards`; without it the least loaded shard takes it.
+   * `owner`: the chunk's whole ArrayBuffer is lent by it (a source's read buffers): no one else holds it, and the
+   * pipeline gives it back once no one uses it any more, instead of leaving it to the garbage collector.
    */
-  data(stream: string, chunk: Buffer, route?: number): void;
+  data(stream: string, chunk: Buffer, route?: number, owner?: ChunkOwner): void;
   /**
    * A stream that exists before its first byte (a Kafka partition just assigned, `route` as in `data`): it
    * holds the watermark back until its first data, or until it has been idle for `pipeline.idleTimeout`.

@@ -39,6 +39,8 @@ describe('no config file', () => {
         workers: 2,
         chunkBytes: 1_048_576,
         maxInFlightChunks: 4,
+        readBuffers: 8,
+        workerCollectBytes: 4_194_304,
       },
       output: {
         dir: 'output',
