@@ -203,6 +203,13 @@ export interface BindingShardOptions {
   trackIpCounts?: boolean
   /** Archive every valid record (late ones flagged) as Parquet under `dir` (API.md "Archive"). Default off. */
   archive?: BindingArchiveOptions
+  /**
+   * Parse each call's lines in this many parts at once, then fold them in order (one stream on every core).
+   * Default 1 (all on the calling thread).
+   */
+  parseThreads?: number
+  /** Calls with fewer bytes of whole lines than this are not split. Default 262144. */
+  parallelMinBytes?: number
 }
 
 /** The version and build profile this module was compiled as. */

@@ -12,7 +12,7 @@ use logpulse_core::timestamp::{
     epoch_ms_digits_to_us, epoch_ms_f64_to_us, parse_clf_time, parse_iso8601, write_iso_micros, write_iso_millis,
 };
 use logpulse_core::window::ip_from_bytes;
-use logpulse_core::{Format, Shard, ShardOptions, WindowMerger};
+use logpulse_core::{Format, ProcessOutput, Shard, ShardOptions, WindowMerger};
 
 const NOW_US: i64 = 1_749_462_150_000_000;
 
@@ -49,21 +49,40 @@ pub fn process(data: &[u8]) {
         watermark_us: if ctl & 16 != 0 { 0 } else { 10_000_000 },
         ..ShardOptions::default()
     };
+    // With bit 5 a second shard parses every call's whole lines in parts at once (`shard::parallel`), however few,
+    // and must give the same outputs call for call.
+    let in_parts = (ctl & 32 != 0).then(|| ShardOptions { parse_threads: 3, parallel_min_bytes: 0, ..opts.clone() });
     let Ok(mut shard) = Shard::new(opts) else { return };
+    let mut parts = in_parts.and_then(|o| Shard::new(o).ok());
+    let mut same = |out: &ProcessOutput, call: &mut dyn FnMut(&mut Shard) -> ProcessOutput| {
+        if let Some(p) = parts.as_mut() {
+            let other = call(p);
+            assert_eq!(
+                (&out.errors, &out.rejected, out.encode_partials(), &out.counters, out.watermark_us, out.closed_through_us),
+                (&other.errors, &other.rejected, other.encode_partials(), &other.counters, other.watermark_us, other.closed_through_us),
+                "parsing in parts changed a call's outputs"
+            );
+        }
+    };
     let mut merger = WindowMerger::new(3);
     for (i, piece) in rest.split_inclusive(|&b| b == 0xFE).enumerate() {
         let stream = ["a", "b", "c"][i % 3];
-        let out = shard.process(stream, piece, NOW_US + i as i64 * 1_000_000);
+        let now = NOW_US + i as i64 * 1_000_000;
+        let out = shard.process(stream, piece, now);
+        same(&out, &mut |p| p.process(stream, piece, now));
         let _ = merger.add(&out.encode_partials());
         if i % 5 == 4 {
-            let _ = shard.end_stream(stream, NOW_US);
+            let out = shard.end_stream(stream, NOW_US);
+            same(&out, &mut |p| p.end_stream(stream, NOW_US));
         }
         if i % 7 == 6 {
             let snap = shard.snapshot();
             let _ = shard.restore(&snap);
         }
     }
-    let _ = merger.add(&shard.flush(NOW_US).encode_partials());
+    let out = shard.flush(NOW_US);
+    same(&out, &mut |p| p.flush(NOW_US));
+    let _ = merger.add(&out.encode_partials());
     let _ = merger.drain(None);
     let _ = shard.restore(rest);
     let _ = merger.add(rest);

@@ -1,5 +1,7 @@
 // Resolution, the last stage: a validated file → the fully defaulted `Config`, durations in milliseconds.
 
+import { availableParallelism } from 'node:os';
+
 import { DEFAULT_DIR_MODE, DEFAULT_FILE_MODE, parseMode } from '../file-modes.js';
 import { checkBrokerList } from '../sources/uri.js';
 import { parseAge } from './age.js';
@@ -48,6 +50,7 @@ export function resolve(f: ConfigFile, env: Env): Config {
       maxFutureSkewMs: ms(f.pipeline.maxFutureSkew),
       maxUrlsPerWindow: f.pipeline.maxUrlsPerWindow,
       workers: f.pipeline.workers,
+      parseThreads: f.pipeline.parseThreads === 0 ? Math.min(64, availableParallelism()) : f.pipeline.parseThreads,
       chunkBytes: f.pipeline.chunkBytes,
       maxInFlightChunks: f.pipeline.maxInFlightChunks,
       readBuffers: f.pipeline.readBuffers,

@@ -40,6 +40,13 @@ export const PIPELINE_SECTION = Section(
       default: 2,
       description: 'Worker threads (shards); Kafka partitions are routed by number. Flag: `--workers`.',
     }),
+    parseThreads: Type.Integer({
+      minimum: 0,
+      maximum: 64,
+      default: 0,
+      description:
+        'Parts a worker parses one call\'s lines in at once (on a pool its workers share), before folding them into the windows in line order: one stream uses every core, with the same outputs. 0 = one per core; 1 = each worker parses alone.',
+    }),
     chunkBytes: Type.Integer({
       minimum: 4_096,
       maximum: 67_108_864,

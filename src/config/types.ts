@@ -59,6 +59,8 @@ export interface Config {
     maxFutureSkewMs: number;
     maxUrlsPerWindow: number;
     workers: number;
+    /** Resolved: `pipeline.parseThreads`, 0 made the machine's core count. */
+    parseThreads: number;
     chunkBytes: number;
     maxInFlightChunks: number;
     readBuffers: number;

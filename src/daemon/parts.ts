@@ -45,6 +45,7 @@ export function pipelineOptions(c: Config, output: Outputs, archive: ArchiveKeep
       format: c.format,
       csvDelimiter: c.csv.delimiter,
       json: jsonOptions(c.json),
+      parseThreads: p.parseThreads,
       ...ruleTracking(c.alerts.rules),
     },
     chunkBytes: p.chunkBytes,

@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 import { describe, expect, it } from 'vitest';
 import { formatProblem, type ConfigProblem } from '../../src/config/problems.js';
 import { configFrom, loadConfig, parseConfigText, redactConfig, type Config, type ConfigResult } from '../../src/config/load.js';
@@ -37,6 +39,7 @@ describe('no config file', () => {
         maxFutureSkewMs: 300_000,
         maxUrlsPerWindow: 100,
         workers: 2,
+        parseThreads: availableParallelism(),
         chunkBytes: 1_048_576,
         maxInFlightChunks: 4,
         readBuffers: 8,

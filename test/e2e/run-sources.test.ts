@@ -110,9 +110,9 @@ function expectSameOutputs(out: string, expected: Expected, source: string | Reg
 }
 
 /** A config that rotates fast, so a test can watch files appear, and stays quiet on stdout. */
-function configFile(): string {
-  const path = join(dir, 'fast.yaml');
-  writeFileSync(path, 'output:\n  rotateEvery: 300ms\nconsole:\n  enabled: false\n');
+function configFile(parseThreads = 2): string {
+  const path = join(dir, `fast-${parseThreads}.yaml`);
+  writeFileSync(path, `output:\n  rotateEvery: 300ms\nconsole:\n  enabled: false\npipeline:\n  parseThreads: ${parseThreads}\n`);
   return path;
 }
 
@@ -148,9 +148,16 @@ describe('logpulse run: same results through every source and any worker count',
     expect(fileExpected.alertKeys.length).toBeGreaterThan(0);
   });
 
-  it.each([1, 2, 4])('file: source with %i worker(s)', async (workers) => {
-    const out = join(dir, `file-${workers}`);
-    const d = spawnCli(['run', '-c', configFile(), '--source', `file:${dataFile}`, '--output', out, '--no-api', '--workers', String(workers)]);
+  // parseThreads 1: each worker parses alone; 2 and 4: each call's lines parsed in parts at once, folded in order.
+  it.each([
+    [1, 2],
+    [2, 2],
+    [4, 2],
+    [2, 1],
+    [1, 4],
+  ])('file: source with %i worker(s), pipeline.parseThreads %i', async (workers, parseThreads) => {
+    const out = join(dir, `file-${workers}-${parseThreads}`);
+    const d = spawnCli(['run', '-c', configFile(parseThreads), '--source', `file:${dataFile}`, '--output', out, '--no-api', '--workers', String(workers)]);
     expect(await d.exit, d.stderr()).toBe(0);
     expectSameOutputs(out, fileExpected, `file:${resolve(dataFile)}`);
   });

@@ -255,9 +255,11 @@ function describeOp(op: Op): string {
   return `${op.kind}(${op.nowUs})`;
 }
 
-/** Runs a scenario on both sides; the first op whose results differ, described, or [] when all agree. */
-function runDifferential(sc: Scenario): string[] {
-  const native = new NativeSide(sc);
+/** Runs a scenario on both sides; the first op whose results differ, described, or [] when all agree.
+ *  `parseThreads`: the native shard parses each call's lines in that many parts at once (`parallelMinBytes` 0, so
+ *  every call with a whole line is split), then folds them in order. */
+function runDifferential(sc: Scenario, parseThreads = 1): string[] {
+  const native = new NativeSide(sc, parseThreads > 1 ? new Shard({ ...sc.options, parseThreads, parallelMinBytes: 0 }) : undefined);
   const ref = new RefSide(sc);
   for (const [i, op] of sc.ops.entries()) {
     const n = native.apply(op);
@@ -278,6 +280,13 @@ describe('native Shard vs ReferenceShard on random datasets', () => {
   it.each(seeds)('seed %i', (seed) => {
     const sc = buildScenario(seed);
     expect(runDifferential(sc)).toEqual([]);
+  });
+});
+
+describe('native Shard parsing each call in parts vs ReferenceShard (one stream on every core)', () => {
+  const seeds = Array.from({ length: RANDOM_DATASETS / 2 }, (_, i) => 2 * i + 1);
+  it.each(seeds)('seed %i', (seed) => {
+    expect(runDifferential(buildScenario(seed), 2 + (seed % 3))).toEqual([]);
   });
 });
 

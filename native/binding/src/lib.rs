@@ -38,6 +38,11 @@ pub struct BindingShardOptions {
     pub track_ip_counts: Option<bool>,
     /// Archive every valid record (late ones flagged) as Parquet under `dir` (API.md "Archive"). Default off.
     pub archive: Option<BindingArchiveOptions>,
+    /// Parse each call's lines in this many parts at once, then fold them in order (one stream on every core).
+    /// Default 1 (all on the calling thread).
+    pub parse_threads: Option<u32>,
+    /// Calls with fewer bytes of whole lines than this are not split. Default 262144.
+    pub parallel_min_bytes: Option<u32>,
 }
 
 /// JSON input (`json.*` config keys).
@@ -145,6 +150,8 @@ fn to_core_options(o: Option<BindingShardOptions>) -> Result<core::ShardOptions>
                 shard: u16::try_from(a.shard).map_err(|_| option_error("archive.shard", "must be between 0 and 32767"))?,
             }),
         },
+        parse_threads: o.parse_threads.map_or(d.parse_threads, |v| v as usize),
+        parallel_min_bytes: o.parallel_min_bytes.map_or(d.parallel_min_bytes, |v| v as usize),
     };
     opts.validate().map_err(|e| option_error(e.option, &e.message))?;
     Ok(opts)

@@ -2,7 +2,8 @@
 //! seed-shaped lines with 10 % errors, one core. It exists to profile the hot path (`perf record` on this
 //! binary; `ONLY=Json REPS=40` narrows a run for that); the numbers users see come from `npm run bench`,
 //! which goes through the binding. Each format runs with the Parquet archive off and on (`ARCHIVE=off|on`
-//! narrows); "on" writes into a temp dir and includes the final `archive_cut` in the time.
+//! narrows); "on" writes into a temp dir and includes the final `archive_cut` in the time. `THREADS=N` parses
+//! each chunk in N parts at once (`parseThreads`; default 1, one core).
 
 use std::time::Instant;
 
@@ -60,6 +61,7 @@ fn chunks(data: &[u8]) -> Vec<&[u8]> {
 fn main() {
     let now = T0_US + 3_600_000_000;
     let tmp = tempfile::tempdir().expect("temp dir");
+    let parse_threads = std::env::var("THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
     for format in [Format::Json, Format::Csv, Format::Clf].into_iter().filter(|f| std::env::var("ONLY").map_or(true, |o| format!("{f:?}") == o)) {
         let data = lines(format);
         let parts = chunks(&data);
@@ -68,7 +70,7 @@ fn main() {
             let mut seq = 0;
             for _ in 0..std::env::var("REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(7) {
                 let archive_opts = archive.then(|| ArchiveOptions { dir: tmp.path().to_path_buf(), run: "bench".into(), shard: 0 });
-                let mut shard = Shard::new(ShardOptions { format, archive: archive_opts, ..ShardOptions::default() }).unwrap();
+                let mut shard = Shard::new(ShardOptions { format, archive: archive_opts, parse_threads, ..ShardOptions::default() }).unwrap();
                 let t = Instant::now();
                 let mut errors = 0;
                 for c in &parts {
@@ -84,7 +86,7 @@ fn main() {
                 assert!(errors > 0);
             }
             println!(
-                "{format:?} archive={}: {:.2} M lines/s, {:.0} MB/s, {:.1} ns/line (best of 7, {} MiB)",
+                "{format:?} archive={} parts={parse_threads}: {:.2} M lines/s, {:.0} MB/s, {:.1} ns/line (best of 7, {} MiB)",
                 if archive { "on " } else { "off" },
                 LINES as f64 / best / 1e6,
                 data.len() as f64 / best / 1e6,

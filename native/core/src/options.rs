@@ -71,6 +71,11 @@ pub struct ShardOptions {
     pub group_tracking: GroupTracking,
     /// Archive every valid record as Parquet (API.md "Archive"); None = off, one branch per record.
     pub archive: Option<ArchiveOptions>,
+    /// A call's whole lines are parsed in this many parts at once (on the shared parse pool), then folded into
+    /// the windows in line order (`shard::parallel`); 1 = every line on the calling thread.
+    pub parse_threads: usize,
+    /// Calls with fewer bytes of whole lines than this are parsed on the calling thread (a split costs a hand-off).
+    pub parallel_min_bytes: usize,
 }
 
 impl Default for ShardOptions {
@@ -88,9 +93,14 @@ impl Default for ShardOptions {
             json: JsonInput::default(),
             group_tracking: GroupTracking::default(),
             archive: None,
+            parse_threads: 1,
+            parallel_min_bytes: 256 << 10,
         }
     }
 }
+
+/// Most parts a call is parsed in: more than any machine this runs on has cores to give one stream.
+pub const MAX_PARSE_THREADS: usize = 64;
 
 /// A rejected option: `option` is the user-facing (camelCase) name.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,6 +147,9 @@ impl ShardOptions {
         }
         if let Err(message) = self.json.keys.check_distinct() {
             return Err(OptionError { option: "json.fields", message });
+        }
+        if !(1..=MAX_PARSE_THREADS).contains(&self.parse_threads) {
+            return err("parseThreads", "must be between 1 and 64");
         }
         if let Some(Err((option, message))) = self.archive.as_ref().map(ArchiveOptions::validate) {
             return err(option, message);

@@ -16,6 +16,9 @@ use crate::record::{Counters, Origin, Reason, Record};
 use crate::timestamp::write_iso_micros;
 use crate::window::{WindowAgg, WindowPartial};
 
+mod parallel;
+use parallel::{LineLimits, Parsed};
+
 /// Rejected records keep at most this many bytes of the raw line (SPEC §4).
 pub const REJECT_KEEP_BYTES: usize = 4096;
 /// An overlong pending line keeps one byte more than is written, so that a `\r` ending a line of exactly
@@ -125,6 +128,10 @@ struct State {
 
 pub struct Shard {
     parser: LineParser,
+    /// One parser per part when a call's lines are parsed in parts (`parse_threads` > 1), and the parts' lists,
+    /// kept empty between calls for their allocations.
+    part_parsers: Vec<LineParser>,
+    part_lists: Vec<Vec<Parsed<'static>>>,
     state: State,
 }
 
@@ -173,8 +180,11 @@ impl Shard {
     pub fn new(opts: ShardOptions) -> Result<Shard, crate::options::OptionError> {
         opts.validate()?;
         let opts_archive = opts.archive.clone().map(Archive::new);
+        let parts = if opts.parse_threads > 1 { opts.parse_threads } else { 0 };
         Ok(Shard {
             parser: LineParser::with_json(opts.format, opts.csv_delimiter, &opts.json),
+            part_parsers: (0..parts).map(|_| LineParser::with_json(opts.format, opts.csv_delimiter, &opts.json)).collect(),
+            part_lists: (0..parts).map(|_| Vec::new()).collect(),
             state: State {
                 opts,
                 streams: Vec::new(),
@@ -321,13 +331,50 @@ impl Shard {
             rest = &rest[nl + 1..];
         }
         let mut start = 0;
-        for nl in memchr::memchr_iter(b'\n', rest) {
-            let line = &rest[start..nl];
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            Self::handle_line(&mut self.parser, &mut self.state, sidx, line, now_us);
-            start = nl + 1;
+        let whole = if self.part_parsers.is_empty() { None } else { memchr::memrchr(b'\n', rest) };
+        match whole {
+            Some(last) if last + 1 >= self.state.opts.parallel_min_bytes => {
+                self.frame_in_parts(sidx, &rest[..=last], now_us);
+                start = last + 1;
+            }
+            _ => {
+                for nl in memchr::memchr_iter(b'\n', rest) {
+                    let line = &rest[start..nl];
+                    let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    Self::handle_line(&mut self.parser, &mut self.state, sidx, line, now_us);
+                    start = nl + 1;
+                }
+            }
         }
         self.state.append_pending(sidx, &rest[start..]);
+    }
+
+    /// Whole lines (`lines` ends with `\n`) parsed in parts at once, then folded in order (`parallel`): the same
+    /// outputs as `handle_line` on each line in turn.
+    fn frame_in_parts(&mut self, sidx: usize, lines: &[u8], now_us: i64) {
+        let limits = LineLimits {
+            max_line_bytes: self.state.opts.max_line_bytes,
+            future_after_us: now_us.saturating_add(self.state.opts.max_future_skew_us),
+        };
+        let parts = parallel::split_at_lines(lines, self.part_parsers.len());
+        let mut lists = parallel::recycle(std::mem::take(&mut self.part_lists));
+        parallel::parse_parts(&parts, &mut self.part_parsers, &mut lists, limits);
+        for list in &mut lists {
+            for parsed in list.drain(..) {
+                match parsed {
+                    Parsed::Rejected(reason, line) => {
+                        self.state.out.counters.lines += 1;
+                        self.state.reject_from(reason, sidx, line);
+                    }
+                    Parsed::Record { record, line, ip_hash } => {
+                        self.state.out.counters.lines += 1;
+                        self.state.accept_hashed(sidx, &record, line, ip_hash);
+                    }
+                    Parsed::Again(line) => Self::handle_line(&mut self.parser, &mut self.state, sidx, line, now_us),
+                }
+            }
+        }
+        self.part_lists = parallel::recycle(lists);
     }
 
     /// The stream's pending bytes form a complete line (its `\n` was seen, or input ended).
@@ -503,6 +550,12 @@ impl State {
 
     #[inline]
     fn accept(&mut self, sidx: usize, rec: &Record<'_>, line: &[u8]) {
+        self.accept_hashed(sidx, rec, line, hash_bytes(rec.ip_key.as_bytes()));
+    }
+
+    /// `accept` with the IP's hash already computed (the parallel parse does it off the fold).
+    #[inline]
+    fn accept_hashed(&mut self, sidx: usize, rec: &Record<'_>, line: &[u8], ip_hash: u64) {
         let w = self.opts.window_us;
         let start = rec.ts_us.div_euclid(w) * w;
         let end = start + w;
@@ -519,7 +572,6 @@ impl State {
                 self.write_error(rec, line);
             }
         } else {
-            let ip_hash = hash_bytes(rec.ip_key.as_bytes());
             let window = self.window_mut(start, end);
             let count = window.add(ip_hash, rec.ip_key, &rec.url, is_error.then_some(rec.status));
             self.out.counters.records += 1;
@@ -640,3 +692,5 @@ impl State {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod parallel_tests;

@@ -1,5 +1,6 @@
 //! Property tests on the stable toolchain (the cargo-fuzz target needs nightly): arbitrary bytes in arbitrary
-//! chunks never panic, and the results never depend on where the chunks were cut.
+//! chunks never panic, and the results never depend on where the chunks were cut, nor on parsing each call's
+//! lines in parts (`parseThreads`).
 
 use logpulse_core::{Format, ProcessOutput, Shard, ShardOptions, WindowMerger};
 use proptest::prelude::*;
@@ -11,7 +12,12 @@ fn opts(format: Format) -> ShardOptions {
 }
 
 fn run(format: Format, chunks: &[&[u8]]) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
-    let mut shard = Shard::new(opts(format)).unwrap();
+    run_in_parts(format, 1, chunks)
+}
+
+/// `parse_threads` > 1: every call with a whole line is parsed in parts (`parallel_min_bytes` 0).
+fn run_in_parts(format: Format, parse_threads: usize, chunks: &[&[u8]]) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let mut shard = Shard::new(ShardOptions { parse_threads, parallel_min_bytes: 0, ..opts(format) }).unwrap();
     let mut all = ProcessOutput::default();
     let mut merger = WindowMerger::new(5);
     for c in chunks {
@@ -46,7 +52,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
     #[test]
-    fn any_bytes_any_cuts_same_results(data in log_like(), cuts in proptest::collection::vec(any::<usize>(), 0..12), f in 0usize..4) {
+    fn any_bytes_any_cuts_same_results(data in log_like(), cuts in proptest::collection::vec(any::<usize>(), 0..12), f in 0usize..4, parts in 1usize..5) {
         let format = [Format::Auto, Format::Json, Format::Csv, Format::Clf][f];
         let whole = run(format, &[&data]);
         let mut points: Vec<usize> = cuts.iter().map(|c| if data.is_empty() { 0 } else { c % data.len() }).collect();
@@ -58,7 +64,7 @@ proptest! {
             last = p;
         }
         chunks.push(&data[last..]);
-        prop_assert_eq!(whole, run(format, &chunks));
+        prop_assert_eq!(whole, run_in_parts(format, parts, &chunks));
     }
 
     #[test]
