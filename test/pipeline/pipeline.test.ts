@@ -12,20 +12,24 @@ import { ReferenceShard, type ReferenceWindow, windowsToOutput } from '../suppor
 const T0 = 1_749_462_150_000_000;
 const NOW = T0 + 3_600_000_000;
 
-/** An in-memory sink: what was written, and how often it was asked to rotate. */
+/** An in-memory sink: what was written, and each file it was asked to complete (its bytes, its last write's). */
 class MemorySink implements RecordSink {
   chunks: Buffer[] = [];
   rotations = 0;
+  completed: { bytes: number; lastWrite: number }[] = [];
   #pending = 0;
+  #lastWrite = 0;
   write(lines: Buffer): void {
     this.chunks.push(Buffer.from(lines));
     this.#pending += lines.length;
+    this.#lastWrite = lines.length;
   }
   get pendingBytes(): number {
     return this.#pending;
   }
   async rotate(): Promise<number> {
     this.rotations++;
+    this.completed.push({ bytes: this.#pending, lastWrite: this.#lastWrite });
     this.#pending = 0;
     return this.rotations;
   }
@@ -136,7 +140,35 @@ describe('Pipeline over worker shards', () => {
     p.streamEnd('s');
     await p.finish();
     await p.close();
-    expect(events.at(-1)).toBe('resume');
+    // Every pause is followed by its resume, none twice in a row, each one counted as a shard pause.
+    expect(events.length % 2).toBe(0);
+    events.forEach((e, i) => expect(e, `event ${i} of ${events.join(',')}`).toBe(i % 2 === 0 ? 'pause' : 'resume'));
+    expect(p.backpressure.pausesForShards).toBe(events.length / 2);
+    expect(p.backpressure.pausesForOutput).toBe(0);
+  });
+
+  it('fires an errors_per_status alert early, while its window is still open, and not again when it closes', async () => {
+    const s = sinks();
+    const p = pipeline(2, s);
+    // 600 lines, 6 s of event time: all in the first window, which nothing closes until the stream ends.
+    const data = streamLines(0, 600);
+    const fives = sortLines(data.toString()).filter((l) => l.includes('"status":500')).length;
+    expect(fives).toBeGreaterThan(50);
+    p.data('s', data);
+    await p.drainInFlight();
+    expect(s.metrics.text(), 'the window is still open').toBe('');
+    const early = s.alerts.text().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(early.map((a) => [a.rule, a.window_start, a.group])).toEqual([['errors_per_status', new Date(T0 / 1000).toISOString(), '500']]);
+    expect(early[0].message).toMatch(/ \(early\)$/);
+    // Counted as the lines came: over the threshold, at most the window's final count.
+    expect(early[0].value).toBeGreaterThan(50);
+    expect(early[0].value).toBeLessThanOrEqual(fives);
+    p.streamEnd('s');
+    await p.finish();
+    await p.close();
+    const rows = s.metrics.text().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(rows.find((r) => r.kind === 'status' && r.status === 500)?.error_count).toBe(fives);
+    expect(s.alerts.text().split('\n').filter(Boolean)).toHaveLength(1);
   });
 
   it('pauses the source once the outputs hold more than maxPendingOutputBytes not yet durable, resumes when durable', async () => {
@@ -174,7 +206,15 @@ describe('Pipeline over worker shards', () => {
     p.streamEnd('s');
     await p.finish();
     await p.close();
+    // Each completed file reached rotateAtBytes with its last write and not before; what is left is under it.
+    expect(s.errors.rotations).toBe(s.errors.completed.length);
     expect(s.errors.rotations).toBeGreaterThan(3);
+    for (const f of s.errors.completed) {
+      expect(f.bytes).toBeGreaterThanOrEqual(4096);
+      expect(f.bytes - f.lastWrite).toBeLessThan(4096);
+    }
+    const total = s.errors.text().length;
+    expect(total - s.errors.completed.reduce((n, f) => n + f.bytes, 0)).toBeLessThan(4096);
     expect(s.metrics.rotations).toBe(0);
   });
 });
