@@ -159,7 +159,9 @@ describe('Pipeline over worker shards', () => {
     expect(s.metrics.text(), 'the window is still open').toBe('');
     const early = s.alerts.text().split('\n').filter(Boolean).map((l) => JSON.parse(l));
     expect(early.map((a) => [a.rule, a.window_start, a.group])).toEqual([['errors_per_status', new Date(T0 / 1000).toISOString(), '500']]);
-    expect(early[0].message).toMatch(/ \(early\)$/);
+    const ws = new Date(T0 / 1000).toISOString();
+    expect(early[0]).toMatchObject({ type: 'ERRORS_PER_STATUS', window_end: new Date(T0 / 1000 + 30_000).toISOString(), threshold: 50 });
+    expect(early[0].message).toBe(`status 500: ${early[0].value} errors > 50 in window ${ws} (early)`);
     // Counted as the lines came: over the threshold, at most the window's final count.
     expect(early[0].value).toBeGreaterThan(50);
     expect(early[0].value).toBeLessThanOrEqual(fives);
