@@ -43,7 +43,7 @@ function sinks() {
   return { errors: new MemorySink(), rejected: new MemorySink(), metrics: new MemorySink(), alerts: new MemorySink() };
 }
 
-function pipeline(shards: number, s: ReturnType<typeof sinks>, extra: { rotateAtBytes?: number; maxPendingOutputBytes?: number; output?: Outputs } = {}) {
+function pipeline(shards: number, s: ReturnType<typeof sinks>, extra: { rotateAtBytes?: number; maxPendingOutputBytes?: number; output?: Outputs; earlyAlerts?: boolean } = {}) {
   return new Pipeline({
     shards,
     shardOptions: { format: 'json', windowMs: 30_000, idleTimeoutMs: 30_000, maxUrlsPerWindow: 100 },
@@ -52,7 +52,7 @@ function pipeline(shards: number, s: ReturnType<typeof sinks>, extra: { rotateAt
     lingerMs: 5,
     tickMs: 50,
     rules: [{ type: 'errors_per_status', threshold: 50 }],
-    earlyAlerts: true,
+    earlyAlerts: extra.earlyAlerts ?? true,
     // The daemon's own outputs over in-memory files: rotation at size is theirs.
     output: extra.output ?? new Outputs({ files: s, rotateAtBytes: extra.rotateAtBytes ?? 1 << 30 }),
     maxPendingOutputBytes: extra.maxPendingOutputBytes ?? 1 << 30,
@@ -197,6 +197,23 @@ describe('Pipeline over worker shards', () => {
     p.streamEnd('s');
     await p.finish();
     await p.close();
+  });
+
+  it('with alerts.early off, fires errors_per_status when the window closes, once, not marked early', async () => {
+    const s = sinks();
+    const p = pipeline(2, s, { earlyAlerts: false });
+    const data = streamLines(0, 600);
+    const fives = sortLines(data.toString()).filter((l) => l.includes('"status":500')).length;
+    p.data('s', data);
+    await p.drainInFlight();
+    expect(s.alerts.text(), 'nothing before the window closes').toBe('');
+    p.streamEnd('s');
+    await p.finish();
+    await p.close();
+    const alerts = s.alerts.text().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const ws = new Date(T0 / 1000).toISOString();
+    expect(alerts.map((a) => [a.rule, a.window_start, a.group, a.value])).toEqual([['errors_per_status', ws, '500', fives]]);
+    expect(alerts[0].message).toBe(`status 500: ${fives} errors > 50 in window ${ws}`);
   });
 
   it('rotates a sink early once it holds rotateAtBytes', async () => {
