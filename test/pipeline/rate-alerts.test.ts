@@ -179,5 +179,7 @@ describe('rate alert rules over worker shards', () => {
     // The message says what crossed and on how many requests.
     const edge = rates.find((a) => rateKey(a) === `ip_error_rate|${w8}|10.9.9.9`)!;
     expect(edge.message).toBe(`10.9.9.9: error rate 100.00% > 60.00% in window ${w8} (10/10 requests)`);
+    const global = rates.find((a) => rateKey(a) === `global_error_rate|${w(10)}|all`)!;
+    expect(global.message).toBe(`all: error rate 61.00% > 20.00% in window ${w(10)} (61/100 requests)`);
   });
 });
