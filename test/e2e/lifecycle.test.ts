@@ -1,5 +1,5 @@
 // Issue 3 lifecycle acceptance, on the real daemon: exit codes, SIGHUP reload, SIGTERM drain, rotation.
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { readCheckpoint } from '../../src/daemon/checkpoint.js';
 import { spawnCli, waitForLog } from '../support/cli.js';
-import { sleep } from '../support/wait.js';
+import { sleep, until } from '../support/wait.js';
 import { lines, listKind, readKind } from './helpers.js';
 
 let dir: string;
@@ -60,7 +60,7 @@ describe('logpulse run lifecycle', () => {
     expect(a.stderr()).toContain('--workers');
     const b = spawnCli(['run', '--source', 'ftp://x', '--no-api']);
     expect(await b.exit).toBe(2);
-    expect(b.stderr()).toMatch(/source/);
+    expect(b.stderr()).toContain('unknown scheme "ftp:"');
   });
 
   it('a kafka:// source whose broker has no port starts (port 9092) and stops with exit 0', async () => {
@@ -75,16 +75,29 @@ describe('logpulse run lifecycle', () => {
     expect(d.stderr()).not.toContain('LP_ERR_SOURCE_URI');
   });
 
-  it('SIGHUP reloads a good config and keeps running on a bad one', async () => {
+  it('SIGHUP reloads a good config (the new log level takes effect) and keeps running on a bad one', async () => {
     const cfg = join(dir, 'hup.yaml');
     const out = join(dir, 'hup-out');
-    writeFileSync(cfg, `source: "generator:?rate=500"\noutput:\n  dir: ${out}\nconsole:\n  enabled: false\n`);
+    const input = join(dir, 'hup-in.log');
+    const errorLines = (n: number) => Array.from({ length: n }, (_, i) => `{"timestamp": ${Date.now()}, "ip": "10.0.0.${i % 250}", "method": "GET", "url": "/x", "status": 500}\n`).join('');
+    writeFileSync(input, errorLines(100));
+    // A followed file is replayable: each durable cut (every 300 ms while lines come) is logged at debug, which is
+    // what the reload to level debug must make appear.
+    const base = `source: "file:${input}?follow=true"\noutput:\n  dir: ${out}\n  rotateEvery: 300ms\ncheckpoint:\n  dir: ${join(dir, 'hup-checkpoint')}\nconsole:\n  enabled: false\n`;
+    writeFileSync(cfg, base);
     const d = spawnCli(['run', '-c', cfg, '--no-api']);
-    await waitForLog(d, 'logpulse starting');
+    await waitForLog(d, 'source started');
+    // The first lines' error file is published by a durable cut: at level info it leaves no line in the log.
+    await until(() => `the first 100 error records in ${out}`, () => lines(readKind(out, 'errors')).length >= 100);
+    expect(d.stderr(), 'info level: no debug line yet').not.toContain('"level":20');
 
-    writeFileSync(cfg, `source: "generator:?rate=500"\noutput:\n  dir: ${out}\nconsole:\n  enabled: false\nlog:\n  level: debug\n`);
+    writeFileSync(cfg, `${base}log:\n  level: debug\n`);
     d.child.kill('SIGHUP');
     await waitForLog(d, 'SIGHUP: config reloaded');
+    appendFileSync(input, errorLines(100));
+    await waitForLog(d, 'durable cut: outputs and state on disk');
+    const reloadedAt = d.stderr().indexOf('SIGHUP: config reloaded');
+    expect(d.stderr().indexOf('"level":20')).toBeGreaterThan(reloadedAt);
 
     writeFileSync(cfg, `source: "generator:?rate=500"\npipeline:\n  window: soon\n`);
     d.child.kill('SIGHUP');
@@ -121,13 +134,14 @@ describe('logpulse run lifecycle', () => {
     const d = spawnCli(['run', '--source', 'generator:?rate=0', '--output', out, '--no-api']);
     await waitForLog(d, 'logpulse starting');
     await sleep(3000);
-    const sent = Date.now();
     d.child.kill('SIGTERM');
     // Exit 0 is the proof the drain beat the shutdown timeout: on the deadline run.ts logs and exits 1.
     expect(await d.exit, d.stderr()).toBe(0);
-    expect(d.stderr()).toContain('stopped; open windows were not emitted');
     expect(d.stderr()).not.toContain('shutdown timeout exceeded');
-    expect(Date.now() - sent).toBeLessThan(20_000); // only catches a daemon that outlives its own deadline
+    // In order: the signal is taken, the drain runs, and the closing line is the last thing logged.
+    const log = lines(d.stderr()).filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(log.indexOf('stopping: draining in-flight data')).toBeGreaterThan(log.indexOf('logpulse starting'));
+    expect(log.at(-1)).toBe('stopped; open windows were not emitted');
     expectOnlyCompleteFiles(out);
     expect(lines(readKind(out, 'errors')).length).toBeGreaterThan(1000);
   });
@@ -141,12 +155,12 @@ describe('logpulse run lifecycle', () => {
     // signals do not queue), which would test a single graceful stop instead.
     d.child.kill('SIGTERM');
     d.child.kill('SIGINT');
-    const sent = Date.now();
     expect(await d.exit, d.stderr()).toBe(1);
-    expect(d.stderr()).toContain('second stop signal');
-    // No drain: exit 1 without the drain's closing line; the clock only catches a hang (loose for a loaded CI).
-    expect(d.stderr()).not.toContain('stopped; open windows were not emitted');
-    expect(Date.now() - sent).toBeLessThan(5000);
+    // No drain: the second signal's line comes after the first's, and the drain's closing line never does.
+    const log = lines(d.stderr()).filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(log.indexOf('second stop signal: exiting now without draining')).toBeGreaterThan(log.indexOf('stopping: draining in-flight data'));
+    expect(log.indexOf('stopping: draining in-flight data')).toBeGreaterThan(-1);
+    expect(log).not.toContain('stopped; open windows were not emitted');
     // Visible files are complete whatever the moment of the exit; a .part is the only thing that may be left.
     const visible = allFiles(out).filter((f) => !f.path.endsWith('.part'));
     for (const f of visible) {
@@ -174,7 +188,7 @@ describe('logpulse run lifecycle', () => {
     expectOnlyCompleteFiles(out);
   }, 60_000);
 
-  it("the README's run command shows console windows, writes outputs and serves the API within 40 s", async () => {
+  it("the README's run command shows console windows, writes outputs and serves the API", async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'logpulse-readme-'));
     // The defaults but api.port: tests run many daemons at once, so the API takes a free port instead of 8080.
     writeFileSync(join(cwd, 'api.yaml'), 'api:\n  port: 0\n');
@@ -182,12 +196,14 @@ describe('logpulse run lifecycle', () => {
     await waitForLog(d, 'api listening');
     const url = (JSON.parse(d.stderr().split('\n').find((l) => l.includes('"api listening"'))!) as { url: string }).url;
     expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: 'ok' });
-    const started = Date.now();
-    while (!(d.stdout().includes('window (UTC)') && listKind(join(cwd, 'output'), 'errors').length > 0)) {
-      expect(Date.now() - started, `stdout so far:\n${d.stdout()}\nstderr:\n${d.stderr()}`).toBeLessThan(40_000);
-      expect(d.child.exitCode).toBe(null);
-      await sleep(250);
-    }
+    await until(
+      () => `a console table and an error file; stdout so far:\n${d.stdout()}\nstderr:\n${d.stderr()}`,
+      () => {
+        if (d.child.exitCode !== null) throw new Error(`exited ${d.child.exitCode}: ${d.stderr()}`);
+        return d.stdout().includes('window (UTC)') && listKind(join(cwd, 'output'), 'errors').length > 0;
+      },
+      { ms: 50_000, everyMs: 250 },
+    );
     d.child.kill('SIGTERM');
     expect(await d.exit).toBe(0);
     expectOnlyCompleteFiles(join(cwd, 'output'));

@@ -1,5 +1,6 @@
-// --rate holds over time, measured where a reader sees the lines: never ahead of the rate, spread out, done in
-// about count / rate seconds; live timestamps follow the wall clock at that rate. Each case takes ~10 s of real
+// --rate holds over time, measured where a reader sees the lines: never ahead of the rate, spread out, stamped
+// count / rate seconds apart; live timestamps follow the wall clock at that rate (the wall time a run takes is
+// speed, which the benches measure). Each case takes ~10 s of real
 // time by nature. Only bounds a stall on a loaded machine cannot break are tight: a stall makes gen late, never early.
 import { describe, expect, it } from 'vitest';
 
@@ -14,8 +15,6 @@ interface Paced {
   reads: number;
   /** First read at which more lines had arrived than the rate allows since spawn, described; null if none. */
   ahead: string | null;
-  /** Spawn to exit, seconds. */
-  wallS: number;
   spawnedAt: number;
   exitedAt: number;
 }
@@ -38,21 +37,19 @@ async function paced(rate: number, seconds: number): Promise<Paced> {
     if (seen > allowed && ahead === null) ahead = `${seen} lines ${elapsedMs.toFixed(0)} ms after spawn, at most ${Math.floor(allowed)} allowed`;
   });
   expect(await g.exit, g.stderr()).toBe(0);
-  const wallS = (performance.now() - t0) / 1000;
-  return { lines: textLines(Buffer.concat(chunks)), reads, ahead, wallS, spawnedAt, exitedAt: Date.now() };
+  return { lines: textLines(Buffer.concat(chunks)), reads, ahead, spawnedAt, exitedAt: Date.now() };
 }
 
 const eventMs = (line: string): number => Date.parse(line.split(';')[0]!);
 
 describe('rate control', () => {
-  it.each([1000, 50_000])('--rate %i: 10 s of lines never run ahead of the rate, come spread out, take ~10 s, stamped >= 10 s apart', async (rate) => {
+  it.each([1000, 50_000])('--rate %i: 10 s of lines never run ahead of the rate, come spread out, stamped 10 s apart', async (rate) => {
     const r = await paced(rate, 10);
     expect(r.lines).toHaveLength(rate * 10 + 1);
     expect(r.ahead).toBeNull();
     expect(r.reads).toBeGreaterThan(100); // continuous, not a burst at the end
-    // `ahead` bounds the run from below (~10 s); this catches a rate far too slow. Loose: node's start-up and
-    // stalls over 1 s (whose backlog gen skips, MAX_BACKLOG_S in src/gen/pacer.ts) add to it.
-    expect(r.wallS).toBeLessThan(13);
+    // `ahead` bounds the run from below (~10 s). A rate far too slow shows in the stamps below (the span is the
+    // pacer's schedule); how long the run took on the wall clock is speed, measured by the benches, not here.
     // Line n is stamped with the time the pacer scheduled it for, 1 / rate after line n - 1: the span is 10 s
     // exactly (to the millisecond the timestamps are parsed at), longer only by backlog skipped after a stall.
     const first = eventMs(r.lines[0]!);

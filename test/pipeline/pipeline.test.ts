@@ -12,20 +12,24 @@ import { ReferenceShard, type ReferenceWindow, windowsToOutput } from '../suppor
 const T0 = 1_749_462_150_000_000;
 const NOW = T0 + 3_600_000_000;
 
-/** An in-memory sink: what was written, and how often it was asked to rotate. */
+/** An in-memory sink: what was written, and each file it was asked to complete (its bytes, its last write's). */
 class MemorySink implements RecordSink {
   chunks: Buffer[] = [];
   rotations = 0;
+  completed: { bytes: number; lastWrite: number }[] = [];
   #pending = 0;
+  #lastWrite = 0;
   write(lines: Buffer): void {
     this.chunks.push(Buffer.from(lines));
     this.#pending += lines.length;
+    this.#lastWrite = lines.length;
   }
   get pendingBytes(): number {
     return this.#pending;
   }
   async rotate(): Promise<number> {
     this.rotations++;
+    this.completed.push({ bytes: this.#pending, lastWrite: this.#lastWrite });
     this.#pending = 0;
     return this.rotations;
   }
@@ -39,7 +43,7 @@ function sinks() {
   return { errors: new MemorySink(), rejected: new MemorySink(), metrics: new MemorySink(), alerts: new MemorySink() };
 }
 
-function pipeline(shards: number, s: ReturnType<typeof sinks>, extra: { rotateAtBytes?: number; maxPendingOutputBytes?: number; output?: Outputs } = {}) {
+function pipeline(shards: number, s: ReturnType<typeof sinks>, extra: { rotateAtBytes?: number; maxPendingOutputBytes?: number; output?: Outputs; earlyAlerts?: boolean } = {}) {
   return new Pipeline({
     shards,
     shardOptions: { format: 'json', windowMs: 30_000, idleTimeoutMs: 30_000, maxUrlsPerWindow: 100 },
@@ -48,7 +52,7 @@ function pipeline(shards: number, s: ReturnType<typeof sinks>, extra: { rotateAt
     lingerMs: 5,
     tickMs: 50,
     rules: [{ type: 'errors_per_status', threshold: 50 }],
-    earlyAlerts: true,
+    earlyAlerts: extra.earlyAlerts ?? true,
     // The daemon's own outputs over in-memory files: rotation at size is theirs.
     output: extra.output ?? new Outputs({ files: s, rotateAtBytes: extra.rotateAtBytes ?? 1 << 30 }),
     maxPendingOutputBytes: extra.maxPendingOutputBytes ?? 1 << 30,
@@ -136,7 +140,37 @@ describe('Pipeline over worker shards', () => {
     p.streamEnd('s');
     await p.finish();
     await p.close();
-    expect(events.at(-1)).toBe('resume');
+    // Every pause is followed by its resume, none twice in a row, each one counted as a shard pause.
+    expect(events.length % 2).toBe(0);
+    events.forEach((e, i) => expect(e, `event ${i} of ${events.join(',')}`).toBe(i % 2 === 0 ? 'pause' : 'resume'));
+    expect(p.backpressure.pausesForShards).toBe(events.length / 2);
+    expect(p.backpressure.pausesForOutput).toBe(0);
+  });
+
+  it('fires an errors_per_status alert early, while its window is still open, and not again when it closes', async () => {
+    const s = sinks();
+    const p = pipeline(2, s);
+    // 600 lines, 6 s of event time: all in the first window, which nothing closes until the stream ends.
+    const data = streamLines(0, 600);
+    const fives = sortLines(data.toString()).filter((l) => l.includes('"status":500')).length;
+    expect(fives).toBeGreaterThan(50);
+    p.data('s', data);
+    await p.drainInFlight();
+    expect(s.metrics.text(), 'the window is still open').toBe('');
+    const early = s.alerts.text().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(early.map((a) => [a.rule, a.window_start, a.group])).toEqual([['errors_per_status', new Date(T0 / 1000).toISOString(), '500']]);
+    const ws = new Date(T0 / 1000).toISOString();
+    expect(early[0]).toMatchObject({ type: 'ERRORS_PER_STATUS', window_end: new Date(T0 / 1000 + 30_000).toISOString(), threshold: 50 });
+    expect(early[0].message).toBe(`status 500: ${early[0].value} errors > 50 in window ${ws} (early)`);
+    // Counted as the lines came: over the threshold, at most the window's final count.
+    expect(early[0].value).toBeGreaterThan(50);
+    expect(early[0].value).toBeLessThanOrEqual(fives);
+    p.streamEnd('s');
+    await p.finish();
+    await p.close();
+    const rows = s.metrics.text().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(rows.find((r) => r.kind === 'status' && r.status === 500)?.error_count).toBe(fives);
+    expect(s.alerts.text().split('\n').filter(Boolean)).toHaveLength(1);
   });
 
   it('pauses the source once the outputs hold more than maxPendingOutputBytes not yet durable, resumes when durable', async () => {
@@ -165,6 +199,23 @@ describe('Pipeline over worker shards', () => {
     await p.close();
   });
 
+  it('with alerts.early off, fires errors_per_status when the window closes, once, not marked early', async () => {
+    const s = sinks();
+    const p = pipeline(2, s, { earlyAlerts: false });
+    const data = streamLines(0, 600);
+    const fives = sortLines(data.toString()).filter((l) => l.includes('"status":500')).length;
+    p.data('s', data);
+    await p.drainInFlight();
+    expect(s.alerts.text(), 'nothing before the window closes').toBe('');
+    p.streamEnd('s');
+    await p.finish();
+    await p.close();
+    const alerts = s.alerts.text().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const ws = new Date(T0 / 1000).toISOString();
+    expect(alerts.map((a) => [a.rule, a.window_start, a.group, a.value])).toEqual([['errors_per_status', ws, '500', fives]]);
+    expect(alerts[0].message).toBe(`status 500: ${fives} errors > 50 in window ${ws}`);
+  });
+
   it('rotates a sink early once it holds rotateAtBytes', async () => {
     const s = sinks();
     const p = pipeline(1, s, { rotateAtBytes: 4096 });
@@ -174,7 +225,15 @@ describe('Pipeline over worker shards', () => {
     p.streamEnd('s');
     await p.finish();
     await p.close();
+    // Each completed file reached rotateAtBytes with its last write and not before; what is left is under it.
+    expect(s.errors.rotations).toBe(s.errors.completed.length);
     expect(s.errors.rotations).toBeGreaterThan(3);
+    for (const f of s.errors.completed) {
+      expect(f.bytes).toBeGreaterThanOrEqual(4096);
+      expect(f.bytes - f.lastWrite).toBeLessThan(4096);
+    }
+    const total = s.errors.text().length;
+    expect(total - s.errors.completed.reduce((n, f) => n + f.bytes, 0)).toBeLessThan(4096);
     expect(s.metrics.rotations).toBe(0);
   });
 });

@@ -36,6 +36,19 @@ describe('RejectedLimit', () => {
     ]);
   });
 
+  it('warns again exactly 30 s after the last warning, not before; counts a last line without its newline', () => {
+    let now = 0;
+    const warnings: number[] = [];
+    const limit = new RejectedLimit({ perSecond: 0, now: () => now, warn: (d) => warnings.push(d.dropped) });
+    limit.take(rejected(0, 2));
+    now = 29_999;
+    limit.take(rejected(2, 1));
+    now = 30_000;
+    limit.take(Buffer.concat([rejected(3, 1), Buffer.from('{"reason":"malformed","source":"s","line":"4"}')]));
+    expect(warnings).toEqual([2, 5]);
+    expect(limit.dropped).toBe(5);
+  });
+
   it('at 0 writes nothing and still counts', () => {
     const limit = new RejectedLimit({ perSecond: 0, now: () => 0 });
     expect(limit.take(rejected(0, 5)).length).toBe(0);

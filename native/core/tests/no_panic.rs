@@ -67,18 +67,41 @@ proptest! {
         prop_assert_eq!(whole, run_in_parts(format, parts, &chunks));
     }
 
+    /// Garbage is refused with an `Err`, never taken for state: without the magic always; after the magic when
+    /// the next byte cannot start the MessagePack array or map a snapshot or a partials list is encoded as.
     #[test]
-    fn garbage_snapshots_and_partials_are_errors_not_panics(data in proptest::collection::vec(any::<u8>(), 0..400)) {
+    fn garbage_snapshots_and_partials_are_errors_not_panics(data in proptest::collection::vec(any::<u8>(), 1..400)) {
         let mut shard = Shard::new(opts(Format::Auto)).unwrap();
-        let mut with_magic = b"LPS1".to_vec();
-        with_magic.extend(&data);
-        let _ = shard.restore(&data);
-        let _ = shard.restore(&with_magic);
         let mut merger = WindowMerger::new(3);
-        let mut partials = b"LPW1".to_vec();
-        partials.extend(&data);
-        let _ = merger.add(&data);
-        let _ = merger.add(&partials);
+        prop_assert!(data.starts_with(b"LPS1") || shard.restore(&data).is_err(), "accepted as a snapshot: {:?}", data);
+        prop_assert!(data.starts_with(b"LPW1") || merger.add(&data).is_err(), "accepted as partials: {:?}", data);
+        let container = matches!(data[0], 0x80..=0x9f | 0xdc..=0xdf);
+        let with_magic = [b"LPS1".as_slice(), &data].concat();
+        let partials = [b"LPW1".as_slice(), &data].concat();
+        let restored = shard.restore(&with_magic);
+        let added = merger.add(&partials);
+        if !container {
+            prop_assert!(restored.is_err(), "accepted as a snapshot: {:?}", with_magic);
+            prop_assert!(added.is_err(), "accepted as partials: {:?}", partials);
+        }
+        // Whatever was accepted must still drain without a panic.
         let _ = merger.drain(None);
+    }
+
+    /// A real snapshot or partials list cut short anywhere (a torn checkpoint file) is an `Err`: MessagePack is
+    /// prefix-free, so no strict prefix decodes.
+    #[test]
+    fn truncated_state_is_an_error(cut in any::<usize>()) {
+        let mut shard = Shard::new(opts(Format::Json)).unwrap();
+        let lines = b"{\"timestamp\": \"2025-06-09T09:42:40Z\", \"ip\": \"1.2.3.4\", \"method\": \"GET\", \"url\": \"/a\", \"status\": 500}\n{\"timestamp\": \"2025-06-09T09:42:44Z\", \"ip\": \"::1\", \"method\": \"GET\", \"url\": \"/b\", \"status\": 200}\n";
+        let _ = shard.process("s", lines, NOW);
+        let snapshot = shard.snapshot();
+        let flushed = shard.flush(NOW).encode_partials();
+        prop_assert!(Shard::new(opts(Format::Json)).unwrap().restore(&snapshot).is_ok());
+        prop_assert!(WindowMerger::new(3).add(&flushed).is_ok());
+        let s_cut = cut % snapshot.len();
+        prop_assert!(Shard::new(opts(Format::Json)).unwrap().restore(&snapshot[..s_cut]).is_err(), "snapshot cut at {}", s_cut);
+        let p_cut = 1 + cut % (flushed.len() - 1);
+        prop_assert!(WindowMerger::new(3).add(&flushed[..p_cut]).is_err(), "partials cut at {}", p_cut);
     }
 }
