@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.GenWriter = nativeBinding.GenWriter
 module.exports.Hll = nativeBinding.Hll
 module.exports.KafkaConsumer = nativeBinding.KafkaConsumer
 module.exports.Shard = nativeBinding.Shard
