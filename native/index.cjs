@@ -842,3 +842,4 @@ module.exports.Shard = nativeBinding.Shard
 module.exports.WindowMerger = nativeBinding.WindowMerger
 module.exports.buildInfo = nativeBinding.buildInfo
 module.exports.compactParquet = nativeBinding.compactParquet
+module.exports.growPipe = nativeBinding.growPipe

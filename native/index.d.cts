@@ -307,6 +307,13 @@ export interface GroupRate {
 }
 
 /**
+ * Asks the kernel for a pipe buffer of at least `bytes` on `fd` (Linux `F_SETPIPE_SZ`). Returns the size the
+ * pipe has now, or -1 when `fd` is no pipe or the kernel refused (above `/proc/sys/fs/pipe-max-size`
+ * unprivileged, or the user's pipe budget spent): the pipe then keeps the size it had. Never throws.
+ */
+export declare function growPipe(fd: number, bytes: number): number
+
+/**
  * One partition to read, as `assign` takes it: from `offset` (else the group's committed offset, else
  * `auto.offset.reset`), up to `end` (exclusive) for a finite read.
  */

@@ -97,6 +97,9 @@ export const GenWriter = binding.GenWriter;
 export type GenWriter = Binding.GenWriter;
 export type GenWriterOptions = Binding.GenWriterOptions;
 
+/** Grows the pipe behind a file descriptor to at least `bytes` (never shrinks it); the size it has, or -1 (no pipe, refused). */
+export const growPipe = binding.growPipe;
+
 /** The version and build profile (`release` or `debug`) the native module was compiled as. */
 export const buildInfo = binding.buildInfo;
 

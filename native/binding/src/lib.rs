@@ -10,6 +10,7 @@ use logpulse_core as core;
 mod allocator;
 mod gen;
 mod kafka;
+mod pipe;
 
 /// Options of one shard. Durations in milliseconds; every field optional (defaults: SPEC §7).
 #[napi(object)]
