@@ -835,9 +835,11 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.GenWriter = nativeBinding.GenWriter
 module.exports.Hll = nativeBinding.Hll
 module.exports.KafkaConsumer = nativeBinding.KafkaConsumer
 module.exports.Shard = nativeBinding.Shard
 module.exports.WindowMerger = nativeBinding.WindowMerger
 module.exports.buildInfo = nativeBinding.buildInfo
 module.exports.compactParquet = nativeBinding.compactParquet
+module.exports.growPipe = nativeBinding.growPipe

@@ -9,6 +9,32 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+export declare class GenWriter {
+  /** Invalid options throw `LP_ERR_NATIVE_OPTION: <option> …`. */
+  constructor(options: GenWriterOptions)
+  /**
+   * Simulated time: line n (counting every line made) at `startUs + floor(n × stepUs)`. Up to `maxLines` whole
+   * lines from offset 0, none started at or past `limit` (`buf` needs `limit` + 70,096 bytes). Returns the
+   * bytes written; `lastLines` says how many lines.
+   */
+  fillStep(buf: Buffer, max: number, limit: number, startUs: number, stepUs: number): number
+  /**
+   * Live: lines stamped with the wall clock, `nowUs` (the caller's wall clock now) plus the monotonic time
+   * since, read once per 8 lines and never going backwards. Otherwise as `fillStep`.
+   */
+  fillWall(buf: Buffer, max: number, limit: number, nowUs: number): number
+  /**
+   * Any other clock: the event times (µs, integers) of the next lines, one per line; at most
+   * `timesUs.length` lines. Otherwise as `fillStep`.
+   */
+  fillAt(buf: Buffer, limit: number, timesUs: Float64Array): number
+  /** Lines the last fill made. */
+  get lastLines(): number
+  /** Lines made so far. */
+  get lines(): number
+  stats(): GenWriterStats
+}
+
 /**
  * HyperLogLog distinct counter of client IPs (precision 14, exact up to 2,048 distinct values): the sketch
  * behind every `unique_ips`. The pipeline never needs it (shards and the merger own their sketches); it is
@@ -246,12 +272,53 @@ export interface Counters {
   rejected: RejectedCounters
 }
 
+/** The `LineOptions` of src/gen/options.ts (a `GenOptions` object can be passed as it is). */
+export interface GenWriterOptions {
+  /** `json` | `csv` | `clf`. */
+  format: string
+  compact: boolean
+  /** `common` | `single` | `mixed`. */
+  clfVariant: string
+  urls: number
+  methods: Array<string>
+  /** Weights of 200, 404 and 500. */
+  statusDist: Array<number>
+  users: number
+  errorUserPercent: number
+  errorRate: number
+  errorUrlPercent: number
+  lateFraction: number
+  lateBySeconds: number
+  malformedFraction: number
+  /** An integer 0 ..= 2^53 - 1. */
+  seed: number
+}
+
+/**
+ * What the writer made so far: `bad` holds the bad lines per kind in the order of src/gen/bad-lines.ts's
+ * BAD_LINE_KINDS (malformed, missing_field, invalid_field, invalid_timestamp, invalid_utf8, too_long, future).
+ */
+export interface GenWriterStats {
+  lines: number
+  bytes: number
+  records: number
+  late: number
+  bad: Array<number>
+}
+
 export interface GroupRate {
   /** The URL or the IP address. */
   group: string
   requests: number
   errors: number
 }
+
+/**
+ * Asks the kernel for a pipe buffer of at least `bytes` on `fd` (Linux `F_SETPIPE_SZ`). Returns the size the
+ * pipe has now, or -1 when `fd` is no pipe or the kernel refused (above `/proc/sys/fs/pipe-max-size`
+ * unprivileged, or the user's pipe budget spent): the pipe then keeps the size it had. Never throws.
+ */
+export declare function growPipe(fd: number, bytes: number): number
 
 /**
  * One partition to read, as `assign` takes it: from `offset` (else the group's committed offset, else

@@ -92,6 +92,14 @@ export type WindowMerger = Binding.WindowMerger;
 export const Hll = binding.Hll;
 export type Hll = Binding.Hll;
 
+/** `logpulse gen`'s line writer (native/core/src/gen): the lines of src/gen/line-writer.ts, written in Rust (native/API.md). */
+export const GenWriter = binding.GenWriter;
+export type GenWriter = Binding.GenWriter;
+export type GenWriterOptions = Binding.GenWriterOptions;
+
+/** Grows the pipe behind a file descriptor to at least `bytes` (never shrinks it); the size it has, or -1 (no pipe, refused). */
+export const growPipe = binding.growPipe;
+
 /** The version and build profile (`release` or `debug`) the native module was compiled as. */
 export const buildInfo = binding.buildInfo;
 

@@ -127,6 +127,6 @@ function pythonStr(us: number): string {
 }
 
 function clfTime(us: number): string {
-  const d = new Date(Math.floor(us / 1_000_000) * 1000);
+  const d = new Date((us - (us % 1_000_000)) / 1000); // exact, where us / 1e6 can round up to the next second
   return `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
 }

@@ -2,7 +2,8 @@
 // stopped by --count, a signal or a reader that went away. Two buffers alternate, so one block is made while
 // the previous one is being written.
 import { type EventClock, ScheduledClock, StepClock, WallClock } from './clock.js';
-import { type GenStats, LINE_HEADROOM, LineWriter } from './line-writer.js';
+import { type GenStats, LINE_HEADROOM } from './line-writer.js';
+import { NativeLineWriter } from './native-line-writer.js';
 import type { GenOptions } from './options.js';
 import type { Output } from './output.js';
 import { Pacer } from './pacer.js';
@@ -23,7 +24,7 @@ export function eventClock(o: Pick<GenOptions, 'startUs' | 'rate' | 'speed' | 's
  * `written.lines` counts the lines handed to the output so far, per block (a progress display samples it).
  */
 export async function generate(o: GenOptions, output: Output, signal: AbortSignal, written: { lines: number } = { lines: 0 }): Promise<GenStats> {
-  const writer = new LineWriter(o);
+  const writer = new NativeLineWriter(o);
   const pacer = o.rate > 0 ? new Pacer(o.rate) : null;
   const clock = eventClock(o, pacer);
   const buffers = [Buffer.allocUnsafeSlow(BLOCK_BYTES + LINE_HEADROOM), Buffer.allocUnsafeSlow(BLOCK_BYTES + LINE_HEADROOM)];

@@ -159,7 +159,9 @@ export class LineWriter {
     const m = this.#methods.length === 1 ? 0 : this.#rng.below(this.#methods.length);
     const url = profile.nextUrl();
     const status = profile.nextStatus(url);
-    const second = Math.floor(us / 1_000_000);
+    let second = Math.floor(us / 1_000_000);
+    // From about 2242 on, us / 1e6 rounds up to the next second at µs .999999 (f64 spacing): step back.
+    if (second * 1_000_000 > us) second--;
     if (second !== this.#prefix.second) this.#prefix.set(second);
     if (this.#format === FORMAT_CLF) return this.#clf(buf, pos, ip, m, url, status);
     pos = writeBytes(buf, pos, this.#head);

@@ -4,6 +4,8 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 import { type KafkaSecurity, PLAINTEXT } from '../kafka/client-config.js';
+import { growPipe } from '../native.js';
+import { BLOCK_BYTES } from './generate.js';
 import { KafkaOutput } from './kafka-output.js';
 import type { OutputSpec } from './options.js';
 import type { Output, Say } from './output.js';
@@ -245,6 +247,9 @@ function endGracefully(socket: Socket): Promise<void> {
 export async function openOutput(spec: OutputSpec, say: Say, kafkaSecurity: KafkaSecurity = PLAINTEXT): Promise<Output> {
   switch (spec.kind) {
     case 'stdout':
+      // Node writes to a pipe synchronously: with the default 64 KiB pipe each block would wait for the reader
+      // to take nearly all of it, so making lines and reading them would never overlap (native/binding/src/pipe.rs).
+      growPipe(1, BLOCK_BYTES);
       return new StreamOutput(process.stdout);
     case 'tcp-listen': {
       const out = new TcpListenOutput(say);

@@ -1,5 +1,6 @@
-//! N-API binding: converts types between JS and `logpulse_core`, and the kafka:// consumer (`kafka/`). Errors
-//! cross as JS `Error`s with an `LP_ERR_NATIVE_*` code in the message; no input can panic across the boundary.
+//! N-API binding: converts types between JS and `logpulse_core` (`gen.rs`: `logpulse gen`'s line writer), and the
+//! kafka:// consumer (`kafka/`). Errors cross as JS `Error`s with an `LP_ERR_NATIVE_*` code in the message; no
+//! input can panic across the boundary.
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -7,7 +8,9 @@ use napi_derive::napi;
 use logpulse_core as core;
 
 mod allocator;
+mod gen;
 mod kafka;
+mod pipe;
 
 /// Options of one shard. Durations in milliseconds; every field optional (defaults: SPEC §7).
 #[napi(object)]

@@ -3,6 +3,7 @@
 
 pub mod archive;
 pub mod escape;
+pub mod gen;
 pub mod hll;
 pub mod ip;
 pub mod json;
