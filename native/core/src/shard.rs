@@ -17,7 +17,7 @@ use crate::timestamp::write_iso_micros;
 use crate::window::{WindowAgg, WindowPartial};
 
 mod parallel;
-use parallel::{LineLimits, Parsed};
+use parallel::{LineLimits, Padded, Parsed};
 
 /// Rejected records keep at most this many bytes of the raw line (SPEC §4).
 pub const REJECT_KEEP_BYTES: usize = 4096;
@@ -130,8 +130,8 @@ pub struct Shard {
     parser: LineParser,
     /// One parser per part when a call's lines are parsed in parts (`parse_threads` > 1), and the parts' lists,
     /// kept empty between calls for their allocations.
-    part_parsers: Vec<LineParser>,
-    part_lists: Vec<Vec<Parsed<'static>>>,
+    part_parsers: Vec<Padded<LineParser>>,
+    part_lists: Vec<Padded<Vec<Parsed<'static>>>>,
     state: State,
 }
 
@@ -183,8 +183,8 @@ impl Shard {
         let parts = if opts.parse_threads > 1 { opts.parse_threads } else { 0 };
         Ok(Shard {
             parser: LineParser::with_json(opts.format, opts.csv_delimiter, &opts.json),
-            part_parsers: (0..parts).map(|_| LineParser::with_json(opts.format, opts.csv_delimiter, &opts.json)).collect(),
-            part_lists: (0..parts).map(|_| Vec::new()).collect(),
+            part_parsers: (0..parts).map(|_| Padded(LineParser::with_json(opts.format, opts.csv_delimiter, &opts.json))).collect(),
+            part_lists: (0..parts).map(|_| Padded(Vec::new())).collect(),
             state: State {
                 opts,
                 streams: Vec::new(),
@@ -360,7 +360,7 @@ impl Shard {
         let mut lists = parallel::recycle(std::mem::take(&mut self.part_lists));
         parallel::parse_parts(&parts, &mut self.part_parsers, &mut lists, limits);
         for list in &mut lists {
-            for parsed in list.drain(..) {
+            for parsed in list.0.drain(..) {
                 match parsed {
                     Parsed::Rejected(reason, line) => {
                         self.state.out.counters.lines += 1;
