@@ -356,25 +356,41 @@ impl Shard {
             max_line_bytes: self.state.opts.max_line_bytes,
             future_after_us: now_us.saturating_add(self.state.opts.max_future_skew_us),
         };
-        let parts = parallel::split_at_lines(lines, self.part_parsers.len());
-        let mut lists = parallel::recycle(std::mem::take(&mut self.part_lists));
-        parallel::parse_parts(&parts, &mut self.part_parsers, &mut lists, limits);
-        for list in &mut lists {
-            for parsed in list.0.drain(..) {
-                match parsed {
-                    Parsed::Rejected(reason, line) => {
-                        self.state.out.counters.lines += 1;
-                        self.state.reject_from(reason, sidx, line);
+        // In rounds: a part that stopped at `MAX_PART_LINES` is folded up to where it stopped, the parts after it are
+        // dropped (parsed again next round), and the next round starts there.
+        let mut rest = lines;
+        while !rest.is_empty() {
+            let parts = parallel::split_at_lines(rest, self.part_parsers.len());
+            let mut lists = parallel::recycle(std::mem::take(&mut self.part_lists));
+            let parsed_bytes = parallel::parse_parts(&parts, &mut self.part_parsers, &mut lists, limits);
+            let mut next: &[u8] = &[];
+            let mut offset = 0;
+            for ((part, list), &done) in parts.iter().zip(lists.iter_mut()).zip(&parsed_bytes) {
+                for parsed in list.0.drain(..) {
+                    match parsed {
+                        Parsed::Rejected(reason, line) => {
+                            self.state.out.counters.lines += 1;
+                            self.state.reject_from(reason, sidx, line);
+                        }
+                        Parsed::Record { record, line, ip_hash } => {
+                            self.state.out.counters.lines += 1;
+                            self.state.accept_hashed(sidx, &record, line, ip_hash);
+                        }
+                        Parsed::Again(line) => Self::handle_line(&mut self.parser, &mut self.state, sidx, line, now_us),
                     }
-                    Parsed::Record { record, line, ip_hash } => {
-                        self.state.out.counters.lines += 1;
-                        self.state.accept_hashed(sidx, &record, line, ip_hash);
-                    }
-                    Parsed::Again(line) => Self::handle_line(&mut self.parser, &mut self.state, sidx, line, now_us),
                 }
+                if done < part.len() {
+                    next = &rest[offset + done..];
+                    break;
+                }
+                offset += part.len();
             }
+            for list in &mut lists {
+                list.0.clear();
+            }
+            self.part_lists = parallel::recycle(lists);
+            rest = next;
         }
-        self.part_lists = parallel::recycle(lists);
     }
 
     /// The stream's pending bytes form a complete line (its `\n` was seen, or input ended).

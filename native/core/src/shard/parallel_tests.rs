@@ -136,3 +136,23 @@ fn parse_threads_out_of_range_are_named() {
         assert_eq!(e.option, "parseThreads");
     }
 }
+
+#[test]
+fn calls_of_more_lines_than_a_part_holds_are_parsed_in_rounds_with_the_same_outputs() {
+    let mut d = Draw(11);
+    let mut bytes = Vec::new();
+    let lines = 3 * super::parallel::MAX_PART_LINES + 17;
+    for i in 0..lines as i64 {
+        match d.below(4) {
+            0 => bytes.extend(any_line(&mut d, T0 + i * 2_000)),
+            1 => bytes.extend_from_slice(b"\n"),
+            _ => bytes.extend_from_slice(b"x\n"),
+        }
+    }
+    for parts in [2, 3] {
+        let mut one = Shard::new(options(1)).unwrap();
+        let mut many = Shard::new(options(parts)).unwrap();
+        assert_same(&one.process("a", &bytes, NOW), &many.process("a", &bytes, NOW), &format!("{parts} parts"));
+        assert_same(&one.flush(NOW), &many.flush(NOW), "flush");
+    }
+}
