@@ -2,6 +2,9 @@
 // config, then a last run to the end. The file's byte position is checkpointed with the state at every durable cut
 // and the outputs of a killed run's unfinished cut are discarded, so the final outputs equal those of one run
 // that was never killed: every error record, rejected line and window row once, every alert once.
+// (4 M lines and kills 10-150 ms after the source starts: the daemon reads 2 M lines in well under a second now, and
+// with 2 M lines and kills up to 300 ms a late run could read to the end before its kill: a file read to its end
+// leaves no checkpoint, so the last run read it all again.)
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +12,7 @@ import { join } from 'node:path';
 
 import { expect, it } from 'vitest';
 
+import { readCheckpoint } from '../../src/daemon/checkpoint.js';
 import { spawnCli, waitForLog } from '../support/cli.js';
 import { CLI } from '../support/paths.js';
 import { Rng } from '../support/rng.js';
@@ -22,7 +26,7 @@ it(`a file: run killed ${KILLS} times and restarted writes what one uninterrupte
   const dir = mkdtempSync(join(tmpdir(), 'logpulse-file-crash-'));
   const input = join(dir, 'access.log');
   const fd = openSync(input, 'w');
-  const g = spawnSync(process.execPath, [CLI, 'gen', '--rate', '0', '--count', '2000000', '--seed', '13', '--start', '2025-06-09T09:00:00Z', '--step', '3', '--late-fraction', '0.002', '--malformed-fraction', '0.001'], { stdio: ['ignore', fd, 'pipe'] });
+  const g = spawnSync(process.execPath, [CLI, 'gen', '--rate', '0', '--count', '4000000', '--seed', '13', '--start', '2025-06-09T09:00:00Z', '--step', '3', '--late-fraction', '0.002', '--malformed-fraction', '0.001'], { stdio: ['ignore', fd, 'pipe'] });
   closeSync(fd);
   expect(g.status, g.stderr?.toString()).toBe(0);
   const config = (name: string) => {
@@ -40,14 +44,18 @@ it(`a file: run killed ${KILLS} times and restarted writes what one uninterrupte
   while (kills < KILLS) {
     const d = spawnCli(['run', '-c', crashed], { cwd: dir });
     await waitForLog(d, 'source started');
-    await sleep(rng.int(20, 300));
+    await sleep(rng.int(10, 150));
     if (d.child.exitCode !== null) break; // it read to the end first
     d.child.kill('SIGKILL');
     await d.exit;
+    // No checkpoint: the run had read to the end (its end retires the checkpoint) just before the kill.
+    if ((await readCheckpoint(join(dir, 'crashed-cp'))) === null) break;
     kills++;
   }
-  const last = spawnCli(['run', '-c', crashed], { cwd: dir });
-  expect(await last.exit, last.stderr()).toBe(0);
+  if (kills === KILLS) {
+    const last = spawnCli(['run', '-c', crashed], { cwd: dir });
+    expect(await last.exit, last.stderr()).toBe(0);
+  }
 
   const out = (name: string, kind: string) => readKind(join(dir, name), kind);
   const errors = sorted(out('crashed', 'errors'));
