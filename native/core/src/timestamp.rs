@@ -417,7 +417,7 @@ pub fn epoch_ms_digits_to_us(s: &[u8]) -> Option<i64> {
 }
 
 /// "00" .. "99": one table load writes two digits, instead of a division and a remainder per digit.
-const DIGIT_PAIRS: [u8; 200] = {
+pub(crate) const DIGIT_PAIRS: [u8; 200] = {
     let mut t = [0u8; 200];
     let mut i = 0;
     while i < 100 {

@@ -2,17 +2,7 @@
 //! timestamps written straight into the caller's buffer. Callers guarantee room (the writer's headroom); every
 //! write here is bounds-checked all the same, so a wrong caller panics in tests rather than corrupting memory.
 
-/// "00".."99" as byte pairs: two digits per lookup.
-const PAIRS: [u8; 200] = {
-    let mut t = [0u8; 200];
-    let mut i = 0;
-    while i < 100 {
-        t[2 * i] = b'0' + (i / 10) as u8;
-        t[2 * i + 1] = b'0' + (i % 10) as u8;
-        i += 1;
-    }
-    t
-};
+use crate::timestamp::DIGIT_PAIRS as PAIRS;
 
 const MONTHS: &[u8; 36] = b"JanFebMarAprMayJunJulAugSepOctNovDec";
 
