@@ -1,10 +1,13 @@
 // Micro suites (tinybench), single-threaded, in this process:
 // - `process`: what the native core costs per line, by format, through N-API (Shard.process + window merge, 1 MiB
-//   chunks of seed-shaped lines with 10 % errors), and how far it is ahead of the pure-TS reference of SPEC §3
+//   chunks of seed-shaped lines with 10 % errors; one thread, and JSON also parsed in parts on every core), and
+//   how far it is ahead of the pure-TS reference of SPEC §3
 //   (test/support/reference-shard.ts, the oracle the differential tests use) on the same JSON lines.
 // - `hll`: the unique-IP sketch: adding addresses (a 1 MiB-class buffer per call, so N-API is crossed once per
 //   batch as in the pipeline), dense and sparse merges, against the exact JS Set the reference uses.
 // It proves speed only; the Rust and differential tests prove the results.
+import { availableParallelism } from 'node:os';
+
 import { Bench } from 'tinybench';
 
 import { Hll, Shard, WindowMerger } from '../src/native.js';
@@ -14,6 +17,7 @@ import type { MicroRow } from './results.js';
 import { type BenchFormat, chunksOf, seedLines } from './seed-lines.js';
 
 const NOW_US = 1_749_462_150_000_000 + 3_600_000_000;
+const cpus = availableParallelism();
 const MIB = 1 << 20;
 
 interface Dataset {
@@ -29,8 +33,8 @@ function dataset(format: BenchFormat, lines: number): Dataset {
 }
 
 /** One full pass: a fresh shard (state must not carry over, or the next pass would be all late). */
-function runNative(d: Dataset): void {
-  const shard = new Shard({ format: d.format });
+function runNative(d: Dataset, parseThreads = 1): void {
+  const shard = new Shard({ format: d.format, parseThreads });
   const merger = new WindowMerger();
   for (const c of d.chunks) merger.add(shard.process('bench', c, NOW_US).partials);
   merger.add(shard.flush(NOW_US).partials);
@@ -69,6 +73,8 @@ export async function microSuites(quick: boolean): Promise<MicroRow[]> {
   for (const format of ['json', 'csv', 'clf'] as const) {
     const d = dataset(format, lines);
     tasks.push({ suite: 'process', name: `native process, ${format}`, unit: 'line', items: d.lines, bytes: d.bytes, fn: () => runNative(d) });
+    // Issue 15: the same call parsed in parts on every core, folded in order (pipeline.parseThreads' default).
+    if (format === 'json') tasks.push({ suite: 'process', name: `native process, json, parsed in ${cpus} parts`, unit: 'line', items: d.lines, bytes: d.bytes, fn: () => runNative(d, cpus) });
   }
   // The reference is ~50× slower: a smaller set keeps the run short; rates are per line either way.
   const ref = dataset('json', quick ? 20_000 : 50_000);

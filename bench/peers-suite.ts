@@ -36,6 +36,11 @@ export interface PeersOptions {
   sparkData: Dataset;
   /** Why Spark is not run at all (e.g. `--quick`), or null to run it. Not fatal: a choice, said out loud. */
   skipSpark: string | null;
+  /**
+   * Issue 15's curve: larger files (smallest first) that Spark reads from files after the rounds above, `runs`
+   * pairs each with no warm-up (every Spark run starts its own JVM; logpulse is warm by then). Empty: no curve.
+   */
+  sparkCurve: Dataset[];
 }
 
 /** Printed on stderr the moment something is not measured, so nobody reads a table without knowing. */
@@ -63,7 +68,51 @@ async function logpulseRun(data: Dataset): Promise<ThroughputRun> {
 
 const SUMMARY_KEYS = ['linesPerSecond', 'mbPerSecond', 'cpuPercent', 'peakRssMb'] as const;
 
-export async function peersSuite(o: PeersOptions): Promise<Record<PeerKey, Measured<PeerSeries>>> {
+interface Pair {
+  peer: PeerResult;
+  logpulse: ThroughputRun;
+}
+
+function series(key: PeerKey, data: Dataset, pairs: Pair[]): Measured<PeerSeries> {
+  const runs = pairs.map((p) => toRun(p.peer));
+  const logpulseRuns = pairs.map((p) => p.logpulse);
+  return {
+    status: 'measured',
+    peer: pairs[0]?.peer.peer ?? key,
+    title: TITLES[key],
+    dataset: { lines: data.lines, bytes: data.bytes },
+    runs,
+    summary: summarizeFields(runs, SUMMARY_KEYS),
+    logpulseRuns,
+    logpulseSummary: summarizeFields(logpulseRuns, SUMMARY_KEYS),
+    throughputRatio: summarize(pairs.map((p) => p.logpulse.linesPerSecond / p.peer.linesPerSecond)),
+    rssRatio: summarize(pairs.map((p) => p.logpulse.peakRssMb / p.peer.peakRssMb)),
+  };
+}
+
+/** Spark from files on each of the curve's files, paired run by run with logpulse; a failure is fatal for that size only. */
+async function sparkCurve(data: Dataset[], runs: number): Promise<Measured<PeerSeries>[]> {
+  const out: Measured<PeerSeries>[] = [];
+  for (const d of data) {
+    const pairs: Pair[] = [];
+    try {
+      for (let r = 0; r < runs; r++) {
+        const lp = await logpulseRun(d);
+        const res = await runPeer('sparkFile', d);
+        process.stderr.write(`peers curve ${si(d.lines)} lines, run ${r + 1}/${runs}: logpulse ${si(lp.linesPerSecond)} lines/s, ${res.peer} ${si(res.linesPerSecond)} lines/s, ${res.peakRssMb.toFixed(0)} MB\n`);
+        pairs.push({ peer: res, logpulse: lp });
+      }
+      out.push(series('sparkFile', d, pairs));
+    } catch (err) {
+      const reason = err instanceof PeerUnavailable ? err.reason : ((err as Error).stack ?? String(err));
+      banner(`${TITLES.sparkFile}, ${d.lines.toLocaleString('en-US')} lines`, reason);
+      out.push(notMeasured(`Spark from files, ${d.lines.toLocaleString('en-US')} lines: ${reason}`, true));
+    }
+  }
+  return out;
+}
+
+export async function peersSuite(o: PeersOptions): Promise<Record<PeerKey, Measured<PeerSeries>> & { sparkFileCurve: Measured<PeerSeries>[] }> {
   const failed = new Map<PeerKey, { reason: string; fatal: boolean }>();
   if (o.skipSpark !== null) {
     for (const k of ['sparkFile', 'sparkSocket'] as const) failed.set(k, { reason: o.skipSpark, fatal: false });
@@ -82,7 +131,7 @@ export async function peersSuite(o: PeersOptions): Promise<Record<PeerKey, Measu
     { data: o.sparkData, keys: ['sparkFile', 'sparkSocket'] },
   ];
 
-  const paired: Record<PeerKey, { peer: PeerResult; logpulse: ThroughputRun }[]> = { naive: [], sparkFile: [], sparkSocket: [] };
+  const paired: Record<PeerKey, Pair[]> = { naive: [], sparkFile: [], sparkSocket: [] };
   for (let r = 0; r < o.warmupRuns + o.runs; r++) {
     const label = r < o.warmupRuns ? 'warm-up' : `round ${r - o.warmupRuns + 1}/${o.runs}`;
     const roundStart = Date.now();
@@ -111,25 +160,10 @@ export async function peersSuite(o: PeersOptions): Promise<Record<PeerKey, Measu
   for (const g of groups) {
     for (const key of g.keys) {
       const f = failed.get(key);
-      if (f) {
-        out[key] = notMeasured(f.reason, f.fatal);
-        continue;
-      }
-      const runs = paired[key].map((p) => toRun(p.peer));
-      const logpulseRuns = paired[key].map((p) => p.logpulse);
-      out[key] = {
-        status: 'measured',
-        peer: paired[key][0]?.peer.peer ?? key,
-        title: TITLES[key],
-        dataset: { lines: g.data.lines, bytes: g.data.bytes },
-        runs,
-        summary: summarizeFields(runs, SUMMARY_KEYS),
-        logpulseRuns,
-        logpulseSummary: summarizeFields(logpulseRuns, SUMMARY_KEYS),
-        throughputRatio: summarize(paired[key].map((p) => p.logpulse.linesPerSecond / p.peer.linesPerSecond)),
-        rssRatio: summarize(paired[key].map((p) => p.logpulse.peakRssMb / p.peer.peakRssMb)),
-      };
+      out[key] = f ? notMeasured(f.reason, f.fatal) : series(key, g.data, paired[key]);
     }
   }
-  return out;
+  const curveSkipped = failed.get('sparkFile');
+  const sparkFileCurve = o.sparkCurve.length === 0 ? [] : curveSkipped ? o.sparkCurve.map(() => notMeasured(curveSkipped.reason, curveSkipped.fatal)) : await sparkCurve(o.sparkCurve, o.runs);
+  return { ...out, sparkFileCurve };
 }

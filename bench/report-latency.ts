@@ -43,6 +43,10 @@ export function latencySection(r: BenchResults, from?: { results: BenchResults; 
     const q = src.quick ? '`--quick` ' : '';
     L.push(`> From a later ${q}run of this suite alone (${src.only ? `\`--only ${src.only.join(',')}\`` : 'full'}), ${src.startedAt.slice(0, 16).replace('T', ' ')} UTC, commit \`${src.machine.gitCommit.slice(0, 12)}\`${src.machine.gitDirty ? ' (with uncommitted changes)' : ''}, load average ${src.machine.loadAvgAtStart.join(' / ')} at start and ${src.loadAvgAtEnd.join(' / ')} at end on ${src.machine.cpus} cores${src.machine.loadAvgAtStart[0]! > src.machine.cpus ? ': **a heavily loaded machine, noisy numbers**' : ''}. Raw runs: [\`${from.jsonRel}\`](${from.jsonRel}).`, '');
   }
+  else if (r.latencyFrom) {
+    const f = r.latencyFrom;
+    L.push(`> Not run again in this full run (\`--reuse-latency\`): copied from the run of ${f.startedAt.slice(0, 16).replace('T', ' ')} UTC, commit \`${f.gitCommit.slice(0, 12)}\`. Raw runs: [\`results/${f.file}\`](results/${f.file}).`, '');
+  }
   L.push('![Latency against throughput, per source](latency-chart.svg)', '');
   L.push(`Each cell: p50 / p99 / max in ms (median of the runs' figures). ${LATENCY_MEASURES.map((x) => `**${MEASURE_NAMES[x]}**`).join(', ')}.`, '');
   L.push(`| source | rate | ${LATENCY_MEASURES.map((x) => MEASURE_NAMES[x]).join(' | ')} | daemon CPU |`, `|---|---|${LATENCY_MEASURES.map(() => '---|').join('')}---|`);

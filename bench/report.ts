@@ -30,6 +30,22 @@ function microTable(rows: MicroRow[]): string[] {
   return out;
 }
 
+/** Issue 15: Spark from files over input sizes, its 200 k-line point being the peers table's. */
+function sparkCurveSection(r: BenchResults): string[] {
+  const curve = [r.peers.sparkFile, ...(r.peers.sparkFileCurve ?? [])];
+  if (!r.peers.sparkFileCurve?.length) return [];
+  const L = ['## Spark from files, by input size (issue 15)', '', '| lines | Spark lines/s | Spark peak RSS MB | logpulse lines/s (processing), peak RSS MB | logpulse ÷ Spark, throughput | logpulse ÷ Spark, peak RSS | runs |', '|---|---|---|---|---|---|---|'];
+  for (const p of curve) {
+    if (p.status !== 'measured') {
+      L.push(`| ${notMeasuredCell(p)} | | | | | | |`);
+      continue;
+    }
+    L.push(`| ${p.dataset.lines.toLocaleString('en-US')} | ${show(p.summary.linesPerSecond)} | ${show(p.summary.peakRssMb, fix(0))} | ${show(p.logpulseSummary.linesPerSecond)}, ${fix(0)(p.logpulseSummary.peakRssMb.median)} | ${show(p.throughputRatio, (v) => `${v.toFixed(1)}×`)} | ${show(p.rssRatio, fix(2))} | ${p.runs.length} |`);
+  }
+  L.push('', "The same job and settings at every size (bench/peers/spark/log_analyzer.py: the seed's three queries, pyspark 3.5 on `local[2]`, `spark.sql.shuffle.partitions` 2, driver memory 1 GB, one `availableNow` trigger over the input directory); the smallest size is the peers table's row, the others are paired the same way (logpulse, then Spark, on the same file), without a warm-up round. The headline ratio is the largest size's.", '');
+  return L;
+}
+
 /**
  * `jsonRel`: the results file relative to RESULTS.md. `latency`: a later run's results to take the latency section
  * (and issue 18's targets) from, with its file relative to RESULTS.md.
@@ -49,7 +65,7 @@ export function renderResultsMd(r: BenchResults, jsonRel: string, latency?: { re
   L.push(`Method: ${runsText}; tables show the median with (min – max). Ratios against peers are taken round by round (logpulse and the peer run back to back on the same file) and then summarised. Data: \`logpulse gen ${d.gen}\` — ${d.lines.toLocaleString('en-US')} seed-shaped JSON lines, ${(d.bytes / 1e6).toFixed(0)} MB, 10 % errors${sd.lines !== d.lines ? `; Spark's file is the first ${sd.lines.toLocaleString('en-US')} of them (${(sd.bytes / 1e6).toFixed(0)} MB, \`--count ${sd.lines}\`), as Spark reads thousands of lines/s` : ''}. Raw runs: [\`${jsonRel}\`](${jsonRel}).`, '');
   L.push('![End-to-end throughput: logpulse and its peers](chart.svg)', '');
 
-  L.push('## Targets (issues 5 and 18)', '', '| target | what | measured (median) | gap |', '|---|---|---|---|');
+  L.push('## Targets (issues 5, 15 and 18)', '', '| target | what | measured (median) | gap |', '|---|---|---|---|');
   for (const t of [...r.targets, ...(latency ? laterLatencyTargets(latency.results) : [])]) L.push(`| ${t.met === null ? '⚪' : t.met ? '✅' : '❌'} ${t.target} | ${t.what} | ${t.measured} | ${t.gap} |`);
   L.push('');
 
@@ -82,6 +98,7 @@ export function renderResultsMd(r: BenchResults, jsonRel: string, latency?: { re
     L.push(`| ${p.title} | ${si(p.dataset.lines)} lines | ${show(s.linesPerSecond)} | ${show(s.mbPerSecond, fix(1))} | ${show(s.cpuPercent, fix(0))} | ${show(s.peakRssMb, fix(0))} | ${show(p.logpulseSummary.linesPerSecond)}, ${fix(0)(p.logpulseSummary.peakRssMb.median)} MB | ${show(p.throughputRatio, (v) => `${v.toFixed(1)}×`)} | ${show(p.rssRatio, fix(2))} |`);
   }
   L.push('', "Peers time their processing alone (python/JVM start-up excluded); logpulse's side of each ratio is timed the same way, from its source's start until every window is emitted and every output file is fsynced and renamed (its final log line).", '');
+  L.push(...sparkCurveSection(r));
 
   L.push('## Micro benchmarks (one thread, tinybench; gen: whole CLI runs)', '', ...microTable(r.micro), '');
 

@@ -205,7 +205,18 @@ export interface BenchResults {
     latency: Measured<LatencyScenario>[];
     kafka: Measured<ThroughputScenario>;
   };
-  peers: Record<'naive' | 'sparkFile' | 'sparkSocket', Measured<PeerSeries>>;
+  peers: Record<'naive' | 'sparkFile' | 'sparkSocket', Measured<PeerSeries>> & {
+    /**
+     * Issue 15: Spark from files at larger sizes than its 200 k-line file (`sparkFile`), the same job and settings,
+     * paired with logpulse on each file; absent in runs before it. Smallest first; the headline is the largest.
+     */
+    sparkFileCurve?: Measured<PeerSeries>[];
+  };
+  /**
+   * Set when this full run did not run the latency suite (`--reuse-latency`): `e2e.latency` is copied unchanged
+   * from that earlier results file (the same code, said in RESULTS.md), so that 25 minutes are not spent again.
+   */
+  latencyFrom?: { file: string; startedAt: string; gitCommit: string };
   targets: Target[];
   /** Everything not measured, with why: printed loudly and shown in RESULTS.md. */
   notMeasured: { what: string; reason: string; fatal: boolean }[];

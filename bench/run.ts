@@ -2,7 +2,7 @@
 // bench/chart.svg (README shows them). It proves speed only; the tests prove correctness.
 //
 //   npm run bench                      full run: warm-up + 5 runs of every e2e number (3 of each latency), Spark
-//                                      included (~60 min: the latency suite is 16 scenarios, ~25 min)
+//                                      included, its curve too (~75 min: the latency suite is 16 scenarios, ~25 min)
 //   npm run bench -- --quick           ~5 min smoke run: 1 run each, small sizes, Spark skipped (said so); its
 //                                      latency suite alone (--only latency) takes ~3 min
 //   npm run bench -- --only file,tcp   some suites: micro gen file tcp latency kafka peers (and soak, below)
@@ -15,7 +15,11 @@
 //                                      which the page labels), then RESULTS.md's soak section and soak-chart.svg
 //   npm run bench -- --report          only regenerate RESULTS.md and the charts from the newest full results file
 //                                      (and the latency per source from a later results file that has it, labelled)
-//   other flags: --runs N, --lines N (main dataset), --spark-lines N (Spark's dataset, default 200,000), --no-spark
+//   other flags: --runs N, --lines N (main dataset, default 10,000,000: issue 15's size), --spark-lines N (Spark's
+//                dataset, default 200,000), --spark-curve N,N (issue 15: Spark from files again at these sizes, default
+//                2,000,000 and 10,000,000; `--spark-curve none` skips it), --no-spark, --reuse-latency (a full run
+//                that copies the latency suite's results from the newest committed results that have them instead
+//                of running it for 25 minutes; RESULTS.md names that file and its commit)
 //
 // Where results go (the soak's aside): only a complete full run (no --quick, no --only) writes the committed bench/results/,
 // RESULTS.md and chart.svg; anything else writes the same three files under bench/.cache/quick/ (git-ignored).
@@ -24,7 +28,7 @@
 // (Spark under --quick or --no-spark) are reported but do not fail the run; a Kafka broker that cannot start does.
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 import { CLI } from '../test/support/paths.js';
 import { datasetGenArgs, writeDataset, type Dataset } from './dataset.js';
@@ -72,7 +76,8 @@ for (const s of only ?? []) {
 }
 const runs = num('runs', quick ? 1 : 5);
 const warmupRuns = quick ? 0 : 1;
-const wants = (s: Suite) => (!only ? !ON_REQUEST.includes(s) : only.includes(s));
+const reuseLatency = has('reuse-latency');
+const wants = (s: Suite) => (s === 'latency' && reuseLatency ? false : !only ? !ON_REQUEST.includes(s) : only.includes(s));
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
 async function repeat<T>(what: string, fn: (warmup: boolean) => Promise<T>, describe: (t: T) => string, n = runs): Promise<T[]> {
@@ -206,7 +211,7 @@ async function main(): Promise<number> {
   log(`logpulse bench${quick ? ' --quick' : ''} on ${machine.host} (${machine.cpus} × ${machine.cpuModel}), load ${machine.loadAvgAtStart.join(' ')}`);
   const scratch = scratchDir('data');
   try {
-    const lines = num('lines', quick ? 1_000_000 : 4_000_000);
+    const lines = num('lines', quick ? 1_000_000 : 10_000_000);
     // Only the file-fed suites read it (the latency suite writes its own lines): `--only latency` skips it.
     const needsData = wants('file') || wants('tcp') || wants('kafka') || wants('peers');
     const data: Dataset = needsData ? await writeDataset(scratch.path, lines) : { path: '', lines: 0, bytes: 0, genArgs: datasetGenArgs(0) };
@@ -215,9 +220,17 @@ async function main(): Promise<number> {
     const skipSpark = quick ? 'skipped in --quick (JVM start-up alone is ~15 s; run `npm run bench` for Spark)' : has('no-spark') ? 'skipped by --no-spark' : null;
     const sparkLines = num('spark-lines', 200_000);
     const sparkData: Dataset = sparkLines === lines || skipSpark !== null || !wants('peers') ? data : await writeDataset(scratch.path, sparkLines);
-    if (needsData) log(`dataset: ${data.lines.toLocaleString('en-US')} lines (${(data.bytes / 1e6).toFixed(0)} MB)${sparkData !== data ? `; Spark's: ${sparkData.lines.toLocaleString('en-US')} lines` : ''}`);
+    const curveFlag = flag('spark-curve');
+    const curveLines = skipSpark !== null || !wants('peers') || curveFlag === 'none' ? [] : (curveFlag?.split(',').map(Number) ?? [2_000_000, 10_000_000]).sort((a, b) => a - b);
+    if (curveLines.some((n) => !(Number.isInteger(n) && n > 0))) {
+      process.stderr.write('--spark-curve: line counts, e.g. 2000000,10000000 (or none)\n');
+      return 2;
+    }
+    const curveData: Dataset[] = [];
+    for (const n of curveLines) curveData.push(n === lines ? data : n === sparkData.lines ? sparkData : await writeDataset(scratch.path, n));
+    if (needsData) log(`dataset: ${data.lines.toLocaleString('en-US')} lines (${(data.bytes / 1e6).toFixed(0)} MB)${sparkData !== data ? `; Spark's: ${sparkData.lines.toLocaleString('en-US')} lines` : ''}${curveLines.length ? `; Spark's curve: ${curveLines.map((n) => n.toLocaleString('en-US')).join(', ')} lines` : ''}`);
 
-    const micro = [...(wants('micro') ? await microSuites(quick) : []), ...(wants('gen') ? await genSuite(quick ? 1_000_000 : 5_000_000, quick ? 1 : runs) : [])];
+    const micro = [...(wants('micro') ? await microSuites(quick) : []), ...(wants('gen') ? await genSuite(quick ? 1_000_000 : 20_000_000, quick ? 1 : runs) : [])];
     if (micro.length) console.table(micro.map((m) => ({ task: m.task, [`per s`]: `${si(m.itemsPerSecond)} ${m.unit}s`, 'ns/item': +m.nsPerItem.median.toFixed(1) })));
 
     const file = wants('file') ? await throughputScenario('a. file → daemon', FILE_SCENARIO_HOW, () => fileThroughput(data)) : notRun();
@@ -225,7 +238,9 @@ async function main(): Promise<number> {
     // One broker for the Kafka sources of scenario c, their alerts topics, and scenario d; stopped after both.
     const brokerReason = wants('latency') || wants('kafka') ? await kafkaUnavailableReason() : null;
     const brokers = brokerReason === null && (wants('latency') || wants('kafka')) ? BROKERS : null;
-    let latency: Measured<LatencyScenario>[] = [notRun()];
+    const reused = reuseLatency ? newestResults(RESULTS_DIR, hasLatencyPerSource) : null;
+    if (reuseLatency && !reused) throw new Error(`--reuse-latency: no results file in ${RESULTS_DIR} has the latency suite per source`);
+    let latency: Measured<LatencyScenario>[] = reused ? reused.results.e2e.latency : [notRun()];
     let kafka: Measured<ThroughputScenario> = notRun();
     try {
       if (wants('latency')) latency = await latencySuite(brokers, brokerReason);
@@ -234,8 +249,8 @@ async function main(): Promise<number> {
       if (brokers !== null) stopKafka();
     }
     const peers: BenchResults['peers'] = wants('peers')
-      ? await guarded('peers suite', async () => ({ status: 'measured' as const, ...(await peersSuite({ runs, warmupRuns, data, sparkData, skipSpark })) })).then((m) =>
-          m.status === 'measured' ? { naive: m.naive, sparkFile: m.sparkFile, sparkSocket: m.sparkSocket } : { naive: m, sparkFile: m, sparkSocket: m },
+      ? await guarded('peers suite', async () => ({ status: 'measured' as const, ...(await peersSuite({ runs, warmupRuns, data, sparkData, skipSpark, sparkCurve: curveData })) })).then((m) =>
+          m.status === 'measured' ? { naive: m.naive, sparkFile: m.sparkFile, sparkSocket: m.sparkSocket, sparkFileCurve: m.sparkFileCurve } : { naive: m, sparkFile: m, sparkSocket: m },
         )
       : { naive: notRun(), sparkFile: notRun(), sparkSocket: notRun() };
 
@@ -255,11 +270,12 @@ async function main(): Promise<number> {
       micro,
       e2e: { file, tcp, latency, kafka },
       peers,
+      ...(reused ? { latencyFrom: { file: basename(reused.path), startedAt: reused.results.startedAt, gitCommit: reused.results.machine.gitCommit } } : {}),
       targets: [],
       notMeasured: [],
     };
     results.targets = evaluateTargets(results);
-    const named: [string, Measured<unknown>][] = [['a. file → daemon', file], ['b. gen → TCP → daemon', tcp], ...latency.map((l, i): [string, Measured<unknown>] => [wants('latency') ? latencyTitle({ source: LATENCY_SOURCES[Math.floor(i / LATENCY_RATES.length)]!, rate: LATENCY_RATES[i % LATENCY_RATES.length]! }) : 'c. latency', l]), ['d. Kafka → daemon', kafka], ['naive Node.js peer', peers.naive], ['Spark peer, files', peers.sparkFile], ['Spark peer, socket', peers.sparkSocket]];
+    const named: [string, Measured<unknown>][] = [['a. file → daemon', file], ['b. gen → TCP → daemon', tcp], ...latency.map((l, i): [string, Measured<unknown>] => [wants('latency') ? latencyTitle({ source: LATENCY_SOURCES[Math.floor(i / LATENCY_RATES.length)]!, rate: LATENCY_RATES[i % LATENCY_RATES.length]! }) : 'c. latency', l]), ['d. Kafka → daemon', kafka], ['naive Node.js peer', peers.naive], ['Spark peer, files', peers.sparkFile], ['Spark peer, socket', peers.sparkSocket], ...(peers.sparkFileCurve ?? []).map((m, i): [string, Measured<unknown>] => [`Spark peer, files, ${curveLines[i]!.toLocaleString('en-US')} lines`, m])];
     for (const [what, m] of named) if (m.status === 'not-measured') results.notMeasured.push({ what, reason: m.reason, fatal: m.fatal });
 
     const official = !quick && !only;

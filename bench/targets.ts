@@ -1,6 +1,6 @@
 // Issue 5's targets (and issue 18's Kafka latency ones), each with the measured value and the gap, from one results file. A target whose input was
 // not measured says so (met: null) instead of passing or failing.
-import { type BenchResults, latencyFiguresOf, type Measured, type PeerSeries, reasonLine, type Target } from './results.js';
+import { type BenchResults, latencyFiguresOf, type Measured, type MicroRow, type PeerSeries, reasonLine, type Target } from './results.js';
 import type { Summary } from './stats.js';
 import { si, summarize } from './stats.js';
 
@@ -56,6 +56,42 @@ export function evaluateTargets(r: BenchResults): Target[] {
   out.push(atMost('durability-p99-1k', `p99 error-record durability at 1,000 lines/s (rotation ${rotate / 1000} s)`, `≤ ${(rotate + 100).toLocaleString('en-US')} ms (rotation + 100 ms)`, l1k?.summary.durabilityP99Ms ?? null, rotate + 100, ms, ' ms', lMissing));
   out.push(atMost('alert-p99-1k', 'p99 alert latency at 1,000 lines/s', '≤ 50 ms', l1k?.summary.alertP99Ms ?? null, 50, ms, ' ms', lMissing));
   if (r.e2e.latency.some((l) => l.status === 'measured' && l.source !== undefined)) out.push(...evaluateKafkaLatencyTargets(r));
+  out.push(...evaluateSpeedTargets(r));
+  return out;
+}
+
+const mib = (v: number) => v.toFixed(0);
+
+/** Issue 15's targets, from the suites that measure them (a run before issue 15 has no curve: not measured). */
+export function evaluateSpeedTargets(r: BenchResults): Target[] {
+  const out: Target[] = [];
+  const file = r.e2e.file;
+  const fileS = file.status === 'measured' ? file.summary : null;
+  const fileWhat = `file → daemon, ${r.dataset.lines.toLocaleString('en-US')} lines, 2 workers (spawn to exit)`;
+  out.push(atLeast('file-throughput-15', fileWhat, '≥ 5 M lines/s (issue 15)', fileS?.linesPerSecond ?? null, 5e6, si, ' lines/s', why(file)));
+  out.push(atMost('file-rss-15', `peak RSS, ${fileWhat}`, '≤ 150 MB', fileS?.peakRssMb ?? null, 150, mib, ' MB', why(file)));
+
+  const micro = (task: string) => r.micro.find((m) => m.task === task);
+  const native = micro('native process, json');
+  // tinybench's samples give ns per line; lines/s from the median sample, min/max from the extremes.
+  const perLine = (m: MicroRow | undefined) => (m ? { median: 1e9 / m.nsPerItem.median, min: 1e9 / m.nsPerItem.max, max: 1e9 / m.nsPerItem.min, runs: [1e9 / m.nsPerItem.median] } : null);
+  out.push(atLeast('native-process-json', 'native `process`, JSON, one core (N-API, window merge)', '≥ 8 M lines/s', perLine(native), 8e6, si, ' lines/s', 'NOT MEASURED (micro suite not run)'));
+  const gen = r.micro.find((m) => m.suite === 'gen' && m.task.includes(', json'));
+  out.push(atLeast('gen-pipe-json', `\`${gen?.task ?? 'logpulse gen --rate 0 → pipe, json'}\``, '≥ 8 M lines/s', perLine(gen), 8e6, si, ' lines/s', 'NOT MEASURED (gen suite not run)'));
+
+  const kafka = r.e2e.kafka;
+  const kafkaS = kafka.status === 'measured' ? kafka.summary : null;
+  out.push(atLeast('kafka-throughput-15', 'Kafka → daemon, 3 partitions, one line per message (spawn to exit)', '≥ 500 k lines/s', kafkaS?.linesPerSecond ?? null, 5e5, si, ' lines/s', why(kafka)));
+  out.push(atMost('kafka-rss-15', 'peak RSS, Kafka → daemon', '≤ 250 MB', kafkaS?.peakRssMb ?? null, 250, mib, ' MB', why(kafka)));
+
+  // The curve's headline is its largest size (issue 15); the 200 k point is `sparkFile`.
+  const curve = r.peers.sparkFileCurve ?? [];
+  const largest = curve.at(-1);
+  const lines = largest?.status === 'measured' ? ` on ${largest.dataset.lines.toLocaleString('en-US')} lines` : '';
+  const missing = largest ? why(largest) : 'NOT MEASURED (no Spark curve in this run)';
+  const pick = (f: (p: PeerSeries) => Summary) => (largest?.status === 'measured' ? f(largest) : null);
+  out.push(atLeast('spark-file-curve-throughput', `logpulse / Spark throughput, Spark from files${lines} (curve's largest size)`, '≥ 40×', pick((p) => p.throughputRatio), 40, ratio, '', missing));
+  out.push(atMost('spark-file-curve-rss', `logpulse / Spark peak RSS, Spark from files${lines}`, '≤ 0.20 (1/5)', pick((p) => p.rssRatio), 0.2, (v) => v.toFixed(2), '', missing));
   return out;
 }
 
