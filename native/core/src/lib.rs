@@ -8,6 +8,7 @@ pub mod hll;
 pub mod ip;
 pub mod json;
 pub mod merger;
+mod msgpack;
 pub mod options;
 pub mod parse;
 pub mod record;

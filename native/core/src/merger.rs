@@ -22,7 +22,7 @@ pub fn decode_partials(bytes: &[u8]) -> Result<Vec<WindowPartial>, String> {
         return Ok(Vec::new());
     }
     let body = bytes.strip_prefix(PARTIALS_MAGIC).ok_or("not logpulse window partials (bad magic)")?;
-    rmp_serde::from_slice(body).map_err(|e| format!("undecodable window partials: {e}"))
+    crate::msgpack::decode_whole(body).map_err(|e| format!("undecodable window partials: {e}"))
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -277,7 +277,7 @@ impl Shard {
     /// Replaces the whole state; on error the shard is left as it was.
     pub fn restore(&mut self, bytes: &[u8]) -> Result<(), String> {
         let body = bytes.strip_prefix(SNAPSHOT_MAGIC).ok_or("not a logpulse shard snapshot (bad magic)")?;
-        let snap: Snapshot = rmp_serde::from_slice(body).map_err(|e| format!("undecodable snapshot: {e}"))?;
+        let snap: Snapshot = crate::msgpack::decode_whole(body).map_err(|e| format!("undecodable snapshot: {e}"))?;
         for w in &snap.windows {
             w.validate(self.state.opts.window_us)?;
         }

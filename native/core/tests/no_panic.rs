@@ -104,4 +104,17 @@ proptest! {
         let p_cut = 1 + cut % (flushed.len() - 1);
         prop_assert!(WindowMerger::new(3).add(&flushed[..p_cut]).is_err(), "partials cut at {}", p_cut);
     }
+
+    /// A real snapshot or partials list with bytes after it (two writes run together) is an `Err`, not the first
+    /// value restored and the rest ignored.
+    #[test]
+    fn state_with_trailing_bytes_is_an_error(extra in proptest::collection::vec(any::<u8>(), 1..40)) {
+        let mut shard = Shard::new(opts(Format::Json)).unwrap();
+        let lines = b"{\"timestamp\": \"2025-06-09T09:42:40Z\", \"ip\": \"1.2.3.4\", \"method\": \"GET\", \"url\": \"/a\", \"status\": 500}\n";
+        let _ = shard.process("s", lines, NOW);
+        let snapshot = [shard.snapshot(), extra.clone()].concat();
+        let flushed = [shard.flush(NOW).encode_partials(), extra].concat();
+        prop_assert!(Shard::new(opts(Format::Json)).unwrap().restore(&snapshot).is_err(), "snapshot with trailing bytes accepted");
+        prop_assert!(WindowMerger::new(3).add(&flushed).is_err(), "partials with trailing bytes accepted");
+    }
 }
