@@ -430,6 +430,29 @@ describe('${ENV} interpolation', () => {
     expect(config.pipeline.watermarkMs).toBe(2_500);
   });
 
+  it('a fraction, a negative or an exponent becomes a number for a fractional key, in a list item too', () => {
+    const rates = (threshold: string, percentile: string) =>
+      configFrom({ alerts: { rules: [{ type: 'global_error_rate', threshold: '${T}' }], thresholdsPercentile: '${P}' } }, { env: { T: threshold, P: percentile } });
+    const config = ok(rates('2.5e-2', '99.5'));
+    expect(config.alerts.rules[0]).toMatchObject({ type: 'global_error_rate', threshold: 0.025 });
+    expect(config.alerts.thresholdsPercentile).toBe(99.5);
+    expect(ok(rates('0.05', '1E+1')).alerts).toMatchObject({ rules: [{ threshold: 0.05 }], thresholdsPercentile: 10 });
+    // Negative numbers are numbers (the range check then speaks), not text.
+    expect(byPath(rates('0.5', '-5'))).toEqual({ 'alerts.thresholdsPercentile': 'must be > 0' });
+  });
+
+  it('text that is not a whole literal of the key type stays text, and the type error names the key', () => {
+    const number = (v: string) => byPath(configFrom({ alerts: { thresholdsPercentile: '${P}' } }, { env: { P: v } }));
+    for (const v of ['.5', '5.', '1e', '1e+', '0x10', '5 ', ' 5', '5%', 'e5', '--5', '5-', '1.2.3']) {
+      expect(number(v), v).toEqual({ 'alerts.thresholdsPercentile': 'must be a number' });
+    }
+    const integer = (v: string) => byPath(configFrom({ pipeline: { workers: '${W}' } }, { env: { W: v } }));
+    for (const v of ['2.0', '2e0', '2 ', 'x2', '2x']) expect(integer(v), v).toEqual({ 'pipeline.workers': 'must be a whole number' });
+    const boolean = (v: string) => byPath(configFrom({ api: { enabled: '${B}' } }, { env: { B: v } }));
+    for (const v of ['TRUE', 'False', 'yes', '1', 'true ']) expect(boolean(v), v).toEqual({ 'api.enabled': 'must be true or false' });
+    expect(ok(configFrom({ api: { enabled: '${B}' } }, { env: { B: 'true' } })).api.enabled).toBe(true);
+  });
+
   it('but a quoted number written in the file is still a type error (no general coercion)', () => {
     expect(byPath(configFrom({ api: { port: '9090' } }, { env }))).toEqual({ 'api.port': 'must be a whole number' });
   });
