@@ -4,7 +4,9 @@
 // A file's name carries the wall-clock time it was opened, but the rows' times are event times (a replayed log can be
 // days old), so names cannot say which files a time range needs. Instead each file's range of times is learned the
 // first time it is seen — complete files never change — and a query reads only the files whose range meets it. Parsed
-// rows are kept for the most recently used files (bounded), so a dashboard refreshing the last hour reads nothing twice.
+// rows are kept for the most recently used files, so a dashboard refreshing the last hour reads nothing twice. The
+// bound is the files' bytes, not their rows (issue 20): a window row with its URL lists parses into tens of KB of
+// objects, and a bound of 100,000 rows let a daemon polled for /windows grow by about 20 MB an hour for days.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -16,8 +18,8 @@ export interface OutputFilesOptions<Row> {
   dir: string;
   kind: 'metrics' | 'alerts';
   times: RowTimes<Row>;
-  /** Parsed rows kept in memory across queries, over every cached file. */
-  cacheRows?: number;
+  /** Bytes of file text whose parsed rows are kept in memory across queries, over every cached file. */
+  cacheBytes?: number;
   /** A line that is not JSON (never written by the daemon; a hand-edited file): skipped, and said once per file. */
   warn?: (message: string, details: Record<string, unknown>) => void;
 }
@@ -30,24 +32,35 @@ interface FileInfo {
 
 /** Files read at once while indexing (a first query over a long-running daemon's thousands of small files). */
 const READ_CONCURRENCY = 16;
-const DEFAULT_CACHE_ROWS = 100_000;
+/** About an hour of a busy daemon's metrics/ files; parsed rows take a few times their text. */
+const DEFAULT_CACHE_BYTES = 4 * 1024 * 1024;
+
+interface Cached<Row> {
+  rows: Row[];
+  bytes: number;
+}
 
 export class OutputFiles<Row> {
   readonly #o: OutputFilesOptions<Row>;
   readonly #pattern: RegExp;
-  readonly #cacheRows: number;
+  readonly #cacheBytes: number;
   /** Every complete file seen, by name, with its time ranges. */
   readonly #index = new Map<string, FileInfo>();
   /** Parsed rows of recently used files, least recently used first (Map order). */
-  readonly #cache = new Map<string, Row[]>();
-  #cachedRows = 0;
+  readonly #cache = new Map<string, Cached<Row>>();
+  #cachedBytes = 0;
   /** One directory scan at a time: concurrent queries share it. */
   #scanning: Promise<void> | null = null;
 
   constructor(o: OutputFilesOptions<Row>) {
     this.#o = o;
     this.#pattern = new RegExp(`^${o.kind}-\\d{8}T\\d{6}Z-[A-Za-z0-9_]+-\\d{6,}\\.ndjson$`);
-    this.#cacheRows = o.cacheRows ?? DEFAULT_CACHE_ROWS;
+    this.#cacheBytes = o.cacheBytes ?? DEFAULT_CACHE_BYTES;
+  }
+
+  /** Bytes of file text whose rows are in memory now (at most the bound, or one file's when that file is bigger). */
+  get cachedBytes(): number {
+    return this.#cachedBytes;
   }
 
   /** The rows of every complete file whose time `key` (index into `times`) lies in [from, to). */
@@ -99,7 +112,7 @@ export class OutputFiles<Row> {
     if (cached !== undefined) {
       this.#cache.delete(name);
       this.#cache.set(name, cached);
-      return cached;
+      return cached.rows;
     }
     let text: string;
     try {
@@ -111,7 +124,7 @@ export class OutputFiles<Row> {
     }
     const rows = this.#parse(name, text);
     if (!this.#index.has(name)) this.#index.set(name, this.#ranges(rows));
-    this.#remember(name, rows);
+    this.#remember(name, { rows, bytes: Buffer.byteLength(text) });
     return rows;
   }
 
@@ -143,21 +156,21 @@ export class OutputFiles<Row> {
     return { min, max };
   }
 
-  #remember(name: string, rows: Row[]): void {
-    this.#cache.set(name, rows);
-    this.#cachedRows += rows.length;
-    for (const [old, oldRows] of this.#cache) {
-      if (this.#cachedRows <= this.#cacheRows || old === name) break;
+  #remember(name: string, entry: Cached<Row>): void {
+    this.#cache.set(name, entry);
+    this.#cachedBytes += entry.bytes;
+    for (const [old, oldEntry] of this.#cache) {
+      if (this.#cachedBytes <= this.#cacheBytes || old === name) break;
       this.#cache.delete(old);
-      this.#cachedRows -= oldRows.length;
+      this.#cachedBytes -= oldEntry.bytes;
     }
   }
 
   #forget(name: string): void {
     this.#index.delete(name);
-    const rows = this.#cache.get(name);
-    if (rows === undefined) return;
+    const entry = this.#cache.get(name);
+    if (entry === undefined) return;
     this.#cache.delete(name);
-    this.#cachedRows -= rows.length;
+    this.#cachedBytes -= entry.bytes;
   }
 }
