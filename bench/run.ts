@@ -2,7 +2,7 @@
 // bench/chart.svg (README shows them). It proves speed only; the tests prove correctness.
 //
 //   npm run bench                      full run: warm-up + 5 runs of every e2e number (3 of each latency), Spark
-//                                      included, its curve too (~75 min: the latency suite is 16 scenarios, ~25 min)
+//                                      included, its curve too (~50 min: the latency suite is 16 scenarios, ~25 min)
 //   npm run bench -- --quick           ~5 min smoke run: 1 run each, small sizes, Spark skipped (said so); its
 //                                      latency suite alone (--only latency) takes ~3 min
 //   npm run bench -- --only file,tcp   some suites: micro gen file tcp latency kafka peers (and soak, below)
