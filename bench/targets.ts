@@ -1,4 +1,4 @@
-// Issue 5's targets (and issue 18's Kafka latency ones), each with the measured value and the gap, from one results file. A target whose input was
+// Issue 5's targets (and issue 18's Kafka latency ones, issue 15's speed ones), each with the measured value and the gap, from one results file. A target whose input was
 // not measured says so (met: null) instead of passing or failing.
 import { type BenchResults, latencyFiguresOf, type Measured, type MicroRow, type PeerSeries, reasonLine, type Target } from './results.js';
 import type { Summary } from './stats.js';
