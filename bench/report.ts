@@ -32,8 +32,8 @@ function microTable(rows: MicroRow[]): string[] {
 
 /** Issue 15: Spark from files over input sizes, its 200 k-line point being the peers table's. */
 function sparkCurveSection(r: BenchResults): string[] {
-  const curve = [r.peers.sparkFile, ...(r.peers.sparkFileCurve ?? [])];
   if (!r.peers.sparkFileCurve?.length) return [];
+  const curve = [r.peers.sparkFile, ...r.peers.sparkFileCurve];
   const L = ['## Spark from files, by input size (issue 15)', '', '| lines | Spark lines/s | Spark peak RSS MB | logpulse lines/s (processing), peak RSS MB | logpulse ÷ Spark, throughput | logpulse ÷ Spark, peak RSS | runs |', '|---|---|---|---|---|---|---|'];
   for (const p of curve) {
     if (p.status !== 'measured') {

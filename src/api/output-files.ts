@@ -5,8 +5,9 @@
 // days old), so names cannot say which files a time range needs. Instead each file's range of times is learned the
 // first time it is seen — complete files never change — and a query reads only the files whose range meets it. Parsed
 // rows are kept for the most recently used files, so a dashboard refreshing the last hour reads nothing twice. The
-// bound is the files' bytes, not their rows (issue 20): a window row with its URL lists parses into tens of KB of
-// objects, and a bound of 100,000 rows let a daemon polled for /windows grow by about 20 MB an hour for days.
+// bound is the files' bytes, not their rows (issue 20): a row's size follows its URL lists (up to
+// pipeline.maxUrlsPerWindow), and 100,000 rows — about 8.7 days of windows — let an API polled for all of /windows
+// keep parsing and holding rows for days.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -32,7 +33,7 @@ interface FileInfo {
 
 /** Files read at once while indexing (a first query over a long-running daemon's thousands of small files). */
 const READ_CONCURRENCY = 16;
-/** About an hour of a busy daemon's metrics/ files; parsed rows take a few times their text. */
+/** Hours of metrics/ files (about 1.5 KB a window with 10 URLs; up to ten times that with 100); parsed rows take a few times their text. */
 const DEFAULT_CACHE_BYTES = 4 * 1024 * 1024;
 
 interface Cached<Row> {
