@@ -31,6 +31,7 @@ export const ERRORS = {
   LP_ERR_SOURCE_LISTEN: { exitCode: 1, meaning: 'a `tcp-listen:` source cannot listen (address in use, permission denied)' },
   LP_ERR_SOURCE_STATE: { exitCode: 1, meaning: 'a source was started twice or after stop (a bug, not an input problem)' },
   LP_ERR_KAFKA: { exitCode: 1, meaning: 'the Kafka brokers refuse the daemon for good (credentials, TLS, authorization); the message says what to check' },
+  LP_ERR_CLUSTER: { exitCode: 1, meaning: 'cluster mode cannot use its state topic (not allowed to create, write or read it; brokers away): at start the daemon warns and writes per-daemon rows, later a cut fails and is retried' },
   LP_ERR_STOPPED: { exitCode: 0, meaning: 'a stop signal came while a `kafka://` source was still waiting for its brokers: not a failure' },
 
   // Outputs and state.
@@ -49,6 +50,7 @@ export const ERRORS = {
   // Batch layer.
   LP_ERR_BATCH_INPUT: { exitCode: 1, meaning: '`logpulse batch` cannot read the archive (a corrupt Parquet file or compaction journal, named in the message): no view is published' },
   LP_ERR_BATCH_OUTPUT: { exitCode: 1, meaning: '`logpulse batch` cannot write its views or manifest under `batch.dir`: the previous batch stays published' },
+  LP_ERR_BATCH_ENGINE: { exitCode: 1, meaning: '`logpulse batch --engine spark` cannot run `spark-submit` (not installed: the message says how), or Spark failed for a reason that is neither the archive nor `batch.dir` (its error is in the message): the previous batch stays published' },
 
   // Thrown by the native module (native/binding/src/lib.rs).
   LP_ERR_NATIVE_VERSION: { exitCode: 1, meaning: 'the native module cannot be loaded or is not the version of the JavaScript (rebuild it: `npm run build:native`)' },

@@ -91,6 +91,7 @@ export function resolve(f: ConfigFile, env: Env): Config {
         caFile: f.kafka.security.caFile ?? null,
       },
     },
+    cluster: { enabled: f.cluster.enabled, topic: f.cluster.topic, partitions: f.cluster.partitions, retentionMs: ms(f.cluster.retention) },
     archive: { enabled: f.archive.enabled, dir: f.archive.dir, retention: retentionLimits(f.archive.retention, { maxAgeMs: 0, maxSize: 0 }) },
     batch: { dir: f.batch.dir },
     checkpoint: { dir: f.checkpoint.dir },

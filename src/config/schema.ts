@@ -8,6 +8,7 @@ import { Duration, PermissionMode, Section, StringEnum } from './schema-helpers.
 import { JSON_SECTION } from './schema-json.js';
 import { LIMITS_SECTION } from './schema-limits.js';
 import { PIPELINE_SECTION } from './schema-pipeline.js';
+import { CLUSTER_SECTION } from './schema-cluster.js';
 import { ARCHIVE_RETENTION_SECTION, OUTPUT_RETENTION_SECTION } from './schema-retention.js';
 import { WEBHOOK_KEYS } from './schema-webhook.js';
 
@@ -187,6 +188,7 @@ export const ConfigSchema = Type.Object(
       {
         enabled: Type.Boolean({ default: false, description: 'Archive every valid record as Parquet (the batch layer\'s input).' }),
         dir: Type.String({
+    cluster: CLUSTER_SECTION,
           minLength: 1,
           default: 'data/logs',
           description: 'Archive root; files go under `date=YYYY-MM-DD/hour=HH/`.',

@@ -95,6 +95,8 @@ export interface Config {
       caFile: string | null;
     };
   };
+  /** `topic` empty: derived from the consumer group (src/cluster/state-topic.ts `stateTopicName`). */
+  cluster: { enabled: boolean; topic: string; partitions: number; retentionMs: number };
   archive: { enabled: boolean; dir: string; retention: RetentionLimits };
   batch: { dir: string };
   checkpoint: { dir: string };

@@ -7,6 +7,7 @@ import type { ArchiveMark } from '../archive/recovery.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import type { OutputMarks } from '../sinks/sink.js';
 import type { ReplayableSource, StreamPositions } from '../sources/source.js';
+import type { ClusterCut, ClusterMember } from '../cluster/member.js';
 import type { ArchiveKeeper } from './archive.js';
 import type { Outputs } from './outputs.js';
 
@@ -18,6 +19,8 @@ export interface CutPoint {
   durable: Promise<OutputMarks>;
   /** Resolves once the archive's files of the cut are published (rejects with LP_ERR_ARCHIVE). */
   archived: Promise<ArchiveMark> | undefined;
+  /** Cluster mode: what the cut publishes on the state topic before its offsets are committed. */
+  cluster: ClusterCut | undefined;
 }
 
 export interface CutParts {
@@ -25,6 +28,7 @@ export interface CutParts {
   pipeline: Pipeline;
   outputs: Outputs;
   archive: ArchiveKeeper | null;
+  cluster?: ClusterMember | null;
 }
 
 /**
@@ -39,12 +43,17 @@ export async function takeCutPoint(p: CutParts, release: boolean, held?: (second
     const positions = p.source.positions();
     await p.pipeline.drainInFlight();
     const state = await p.pipeline.checkpointState();
+    // The closed point and the closed windows of this very moment: a window closing after it goes in the next cut,
+    // so the progress published never says more than the window state published with it.
+    const cluster = p.cluster
+      ? { shards: state.shards, closed: p.cluster.takeClosed(), claims: p.source.claims?.() ?? [], closedThroughUs: p.pipeline.closedThroughUs, watermarkUs: p.pipeline.watermarkUs }
+      : undefined;
     const durable = p.outputs.makeDurable();
     const archived = p.archive?.cut(p.pipeline);
     // Awaited by the caller after the release; a rejection meanwhile is not unhandled.
     durable.catch(() => undefined);
     archived?.catch(() => undefined);
-    return { positions, state, durable, archived };
+    return { positions, state, durable, archived, cluster };
   } finally {
     if (release) {
       p.pipeline.start();

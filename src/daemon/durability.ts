@@ -18,6 +18,8 @@ import type { Logger } from '../log.js';
 import type { AlertState, Pipeline } from '../pipeline/pipeline.js';
 import { isReplayable, type ReplayableSource, type Source } from '../sources/source.js';
 import { type Checkpoint, checkpointPath, newCheckpoint, RESET_HINT, readCheckpoint, retireCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { withoutWindows } from '../cluster/fresh-session.js';
+import type { ClusterMember } from '../cluster/member.js';
 import type { ArchiveKeeper } from './archive.js';
 import { ArchiveFault } from './archive-fault.js';
 import { takeCutPoint } from './cut-point.js';
@@ -39,6 +41,8 @@ export interface DurabilityOptions {
   log: Logger;
   /** Told how long each cut and each checkpoint fsync took, and which cuts failed. */
   instruments?: Instruments;
+  /** Cluster mode: each cut publishes the window state on the group's topic before the checkpoint and commit. */
+  cluster?: ClusterMember | null;
 }
 
 export class Durability {
@@ -75,7 +79,7 @@ export class Durability {
     const cp = await readCheckpoint(dir);
     const mark: ArchiveMark | null = cp?.archive ?? null;
     if (cp) {
-      const streams = await pipeline.restoreState(cp).catch((err: Error) => {
+      const streams = await pipeline.restoreState(this.#o.cluster ? withoutWindows(cp) : cp).catch((err: Error) => {
         throw new LogpulseError('LP_ERR_CHECKPOINT', `${checkpointPath(dir)} cannot be restored: ${err.message}; ${RESET_HINT}`, { cause: err });
       });
       if (this.#replayable) {
@@ -125,7 +129,8 @@ export class Durability {
    */
   async adopt(cp: Checkpoint, o: { sourceIsNew: boolean; from: string; openArchive: boolean; alerts: AlertState }): Promise<void> {
     const { pipeline, checkpointDir: dir } = this.#o;
-    await pipeline.restoreState(cp, o.alerts);
+    if (this.#o.cluster) await pipeline.restoreState(withoutWindows(cp));
+    else await pipeline.restoreState(cp, o.alerts);
     if (this.#replayable) {
       if (o.sourceIsNew) this.#replayable.resumeFrom(cp.positions ?? {});
       // The marks name this generation's output files (its output dir may be another).
@@ -280,13 +285,16 @@ export class Durability {
   async #fullCut(release: boolean, confirmed: boolean): Promise<void> {
     const source = this.#replayable!;
     const { pipeline, outputs, archive, log } = this.#o;
-    const { positions, state, durable, archived } = await takeCutPoint({ source, pipeline, outputs, archive }, release, (s) =>
+    const cluster = this.#o.cluster ?? null;
+    const { positions, state, durable, archived, cluster: published } = await takeCutPoint({ source, pipeline, outputs, archive, cluster }, release, (s) =>
       this.#o.instruments?.held(s),
     );
     const marks = await durable;
     // A failed archive cut fails this durable cut (no checkpoint, no commit); its rows wait in the shards for the retry.
     const mark = archived ? await archived : undefined;
     if (mark) this.#archiveFault.succeeded();
+    // The group has this cut's window state before the checkpoint says the cut happened (a failure: nothing committed).
+    if (cluster && published) await cluster.publish(published);
     const cp = newCheckpoint(this.#o.workers, state, positions, mark, marks);
     await writeCheckpoint(this.#o.checkpointDir, cp, this.#checkpointFsync);
     this.#lastCheckpoint = cp;

@@ -12,7 +12,9 @@ import { type RejectedLimit, rejectedLimitFor } from '../sinks/rejected-limit.js
 import { type WebhookDelivery, webhookTarget } from '../sinks/webhook.js';
 import { isReplayable, type Source } from '../sources/source.js';
 import { parseSourceUri } from '../sources/uri.js';
+import type { ClusterMember } from '../cluster/member.js';
 import { ArchiveKeeper, replayModeOf } from './archive.js';
+import { openClusterMember } from './cluster.js';
 import type { BatchThresholds } from './batch-thresholds.js';
 import type { Checkpoint } from './checkpoint.js';
 import { Durability } from './durability.js';
@@ -63,6 +65,8 @@ export class Generation {
   readonly retention: RetentionSweeper;
   /** Holds it to `limits.maxMemory`: over it, files are completed early and the source waits (memory-guard.ts). */
   readonly memory: MemoryGuard;
+  /** Cluster mode: this generation's session in the group (null: rows and alerts are this daemon's). */
+  readonly cluster: ClusterMember | null;
   /** The archive keeper was made here (so it is opened and finished here too). */
   readonly #ownArchive: boolean;
   readonly #log: Logger;
@@ -94,11 +98,21 @@ export class Generation {
       archive.onRetained = (files, bytes) => d.instruments.retentionDeleted('archive', files, bytes);
     }
     archive?.setRetention(config.archive.retention);
-    return new Generation(config, d, outputs, archive, own, rejectedLimit);
+    const cluster = await openClusterMember(config, spec, outputs, d.log);
+    return new Generation(config, d, outputs, archive, own, rejectedLimit, cluster);
   }
 
-  private constructor(config: Config, d: GenerationDeps, outputs: Outputs, archive: ArchiveKeeper | null, ownArchive: boolean, rejectedLimit: RejectedLimit) {
+  private constructor(
+    config: Config,
+    d: GenerationDeps,
+    outputs: Outputs,
+    archive: ArchiveKeeper | null,
+    ownArchive: boolean,
+    rejectedLimit: RejectedLimit,
+    cluster: ClusterMember | null,
+  ) {
     this.config = config;
+    this.cluster = cluster;
     this.rejectedLimit = rejectedLimit;
     this.source = d.source;
     this.outputs = outputs;
@@ -107,7 +121,7 @@ export class Generation {
     this.#log = d.log;
     this.#webhook = d.webhook ?? null;
     this.memory = daemonMemoryGuard(config.limits.maxMemory, d.log, () => this);
-    this.pipeline = new Pipeline(pipelineOptions(config, outputs, archive, d.totals, () => this.memory.over));
+    this.pipeline = new Pipeline({ ...pipelineOptions(config, outputs, archive, d.totals, () => this.memory.over), ...(cluster ? { cluster } : {}) });
     // A source a rebuild keeps was made from the previous config: from now on it enforces this one's limits.
     d.source.setLimits?.(config.limits);
     this.pipeline.onPause = () => d.source.pause();
@@ -124,6 +138,7 @@ export class Generation {
       archive,
       log: d.log,
       instruments: d.instruments,
+      cluster,
     });
     const durability = this.durability;
     this.retention = new RetentionSweeper({
@@ -223,6 +238,7 @@ export class Generation {
     await this.outputs.close();
     const handOver = { checkpoint, dir: this.config.checkpoint.dir, alerts: this.pipeline.alertState(), totals: this.pipeline.totals, held: this.pipeline.heldStreams() };
     await this.pipeline.close();
+    await this.cluster?.stop();
     return handOver;
   }
 
@@ -235,12 +251,14 @@ export class Generation {
     await this.pipeline.close();
     await this.outputs.close().catch(() => undefined);
     if (this.#ownArchive) await this.archive?.finish(true).catch(() => undefined);
+    await this.cluster?.stop().catch(() => undefined);
   }
 
   /** The end of a run, whichever way it ended. */
   async close(): Promise<void> {
     await this.#stopTimed();
     await this.pipeline.close();
+    await this.cluster?.stop();
   }
 
   /** What runs on its own timer: the thresholds watcher, retention sweeps, the memory guard. */

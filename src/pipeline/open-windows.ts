@@ -51,6 +51,11 @@ export class OpenWindowTotals {
     return this.#open.size;
   }
 
+  /** Every window ending at or before `throughUs` is closed (cluster mode: its row is its owner's to write). */
+  closedThrough(throughUs: number): void {
+    for (const [start, e] of this.#open) if (e.endUs <= throughUs) this.#open.delete(start);
+  }
+
   /** A closed window never comes back. */
   closed(windowStartUs: number): void {
     this.#open.delete(windowStartUs);

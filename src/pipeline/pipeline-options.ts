@@ -5,6 +5,14 @@ import type { ShardOptions } from '../native.js';
 import type { OutputPort } from './output-port.js';
 import type { PipelineTotals } from './totals.js';
 
+/** Cluster mode (src/cluster/): closed windows go to the group instead of this daemon's rows and alerts. */
+export interface ClusterLink {
+  /** A shard's closed windows (its partials), in place of merging and writing them here. */
+  closed(shard: number, partials: Uint8Array): void;
+  /** The other daemons' smallest watermark: no window closes here before the group is past it. Null: none known. */
+  floorUs(): number | null;
+}
+
 export interface PipelineOptions {
   shards: number;
   /** The shards' options; the window length, idle timeout and URL cap are the pipeline's concern too. */
@@ -30,6 +38,8 @@ export interface PipelineOptions {
   archive?: { dir: string; run: string };
   /** Wall clock in microseconds; injectable for tests. */
   nowUs?: () => number;
+  /** Cluster mode: windows are merged, written and alerted on by their owner in the group. Default: here. */
+  cluster?: ClusterLink;
   /** Counted by the pipelines this one replaces (a reload's rebuild): its totals continue from there. */
   totals?: PipelineTotals;
 }

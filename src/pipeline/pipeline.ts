@@ -216,6 +216,11 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     return this.#watermarks.globalClosedThrough();
   }
 
+  /** The smallest watermark of this daemon's streams (null: it reads none now), for its group in cluster mode. */
+  get watermarkUs(): number | null {
+    return this.#watermarks.ownMin();
+  }
+
   async close(): Promise<void> {
     this.stopTicks();
     this.#router.close();
@@ -225,7 +230,10 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
   // --- internals ----------------------------------------------------------------------------------------------
 
   #peerOf(shard: number): number | null {
-    return this.#watermarks.peerOf(shard, this.#router.hasStreams(shard));
+    const peer = this.#watermarks.peerOf(shard, this.#router.hasStreams(shard));
+    const floor = this.#o.cluster?.floorUs() ?? null;
+    // The other daemons' streams hold this one's windows back as another shard's would.
+    return floor === null ? peer : peer === null ? floor : Math.min(peer, floor);
   }
 
   #submit(shard: number, task: ShardTask, owner?: ChunkOwner): void {
@@ -265,20 +273,28 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
 
   #onResult(shard: number, r: ProcessResult): void {
     const out = this.#out;
+    const cluster = this.#o.cluster;
     if (r.errors.length > 0) out.errors(r.errors);
     if (r.rejected.length > 0) out.rejected(r.rejected);
     if (r.closedWindows > 0) {
-      this.#merger.add(r.partials);
-      out.partials(r.partials);
+      if (cluster) {
+        cluster.closed(shard, r.partials);
+      } else {
+        this.#merger.add(r.partials);
+        out.partials(r.partials);
+      }
     }
     this.#watermarks.update(shard, r.watermarkUs, r.closedThroughUs);
     if (this.#router.hasStreams(shard)) this.#tickIdleShards(shard);
     if (addCounters(this.#totals, r.counters)) this.#out.counters(r.counters.records, r.counters.errors);
-    for (const alert of this.#alerts.onStatusCounts(shard, r.statusCounts)) this.#fire(alert);
+    // In cluster mode alerts are the owners' (on the group's counts), not this daemon's share's.
+    if (!cluster) for (const alert of this.#alerts.onStatusCounts(shard, r.statusCounts)) this.#fire(alert);
     const open = this.#open.update(shard, r);
     if (open.length > 0) out.openWindows(open);
     const through = this.#watermarks.globalClosedThrough();
-    if (through !== null) this.#drainWindows(through);
+    if (through === null) return;
+    if (cluster) this.#open.closedThrough(through);
+    else this.#drainWindows(through);
   }
 
   /** Writes every merged window ending at or before `through` (every window for null); returns the last one's end. */

@@ -140,3 +140,35 @@ export function writeSnapshot(streams: readonly SnapshotStream[], closedThroughU
   // [streams, windows = [], closedThrough, peer = nil]: the peer watermark is set again before every task.
   return Buffer.concat([SNAPSHOT_MAGIC, Buffer.from([0x94]), header, ...streams.map((s) => s.bytes), Buffer.from([0x90]), closed, Buffer.from([0xc0])]);
 }
+
+/** One window of a partials buffer, alone in a buffer `WindowMerger.add` takes. */
+export interface WindowPartialBytes {
+  windowStartUs: number;
+  windowEndUs: number;
+  bytes: Buffer;
+}
+
+/**
+ * Splits partials (`LPW1` + the MessagePack array of `WindowPartial`s, each an array starting `[start_us, end_us,
+ * …]`) into one buffer per window, copying each element's bytes as they are (cluster mode publishes each window
+ * under its own key, so a later state of the window replaces the earlier one).
+ */
+export function splitPartials(partials: Uint8Array): WindowPartialBytes[] {
+  const b = Buffer.from(partials.buffer, partials.byteOffset, partials.byteLength);
+  if (b.length === 0) return [];
+  if (!b.subarray(0, 4).equals(PARTIALS_MAGIC)) throw new Error('not logpulse window partials (bad magic)');
+  const r = new Reader(b);
+  r.at = 4;
+  const out: WindowPartialBytes[] = [];
+  for (let i = r.array(); i > 0; i--) {
+    const from = r.at;
+    r.array();
+    const windowStartUs = r.int();
+    const windowEndUs = r.int();
+    if (windowStartUs === null || windowEndUs === null) throw new Error('window partials: a window without its bounds');
+    r.at = from;
+    r.skip();
+    out.push({ windowStartUs, windowEndUs, bytes: Buffer.concat([PARTIALS_MAGIC, Buffer.from([0x91]), b.subarray(from, r.at)]) });
+  }
+  return out;
+}

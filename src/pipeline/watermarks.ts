@@ -86,6 +86,13 @@ export class ShardWatermarks {
     return floor;
   }
 
+  /** The smallest own watermark over the shards that have one (null: no shard reads a stream). */
+  ownMin(): number | null {
+    let min: number | null = null;
+    for (const w of this.#watermark) if (w !== null && w !== undefined && (min === null || w < min)) min = w;
+    return min;
+  }
+
   /** Every shard has closed (and handed over) every window that ends at or before the smallest closed point. */
   globalClosedThrough(): number | null {
     let through: number | null = null;

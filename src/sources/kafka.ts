@@ -81,6 +81,10 @@ export class KafkaSource implements ReplayableSource {
     return this.#partitions.streamPositions();
   }
 
+  claims(): number[] {
+    return [...this.#partitions.assigned].sort((a, b) => a - b);
+  }
+
   /** `endingOffsets=latest`: records handed over of those up to the end offsets (the progress display). */
   progress(): SourceProgress | null {
     return this.finite ? this.#partitions.progress() : null;

@@ -125,6 +125,8 @@ export interface ReplayableSource extends Source {
   release(): void;
   /** A failure the daemon must stop for (credentials rejected after start). */
   onFatal(handler: (err: Error) => void): void;
+  /** Kafka: the partitions assigned to this process now (cluster mode publishes them). */
+  claims?(): number[];
 }
 
 /** What `start()` rejects with when called twice or after `stop()`: the caller's bug. */

@@ -1,0 +1,159 @@
+// This daemon as a member of its group in cluster mode (README "Cluster mode"): what its pipeline hands over instead
+// of writing rows (closed windows' partials), what every durable cut publishes on the state topic before the source
+// offsets are committed (the state of every open window, the closed ones since the last cut, then the progress
+// record), and the group's watermark its shards wait for. The windows it owns are merged and written by its
+// ClusterOwner.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+
+import type { AlertRule } from '../config/types.js';
+import type { Logger } from '../log.js';
+import type { OutputPort } from '../pipeline/output-port.js';
+import { readSnapshot, splitPartials } from '../pipeline/snapshot-format.js';
+import type { GroupView } from './group-view.js';
+import { ClusterOwner } from './owner.js';
+import { type ProgressRecord, recordKey, type WindowRecord, windowPartition } from './state-records.js';
+import { ensureStateTopic, partitionCount, StateProducer } from './state-topic.js';
+
+/** How long a cut waits for the brokers to acknowledge its state before it fails (and commits nothing). */
+const PUBLISH_TIMEOUT_MS = 30_000;
+
+export interface ClusterMemberOptions {
+  /** The state topic (already named: state-topic.ts `stateTopicName`). */
+  topic: string;
+  partitions: number;
+  retentionMs: number;
+  /** The source's topic and consumer group. */
+  sourceTopic: string;
+  group: string;
+  client: Record<string, string | number | boolean>;
+  windowUs: number;
+  maxUrlsPerWindow: number;
+  rules: AlertRule[];
+  out: OutputPort;
+  log: Logger;
+}
+
+/** What a durable cut publishes, all taken at its held moment: the shards' state and what the session reads. */
+export interface ClusterCut {
+  /** Shard snapshots of the cut (their open windows). */
+  shards: readonly Uint8Array[];
+  /** Windows closed since the last cut (`takeClosed`). */
+  closed: readonly WindowRecord[];
+  /** Source partitions assigned now. */
+  claims: readonly number[];
+  closedThroughUs: number | null;
+  watermarkUs: number | null;
+}
+
+export class ClusterMember {
+  /** This run of this daemon: its published window state is its own, never added to by a later run. */
+  readonly session = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  readonly #o: ClusterMemberOptions;
+  #producer: StateProducer | null = null;
+  #owner: ClusterOwner | null = null;
+  #statePartitions = 0;
+  #sourcePartitions = 0;
+  #seq = 0;
+  /** Windows the shards closed since the last cut, by record key (a shard closes a window once). */
+  readonly #closed = new Map<string, WindowRecord>();
+  /** Source partition → when this session first claimed it (ms). */
+  readonly #since = new Map<number, number>();
+  #view: GroupView | null = null;
+
+  constructor(o: ClusterMemberOptions) {
+    this.#o = o;
+  }
+
+  /** Creates the state topic if needed and joins the owners' group. Throws LP_ERR_CLUSTER (the caller falls back). */
+  async start(): Promise<void> {
+    const o = this.#o;
+    this.#statePartitions = await ensureStateTopic({ topic: o.topic, partitions: o.partitions, retentionMs: o.retentionMs, client: o.client });
+    this.#sourcePartitions = await partitionCount(o.client, o.sourceTopic);
+    const producer = new StateProducer(o.topic, o.client);
+    await producer.connected();
+    this.#producer = producer;
+    this.#owner = new ClusterOwner({
+      topic: o.topic,
+      group: o.group,
+      client: o.client,
+      windowUs: o.windowUs,
+      maxUrlsPerWindow: o.maxUrlsPerWindow,
+      rules: o.rules,
+      out: o.out,
+      producer,
+      log: o.log,
+      onProgress: (view) => (this.#view = view),
+    });
+    await this.#owner.start();
+    o.log.info({ topic: o.topic, statePartitions: this.#statePartitions, sourcePartitions: this.#sourcePartitions, session: this.session }, 'cluster: member of the group');
+  }
+
+  /** The group's watermark as this daemon's shards must wait for it: the other readers' smallest. */
+  floorUs(): number | null {
+    return this.#view?.floorUs(this.session) ?? null;
+  }
+
+  /** Windows a shard closed (its partials): published at the next cut. */
+  closed(shard: number, partials: Uint8Array): void {
+    for (const w of splitPartials(partials)) {
+      const record: WindowRecord = { t: 'w', session: this.session, shard, startUs: w.windowStartUs, endUs: w.windowEndUs, partial: w.bytes };
+      this.#closed.set(recordKey(record), record);
+    }
+  }
+
+  /** The windows closed since the last cut, for the cut being taken (what closes after it goes in the next). */
+  takeClosed(): WindowRecord[] {
+    const closed = [...this.#closed.values()];
+    this.#closed.clear();
+    return closed;
+  }
+
+  /** Windows merged and written by this daemon as their owner. */
+  get windowsWritten(): number {
+    return this.#owner?.windowsWritten ?? 0;
+  }
+
+  /**
+   * Publishes a cut: every open window's state, the windows closed since the last cut, then the progress record on
+   * every partition; resolves once the brokers have all of it (the caller commits the source offsets after).
+   */
+  async publish(cut: ClusterCut): Promise<void> {
+    const producer = this.#producer;
+    if (producer === null) return;
+    const K = this.#statePartitions;
+    const send = (r: WindowRecord) => producer.send(windowPartition(r.startUs, this.#o.windowUs, K), r);
+    cut.shards.forEach((snapshot, shard) => {
+      const open = readSnapshot(snapshot).partials;
+      if (open === null) return;
+      for (const w of splitPartials(open)) send({ t: 'w', session: this.session, shard, startUs: w.windowStartUs, endUs: w.windowEndUs, partial: w.bytes });
+    });
+    for (const r of cut.closed) send(r);
+    const now = Date.now();
+    for (const p of [...this.#since.keys()]) if (!cut.claims.includes(p)) this.#since.delete(p);
+    for (const p of cut.claims) if (!this.#since.has(p)) this.#since.set(p, now);
+    const progress: ProgressRecord = {
+      t: 'p',
+      session: this.session,
+      seq: ++this.#seq,
+      closedThroughUs: cut.closedThroughUs,
+      watermarkUs: cut.watermarkUs,
+      claims: [...this.#since],
+      sourcePartitions: this.#sourcePartitions,
+    };
+    for (let k = 0; k < K; k++) producer.send(k, progress);
+    try {
+      await producer.flush(PUBLISH_TIMEOUT_MS);
+    } catch (err) {
+      // The cut fails (nothing committed); its closed windows go again with the next one, which re-sends the rest.
+      for (const r of cut.closed) if (!this.#closed.has(recordKey(r))) this.#closed.set(recordKey(r), r);
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.#owner?.stop();
+    await this.#producer?.flush(5000).catch(() => undefined);
+    await this.#producer?.close();
+  }
+}

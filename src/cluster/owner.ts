@@ -1,0 +1,165 @@
+// The windows this daemon owns for its group: the state-topic partitions the owners' consumer group gives it
+// (`<group>.logpulse-owners`). Each assigned partition is read from its start (nothing is committed: the topic is
+// compacted and short-lived, and a new owner needs every window still open), its window records kept per key
+// (newest wins), and a window is merged, written and judged by the alert rules once every source partition is read
+// by a session past it (group-view.ts) — as one daemon reading every partition would. A `c/` record then tells any
+// later owner that it was written.
+import type * as RdKafka from 'node-rdkafka';
+
+import type { AlertRule } from '../config/types.js';
+import { kafkaErrorText } from '../kafka/client-config.js';
+import { rdkafka } from '../kafka/rdkafka.js';
+import { Throttle } from '../kafka/throttle.js';
+import type { Logger } from '../log.js';
+import { WindowMerger } from '../native.js';
+import { AlertEngine, rateRuleOptions } from '../pipeline/alert-engine.js';
+import type { OutputPort } from '../pipeline/output-port.js';
+import { GroupView } from './group-view.js';
+import { decodeRecord, recordKey, type StateRecord } from './state-records.js';
+import type { StateProducer } from './state-topic.js';
+
+export interface OwnerOptions {
+  topic: string;
+  /** The source's consumer group: owners form `<group>.logpulse-owners`. */
+  group: string;
+  client: Record<string, string | number | boolean>;
+  windowUs: number;
+  maxUrlsPerWindow: number;
+  rules: AlertRule[];
+  out: OutputPort;
+  producer: StateProducer;
+  log: Logger;
+  /** Every progress record read (any partition): the daemon's own shards wait for the group's watermark. */
+  onProgress: (view: GroupView) => void;
+}
+
+/** librdkafka's RD_KAFKA_OFFSET_BEGINNING. */
+const OFFSET_BEGINNING = -2;
+/**
+ * How long a written window is remembered: a session that lost its partitions may publish the same window's last
+ * state a few cuts after its owner wrote it (its own shards close it only when the group's watermark reaches them).
+ */
+const REMEMBER_WRITTEN_US = 3600 * 1e6;
+
+interface OpenWindow {
+  endUs: number;
+  /** Record key → the window's bytes in it (one per session and shard). */
+  parts: Map<string, Buffer>;
+}
+
+/** What one owned partition holds: its windows, the progress read on it, the windows already written. */
+interface Owned {
+  windows: Map<number, OpenWindow>;
+  view: GroupView;
+  written: Set<number>;
+}
+
+export class ClusterOwner {
+  readonly #o: OwnerOptions;
+  readonly #consumer: RdKafka.KafkaConsumer;
+  readonly #owned = new Map<number, Owned>();
+  /** Progress read on any partition: the freshest view of the group (for the watermark, not for draining). */
+  readonly #latest = new GroupView();
+  readonly #alerts: AlertEngine;
+  readonly #warnings = new Throttle(10_000);
+  #windowsWritten = 0;
+  #stopped = false;
+
+  constructor(o: OwnerOptions) {
+    this.#o = o;
+    this.#alerts = new AlertEngine(o.rules, false, o.windowUs);
+    const Kafka = rdkafka();
+    this.#consumer = new Kafka.KafkaConsumer(
+      {
+        ...o.client,
+        'group.id': `${o.group}.logpulse-owners`,
+        'enable.auto.commit': false,
+        'socket.nagle.disable': true,
+        'fetch.wait.max.ms': 20,
+        rebalance_cb: (err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]) => this.#rebalance(err, assignment),
+      },
+      { 'auto.offset.reset': 'earliest' },
+    );
+    this.#consumer.on('data', (m) => this.#message(m));
+    this.#consumer.on('event.error', (err) => {
+      if (this.#warnings.due(err.message)) o.log.warn({ error: kafkaErrorText(err) }, 'cluster: state topic consumer error (retrying)');
+    });
+  }
+
+  /** Windows written by this daemon as their owner. */
+  get windowsWritten(): number {
+    return this.#windowsWritten;
+  }
+
+  /** State-topic partitions this daemon owns now. */
+  get partitions(): number[] {
+    return [...this.#owned.keys()].sort((a, b) => a - b);
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.#consumer.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
+    this.#consumer.subscribe([this.#o.topic]);
+    this.#consumer.consume();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await new Promise<void>((resolve) => this.#consumer.disconnect(() => resolve()));
+  }
+
+  #rebalance(err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]): void {
+    const Kafka = rdkafka();
+    if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
+      for (const a of assignment) this.#owned.set(a.partition, { windows: new Map(), view: new GroupView(), written: new Set() });
+      // From the start of each partition: its open windows are all there, and its progress records.
+      this.#consumer.assign(assignment.map((a) => ({ topic: a.topic, partition: a.partition, offset: OFFSET_BEGINNING })));
+      this.#o.log.info({ partitions: this.partitions }, 'cluster: owning these state partitions');
+    } else {
+      this.#owned.clear();
+      this.#consumer.unassign();
+    }
+  }
+
+  #message(m: RdKafka.Message): void {
+    if (this.#stopped || m.value === null) return;
+    const owned = this.#owned.get(m.partition);
+    const r = decodeRecord(m.value);
+    if (owned === undefined || r === null) return;
+    this.#take(owned, r);
+    if (r.t === 'p') this.#drain(m.partition, owned);
+  }
+
+  #take(owned: Owned, r: StateRecord): void {
+    if (r.t === 'p') {
+      owned.view.update(r);
+      this.#latest.update(r);
+      this.#o.onProgress(this.#latest);
+    } else if (r.t === 'c') {
+      owned.written.add(r.startUs);
+      owned.windows.delete(r.startUs);
+    } else if (!owned.written.has(r.startUs)) {
+      let w = owned.windows.get(r.startUs);
+      if (!w) owned.windows.set(r.startUs, (w = { endUs: r.endUs, parts: new Map() }));
+      w.parts.set(recordKey(r), r.partial);
+    }
+  }
+
+  /** Merges and writes every window of the partition that the progress read on it says is complete. */
+  #drain(partition: number, owned: Owned): void {
+    const through = owned.view.drainThroughUs();
+    if (through === null) return;
+    const due = [...owned.windows].filter(([, w]) => w.endUs <= through).sort(([a], [b]) => a - b);
+    for (const [startUs, w] of due) {
+      const merger = new WindowMerger({ maxUrlsPerWindow: this.#o.maxUrlsPerWindow, ...rateRuleOptions(this.#o.rules) });
+      for (const bytes of w.parts.values()) merger.add(bytes);
+      const drained = merger.drain(null);
+      this.#o.out.closedWindows(drained.rows, drained.windows);
+      for (const alert of this.#alerts.onClosedWindows(drained.windows)) this.#o.out.alert(alert);
+      owned.windows.delete(startUs);
+      owned.written.add(startUs);
+      this.#windowsWritten++;
+      this.#o.producer.send(partition, { t: 'c', startUs });
+    }
+    for (const s of owned.written) if (s < through - REMEMBER_WRITTEN_US) owned.written.delete(s);
+  }
+}

@@ -1,0 +1,86 @@
+// What daemons of one group publish on the state topic (README "Cluster mode"), as MessagePack values under keys
+// the topic compacts by, so that a later record of a key replaces the earlier one:
+//   w/<windowStart>/<session>/<shard>  the cumulative state of one window on one shard of one daemon session
+//                                      (`WindowMerger.add` bytes of that window alone): published at every durable
+//                                      cut while it is open, a last time once the shard closed it;
+//   p/<session>                        the session's progress at a cut: its partitions (with when it took each), its
+//                                      own watermark and the point through which it has closed — and published —
+//                                      every window;
+//   c/<windowStart>                    the window was merged and written by its owner: a new owner skips it.
+// A window's records go to partition (window number mod partitions): that partition's owner merges it. Progress goes
+// to every partition, after the window records of the same cut, so an owner always has a session's window state
+// before the progress that says the session is past that window.
+import { pack, unpack } from 'msgpackr';
+
+export interface WindowRecord {
+  t: 'w';
+  session: string;
+  shard: number;
+  startUs: number;
+  endUs: number;
+  /** `WindowMerger.add` bytes of this window alone. */
+  partial: Buffer;
+}
+
+export interface ProgressRecord {
+  t: 'p';
+  session: string;
+  /** Increases with every progress record of the session: an older one read later (another partition) is ignored. */
+  seq: number;
+  /** Every window ending at or before this is closed on every shard of the session and published; null: none yet. */
+  closedThroughUs: number | null;
+  /** The session's own watermark (its streams only); null: it reads no stream now. */
+  watermarkUs: number | null;
+  /** Source partitions the session reads, each with the wall-clock ms it was assigned (the newest claim wins). */
+  claims: [partition: number, since: number][];
+  /** The source topic's partition count: one nobody has claimed yet holds every window back too. */
+  sourcePartitions: number;
+}
+
+export interface ClosedRecord {
+  t: 'c';
+  startUs: number;
+}
+
+export type StateRecord = WindowRecord | ProgressRecord | ClosedRecord;
+
+export function recordKey(r: StateRecord): string {
+  if (r.t === 'w') return `w/${r.startUs}/${r.session}/${r.shard}`;
+  if (r.t === 'p') return `p/${r.session}`;
+  return `c/${r.startUs}`;
+}
+
+/** The state partition owning a window: consecutive windows spread over the partitions. */
+export function windowPartition(startUs: number, windowUs: number, partitions: number): number {
+  const n = Math.floor(startUs / windowUs);
+  return ((n % partitions) + partitions) % partitions;
+}
+
+export function encodeRecord(r: StateRecord): Buffer {
+  return pack(r);
+}
+
+/** A record read from the topic; null for bytes that are not one (another writer's, or a newer version's). */
+export function decodeRecord(value: Buffer): StateRecord | null {
+  let r: unknown;
+  try {
+    r = unpack(value);
+  } catch {
+    return null;
+  }
+  if (typeof r !== 'object' || r === null) return null;
+  const t = (r as { t?: unknown }).t;
+  if (t === 'w') {
+    const w = r as WindowRecord;
+    if (typeof w.session !== 'string' || !Number.isInteger(w.shard) || !Number.isFinite(w.startUs) || !Number.isFinite(w.endUs)) return null;
+    if (!(w.partial instanceof Uint8Array)) return null;
+    return { ...w, partial: Buffer.from(w.partial) };
+  }
+  if (t === 'p') {
+    const p = r as ProgressRecord;
+    if (typeof p.session !== 'string' || !Number.isInteger(p.seq) || !Array.isArray(p.claims)) return null;
+    return p;
+  }
+  if (t === 'c') return Number.isFinite((r as ClosedRecord).startUs) ? (r as ClosedRecord) : null;
+  return null;
+}

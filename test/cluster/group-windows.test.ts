@@ -1,0 +1,80 @@
+// Cluster mode (issue 19): three daemons of one consumer group over a 6-partition topic, the lines produced once all
+// three have joined. Each daemon counts a third of the records, yet the union of their metrics rows is what one
+// daemon reading every partition writes — each window row once, its unique-IP estimate that of one sketch — and
+// each alert fires once, including the crossings only the group-wide count reaches.
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { expect, it } from 'vitest';
+
+import { alertKeys, lines, readKind } from '../e2e/helpers.js';
+import { spawnCli, waitForLog } from '../support/cli.js';
+import { brokerInfo, createTopic, readTopic } from '../support/kafka.js';
+import { until } from '../support/wait.js';
+import { closeAllWindows, expectRows, inEventTimeOrder, referenceAlertKeys, referenceRows } from '../kafka/expect-rows.js';
+
+const PARTITIONS = 6;
+
+type Row = Record<string, unknown>;
+/** Rows in one order whoever wrote them: by window, the summary row first, then by status. */
+const ordered = (rows: Row[]): Row[] =>
+  [...rows].sort(
+    (x, y) =>
+      String(x.window_start).localeCompare(String(y.window_start)) ||
+      (x.kind === y.kind ? 0 : x.kind === 'status' ? 1 : -1) ||
+      Number(x.status ?? 0) - Number(y.status ?? 0),
+  );
+
+it('three daemons in cluster mode write the rows and alerts of one daemon, each once', async () => {
+  const broker = brokerInfo();
+  const dir = mkdtempSync(join(tmpdir(), 'logpulse-cluster-'));
+  const cfg = join(dir, 'c.yaml');
+  writeFileSync(cfg, 'console:\n  enabled: false\noutput:\n  rotateEvery: 1s\ncluster:\n  enabled: true\n');
+  const topic = await createTopic(broker.plaintext, PARTITIONS);
+  const source = `kafka://${broker.plaintext}/${topic}?group=${topic}-g&startingOffsets=earliest`;
+  const names = ['a', 'b', 'c'];
+  const daemons = names.map((name) =>
+    spawnCli(['run', '-c', cfg, '--no-api', '--source', source, '--output', join(dir, name), '--checkpoint', join(dir, `${name}-ckpt`)]),
+  );
+  for (const d of daemons) await waitForLog(d, 'cluster: member of the group', 60_000);
+  // All three joined: wait until the group has settled on a share for each.
+  await until(() => daemons.map((d) => d.stderr().slice(-500)).join('\n'), () => daemons.every((d) => d.stderr().includes('partitions assigned')), { ms: 60_000 });
+  await new Promise((r) => setTimeout(r, 3000));
+
+  const producer = spawnCli(['gen', '--rate', '30000', '--count', '300000', '--seed', '19', '--out', `kafka://${broker.plaintext}/${topic}`], { stdout: 'ignore' });
+  expect((await once(producer.child, 'exit'))[0]).toBe(0);
+  await closeAllWindows(broker.plaintext, topic, PARTITIONS);
+
+  const values = (await readTopic(broker.plaintext, topic, PARTITIONS)).flat().filter((v) => !v.includes('/closer'));
+  expect(values.length).toBe(300_000);
+  const want = referenceRows(inEventTimeOrder(values));
+  const wantErrors = values.filter((l) => !/"status": 200/.test(l)).sort();
+  const all = (kind: string) => names.flatMap((n) => lines(readKind(join(dir, n), kind)));
+  const state = () =>
+    `rows ${all('metrics').length} of ${want.length}, errors ${all('errors').length} of ${wantErrors.length}\n` +
+    daemons.map((d, i) => `--- ${names[i]}:\n${d.stderr().slice(-2500)}`).join('\n');
+  await until(state, () => all('metrics').length >= want.length && all('errors').length >= wantErrors.length, { ms: 90_000, everyMs: 500 });
+
+  for (const d of daemons) d.child.kill('SIGTERM');
+  for (const d of daemons) expect(await d.exit, d.stderr()).toBe(0);
+
+  // Every daemon read a share (which windows each owns depends on how many windows the data spans).
+  for (const n of names) expect(lines(readKind(join(dir, n), 'errors')).length, n).toBeGreaterThan(0);
+  expect(all('errors').sort()).toEqual(wantErrors);
+  const rows = ordered(all('metrics').map((l) => JSON.parse(l) as Row));
+  expectRows(rows, ordered(want));
+  // One daemon (cluster mode off) reading the same lines: the same rows, unique-IP estimates included (==).
+  const solo = spawnCli(['run', '-c', cfg, '--no-api', '--source', `kafka://${broker.plaintext}/${topic}?group=${topic}-solo&startingOffsets=earliest&endingOffsets=latest`,
+    '--output', join(dir, 'solo'), '--checkpoint', join(dir, 'solo-ckpt')]);
+  expect(await solo.exit, solo.stderr()).toBe(0);
+  const windows = new Set(want.map((r) => r.window_start));
+  const soloRows = ordered(lines(readKind(join(dir, 'solo'), 'metrics')).map((l) => JSON.parse(l) as Row).filter((r) => windows.has(r.window_start)));
+  expect(rows).toEqual(soloRows);
+  // Each alert once, and exactly the crossings of the group-wide counts (some only the sum of three shares reaches).
+  const fired = names.flatMap((n) => alertKeys(readKind(join(dir, n), 'alerts'))).sort();
+  expect(fired).toEqual(referenceAlertKeys(want));
+  const perDaemonMax = Math.max(...names.map((n) => lines(readKind(join(dir, n), 'errors')).length));
+  expect(perDaemonMax).toBeLessThan(wantErrors.length);
+}, 300_000);
