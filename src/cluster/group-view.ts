@@ -20,6 +20,8 @@ export class GroupView {
   readonly #sessions = new Map<string, Session>();
   /** Every source partition any session ever claimed: one read by nobody now holds windows back. */
   readonly #partitions = new Set<number>();
+  /** Source partition → the furthest offset any session's published state covers. */
+  readonly #positions = new Map<number, number>();
 
   /** Takes a progress record; an older one of a session (read from another partition) changes nothing. */
   update(p: ProgressRecord): void {
@@ -28,6 +30,7 @@ export class GroupView {
     this.#sessions.set(p.session, { seq: p.seq, closedThroughUs: p.closedThroughUs, watermarkUs: p.watermarkUs, claims: new Map(p.claims) });
     for (const [partition] of p.claims) this.#partitions.add(partition);
     for (let i = 0; i < p.sourcePartitions; i++) this.#partitions.add(i);
+    for (const [partition, offset] of p.positions) if (offset > (this.#positions.get(partition) ?? -1)) this.#positions.set(partition, offset);
   }
 
   /** Each source partition ever claimed → the session with the newest claim on it now; null: nobody claims it. */
@@ -71,6 +74,11 @@ export class GroupView {
       if (w !== null && (floor === null || w < floor)) floor = w;
     }
     return floor;
+  }
+
+  /** Where the group's published state of a source partition ends (undefined: none published). */
+  positionOf(partition: number): number | undefined {
+    return this.#positions.get(partition);
   }
 
   /** Sessions known (each stays until the view is reset: a few per daemon start). */

@@ -42,6 +42,8 @@ export interface ClusterCut {
   closed: readonly WindowRecord[];
   /** Source partitions assigned now. */
   claims: readonly number[];
+  /** The source's positions at the cut (`topic/partition` → next offset). */
+  positions: Readonly<Record<string, number>>;
   closedThroughUs: number | null;
   watermarkUs: number | null;
 }
@@ -94,6 +96,16 @@ export class ClusterMember {
     return this.#view?.floorUs(this.session) ?? null;
   }
 
+  /**
+   * Where a just-assigned source partition starts at least: the end of what the group published of it (a daemon
+   * killed after publishing a cut, before committing its offsets, must not have that stretch counted again). Waits
+   * (up to `waitMs`) until this daemon has read the state partitions it owns to their end once.
+   */
+  async publishedPosition(partition: number, waitMs: number): Promise<number | undefined> {
+    await this.#owner?.caughtUp(waitMs);
+    return this.#view?.positionOf(partition);
+  }
+
   /** Windows a shard closed (its partials): published at the next cut. */
   closed(shard: number, partials: Uint8Array): void {
     for (const w of splitPartials(partials)) {
@@ -140,6 +152,10 @@ export class ClusterMember {
       watermarkUs: cut.watermarkUs,
       claims: [...this.#since],
       sourcePartitions: this.#sourcePartitions,
+      positions: cut.claims.flatMap((p) => {
+        const offset = cut.positions[`${this.#o.sourceTopic}/${p}`];
+        return offset === undefined ? [] : [[p, offset] as [number, number]];
+      }),
     };
     for (let k = 0; k < K; k++) producer.send(k, progress);
     try {

@@ -64,6 +64,9 @@ export class ClusterOwner {
   readonly #warnings = new Throttle(10_000);
   #windowsWritten = 0;
   #stopped = false;
+  /** Owned partitions not yet read to their end once since they were assigned. */
+  readonly #behind = new Set<number>();
+  #caughtUpWaiters: (() => void)[] = [];
 
   constructor(o: OwnerOptions) {
     this.#o = o;
@@ -76,11 +79,16 @@ export class ClusterOwner {
         'enable.auto.commit': false,
         'socket.nagle.disable': true,
         'fetch.wait.max.ms': 20,
+        'enable.partition.eof': true,
         rebalance_cb: (err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]) => this.#rebalance(err, assignment),
       },
       { 'auto.offset.reset': 'earliest' },
     );
     this.#consumer.on('data', (m) => this.#message(m));
+    this.#consumer.on('partition.eof', (e: { partition: number }) => {
+      this.#behind.delete(e.partition);
+      if (this.#behind.size === 0) for (const w of this.#caughtUpWaiters.splice(0)) w();
+    });
     this.#consumer.on('event.error', (err) => {
       if (this.#warnings.due(err.message)) o.log.warn({ error: kafkaErrorText(err) }, 'cluster: state topic consumer error (retrying)');
     });
@@ -94,6 +102,18 @@ export class ClusterOwner {
   /** State-topic partitions this daemon owns now. */
   get partitions(): number[] {
     return [...this.#owned.keys()].sort((a, b) => a - b);
+  }
+
+  /** Resolves once every owned partition was read to its end since its assignment (or after `waitMs`). */
+  async caughtUp(waitMs: number): Promise<void> {
+    if (this.#behind.size === 0 && this.#owned.size > 0) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, waitMs);
+      this.#caughtUpWaiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
   }
 
   async start(): Promise<void> {
@@ -110,12 +130,16 @@ export class ClusterOwner {
   #rebalance(err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]): void {
     const Kafka = rdkafka();
     if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
-      for (const a of assignment) this.#owned.set(a.partition, { windows: new Map(), view: new GroupView(), written: new Set() });
+      for (const a of assignment) {
+        this.#owned.set(a.partition, { windows: new Map(), view: new GroupView(), written: new Set() });
+        this.#behind.add(a.partition);
+      }
       // From the start of each partition: its open windows are all there, and its progress records.
       this.#consumer.assign(assignment.map((a) => ({ topic: a.topic, partition: a.partition, offset: OFFSET_BEGINNING })));
       this.#o.log.info({ partitions: this.partitions }, 'cluster: owning these state partitions');
     } else {
       this.#owned.clear();
+      this.#behind.clear();
       this.#consumer.unassign();
     }
   }

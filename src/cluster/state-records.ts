@@ -35,6 +35,11 @@ export interface ProgressRecord {
   claims: [partition: number, since: number][];
   /** The source topic's partition count: one nobody has claimed yet holds every window back too. */
   sourcePartitions: number;
+  /**
+   * The next offset of each claimed partition that the published window state covers: whoever reads the partition
+   * next (after a crash too, before the offsets were committed) starts at least there.
+   */
+  positions: [partition: number, offset: number][];
 }
 
 export interface ClosedRecord {
@@ -78,7 +83,7 @@ export function decodeRecord(value: Buffer): StateRecord | null {
   }
   if (t === 'p') {
     const p = r as ProgressRecord;
-    if (typeof p.session !== 'string' || !Number.isInteger(p.seq) || !Array.isArray(p.claims)) return null;
+    if (typeof p.session !== 'string' || !Number.isInteger(p.seq) || !Array.isArray(p.claims) || !Array.isArray(p.positions)) return null;
     return p;
   }
   if (t === 'c') return Number.isFinite((r as ClosedRecord).startUs) ? (r as ClosedRecord) : null;

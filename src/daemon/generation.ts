@@ -26,6 +26,9 @@ import { batchThresholds, pipelineOptions } from './parts.js';
 import { RetentionSweeper } from './retention.js';
 import type { RunningParts } from './shutdown.js';
 
+/** How long a just-assigned partition waits for this daemon to have read the group's published positions. */
+const PUBLISHED_WAIT_MS = 10_000;
+
 export interface GenerationDeps {
   log: Logger;
   instruments: Instruments;
@@ -124,6 +127,7 @@ export class Generation {
     this.pipeline = new Pipeline({ ...pipelineOptions(config, outputs, archive, d.totals, () => this.memory.over), ...(cluster ? { cluster } : {}) });
     // A source a rebuild keeps was made from the previous config: from now on it enforces this one's limits.
     d.source.setLimits?.(config.limits);
+    if (isReplayable(d.source)) d.source.setPublishedPositions?.(cluster ? (p) => cluster.publishedPosition(p, PUBLISHED_WAIT_MS) : null);
     this.pipeline.onPause = () => d.source.pause();
     this.pipeline.onResume = () => d.source.resume();
     outputs.onDrained = () => this.pipeline.recheckBackpressure();

@@ -15,6 +15,8 @@ export interface RebalanceOptions {
   startingOffsets: 'earliest' | 'latest';
   sink: () => SourceSink | null;
   stopped: () => boolean;
+  /** Cluster mode: where the group's published state of a partition ends (each starts at least there). */
+  published: () => ((partition: number) => Promise<number | undefined>) | null;
 }
 
 export class Rebalancer {
@@ -45,7 +47,7 @@ export class Rebalancer {
     });
   }
 
-  /** Starts each partition at max(committed, checkpointed position); finite mode also learns its end offset. */
+  /** Starts each partition at max(committed, checkpointed, published in cluster mode); finite mode also learns its end offset. */
   async #assign(consumer: KafkaConsumer, partitions: number[]): Promise<void> {
     const topic = this.#p.topic;
     const committed = new Map<number, number>();
@@ -54,10 +56,13 @@ export class Rebalancer {
     if (answer.error) this.#o.sink()?.warn('kafka: cannot read the group\'s committed offsets', { error: kafkaErrorText(answer.error) });
     for (const o of answer.offsets) committed.set(o.partition, o.offset);
     const list: KafkaAssignment[] = [];
+    const published = this.#o.published();
     for (const p of partitions) {
       const fromCheckpoint = this.#p.resume[streamName(topic, p)];
       const fromGroup = committed.get(p);
-      const start = fromCheckpoint === undefined ? fromGroup : Math.max(fromCheckpoint, fromGroup ?? 0);
+      const fromState = published ? await published(p) : undefined;
+      const known = [fromCheckpoint, fromGroup, fromState].filter((o): o is number => o !== undefined);
+      const start = known.length === 0 ? undefined : Math.max(...known);
       list.push({ partition: p, offset: start });
       if (start !== undefined) this.#p.positions.set(p, start);
     }

@@ -58,6 +58,7 @@ export class KafkaSource implements ReplayableSource {
   /** Rejects a `start()` still waiting for the brokers (a stop during start-up). */
   #abortStart: (() => void) | null = null;
   readonly #warnings = new Throttle(10_000);
+  #published: ((partition: number) => Promise<number | undefined>) | null = null;
 
   constructor(options: KafkaSourceOptions) {
     this.uri = options.uri;
@@ -70,6 +71,7 @@ export class KafkaSource implements ReplayableSource {
       startingOffsets: options.startingOffsets,
       sink: () => this.#sink,
       stopped: () => this.#stopped,
+      published: () => this.#published,
     });
   }
 
@@ -79,6 +81,11 @@ export class KafkaSource implements ReplayableSource {
 
   positions(): StreamPositions {
     return this.#partitions.streamPositions();
+  }
+
+  /** Cluster mode: each assigned partition starts at least where the group's published state of it ends. */
+  setPublishedPositions(published: ((partition: number) => Promise<number | undefined>) | null): void {
+    this.#published = published;
   }
 
   claims(): number[] {

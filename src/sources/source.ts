@@ -127,6 +127,8 @@ export interface ReplayableSource extends Source {
   onFatal(handler: (err: Error) => void): void;
   /** Kafka: the partitions assigned to this process now (cluster mode publishes them). */
   claims?(): number[];
+  /** Kafka in cluster mode: each assigned partition starts at least where the group's published state of it ends. */
+  setPublishedPositions?(published: ((partition: number) => Promise<number | undefined>) | null): void;
 }
 
 /** What `start()` rejects with when called twice or after `stop()`: the caller's bug. */

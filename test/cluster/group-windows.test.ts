@@ -11,7 +11,7 @@ import { expect, it } from 'vitest';
 
 import { alertKeys, lines, readKind } from '../e2e/helpers.js';
 import { spawnCli, waitForLog } from '../support/cli.js';
-import { brokerInfo, createTopic, readTopic } from '../support/kafka.js';
+import { brokerInfo, createTopic, produceTo, readTopic } from '../support/kafka.js';
 import { until } from '../support/wait.js';
 import { closeAllWindows, expectRows, inEventTimeOrder, referenceAlertKeys, referenceRows } from '../kafka/expect-rows.js';
 
@@ -27,24 +27,31 @@ const ordered = (rows: Row[]): Row[] =>
       Number(x.status ?? 0) - Number(y.status ?? 0),
   );
 
-it('three daemons in cluster mode write the rows and alerts of one daemon, each once', async () => {
+/** Starts daemons `names` of one group in cluster mode on `topic`; resolves once each has its share of partitions. */
+async function startGroup(dir: string, topic: string, names: string[]) {
   const broker = brokerInfo();
-  const dir = mkdtempSync(join(tmpdir(), 'logpulse-cluster-'));
   const cfg = join(dir, 'c.yaml');
   writeFileSync(cfg, 'console:\n  enabled: false\noutput:\n  rotateEvery: 1s\ncluster:\n  enabled: true\n');
-  const topic = await createTopic(broker.plaintext, PARTITIONS);
   const source = `kafka://${broker.plaintext}/${topic}?group=${topic}-g&startingOffsets=earliest`;
-  const names = ['a', 'b', 'c'];
   const daemons = names.map((name) =>
     spawnCli(['run', '-c', cfg, '--no-api', '--source', source, '--output', join(dir, name), '--checkpoint', join(dir, `${name}-ckpt`)]),
   );
   for (const d of daemons) await waitForLog(d, 'cluster: member of the group', 60_000);
-  // All three joined: wait until the group has settled on a share for each.
   await until(() => daemons.map((d) => d.stderr().slice(-500)).join('\n'), () => daemons.every((d) => d.stderr().includes('partitions assigned')), { ms: 60_000 });
+  // The last join moved every partition once more (eager rebalance): let that settle before producing.
   await new Promise((r) => setTimeout(r, 3000));
+  return { cfg, daemons };
+}
+
+it('three daemons in cluster mode write the rows and alerts of one daemon, each once', async () => {
+  const broker = brokerInfo();
+  const dir = mkdtempSync(join(tmpdir(), 'logpulse-cluster-'));
+  const topic = await createTopic(broker.plaintext, PARTITIONS);
+  const names = ['a', 'b', 'c'];
+  const { cfg, daemons } = await startGroup(dir, topic, names);
 
   const producer = spawnCli(['gen', '--rate', '30000', '--count', '300000', '--seed', '19', '--out', `kafka://${broker.plaintext}/${topic}`], { stdout: 'ignore' });
-  expect((await once(producer.child, 'exit'))[0]).toBe(0);
+  expect((await once(producer.child, 'exit'))[0], producer.stderr()).toBe(0);
   await closeAllWindows(broker.plaintext, topic, PARTITIONS);
 
   const values = (await readTopic(broker.plaintext, topic, PARTITIONS)).flat().filter((v) => !v.includes('/closer'));
@@ -78,3 +85,32 @@ it('three daemons in cluster mode write the rows and alerts of one daemon, each 
   const perDaemonMax = Math.max(...names.map((n) => lines(readKind(join(dir, n), 'errors')).length));
   expect(perDaemonMax).toBeLessThan(wantErrors.length);
 }, 300_000);
+
+it('a crossing only the group-wide count reaches (each daemon sees 50 of 150 errors) alerts exactly once', async () => {
+  const broker = brokerInfo();
+  const dir = mkdtempSync(join(tmpdir(), 'logpulse-cluster-cross-'));
+  const topic = await createTopic(broker.plaintext, PARTITIONS);
+  const names = ['a', 'b', 'c'];
+  const { daemons } = await startGroup(dir, topic, names);
+  // 25 errors of status 503 per partition, all in one window: 150 in the group, 50 for each daemon's two partitions.
+  const windowStart = Math.floor((Date.now() - 300_000) / 30_000) * 30_000;
+  for (let p = 0; p < PARTITIONS; p++) {
+    const values = Array.from({ length: 25 }, (_, i) => {
+      const ts = new Date(windowStart + 1000 + i * 100 + p).toISOString();
+      return `{"timestamp": "${ts}", "ip": "10.0.${p}.${i}", "method": "GET", "url": "/x", "status": 503}`;
+    });
+    await produceTo(broker.plaintext, topic, p, values);
+  }
+  await closeAllWindows(broker.plaintext, topic, PARTITIONS);
+  const all = (kind: string) => names.flatMap((n) => lines(readKind(join(dir, n), kind)));
+  await until(() => `alerts ${all('alerts').length}, rows ${all('metrics').length}\n${daemons.map((d) => d.stderr().slice(-1500)).join('\n')}`, () => all('metrics').length >= 2, { ms: 60_000, everyMs: 250 });
+  for (const d of daemons) d.child.kill('SIGTERM');
+  for (const d of daemons) expect(await d.exit, d.stderr()).toBe(0);
+
+  // No daemon could have fired it alone: each holds 50 of the errors.
+  for (const n of names) expect(lines(readKind(join(dir, n), 'errors')).length, n).toBe(50);
+  const alerts = all('alerts').map((l) => JSON.parse(l) as { rule: string; group: string; value: number; window_start: string });
+  expect(alerts.map((a) => [a.rule, a.group, a.value, a.window_start])).toEqual([['errors_per_status', '503', 150, new Date(windowStart).toISOString()]]);
+  const status = all('metrics').map((l) => JSON.parse(l) as Row).filter((r) => r.kind === 'status');
+  expect(status.map((r) => [r.status, r.error_count])).toEqual([[503, 150]]);
+}, 180_000);
