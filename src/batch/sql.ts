@@ -1,5 +1,6 @@
 // The few SQL text helpers the batch layer needs. Only values the batch itself produces (paths, numbers from a
 // validated config) are put into SQL text; every one goes through these.
+import { type Dialect, DUCKDB } from './dialect.js';
 
 /** A SQL string literal: `'it''s'`. */
 export const sqlString = (text: string): string => `'${text.replace(/'/g, "''")}'`;
@@ -10,5 +11,5 @@ export function sqlNumber(n: number): string {
   return String(n);
 }
 
-/** µs since the epoch as a TIMESTAMPTZ literal. */
-export const sqlTimestamp = (us: number): string => `make_timestamp(${sqlNumber(Math.trunc(us))})::TIMESTAMPTZ`;
+/** µs since the epoch as a timestamp literal of `dialect` (DuckDB's TIMESTAMPTZ by default). */
+export const sqlTimestamp = (us: number, dialect: Dialect = DUCKDB): string => dialect.timestampOfUs(sqlNumber(Math.trunc(us)));

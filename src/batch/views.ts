@@ -1,5 +1,6 @@
 // The batch views (SPEC §5), as SQL over the `records` relation. Every record counts, late ones included: the
 // batch layer is the complete truth, the speed layer's windows are what was known in time.
+import { type Dialect, DUCKDB } from './dialect.js';
 import { sqlNumber } from './sql.js';
 
 export interface ViewOptions {
@@ -18,11 +19,12 @@ export const VIEWS = [...STATS_VIEWS, 'thresholds'] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 /**
- * The stats views over `source` (a relation with the archive's columns). Rows are ordered (most requests first,
- * then by key) so files diff well between batches, except `ip_stats` (see there). `minute` is the UTC minute as TIMESTAMPTZ (Parquet
+ * The stats views over `source` (a relation with the archive's columns), in SQL both engines run (dialect.ts; DuckDB
+ * by default, as the stats API runs them). Rows are ordered (most requests first, then by key, nulls last) so files
+ * diff well between batches, except `ip_stats` (see there). `minute` is the UTC minute as TIMESTAMPTZ (Parquet
  * TIMESTAMP(µs, UTC); CSV `2026-12-06 10:31:00+00`); `error_rate` is errors / requests, a fraction 0..1.
  */
-export function statsViewQueries(source: string, o: ViewOptions): ViewQuery[] {
+export function statsViewQueries(source: string, o: ViewOptions, d: Dialect = DUCKDB): ViewQuery[] {
   const errors = `count(*) FILTER (WHERE status >= ${sqlNumber(o.errorStatusMin)})`;
   return [
     {
@@ -34,16 +36,17 @@ export function statsViewQueries(source: string, o: ViewOptions): ViewQuery[] {
     {
       name: 'url_stats',
       sql:
-        `SELECT url, count(*) AS requests, ${errors} AS errors, (${errors})::DOUBLE / count(*) AS error_rate ` +
-        `FROM ${source} GROUP BY url ORDER BY requests DESC, url`,
+        `SELECT url, count(*) AS requests, ${errors} AS errors, CAST(${errors} AS DOUBLE) / count(*) AS error_rate ` +
+        `FROM ${source} GROUP BY url ORDER BY requests DESC, url NULLS LAST`,
     },
-    { name: 'status_stats', sql: `SELECT status, count(*) AS count FROM ${source} GROUP BY status ORDER BY status` },
+    { name: 'status_stats', sql: `SELECT status, count(*) AS count FROM ${source} GROUP BY status ORDER BY status NULLS LAST` },
     {
       name: 'minute_stats',
       sql:
         // Grouped on the integer minute: date_trunc on TIMESTAMPTZ goes through the ICU calendar per row (4x slower).
-        `SELECT make_timestamp(m * 60000000)::TIMESTAMPTZ AS minute, requests, errors FROM (` +
-        `SELECT epoch_us(timestamp) // 60000000 AS m, count(*) AS requests, ${errors} AS errors FROM ${source} GROUP BY m) ORDER BY minute`,
+        `SELECT ${d.timestampOfUs('m * 60000000')} AS minute, requests, errors FROM (` +
+        `SELECT ${d.intDiv(d.epochUs('timestamp'), '60000000')} AS m, count(*) AS requests, ${errors} AS errors FROM ${source} GROUP BY m) ` +
+        `ORDER BY minute NULLS LAST`,
     },
     {
       name: 'user_agent_stats',
