@@ -1,26 +1,27 @@
-// One batch: the archive's files → DuckDB → every view as Parquet and CSV in a new run directory → published as a
-// whole (publish.ts) → older runs pruned.
+// One batch: the archive's files → an engine (DuckDB in process, or Spark: engine.ts) → every view as Parquet and CSV
+// in a new run directory → published as a whole (publish.ts) → older runs pruned. Everything but the views is done
+// here with DuckDB for every engine: listing, coverage, the records' count and event times, the views' row counts.
 //
 // Every batch is a full recompute from the archive, not an increment over the previous batch: the archive changes
 // under it in ways an increment would have to track (compaction replaces files, late records land in old hours,
 // a restart rewrites a crashed cut), and the thresholds' quantiles cannot be merged from partial results anyway.
 // A full recompute has no state to get wrong, and DuckDB makes it cheap: see README "Batch layer" for the time
 // bench/batch.ts measured for 10 M records.
-import type { DuckDBConnection } from '@duckdb/node-api';
-
 import { encodeCoverage } from '../archive/coverage.js';
 import { archiveRelative, listArchiveFiles } from '../archive/files.js';
 import { readProvenance } from '../archive/provenance.js';
 import type { AlertRule } from '../config/types.js';
 import type { Logger } from '../log.js';
+import { DUCK_ENGINE } from './duck-engine.js';
 import { firstRow, openSession, reading } from './duck.js';
+import type { ViewEngine } from './engine.js';
 import { type Manifest, readManifest } from './manifest.js';
 import type { Progress } from './progress.js';
 import { newBatchId, output, prepareRun, publishRun, pruneRuns, viewDir } from './publish.js';
+import { batchQueries } from './queries.js';
 import { recordsSql } from './records.js';
 import { sqlString } from './sql.js';
-import { thresholdsSql } from './thresholds.js';
-import { statsViewQueries, type ViewQuery, VIEWS } from './views.js';
+import { VIEWS } from './views.js';
 
 export interface BatchOptions {
   archiveDir: string;
@@ -36,34 +37,27 @@ export interface BatchOptions {
   percentile: number;
   log: Logger;
   progress: Progress;
+  /** What computes the views; DuckDB in this process by default. */
+  engine?: ViewEngine;
 }
 
-/** Steps reported to the progress display: listing, one per view, publishing. */
+/** Steps reported to the progress display: listing, the engine's own (batchSteps), one per view, publishing. */
 export const BATCH_STEPS = VIEWS.length + 2;
+export const batchSteps = (engine: ViewEngine): number => BATCH_STEPS + engine.setupSteps;
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
-/** Writes one computed view (a temp table) as `<view>.parquet` and `<view>.csv` into its run directory. */
-async function writeView(conn: DuckDBConnection, dir: string, view: string): Promise<void> {
-  for (const [ext, format] of [
-    ['parquet', 'FORMAT parquet'],
-    ['csv', 'FORMAT csv, HEADER true'],
-  ] as const) {
-    const path = `${dir}/${view}.${ext}`;
-    await output(path, 'write', () => conn.run(`COPY ${view} TO ${sqlString(path)} (${format})`));
-  }
-}
-
-/** Runs a batch and publishes it; returns its manifest. Throws LogpulseError (LP_ERR_BATCH_INPUT / _OUTPUT). */
+/** Runs a batch and publishes it; returns its manifest. Throws LogpulseError (LP_ERR_BATCH_INPUT / _OUTPUT / _ENGINE). */
 export async function runBatch(o: BatchOptions): Promise<Manifest> {
   const started = Date.now();
   const batchId = newBatchId(new Date(started));
+  const engine = o.engine ?? DUCK_ENGINE;
   const sinceUs = o.sinceMs === undefined ? undefined : o.sinceMs * 1000;
   const untilUs = o.untilMs === undefined ? undefined : o.untilMs * 1000;
 
   o.progress.step('listing the archive');
   const { files, hours } = await listArchiveFiles(o.archiveDir, { sinceUs, untilUs });
-  o.log.info({ archive: o.archiveDir, files: files.length, hours, batchId }, 'batch: reading the archive');
+  o.log.info({ archive: o.archiveDir, files: files.length, hours, batchId, engine: engine.name }, 'batch: reading the archive');
   const previous = await output(o.batchDir, 'read the manifest in', () => readManifest(o.batchDir));
   await prepareRun(o.batchDir, batchId, VIEWS);
 
@@ -82,19 +76,14 @@ export async function runBatch(o: BatchOptions): Promise<Manifest> {
     const records = Number(count);
     if (records === 0) o.log.info({ archive: o.archiveDir, files: files.length }, 'batch: no records in the archive for this range; the views are empty');
 
-    const queries: ViewQuery[] = [
-      ...statsViewQueries('records', { errorStatusMin: o.errorStatusMin }),
-      {
-        name: 'thresholds',
-        sql: thresholdsSql(o.rules, 'records', { errorStatusMin: o.errorStatusMin, windowMs: o.windowMs, percentile: o.percentile }),
-      },
-    ];
+    const dirOf = (view: string): string => viewDir(o.batchDir, batchId, view);
+    const queries = batchQueries(o, engine.dialect);
+    await engine.writeViews({ queries, files, range: { sinceUs, untilUs }, dirOf, conn, progress: o.progress, log: o.log });
+    // Counted from the files written, whichever engine wrote them (a Parquet footer holds the count).
     const rows: Record<string, number> = {};
-    for (const q of queries) {
-      o.progress.step(q.name);
-      await reading(conn, files, () => conn.run(`CREATE TEMP TABLE ${q.name} AS ${q.sql}`));
-      rows[q.name] = Number((await firstRow(conn, `SELECT count(*) FROM ${q.name}`))[0]);
-      await writeView(conn, viewDir(o.batchDir, batchId, q.name), q.name);
+    for (const { name } of queries) {
+      const path = `${dirOf(name)}/${name}.parquet`;
+      rows[name] = Number((await output(path, 'read back', () => firstRow(conn, `SELECT count(*) FROM read_parquet(${sqlString(path)})`)))[0]);
     }
 
     o.progress.step('publishing');
@@ -111,6 +100,7 @@ export async function runBatch(o: BatchOptions): Promise<Manifest> {
       records,
       durationMs: Date.now() - started,
       mode: 'full',
+      engine: engine.name,
     };
     await publishRun(o.batchDir, manifest, VIEWS);
     const pruned = await output(o.batchDir, 'prune old runs in', () => pruneRuns(o.batchDir, batchId, previous?.batchId ?? null));

@@ -31,7 +31,8 @@ export async function firstRow(conn: DuckDBConnection, sql: string): Promise<unk
   return (reader.getRowsJS()[0] ?? []) as unknown[];
 }
 
-async function culprit(conn: DuckDBConnection, files: readonly string[], message: string): Promise<string | undefined> {
+/** The archive file a failed read was about: named in `message`, else the first that DuckDB cannot scan alone. */
+export async function culprit(conn: DuckDBConnection, files: readonly string[], message: string): Promise<string | undefined> {
   const named = files.find((f) => message.includes(f));
   if (named !== undefined) return named;
   for (const file of files) {

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { Coverage } from '../archive/coverage.js';
+import type { BatchEngineName } from './engine.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 
@@ -36,6 +37,8 @@ export interface Manifest {
   durationMs: number;
   /** Every batch recomputes everything from the archive. */
   mode: 'full';
+  /** What computed the views (`batch.engine`, `--engine`). Absent in manifests of older versions (DuckDB). */
+  engine?: BatchEngineName;
 }
 
 /** The published manifest under `batchDir`, or null when no batch was published. */

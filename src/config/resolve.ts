@@ -93,7 +93,7 @@ export function resolve(f: ConfigFile, env: Env): Config {
     },
     cluster: { enabled: f.cluster.enabled, topic: f.cluster.topic, partitions: f.cluster.partitions, retentionMs: ms(f.cluster.retention) },
     archive: { enabled: f.archive.enabled, dir: f.archive.dir, retention: retentionLimits(f.archive.retention, { maxAgeMs: 0, maxSize: 0 }) },
-    batch: { dir: f.batch.dir },
+    batch: { dir: f.batch.dir, engine: f.batch.engine, sparkMaster: f.batch.sparkMaster, sparkSubmit: f.batch.sparkSubmit },
     checkpoint: { dir: f.checkpoint.dir },
     api: { enabled: f.api.enabled, host: f.api.host, port: f.api.port, token, corsOrigins: f.api.corsOrigins },
     limits: {

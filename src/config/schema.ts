@@ -26,6 +26,10 @@ export const KAFKA_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as c
 export const STARTING_OFFSETS = ['earliest', 'latest'] as const;
 /** Where the daemon takes its alert thresholds from: the rules as configured, or the batch layer's `thresholds` view. */
 export const THRESHOLDS_FROM = ['config', 'batch'] as const;
+/** What `logpulse batch` computes its views with (src/batch/engine.ts). */
+export const BATCH_ENGINES = ['duckdb', 'spark'] as const;
+/** `batch.sparkMaster` when not configured: Spark in the batch's own process tree, on two cores. */
+export const DEFAULT_SPARK_MASTER = 'local[2]';
 
 /** `minRequests` of each rate rule when not configured: below it a group's rate is too noisy to alert on. */
 export const DEFAULT_MIN_REQUESTS = { global_error_rate: 1, url_error_rate: 5, ip_error_rate: 3 } as const;
@@ -184,11 +188,11 @@ export const ConfigSchema = Type.Object(
       },
       'Kafka client settings shared by the source and the alerts producer.',
     ),
+    cluster: CLUSTER_SECTION,
     archive: Section(
       {
         enabled: Type.Boolean({ default: false, description: 'Archive every valid record as Parquet (the batch layer\'s input).' }),
         dir: Type.String({
-    cluster: CLUSTER_SECTION,
           minLength: 1,
           default: 'data/logs',
           description: 'Archive root; files go under `date=YYYY-MM-DD/hour=HH/`.',
@@ -204,6 +208,24 @@ export const ConfigSchema = Type.Object(
           default: 'data/batch',
           description:
             'Where `logpulse batch` writes its views (`<view>/` as Parquet and CSV) and `manifest.json`; relative to the working directory.',
+        }),
+        engine: StringEnum(BATCH_ENGINES, {
+          default: 'duckdb',
+          description:
+            'What computes the views: `duckdb` (in process) or `spark` (`spark-submit` of the same view SQL, which needs ' +
+            'Spark 3.5 and Java; the archive and `batch.dir` must be at the same paths wherever Spark runs). Flag: `--engine`.',
+        }),
+        sparkMaster: Type.String({
+          minLength: 1,
+          default: DEFAULT_SPARK_MASTER,
+          description: 'With `engine: spark`: the master URL `spark-submit --master` gets (`local[N]`, `spark://HOST:7077`, `yarn`, …). Flag: `--master`.',
+        }),
+        sparkSubmit: Type.String({
+          minLength: 1,
+          default: 'spark-submit',
+          description:
+            'With `engine: spark`: the `spark-submit` command, a path or a name looked up on PATH (`scripts/spark-install` ' +
+            'in a clone installs pyspark into a venv and prints the path of its spark-submit).',
         }),
       },
       'Batch layer (`logpulse batch`): views recomputed from the archive.',

@@ -4,7 +4,7 @@
 
 import type { JsonField, JsonPreset, TIMESTAMP_UNITS } from './json-input.js';
 import type { ConfigProblem } from './problems.js';
-import type { FORMATS, KAFKA_MECHANISMS, KAFKA_PROTOCOLS, LOG_FORMATS, LOG_LEVELS, RATE_RULE_TYPES, RULE_TYPES, STARTING_OFFSETS, THRESHOLDS_FROM } from './schema.js';
+import type { BATCH_ENGINES, FORMATS, KAFKA_MECHANISMS, KAFKA_PROTOCOLS, LOG_FORMATS, LOG_LEVELS, RATE_RULE_TYPES, RULE_TYPES, STARTING_OFFSETS, THRESHOLDS_FROM } from './schema.js';
 import type { WEBHOOK_FORMATS } from './schema-webhook.js';
 import type { FileKind } from '../sinks/sink.js';
 
@@ -98,7 +98,7 @@ export interface Config {
   /** `topic` empty: derived from the consumer group (src/cluster/state-topic.ts `stateTopicName`). */
   cluster: { enabled: boolean; topic: string; partitions: number; retentionMs: number };
   archive: { enabled: boolean; dir: string; retention: RetentionLimits };
-  batch: { dir: string };
+  batch: { dir: string; engine: (typeof BATCH_ENGINES)[number]; sparkMaster: string; sparkSubmit: string };
   checkpoint: { dir: string };
   /** `token`: LOGPULSE_API_TOKEN if set and not empty, else `api.token`; null = no auth. Log via `redactConfig`. */
   api: { enabled: boolean; host: string; port: number; token: string | null; corsOrigins: string[] };

@@ -40,7 +40,8 @@ async function startGroup(dir: string, topic: string, names: string[]) {
   await until(() => daemons.map((d) => d.stderr().slice(-500)).join('\n'), () => daemons.every((d) => d.stderr().includes('partitions assigned')), { ms: 60_000 });
   // The last join moved every partition once more (eager rebalance): let that settle before producing.
   await new Promise((r) => setTimeout(r, 3000));
-  return { cfg, daemons };
+  const spawn = (name: string) => spawnCli(['run', '-c', cfg, '--no-api', '--source', source, '--output', join(dir, name), '--checkpoint', join(dir, `${name}-ckpt`)]);
+  return { cfg, daemons, spawn };
 }
 
 it('three daemons in cluster mode write the rows and alerts of one daemon, each once', async () => {
@@ -114,3 +115,41 @@ it('a crossing only the group-wide count reaches (each daemon sees 50 of 150 err
   const status = all('metrics').map((l) => JSON.parse(l) as Row).filter((r) => r.kind === 'status');
   expect(status.map((r) => [r.status, r.error_count])).toEqual([[503, 150]]);
 }, 180_000);
+
+it('one daemon SIGKILLed mid-stream and restarted, a fourth joining mid-stream: still every row, error and alert once', async () => {
+  const broker = brokerInfo();
+  const dir = mkdtempSync(join(tmpdir(), 'logpulse-cluster-kill-'));
+  const topic = await createTopic(broker.plaintext, PARTITIONS);
+  const { daemons, spawn } = await startGroup(dir, topic, ['a', 'b', 'c']);
+  const producer = spawnCli(['gen', '--rate', '20000', '--count', '300000', '--seed', '23', '--out', `kafka://${broker.plaintext}/${topic}`], { stdout: 'ignore' });
+  const produced = once(producer.child, 'exit');
+  await new Promise((r) => setTimeout(r, 4000));
+  // b dies without a word (its last cut's state is on the topic, what it read after is not), then comes back.
+  daemons[1]!.child.kill('SIGKILL');
+  await daemons[1]!.exit;
+  daemons[1] = spawn('b');
+  await new Promise((r) => setTimeout(r, 3000));
+  daemons.push(spawn('d'));
+  expect((await produced)[0], producer.stderr()).toBe(0);
+  await closeAllWindows(broker.plaintext, topic, PARTITIONS);
+
+  const names = ['a', 'b', 'c', 'd'];
+  const values = (await readTopic(broker.plaintext, topic, PARTITIONS)).flat().filter((v) => !v.includes('/closer'));
+  expect(values.length).toBe(300_000);
+  const want = ordered(referenceRows(inEventTimeOrder(values)));
+  const wantErrors = values.filter((l) => !/"status": 200/.test(l)).sort();
+  const all = (kind: string) => names.flatMap((n) => lines(readKind(join(dir, n), kind)));
+  const state = () =>
+    `rows ${all('metrics').length} of ${want.length}, errors ${all('errors').length} of ${wantErrors.length}\n` +
+    daemons.map((d, i) => `--- ${names[i]}:\n${d.stderr().slice(-2500)}`).join('\n');
+  // The killed member holds its partitions until the group's session timeout (45 s) moves them.
+  await until(state, () => all('metrics').length >= want.length && all('errors').length >= wantErrors.length, { ms: 180_000, everyMs: 500 });
+  for (const d of daemons) d.child.kill('SIGTERM');
+  for (const d of daemons) expect(await d.exit, d.stderr()).toBe(0);
+
+  expect(lines(readKind(join(dir, 'd'), 'errors')).length, 'the fourth daemon read a share').toBeGreaterThan(0);
+  expect(all('errors').sort()).toEqual(wantErrors);
+  expectRows(ordered(all('metrics').map((l) => JSON.parse(l) as Row)), want);
+  const fired = names.flatMap((n) => alertKeys(readKind(join(dir, n), 'alerts'))).sort();
+  expect(fired).toEqual(referenceAlertKeys(want));
+}, 400_000);

@@ -72,7 +72,7 @@ describe('no config file', () => {
         security: { protocol: 'PLAINTEXT', mechanism: 'PLAIN', caFile: null },
       },
       archive: { enabled: false, dir: 'data/logs', retention: { maxAgeMs: 30 * 86_400_000, maxSize: 0 } },
-      batch: { dir: 'data/batch' },
+      batch: { dir: 'data/batch', engine: 'duckdb', sparkMaster: 'local[2]', sparkSubmit: 'spark-submit' },
       checkpoint: { dir: 'checkpoint' },
       api: { enabled: true, host: '127.0.0.1', port: 8080, token: null, corsOrigins: [] },
       limits: { maxLineBytes: 65_536, maxConnections: 256, idleTimeoutMs: 300_000, maxBufferedBytes: 67_108_864, maxMemory: 0, rejectedPerSecond: 10_000 },
