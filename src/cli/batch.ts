@@ -1,11 +1,15 @@
-// `logpulse batch [-c FILE] [--since ISO] [--until ISO]`: the batch views recomputed from the Parquet archive
-// (`archive.dir`) and published under `batch.dir` (src/batch/). Exit 0, 2 for a bad config or flag, 1 when the
-// archive cannot be read (a corrupt file: refused as a whole, never a silently partial view) or the views cannot
-// be written (the previous batch stays published).
+// `logpulse batch [-c FILE] [--since ISO] [--until ISO] [--engine duckdb|spark] [--master URL]`: the batch views
+// recomputed from the Parquet archive (`archive.dir`) and published under `batch.dir` (src/batch/). Exit 0, 2 for a
+// bad config or flag, 1 when the archive cannot be read (a corrupt file: refused as a whole, never a silently
+// partial view), the views cannot be written (the previous batch stays published) or Spark cannot run.
 import { formatProblem } from '../config/problems.js';
 import { loadConfig } from '../config/load.js';
-import { BATCH_STEPS, runBatch } from '../batch/batch.js';
+import { batchSteps, runBatch } from '../batch/batch.js';
+import { DUCK_ENGINE } from '../batch/duck-engine.js';
+import type { BatchEngineName, ViewEngine } from '../batch/engine.js';
 import { createProgress } from '../batch/progress.js';
+import { sparkEngine } from '../batch/spark.js';
+import type { Config } from '../config/types.js';
 import { LogpulseError } from '../errors.js';
 import { setFileModes } from '../file-modes.js';
 import { createLogger } from '../log.js';
@@ -15,6 +19,10 @@ export interface BatchCommandOptions {
   config?: string;
   since?: string;
   until?: string;
+  /** `--engine`, over `batch.engine`. */
+  engine?: BatchEngineName;
+  /** `--master`, over `batch.sparkMaster`; only with the spark engine. */
+  master?: string;
 }
 
 /** `2026-12-06` (UTC midnight) or a date-time with seconds optional and a zone required: `2026-12-06T10:00:00Z`, `…+01:00`. */
@@ -29,6 +37,16 @@ export function parseInstant(flag: string, text: string): number {
   return ms;
 }
 
+/** The engine the flags and config ask for; LP_ERR_ARGS for a --master the DuckDB engine would ignore. */
+export function chooseEngine(opts: BatchCommandOptions, batch: Config['batch']): ViewEngine {
+  const name = opts.engine ?? batch.engine;
+  if (name === 'duckdb') {
+    if (opts.master !== undefined) throw new LogpulseError('LP_ERR_ARGS', '--master: only with --engine spark (or batch.engine: spark)');
+    return DUCK_ENGINE;
+  }
+  return sparkEngine({ master: opts.master ?? batch.sparkMaster, sparkSubmit: batch.sparkSubmit });
+}
+
 export async function batchCommand(opts: BatchCommandOptions): Promise<number> {
   let sinceMs: number | undefined;
   let untilMs: number | undefined;
@@ -39,9 +57,7 @@ export async function batchCommand(opts: BatchCommandOptions): Promise<number> {
       throw new LogpulseError('LP_ERR_ARGS', '--until: must be later than --since');
     }
   } catch (err) {
-    if (!(err instanceof LogpulseError)) throw err;
-    process.stderr.write(`logpulse batch: ${redactText(err.message)}\n`);
-    return err.exitCode;
+    return argumentError(err);
   }
   const loaded = loadConfig(opts.config);
   if (!loaded.ok) {
@@ -49,6 +65,12 @@ export async function batchCommand(opts: BatchCommandOptions): Promise<number> {
     return 2;
   }
   const config = loaded.config;
+  let engine: ViewEngine;
+  try {
+    engine = chooseEngine(opts, config.batch);
+  } catch (err) {
+    return argumentError(err);
+  }
   setFileModes(config.output);
   const log = createLogger(config.log.level, config.log.format);
   try {
@@ -62,14 +84,25 @@ export async function batchCommand(opts: BatchCommandOptions): Promise<number> {
       rules: config.alerts.rules,
       percentile: config.alerts.thresholdsPercentile,
       log,
-      progress: createProgress(BATCH_STEPS, log),
+      progress: createProgress(batchSteps(engine), log),
+      engine,
     });
     const { batchId, records, rows, durationMs, firstEventTime, cutoffEventTime } = manifest;
-    log.info({ batchId, records, files: manifest.inputFiles.length, rows, firstEventTime, cutoffEventTime, durationMs, dir: config.batch.dir }, 'batch: published');
+    log.info(
+      { batchId, engine: engine.name, records, files: manifest.inputFiles.length, rows, firstEventTime, cutoffEventTime, durationMs, dir: config.batch.dir },
+      'batch: published',
+    );
     return 0;
   } catch (err) {
     if (!(err instanceof LogpulseError)) throw err;
     log.error({ code: err.code, path: err.path }, err.message);
     return err.exitCode;
   }
+}
+
+/** A bad flag: said on stderr (no logger yet), exit 2. */
+function argumentError(err: unknown): number {
+  if (!(err instanceof LogpulseError)) throw err;
+  process.stderr.write(`logpulse batch: ${redactText(err.message)}\n`);
+  return err.exitCode;
 }

@@ -1,8 +1,8 @@
 // The `logpulse` command line: one subcommand per file in this folder (main.ts runs it once the native module
 // is known to load). Exit codes: 0 success, 2 invalid config or arguments, 1 runtime failure.
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
-import { DEFAULT_MAX_URLS_PER_WINDOW } from '../config/schema.js';
+import { BATCH_ENGINES, DEFAULT_MAX_URLS_PER_WINDOW } from '../config/schema.js';
 import { LogpulseError } from '../errors.js';
 import { redactText } from '../redact.js';
 import { configureGenCommand } from './gen.js';
@@ -88,11 +88,13 @@ program
 
 program
   .command('batch')
-  .description('recompute the batch views (ip/url/status/minute/user-agent stats, alert thresholds) from the Parquet archive')
+  .description('recompute the batch views (ip/url/status/minute/user-agent stats, alert thresholds) from the Parquet archive, with DuckDB or Spark')
   .option('-c, --config <file>', 'config file (YAML or JSON): archive.dir, batch.dir, pipeline and alerts settings')
   .option('--since <iso>', 'only records at or after this time (2026-12-06 or 2026-12-06T10:00:00Z)')
   .option('--until <iso>', 'only records before this time')
-  .action(async (o: { config?: string; since?: string; until?: string }) => {
+  .addOption(new Option('--engine <engine>', 'what computes the views: duckdb (in process) or spark (spark-submit) (batch.engine)').choices(BATCH_ENGINES))
+  .option('--master <url>', 'with --engine spark: the Spark master URL, e.g. local[2] or spark://host:7077 (batch.sparkMaster)')
+  .action(async (o: { config?: string; since?: string; until?: string; engine?: (typeof BATCH_ENGINES)[number]; master?: string }) => {
     // DuckDB, fastify and the API's modules load for the commands that use them, not for every daemon.
     process.exitCode = await (await import('./batch.js')).batchCommand(o);
   });
