@@ -8,15 +8,18 @@ import { hostname } from 'node:os';
 
 import type { AlertRule } from '../config/types.js';
 import type { Logger } from '../log.js';
+import type { StatusCount } from '../native.js';
 import type { OutputPort } from '../pipeline/output-port.js';
 import { readSnapshot, splitPartials } from '../pipeline/snapshot-format.js';
 import type { GroupView } from './group-view.js';
 import { ClusterOwner } from './owner.js';
-import { type ProgressRecord, recordKey, type WindowRecord, windowPartition } from './state-records.js';
+import { type ProgressRecord, recordKey, type RunningRecord, type WindowRecord, windowPartition } from './state-records.js';
 import { ensureStateTopic, partitionCount, StateProducer } from './state-topic.js';
 
 /** How long a cut waits for the brokers to acknowledge its state before it fails (and commits nothing). */
 const PUBLISH_TIMEOUT_MS = 30_000;
+/** Running counts that changed are sent at most this often (each send carries the newest counts). */
+const RUNNING_EVERY_MS = 5;
 
 export interface ClusterMemberOptions {
   /** The state topic (already named: state-topic.ts `stateTopicName`). */
@@ -30,6 +33,7 @@ export interface ClusterMemberOptions {
   windowUs: number;
   maxUrlsPerWindow: number;
   rules: AlertRule[];
+  earlyAlerts: boolean;
   out: OutputPort;
   log: Logger;
 }
@@ -62,6 +66,11 @@ export class ClusterMember {
   /** Source partition → when this session first claimed it (ms). */
   readonly #since = new Map<number, number>();
   #view: GroupView | null = null;
+  /** `windowStart/shard` → the shard's running error count per status of that open window. */
+  readonly #counts = new Map<string, { startUs: number; shard: number; statuses: Map<number, number> }>();
+  /** Keys of `#counts` changed since the last send. */
+  readonly #changed = new Set<string>();
+  #runningTimer: NodeJS.Timeout | null = null;
 
   constructor(o: ClusterMemberOptions) {
     this.#o = o;
@@ -82,6 +91,7 @@ export class ClusterMember {
       windowUs: o.windowUs,
       maxUrlsPerWindow: o.maxUrlsPerWindow,
       rules: o.rules,
+      earlyAlerts: o.earlyAlerts,
       out: o.out,
       producer,
       log: o.log,
@@ -106,9 +116,37 @@ export class ClusterMember {
     return this.#view?.positionOf(partition);
   }
 
+  /** A shard's running error counts (early alerts on the group's sum, by the window's owner): sent within a few ms. */
+  running(shard: number, counts: readonly StatusCount[]): void {
+    if (!this.#o.earlyAlerts || this.#producer === null || counts.length === 0) return;
+    for (const c of counts) {
+      const key = `${c.windowStartUs}/${shard}`;
+      let e = this.#counts.get(key);
+      if (!e) this.#counts.set(key, (e = { startUs: c.windowStartUs, shard, statuses: new Map() }));
+      e.statuses.set(c.status, c.count);
+      this.#changed.add(key);
+    }
+    this.#runningTimer ??= setTimeout(() => this.#sendRunning(), RUNNING_EVERY_MS);
+  }
+
+  #sendRunning(): void {
+    this.#runningTimer = null;
+    const producer = this.#producer;
+    if (producer === null) return;
+    for (const key of this.#changed) {
+      const e = this.#counts.get(key);
+      if (!e) continue;
+      const r: RunningRecord = { t: 's', session: this.session, shard: e.shard, startUs: e.startUs, counts: [...e.statuses] };
+      producer.send(windowPartition(e.startUs, this.#o.windowUs, this.#statePartitions), r);
+    }
+    this.#changed.clear();
+  }
+
   /** Windows a shard closed (its partials): published at the next cut. */
   closed(shard: number, partials: Uint8Array): void {
     for (const w of splitPartials(partials)) {
+      this.#counts.delete(`${w.windowStartUs}/${shard}`);
+      this.#changed.delete(`${w.windowStartUs}/${shard}`);
       const record: WindowRecord = { t: 'w', session: this.session, shard, startUs: w.windowStartUs, endUs: w.windowEndUs, partial: w.bytes };
       this.#closed.set(recordKey(record), record);
     }
@@ -168,6 +206,7 @@ export class ClusterMember {
   }
 
   async stop(): Promise<void> {
+    if (this.#runningTimer) clearTimeout(this.#runningTimer);
     await this.#owner?.stop();
     await this.#producer?.flush(5000).catch(() => undefined);
     await this.#producer?.close();

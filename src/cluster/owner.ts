@@ -15,7 +15,7 @@ import { WindowMerger } from '../native.js';
 import { AlertEngine, rateRuleOptions } from '../pipeline/alert-engine.js';
 import type { OutputPort } from '../pipeline/output-port.js';
 import { GroupView } from './group-view.js';
-import { decodeRecord, recordKey, type StateRecord } from './state-records.js';
+import { decodeRecord, recordKey, type RunningRecord, type StateRecord } from './state-records.js';
 import type { StateProducer } from './state-topic.js';
 
 export interface OwnerOptions {
@@ -26,6 +26,8 @@ export interface OwnerOptions {
   windowUs: number;
   maxUrlsPerWindow: number;
   rules: AlertRule[];
+  /** `alerts.early`: errors_per_status fires on the group's running count, before the window closes. */
+  earlyAlerts: boolean;
   out: OutputPort;
   producer: StateProducer;
   log: Logger;
@@ -50,6 +52,8 @@ interface OpenWindow {
 /** What one owned partition holds: its windows, the progress read on it, the windows already written. */
 interface Owned {
   windows: Map<number, OpenWindow>;
+  /** Running counts read while catching up, judged once the partition is read to its end (its `a/` records too). */
+  pending: Map<string, RunningRecord>;
   view: GroupView;
   written: Set<number>;
 }
@@ -60,7 +64,9 @@ export class ClusterOwner {
   readonly #owned = new Map<number, Owned>();
   /** Progress read on any partition: the freshest view of the group (for the watermark, not for draining). */
   readonly #latest = new GroupView();
-  readonly #alerts: AlertEngine;
+  #alerts: AlertEngine;
+  /** `session/shard` → its slot in the alert engine's running counts (one per shard of every session). */
+  readonly #slots = new Map<string, number>();
   readonly #warnings = new Throttle(10_000);
   #windowsWritten = 0;
   #stopped = false;
@@ -70,7 +76,7 @@ export class ClusterOwner {
 
   constructor(o: OwnerOptions) {
     this.#o = o;
-    this.#alerts = new AlertEngine(o.rules, false, o.windowUs);
+    this.#alerts = new AlertEngine(o.rules, o.earlyAlerts, o.windowUs);
     const Kafka = rdkafka();
     this.#consumer = new Kafka.KafkaConsumer(
       {
@@ -86,6 +92,11 @@ export class ClusterOwner {
     );
     this.#consumer.on('data', (m) => this.#message(m));
     this.#consumer.on('partition.eof', (e: { partition: number }) => {
+      const owned = this.#owned.get(e.partition);
+      if (owned && this.#behind.has(e.partition)) {
+        for (const r of owned.pending.values()) this.#running(e.partition, r);
+        owned.pending.clear();
+      }
       this.#behind.delete(e.partition);
       if (this.#behind.size === 0) for (const w of this.#caughtUpWaiters.splice(0)) w();
     });
@@ -130,8 +141,10 @@ export class ClusterOwner {
   #rebalance(err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]): void {
     const Kafka = rdkafka();
     if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
+      // Every owned partition is read again from its start: what this engine knew comes back from there.
+      this.#alerts = new AlertEngine(this.#o.rules, this.#o.earlyAlerts, this.#o.windowUs);
       for (const a of assignment) {
-        this.#owned.set(a.partition, { windows: new Map(), view: new GroupView(), written: new Set() });
+        this.#owned.set(a.partition, { windows: new Map(), pending: new Map(), view: new GroupView(), written: new Set() });
         this.#behind.add(a.partition);
       }
       // From the start of each partition: its open windows are all there, and its progress records.
@@ -149,8 +162,26 @@ export class ClusterOwner {
     const owned = this.#owned.get(m.partition);
     const r = decodeRecord(m.value);
     if (owned === undefined || r === null) return;
+    if (r.t === 's') {
+      if (owned.written.has(r.startUs)) return;
+      if (this.#behind.has(m.partition)) owned.pending.set(recordKey(r), r);
+      else this.#running(m.partition, r);
+      return;
+    }
     this.#take(owned, r);
     if (r.t === 'p') this.#drain(m.partition, owned);
+  }
+
+  /** A shard's running counts of an open window: an early alert when the group's sum crosses a threshold. */
+  #running(partition: number, r: RunningRecord): void {
+    const slotKey = `${r.session}/${r.shard}`;
+    let slot = this.#slots.get(slotKey);
+    if (slot === undefined) this.#slots.set(slotKey, (slot = this.#slots.size));
+    const counts = r.counts.map(([status, count]) => ({ windowStartUs: r.startUs, status, count }));
+    for (const alert of this.#alerts.onStatusCounts(slot, counts)) {
+      this.#o.out.alert(alert);
+      this.#o.producer.send(partition, { t: 'a', startUs: r.startUs, key: `${alert.rule}|${r.startUs}|${alert.group}` });
+    }
   }
 
   #take(owned: Owned, r: StateRecord): void {
@@ -161,7 +192,9 @@ export class ClusterOwner {
     } else if (r.t === 'c') {
       owned.written.add(r.startUs);
       owned.windows.delete(r.startUs);
-    } else if (!owned.written.has(r.startUs)) {
+    } else if (r.t === 'a') {
+      this.#alerts.adopt({ running: [], fired: [r.key] }, null);
+    } else if (r.t === 'w' && !owned.written.has(r.startUs)) {
       let w = owned.windows.get(r.startUs);
       if (!w) owned.windows.set(r.startUs, (w = { endUs: r.endUs, parts: new Map() }));
       w.parts.set(recordKey(r), r.partial);

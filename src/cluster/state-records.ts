@@ -6,6 +6,9 @@
 //   p/<session>                        the session's progress at a cut: its partitions (with when it took each), its
 //                                      own watermark and the point through which it has closed — and published —
 //                                      every window;
+//   s/<windowStart>/<session>/<shard>  running error counts per status of an open window (early alerts): sent as
+//                                      they change, not at cuts;
+//   a/<rule|windowStart|group>         an alert its owner fired: a new owner does not fire it again;
 //   c/<windowStart>                    the window was merged and written by its owner: a new owner skips it.
 // A window's records go to partition (window number mod partitions): that partition's owner merges it. Progress goes
 // to every partition, after the window records of the same cut, so an owner always has a session's window state
@@ -42,16 +45,34 @@ export interface ProgressRecord {
   positions: [partition: number, offset: number][];
 }
 
+/** Running error counts per status of one open window on one shard of one session, for early alerts (not durable). */
+export interface RunningRecord {
+  t: 's';
+  session: string;
+  shard: number;
+  startUs: number;
+  counts: [status: number, count: number][];
+}
+
+/** An alert fired by the window's owner (`rule|windowStart|group`): a later owner does not fire it again. */
+export interface FiredRecord {
+  t: 'a';
+  startUs: number;
+  key: string;
+}
+
 export interface ClosedRecord {
   t: 'c';
   startUs: number;
 }
 
-export type StateRecord = WindowRecord | ProgressRecord | ClosedRecord;
+export type StateRecord = WindowRecord | ProgressRecord | ClosedRecord | RunningRecord | FiredRecord;
 
 export function recordKey(r: StateRecord): string {
   if (r.t === 'w') return `w/${r.startUs}/${r.session}/${r.shard}`;
   if (r.t === 'p') return `p/${r.session}`;
+  if (r.t === 's') return `s/${r.startUs}/${r.session}/${r.shard}`;
+  if (r.t === 'a') return `a/${r.key}`;
   return `c/${r.startUs}`;
 }
 
@@ -87,5 +108,10 @@ export function decodeRecord(value: Buffer): StateRecord | null {
     return p;
   }
   if (t === 'c') return Number.isFinite((r as ClosedRecord).startUs) ? (r as ClosedRecord) : null;
+  if (t === 's') {
+    const x = r as RunningRecord;
+    return typeof x.session === 'string' && Number.isInteger(x.shard) && Number.isFinite(x.startUs) && Array.isArray(x.counts) ? x : null;
+  }
+  if (t === 'a') return typeof (r as FiredRecord).key === 'string' && Number.isFinite((r as FiredRecord).startUs) ? (r as FiredRecord) : null;
   return null;
 }

@@ -29,6 +29,7 @@ export async function openClusterMember(config: Config, spec: SourceSpec, output
     windowUs: config.pipeline.windowMs * 1000,
     maxUrlsPerWindow: config.pipeline.maxUrlsPerWindow,
     rules: config.alerts.rules,
+    earlyAlerts: config.alerts.early,
     out: outputs,
     log,
   });

@@ -18,7 +18,7 @@ import type { Logger } from '../log.js';
 import type { AlertState, Pipeline } from '../pipeline/pipeline.js';
 import { isReplayable, type ReplayableSource, type Source } from '../sources/source.js';
 import { type Checkpoint, checkpointPath, newCheckpoint, RESET_HINT, readCheckpoint, retireCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { withoutWindows } from '../cluster/fresh-session.js';
+import { freshSession } from '../cluster/fresh-session.js';
 import type { ClusterMember } from '../cluster/member.js';
 import type { ArchiveKeeper } from './archive.js';
 import { ArchiveFault } from './archive-fault.js';
@@ -79,7 +79,7 @@ export class Durability {
     const cp = await readCheckpoint(dir);
     const mark: ArchiveMark | null = cp?.archive ?? null;
     if (cp) {
-      const streams = await pipeline.restoreState(this.#o.cluster ? withoutWindows(cp) : cp).catch((err: Error) => {
+      const streams = await pipeline.restoreState(this.#o.cluster ? freshSession(cp) : cp).catch((err: Error) => {
         throw new LogpulseError('LP_ERR_CHECKPOINT', `${checkpointPath(dir)} cannot be restored: ${err.message}; ${RESET_HINT}`, { cause: err });
       });
       if (this.#replayable) {
@@ -129,7 +129,7 @@ export class Durability {
    */
   async adopt(cp: Checkpoint, o: { sourceIsNew: boolean; from: string; openArchive: boolean; alerts: AlertState }): Promise<void> {
     const { pipeline, checkpointDir: dir } = this.#o;
-    if (this.#o.cluster) await pipeline.restoreState(withoutWindows(cp));
+    if (this.#o.cluster) await pipeline.restoreState(freshSession(cp));
     else await pipeline.restoreState(cp, o.alerts);
     if (this.#replayable) {
       if (o.sourceIsNew) this.#replayable.resumeFrom(cp.positions ?? {});

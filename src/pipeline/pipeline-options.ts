@@ -1,7 +1,7 @@
 // What a pipeline is built from: its shards and their options, chunking and backpressure bounds, alert rules and
 // the one output port.
 import type { AlertRule } from '../config/types.js';
-import type { ShardOptions } from '../native.js';
+import type { ShardOptions, StatusCount } from '../native.js';
 import type { OutputPort } from './output-port.js';
 import type { PipelineTotals } from './totals.js';
 
@@ -9,6 +9,8 @@ import type { PipelineTotals } from './totals.js';
 export interface ClusterLink {
   /** A shard's closed windows (its partials), in place of merging and writing them here. */
   closed(shard: number, partials: Uint8Array): void;
+  /** A shard's running error counts (its result's `statusCounts`): the group's owners fire early alerts on their sum. */
+  running(shard: number, counts: readonly StatusCount[]): void;
   /** The other daemons' smallest watermark: no window closes here before the group is past it. Null: none known. */
   floorUs(): number | null;
 }

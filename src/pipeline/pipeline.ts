@@ -288,7 +288,8 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     if (this.#router.hasStreams(shard)) this.#tickIdleShards(shard);
     if (addCounters(this.#totals, r.counters)) this.#out.counters(r.counters.records, r.counters.errors);
     // In cluster mode alerts are the owners' (on the group's counts), not this daemon's share's.
-    if (!cluster) for (const alert of this.#alerts.onStatusCounts(shard, r.statusCounts)) this.#fire(alert);
+    if (cluster) cluster.running(shard, r.statusCounts);
+    else for (const alert of this.#alerts.onStatusCounts(shard, r.statusCounts)) this.#fire(alert);
     const open = this.#open.update(shard, r);
     if (open.length > 0) out.openWindows(open);
     const through = this.#watermarks.globalClosedThrough();

@@ -110,8 +110,12 @@ it('a crossing only the group-wide count reaches (each daemon sees 50 of 150 err
 
   // No daemon could have fired it alone: each holds 50 of the errors.
   for (const n of names) expect(lines(readKind(join(dir, n), 'errors')).length, n).toBe(50);
-  const alerts = all('alerts').map((l) => JSON.parse(l) as { rule: string; group: string; value: number; window_start: string });
-  expect(alerts.map((a) => [a.rule, a.group, a.value, a.window_start])).toEqual([['errors_per_status', '503', 150, new Date(windowStart).toISOString()]]);
+  const alerts = all('alerts').map((l) => JSON.parse(l) as { rule: string; group: string; value: number; window_start: string; message: string });
+  expect(alerts.map((a) => [a.rule, a.group, a.window_start])).toEqual([['errors_per_status', '503', new Date(windowStart).toISOString()]]);
+  // Early (alerts.early, the default): on the group's running count, as it crossed 100 — before the window closed.
+  expect(alerts[0]!.value).toBeGreaterThan(100);
+  expect(alerts[0]!.value).toBeLessThanOrEqual(150);
+  expect(alerts[0]!.message).toContain('(early)');
   const status = all('metrics').map((l) => JSON.parse(l) as Row).filter((r) => r.kind === 'status');
   expect(status.map((r) => [r.status, r.error_count])).toEqual([[503, 150]]);
 }, 180_000);
