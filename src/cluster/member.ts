@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import type { StatusCount } from '../native.js';
 import type { OutputPort } from '../pipeline/output-port.js';
 import { readSnapshot, splitPartials } from '../pipeline/snapshot-format.js';
+import { type FeedObserver, GroupFeed } from './group-feed.js';
 import type { GroupView } from './group-view.js';
 import { ClusterOwner } from './owner.js';
 import { type ProgressRecord, recordKey, type RunningRecord, type WindowRecord, windowPartition } from './state-records.js';
@@ -18,6 +19,8 @@ import { ensureStateTopic, partitionCount, StateProducer } from './state-topic.j
 
 /** How long a cut waits for the brokers to acknowledge its state before it fails (and commits nothing). */
 const PUBLISH_TIMEOUT_MS = 30_000;
+const newSession = (): string => `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+
 /** Running counts that changed are sent at most this often (each send carries the newest counts). */
 const RUNNING_EVERY_MS = 5;
 
@@ -35,6 +38,8 @@ export interface ClusterMemberOptions {
   rules: AlertRule[];
   earlyAlerts: boolean;
   out: OutputPort;
+  /** The HTTP API's observer, when it runs: it is told the rows and alerts the other daemons write. */
+  observer: () => FeedObserver | null;
   log: Logger;
 }
 
@@ -53,11 +58,12 @@ export interface ClusterCut {
 }
 
 export class ClusterMember {
-  /** This run of this daemon: its published window state is its own, never added to by a later run. */
-  readonly session = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  /** This run (or rebuild) of this daemon: its published window state is its own, never added to by a later one. */
+  #session = newSession();
   readonly #o: ClusterMemberOptions;
   #producer: StateProducer | null = null;
   #owner: ClusterOwner | null = null;
+  #feed: GroupFeed | null = null;
   #statePartitions = 0;
   #sourcePartitions = 0;
   #seq = 0;
@@ -71,9 +77,45 @@ export class ClusterMember {
   /** Keys of `#counts` changed since the last send. */
   readonly #changed = new Set<string>();
   #runningTimer: NodeJS.Timeout | null = null;
+  #early: boolean;
+  /** `renew` was called before (the first call only gives the member its generation). */
+  #renewed = false;
 
   constructor(o: ClusterMemberOptions) {
     this.#o = o;
+    this.#early = o.earlyAlerts;
+  }
+
+  get session(): string {
+    return this.#session;
+  }
+
+  /**
+   * A reload's next generation goes on with this member (same group, same topic: the owners' consumer stays in its
+   * group, which a leave and re-join at every reload would shake): a new session, with that generation's outputs
+   * and rules. Call `detach` when the previous generation hands over, this once the next one has its outputs.
+   */
+  renew(g: { out: OutputPort; rules: AlertRule[]; earlyAlerts: boolean }): void {
+    if (this.#renewed) {
+      this.#session = newSession();
+      this.#seq = 0;
+      this.#closed.clear();
+      this.#counts.clear();
+      this.#changed.clear();
+      this.#since.clear();
+      this.#o.log.info({ session: this.#session }, 'cluster: a new session for the rebuilt daemon');
+    }
+    this.#renewed = true;
+    this.#early = g.earlyAlerts;
+    this.#owner?.setGeneration({ out: g.out, session: this.#session, rules: g.rules, earlyAlerts: g.earlyAlerts });
+    this.#feed?.setSession(this.#session);
+  }
+
+  /** Between two generations: nothing is written or fired (the outputs of the one are closed, the next has none yet). */
+  detach(): void {
+    if (this.#runningTimer) clearTimeout(this.#runningTimer);
+    this.#runningTimer = null;
+    this.#owner?.setGeneration(null);
   }
 
   /** Creates the state topic if needed and joins the owners' group. Throws LP_ERR_CLUSTER (the caller falls back). */
@@ -95,9 +137,12 @@ export class ClusterMember {
       out: o.out,
       producer,
       log: o.log,
+      session: this.session,
       onProgress: (view) => (this.#view = view),
     });
     await this.#owner.start();
+    this.#feed = new GroupFeed({ topic: o.topic, partitions: this.#statePartitions, client: o.client, session: this.session, observer: o.observer, log: o.log });
+    await this.#feed.start();
     o.log.info({ topic: o.topic, statePartitions: this.#statePartitions, sourcePartitions: this.#sourcePartitions, session: this.session }, 'cluster: member of the group');
   }
 
@@ -118,7 +163,7 @@ export class ClusterMember {
 
   /** A shard's running error counts (early alerts on the group's sum, by the window's owner): sent within a few ms. */
   running(shard: number, counts: readonly StatusCount[]): void {
-    if (!this.#o.earlyAlerts || this.#producer === null || counts.length === 0) return;
+    if (!this.#early || this.#producer === null || counts.length === 0) return;
     for (const c of counts) {
       const key = `${c.windowStartUs}/${shard}`;
       let e = this.#counts.get(key);
@@ -157,6 +202,17 @@ export class ClusterMember {
     const closed = [...this.#closed.values()];
     this.#closed.clear();
     return closed;
+  }
+
+  /** What `/metrics` shows of this member (cluster series, metrics-series.ts). */
+  stats(): { topic: string; readers: number; published: { records: number; bytes: number }; windowsWritten: number; owned: { partition: number; windows: number; lagSeconds: number | null }[] } {
+    return {
+      topic: this.#o.topic,
+      readers: this.#owner?.readers ?? 0,
+      published: this.#producer?.sent ?? { records: 0, bytes: 0 },
+      windowsWritten: this.windowsWritten,
+      owned: this.#owner?.lag(Date.now() * 1000) ?? [],
+    };
   }
 
   /** Windows merged and written by this daemon as their owner. */
@@ -205,10 +261,25 @@ export class ClusterMember {
     }
   }
 
+  /**
+   * A bounded read ended (every window of this daemon emitted): publishes that its partitions are closed through
+   * the end of time, then waits (up to `waitMs`) until every window it owns is written — for the others' ends too.
+   * Resolves false when some still wait: their later owner writes them.
+   */
+  async finish(claims: readonly number[], positions: Readonly<Record<string, number>>, waitMs: number): Promise<boolean> {
+    await this.publish({ shards: [], closed: this.takeClosed(), claims, positions, closedThroughUs: Number.MAX_SAFE_INTEGER, watermarkUs: null });
+    return (await this.#owner?.allWritten(waitMs)) ?? true;
+  }
+
   async stop(): Promise<void> {
     if (this.#runningTimer) clearTimeout(this.#runningTimer);
+    this.#o.log.debug({ session: this.session }, 'cluster: stopping the owner');
     await this.#owner?.stop();
+    this.#o.log.debug({ session: this.session }, 'cluster: stopping the feed');
+    await this.#feed?.stop();
+    this.#o.log.debug({ session: this.session }, 'cluster: flushing');
     await this.#producer?.flush(5000).catch(() => undefined);
     await this.#producer?.close();
+    if (this.#producer) this.#o.log.info({ session: this.session, published: this.#producer.sent, windowsWritten: this.windowsWritten }, 'cluster: session ended');
   }
 }

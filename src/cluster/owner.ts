@@ -13,7 +13,7 @@ import { Throttle } from '../kafka/throttle.js';
 import type { Logger } from '../log.js';
 import { WindowMerger } from '../native.js';
 import { AlertEngine, rateRuleOptions } from '../pipeline/alert-engine.js';
-import type { OutputPort } from '../pipeline/output-port.js';
+import type { Alert, OutputPort } from '../pipeline/output-port.js';
 import { GroupView } from './group-view.js';
 import { decodeRecord, recordKey, type RunningRecord, type StateRecord } from './state-records.js';
 import type { StateProducer } from './state-topic.js';
@@ -31,10 +31,14 @@ export interface OwnerOptions {
   out: OutputPort;
   producer: StateProducer;
   log: Logger;
+  /** This daemon's session (its rows and alerts on the topic say who wrote them). */
+  session: string;
   /** Every progress record read (any partition): the daemon's own shards wait for the group's watermark. */
   onProgress: (view: GroupView) => void;
 }
 
+/** How long a stop waits for the owners' consumer to leave its group. */
+const STOP_WAIT_MS = 3000;
 /** librdkafka's RD_KAFKA_OFFSET_BEGINNING. */
 const OFFSET_BEGINNING = -2;
 /**
@@ -60,6 +64,11 @@ interface Owned {
 
 export class ClusterOwner {
   readonly #o: OwnerOptions;
+  /** Where rows and alerts go: the running generation's outputs; null between two generations (nothing is drained). */
+  #out: OutputPort | null;
+  #session: string;
+  #rules: AlertRule[];
+  #early: boolean;
   readonly #consumer: RdKafka.KafkaConsumer;
   readonly #owned = new Map<number, Owned>();
   /** Progress read on any partition: the freshest view of the group (for the watermark, not for draining). */
@@ -73,9 +82,14 @@ export class ClusterOwner {
   /** Owned partitions not yet read to their end once since they were assigned. */
   readonly #behind = new Set<number>();
   #caughtUpWaiters: (() => void)[] = [];
+  #gaveUp = false;
 
   constructor(o: OwnerOptions) {
     this.#o = o;
+    this.#out = o.out;
+    this.#session = o.session;
+    this.#rules = o.rules;
+    this.#early = o.earlyAlerts;
     this.#alerts = new AlertEngine(o.rules, o.earlyAlerts, o.windowUs);
     const Kafka = rdkafka();
     this.#consumer = new Kafka.KafkaConsumer(
@@ -105,9 +119,32 @@ export class ClusterOwner {
     });
   }
 
+  /** A reload's next generation: its outputs, session and rules (null: between two generations). */
+  setGeneration(g: { out: OutputPort; session: string; rules: AlertRule[]; earlyAlerts: boolean } | null): void {
+    this.#out = g?.out ?? null;
+    if (g === null) return;
+    this.#session = g.session;
+    this.#rules = g.rules;
+    this.#early = g.earlyAlerts;
+    this.#alerts.setRules(g.rules, g.earlyAlerts);
+  }
+
   /** Windows written by this daemon as their owner. */
   get windowsWritten(): number {
     return this.#windowsWritten;
+  }
+
+  /** Per owned partition: windows waiting, and how far behind the wall clock its drain point is (null: none yet). */
+  lag(nowUs: number): { partition: number; windows: number; lagSeconds: number | null }[] {
+    return [...this.#owned].map(([partition, o]) => {
+      const through = o.view.drainThroughUs();
+      return { partition, windows: o.windows.size, lagSeconds: through === null ? null : Math.max(0, (nowUs - through) / 1e6) };
+    });
+  }
+
+  /** Sessions reading source partitions now, as the freshest progress says. */
+  get readers(): number {
+    return this.#latest.readers().length;
   }
 
   /** State-topic partitions this daemon owns now. */
@@ -117,14 +154,29 @@ export class ClusterOwner {
 
   /** Resolves once every owned partition was read to its end since its assignment (or after `waitMs`). */
   async caughtUp(waitMs: number): Promise<void> {
-    if (this.#behind.size === 0 && this.#owned.size > 0) return;
+    // Stopped (a rebuild replaced this daemon's session), or given up once since the last assignment: no more waits.
+    if (this.#stopped || this.#gaveUp || (this.#behind.size === 0 && this.#owned.size > 0)) return;
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, waitMs);
+      const t = setTimeout(() => {
+        this.#gaveUp = true;
+        resolve();
+      }, waitMs);
       this.#caughtUpWaiters.push(() => {
         clearTimeout(t);
         resolve();
       });
     });
+  }
+
+  /** Resolves true once every owned partition has no window left and its sessions are all past the end of time. */
+  async allWritten(waitMs: number): Promise<boolean> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const done = this.#owned.size > 0 && [...this.#owned.values()].every((o) => o.windows.size === 0 && o.view.drainThroughUs() === Number.MAX_SAFE_INTEGER);
+      if (done) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   async start(): Promise<void> {
@@ -135,14 +187,25 @@ export class ClusterOwner {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    await new Promise<void>((resolve) => this.#consumer.disconnect(() => resolve()));
+    this.#out = null;
+    for (const w of this.#caughtUpWaiters.splice(0)) w();
+    // librdkafka can wait for ever on a consumer leaving its group while a join is under way (with a rebalance
+    // callback): bounded, the process goes on (it is ending) and the group drops the member at its session timeout.
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, STOP_WAIT_MS);
+      this.#consumer.disconnect(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
   }
 
   #rebalance(err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]): void {
     const Kafka = rdkafka();
     if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
+      this.#gaveUp = false;
       // Every owned partition is read again from its start: what this engine knew comes back from there.
-      this.#alerts = new AlertEngine(this.#o.rules, this.#o.earlyAlerts, this.#o.windowUs);
+      this.#alerts = new AlertEngine(this.#rules, this.#early, this.#o.windowUs);
       for (const a of assignment) {
         this.#owned.set(a.partition, { windows: new Map(), pending: new Map(), view: new GroupView(), written: new Set() });
         this.#behind.add(a.partition);
@@ -174,14 +237,19 @@ export class ClusterOwner {
 
   /** A shard's running counts of an open window: an early alert when the group's sum crosses a threshold. */
   #running(partition: number, r: RunningRecord): void {
+    // Between two generations nothing fires: the counts are cumulative, the next record carries them again.
+    const out = this.#out;
+    if (out === null) return;
     const slotKey = `${r.session}/${r.shard}`;
     let slot = this.#slots.get(slotKey);
     if (slot === undefined) this.#slots.set(slotKey, (slot = this.#slots.size));
     const counts = r.counts.map(([status, count]) => ({ windowStartUs: r.startUs, status, count }));
-    for (const alert of this.#alerts.onStatusCounts(slot, counts)) {
-      this.#o.out.alert(alert);
-      this.#o.producer.send(partition, { t: 'a', startUs: r.startUs, key: `${alert.rule}|${r.startUs}|${alert.group}` });
-    }
+    for (const alert of this.#alerts.onStatusCounts(slot, counts)) this.#fire(out, partition, r.startUs, alert);
+  }
+
+  #fire(out: OutputPort, partition: number, startUs: number, alert: Alert): void {
+    out.alert(alert);
+    this.#o.producer.send(partition, { t: 'a', startUs, key: `${alert.rule}|${startUs}|${alert.group}`, session: this.#session, alert });
   }
 
   #take(owned: Owned, r: StateRecord): void {
@@ -203,15 +271,24 @@ export class ClusterOwner {
 
   /** Merges and writes every window of the partition that the progress read on it says is complete. */
   #drain(partition: number, owned: Owned): void {
+    const out = this.#out;
     const through = owned.view.drainThroughUs();
-    if (through === null) return;
+    if (through === null || out === null) return;
     const due = [...owned.windows].filter(([, w]) => w.endUs <= through).sort(([a], [b]) => a - b);
     for (const [startUs, w] of due) {
-      const merger = new WindowMerger({ maxUrlsPerWindow: this.#o.maxUrlsPerWindow, ...rateRuleOptions(this.#o.rules) });
-      for (const bytes of w.parts.values()) merger.add(bytes);
+      const merger = new WindowMerger({ maxUrlsPerWindow: this.#o.maxUrlsPerWindow, ...rateRuleOptions(this.#rules) });
+      for (const [key, bytes] of w.parts) {
+        try {
+          merger.add(bytes);
+        } catch (err) {
+          // Not a window state this version can merge (another writer on the topic, or a newer logpulse): said, skipped.
+          if (this.#warnings.due(`merge ${key}`)) this.#o.log.warn({ key, error: (err as Error).message }, 'cluster: a window state on the state topic cannot be merged; skipped');
+        }
+      }
       const drained = merger.drain(null);
-      this.#o.out.closedWindows(drained.rows, drained.windows);
-      for (const alert of this.#alerts.onClosedWindows(drained.windows)) this.#o.out.alert(alert);
+      out.closedWindows(drained.rows, drained.windows);
+      this.#o.producer.send(partition, { t: 'r', startUs, session: this.#session, rows: drained.rows });
+      for (const alert of this.#alerts.onClosedWindows(drained.windows)) this.#fire(out, partition, startUs, alert);
       owned.windows.delete(startUs);
       owned.written.add(startUs);
       this.#windowsWritten++;

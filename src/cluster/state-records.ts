@@ -8,12 +8,16 @@
 //                                      every window;
 //   s/<windowStart>/<session>/<shard>  running error counts per status of an open window (early alerts): sent as
 //                                      they change, not at cuts;
-//   a/<rule|windowStart|group>         an alert its owner fired: a new owner does not fire it again;
+//   a/<rule|windowStart|group>         an alert its owner fired (with the alert): a new owner does not fire it
+//                                      again, and every daemon's API lists it;
+//   r/<windowStart>                    the window's rows as its owner wrote them, for every daemon's API;
 //   c/<windowStart>                    the window was merged and written by its owner: a new owner skips it.
 // A window's records go to partition (window number mod partitions): that partition's owner merges it. Progress goes
 // to every partition, after the window records of the same cut, so an owner always has a session's window state
 // before the progress that says the session is past that window.
 import { pack, unpack } from 'msgpackr';
+
+import type { Alert } from '../pipeline/output-port.js';
 
 export interface WindowRecord {
   t: 'w';
@@ -59,6 +63,17 @@ export interface FiredRecord {
   t: 'a';
   startUs: number;
   key: string;
+  /** Who fired it, and the alert itself: every daemon's API lists the group's alerts. */
+  session?: string;
+  alert?: Alert;
+}
+
+/** A window's metrics rows as its owner wrote them: every daemon's API lists the group's windows. */
+export interface RowsRecord {
+  t: 'r';
+  startUs: number;
+  session: string;
+  rows: Buffer;
 }
 
 export interface ClosedRecord {
@@ -66,13 +81,14 @@ export interface ClosedRecord {
   startUs: number;
 }
 
-export type StateRecord = WindowRecord | ProgressRecord | ClosedRecord | RunningRecord | FiredRecord;
+export type StateRecord = WindowRecord | ProgressRecord | ClosedRecord | RunningRecord | FiredRecord | RowsRecord;
 
 export function recordKey(r: StateRecord): string {
   if (r.t === 'w') return `w/${r.startUs}/${r.session}/${r.shard}`;
   if (r.t === 'p') return `p/${r.session}`;
   if (r.t === 's') return `s/${r.startUs}/${r.session}/${r.shard}`;
   if (r.t === 'a') return `a/${r.key}`;
+  if (r.t === 'r') return `r/${r.startUs}`;
   return `c/${r.startUs}`;
 }
 
@@ -111,6 +127,10 @@ export function decodeRecord(value: Buffer): StateRecord | null {
   if (t === 's') {
     const x = r as RunningRecord;
     return typeof x.session === 'string' && Number.isInteger(x.shard) && Number.isFinite(x.startUs) && Array.isArray(x.counts) ? x : null;
+  }
+  if (t === 'r') {
+    const x = r as RowsRecord;
+    return typeof x.session === 'string' && Number.isFinite(x.startUs) && x.rows instanceof Uint8Array ? { ...x, rows: Buffer.from(x.rows) } : null;
   }
   if (t === 'a') return typeof (r as FiredRecord).key === 'string' && Number.isFinite((r as FiredRecord).startUs) ? (r as FiredRecord) : null;
   return null;

@@ -89,6 +89,9 @@ export class StateProducer {
   readonly #topic: string;
   readonly #producer: RdKafka.Producer;
   #unconfirmed = 0;
+  /** Records and bytes (values and keys, before compression) sent so far: the state traffic, logged at stop. */
+  #records = 0;
+  #bytes = 0;
   #failure: Error | null = null;
   #waiters: (() => void)[] = [];
   readonly #connected: Promise<void>;
@@ -119,8 +122,17 @@ export class StateProducer {
   }
 
   send(partition: number, record: StateRecord): void {
-    this.#producer.produce(this.#topic, partition, encodeRecord(record), recordKey(record), Date.now());
+    const value = encodeRecord(record);
+    const key = recordKey(record);
+    this.#producer.produce(this.#topic, partition, value, key, Date.now());
     this.#unconfirmed++;
+    this.#records++;
+    this.#bytes += value.length + key.length;
+  }
+
+  /** What was published so far. */
+  get sent(): { records: number; bytes: number } {
+    return { records: this.#records, bytes: this.#bytes };
   }
 
   /** Every record sent so far is acknowledged; rejects (once) if one of them failed: the cut must not commit. */

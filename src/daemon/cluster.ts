@@ -7,17 +7,23 @@ import type { Config } from '../config/types.js';
 import { LogpulseError } from '../errors.js';
 import { kafkaClientConfig } from '../kafka/client-config.js';
 import type { Logger } from '../log.js';
-import type { SourceSpec } from '../sources/uri.js';
+import { parseSourceUri, type SourceSpec } from '../sources/uri.js';
 import type { Outputs } from './outputs.js';
+
+/**
+ * What a member is made from: a reload whose config gives the same string goes on with the running member (a new
+ * session, see ClusterMember.renew); null when the config is not in cluster mode.
+ */
+export function clusterIdentity(config: Config): string | null {
+  const spec = parseSourceUri(config.source);
+  if (!config.cluster.enabled || spec.kind !== 'kafka') return null;
+  const group = spec.group ?? config.kafka.group;
+  return JSON.stringify([spec.brokers, spec.topic, group, stateTopicName(config.cluster.topic, group), config.cluster.partitions, config.cluster.retentionMs, config.kafka.security]);
+}
 
 /** A started member, or null (not cluster mode, or the fallback after a warning). */
 export async function openClusterMember(config: Config, spec: SourceSpec, outputs: Outputs, log: Logger): Promise<ClusterMember | null> {
   if (!config.cluster.enabled || spec.kind !== 'kafka') return null;
-  if (spec.endingOffsets === 'latest') {
-    // A bounded read ends when its own partitions do, while windows it owns may wait for the others'.
-    log.info({}, 'cluster: not for a bounded read (endingOffsets=latest): this daemon writes rows and alerts over its own partitions');
-    return null;
-  }
   const group = spec.group ?? config.kafka.group;
   const member = new ClusterMember({
     topic: stateTopicName(config.cluster.topic, group),
@@ -31,6 +37,7 @@ export async function openClusterMember(config: Config, spec: SourceSpec, output
     rules: config.alerts.rules,
     earlyAlerts: config.alerts.early,
     out: outputs,
+    observer: () => outputs.observer,
     log,
   });
   try {

@@ -211,6 +211,7 @@ export class Daemon implements RebuildHost {
         webhook: this.webhook,
         rejectedDropped: () => this.gen.rejectedLimit.dropped,
         memory: () => this.gen.memory,
+        cluster: () => this.gen.cluster,
       }),
     );
     const phase = () => (this.#stopSignal !== null ? 'stopping' : this.#phase);

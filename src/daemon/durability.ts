@@ -79,7 +79,7 @@ export class Durability {
     const cp = await readCheckpoint(dir);
     const mark: ArchiveMark | null = cp?.archive ?? null;
     if (cp) {
-      const streams = await pipeline.restoreState(this.#o.cluster ? freshSession(cp) : cp).catch((err: Error) => {
+      const streams = await pipeline.restoreState(this.#o.cluster ? freshSession(cp, false) : cp).catch((err: Error) => {
         throw new LogpulseError('LP_ERR_CHECKPOINT', `${checkpointPath(dir)} cannot be restored: ${err.message}; ${RESET_HINT}`, { cause: err });
       });
       if (this.#replayable) {
@@ -129,7 +129,7 @@ export class Durability {
    */
   async adopt(cp: Checkpoint, o: { sourceIsNew: boolean; from: string; openArchive: boolean; alerts: AlertState }): Promise<void> {
     const { pipeline, checkpointDir: dir } = this.#o;
-    if (this.#o.cluster) await pipeline.restoreState(freshSession(cp));
+    if (this.#o.cluster) await pipeline.restoreState(freshSession(cp, true));
     else await pipeline.restoreState(cp, o.alerts);
     if (this.#replayable) {
       if (o.sourceIsNew) this.#replayable.resumeFrom(cp.positions ?? {});

@@ -42,6 +42,8 @@ export interface GenerationDeps {
   webhook?: WebhookDelivery;
   /** The previous generation's cap on rejected lines written (a rebuild); default: a new one from the config. */
   rejectedLimit?: RejectedLimit;
+  /** The cluster member a rebuild hands on (same group and state topic): it goes on with a new session. Default: a new one. */
+  cluster?: ClusterMember | null;
 }
 
 /** What a generation hands to the next: its state, where that is on disk, what its alert engine knows, its totals. */
@@ -101,7 +103,8 @@ export class Generation {
       archive.onRetained = (files, bytes) => d.instruments.retentionDeleted('archive', files, bytes);
     }
     archive?.setRetention(config.archive.retention);
-    const cluster = await openClusterMember(config, spec, outputs, d.log);
+    const cluster = d.cluster === undefined ? await openClusterMember(config, spec, outputs, d.log) : d.cluster;
+    cluster?.renew({ out: outputs, rules: config.alerts.rules, earlyAlerts: config.alerts.early });
     return new Generation(config, d, outputs, archive, own, rejectedLimit, cluster);
   }
 
@@ -159,7 +162,7 @@ export class Generation {
   /** What the stop paths (shutdown.ts) work on. */
   get parts(): RunningParts {
     const { source, pipeline, outputs, durability } = this;
-    return { source, pipeline, outputs, durability, log: this.#log, rejectedDropped: () => this.rejectedLimit.dropped };
+    return { source, pipeline, outputs, durability, log: this.#log, rejectedDropped: () => this.rejectedLimit.dropped, cluster: this.cluster };
   }
 
   /** Before any data: what the last run left in the checkpoint, and the archive opened against it. */
@@ -232,7 +235,7 @@ export class Generation {
    * A rebuild: reading stops at a durable cut, the state is checkpointed, every output file is completed and the
    * workers end. `keepArchive`: the next generation goes on with this archive keeper; otherwise its run ends here.
    */
-  async handOver(keepArchive: boolean): Promise<HandOver> {
+  async handOver(keepArchive: boolean, keepCluster = false): Promise<HandOver> {
     await this.#stopTimed();
     const checkpoint = await this.durability.handOver();
     if (this.archive && !keepArchive) await this.archive.finish(true);
@@ -242,7 +245,8 @@ export class Generation {
     await this.outputs.close();
     const handOver = { checkpoint, dir: this.config.checkpoint.dir, alerts: this.pipeline.alertState(), totals: this.pipeline.totals, held: this.pipeline.heldStreams() };
     await this.pipeline.close();
-    await this.cluster?.stop();
+    if (keepCluster) this.cluster?.detach();
+    else await this.cluster?.stop();
     return handOver;
   }
 

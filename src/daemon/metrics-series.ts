@@ -5,6 +5,7 @@
 import type { Registry } from 'prom-client';
 
 import { counterOf, gaugeOf, labelledCounterOf, labelledGaugeOf, type Samples } from '../api/metrics.js';
+import type { ClusterMember } from '../cluster/member.js';
 import type { AlertRule } from '../config/types.js';
 import type { Counters } from '../native.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
@@ -44,10 +45,31 @@ export interface SeriesParts {
   rejectedDropped: () => number;
   /** `limits.maxMemory` as it applies (memory-guard.ts). */
   memory: () => Pick<MemoryGuard, 'limitBytes' | 'over' | 'stretches'>;
+  /** Cluster mode: the running generation's member (null: not in cluster mode). */
+  cluster?: () => ClusterMember | null;
+}
+
+/** The cluster series: this daemon (its session: the instance), the group it sees, and the windows it owns. */
+function registerClusterSeries(registry: Registry, cluster: () => ClusterMember | null): void {
+  const stats = () => cluster()?.stats() ?? null;
+  labelledGaugeOf(registry, 'logpulse_cluster_info', 'Cluster mode: 1, labelled with this daemon\'s session (its instance in the group) and the state topic.', ['session', 'topic'], () => {
+    const m = cluster();
+    return m === null ? [] : [[{ session: m.session, topic: m.stats().topic }, 1] as const];
+  });
+  gaugeOf(registry, 'logpulse_cluster_members', 'Cluster mode: sessions of the group reading source partitions now (0 outside cluster mode).', () => stats()?.readers ?? 0);
+  counterOf(registry, 'logpulse_cluster_published_bytes_total', 'Cluster mode: bytes (keys and values, before compression) published on the state topic by this daemon\'s current session.', () => stats()?.published.bytes ?? 0);
+  counterOf(registry, 'logpulse_cluster_windows_written_total', 'Cluster mode: windows merged and written by this daemon as their owner (current session).', () => stats()?.windowsWritten ?? 0);
+  labelledGaugeOf(registry, 'logpulse_cluster_owner_windows', 'Cluster mode: windows waiting in each state partition this daemon owns.', ['partition'], () =>
+    (stats()?.owned ?? []).map((o) => [{ partition: String(o.partition) }, o.windows] as const),
+  );
+  labelledGaugeOf(registry, 'logpulse_cluster_owner_lag_seconds', 'Cluster mode: per owned state partition, wall-clock time minus the event time through which every window is written (absent before the first).', ['partition'], () =>
+    (stats()?.owned ?? []).flatMap((o) => (o.lagSeconds === null ? [] : [[{ partition: String(o.partition) }, o.lagSeconds] as const])),
+  );
 }
 
 /** Registers every daemon series in `registry`. */
 export function registerDaemonSeries(registry: Registry, p: SeriesParts): void {
+  if (p.cluster) registerClusterSeries(registry, p.cluster);
   const t = () => p.pipeline().totals;
   const bySource = (read: () => number) => (): Samples => [[p.sourceKind(), read()]];
   labelledCounterOf(registry, 'logpulse_lines_total', 'Input lines read (valid or not), by source kind.', 'source', bySource(() => t().lines));

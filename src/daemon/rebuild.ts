@@ -10,7 +10,9 @@ import type { Logger } from '../log.js';
 import type { WebhookDelivery } from '../sinks/webhook.js';
 import { sourceKindOf } from '../sources/create-source.js';
 import { isReplayable, type Source } from '../sources/source.js';
+import type { ClusterMember } from '../cluster/member.js';
 import type { ArchiveKeeper } from './archive.js';
+import { clusterIdentity } from './cluster.js';
 import { Generation, type HandOver } from './generation.js';
 import type { Instruments } from './instruments.js';
 import type { ReloadPlan } from './reload-plan.js';
@@ -95,9 +97,11 @@ export async function rebuild(h: RebuildHost, next: Config, plan: ReloadPlan): P
     h.relay.detach();
     source.pause();
   }
+  // The same group and state topic: the cluster member goes on (a new session), its owners' consumer stays in its group.
+  const keepCluster = old.cluster !== null && clusterIdentity(prev) === clusterIdentity(next);
   let handOver: HandOver;
   try {
-    handOver = await old.handOver(keepArchive);
+    handOver = await old.handOver(keepArchive, keepCluster);
   } catch (err) {
     h.log.error({ err: (err as Error).message }, 'reload: the durable cut before the rebuild failed; the running daemon goes on');
     await old.resume();
@@ -117,11 +121,12 @@ export async function rebuild(h: RebuildHost, next: Config, plan: ReloadPlan): P
   const kept = keepSource ? source : null;
   const archive = keepArchive ? old.archive : undefined;
   try {
-    await launch(h, next, handOver, kept, archive, restartApi, replaced);
+    await launch(h, next, handOver, kept, archive, restartApi, replaced, keepCluster ? old.cluster : undefined);
     return 'ok';
   } catch (err) {
     h.log.error({ err: (err as Error).message }, 'reload: the new config could not start; starting the previous one again from the same checkpoint');
-    await launch(h, prev, handOver, kept ?? replaced?.source ?? null, archive, restartApi, null);
+    // The failed generation stopped the member it was handed: the previous config starts a new one.
+    await launch(h, prev, handOver, kept ?? replaced?.source ?? null, archive, restartApi, null, undefined);
     return 'rolled_back';
   }
 }
@@ -138,6 +143,7 @@ async function launch(
   archive: ArchiveKeeper | null | undefined,
   api: boolean,
   replaced: Replaced | null,
+  cluster: ClusterMember | null | undefined,
 ): Promise<void> {
   const source = kept ?? h.createSource(config);
   const gen = await Generation.open(config, {
@@ -149,6 +155,7 @@ async function launch(
     // One cap for the daemon's life: its bucket and dropped count go on.
     rejectedLimit: h.gen.rejectedLimit,
     ...(archive === undefined ? {} : { archive }),
+    ...(cluster === undefined ? {} : { cluster }),
   });
   let apiStarted = false;
   try {

@@ -6,6 +6,7 @@
 import type { Logger } from '../log.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import { isReplayable, type Source } from '../sources/source.js';
+import type { ClusterMember } from '../cluster/member.js';
 import type { Durability } from './durability.js';
 import type { Outputs } from './outputs.js';
 
@@ -49,7 +50,12 @@ export interface RunningParts {
   log: Logger;
   /** Rejected lines counted but not written (`limits.rejectedPerSecond`), for the last log line. */
   rejectedDropped?: () => number;
+  /** Cluster mode: this daemon's session in its group. */
+  cluster?: ClusterMember | null;
 }
+
+/** How long the end of a bounded read in cluster mode waits for the windows this daemon owns to be written. */
+const CLUSTER_END_WAIT_MS = 60_000;
 
 /** What the last log line of a run says it did: the totals, the rejected lines not written, the peak memory. */
 function summary(d: RunningParts): Record<string, unknown> {
@@ -60,6 +66,12 @@ function summary(d: RunningParts): Record<string, unknown> {
 export async function endOfInput(d: RunningParts): Promise<void> {
   await d.durability.stopCuts();
   await d.pipeline.finish();
+  const source = d.source;
+  if (d.cluster && isReplayable(source)) {
+    // The windows this daemon owns are written from the group's state: while the outputs are still open.
+    const all = await d.cluster.finish(source.claims?.() ?? [], source.positions(), CLUSTER_END_WAIT_MS);
+    if (!all) d.log.warn({ waitedMs: CLUSTER_END_WAIT_MS }, 'cluster: windows this daemon owns still wait for other daemons of the group; their next owner writes them');
+  }
   await d.outputs.close();
   await d.durability.inputDone();
   d.log.info(summary(d), 'input ended; every window emitted, outputs flushed');

@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 
 import { alertKeys, lines, readKind } from '../e2e/helpers.js';
+import { apiUrl } from '../api/helpers.js';
 import { spawnCli, waitForLog } from '../support/cli.js';
 import { brokerInfo, createTopic, produceTo, readTopic } from '../support/kafka.js';
-import { until } from '../support/wait.js';
+import { until, untilAsync } from '../support/wait.js';
 import { closeAllWindows, expectRows, inEventTimeOrder, referenceAlertKeys, referenceRows } from '../kafka/expect-rows.js';
 
 const PARTITIONS = 6;
@@ -28,13 +29,17 @@ const ordered = (rows: Row[]): Row[] =>
   );
 
 /** Starts daemons `names` of one group in cluster mode on `topic`; resolves once each has its share of partitions. */
-async function startGroup(dir: string, topic: string, names: string[]) {
+async function startGroup(dir: string, topic: string, names: string[], withApi = false) {
   const broker = brokerInfo();
   const cfg = join(dir, 'c.yaml');
   writeFileSync(cfg, 'console:\n  enabled: false\noutput:\n  rotateEvery: 1s\ncluster:\n  enabled: true\n');
+  const apiCfg = join(dir, 'api.yaml');
+  writeFileSync(apiCfg, 'api:\n  port: 0\nconsole:\n  enabled: false\noutput:\n  rotateEvery: 1s\ncluster:\n  enabled: true\n');
   const source = `kafka://${broker.plaintext}/${topic}?group=${topic}-g&startingOffsets=earliest`;
   const daemons = names.map((name) =>
-    spawnCli(['run', '-c', cfg, '--no-api', '--source', source, '--output', join(dir, name), '--checkpoint', join(dir, `${name}-ckpt`)]),
+    withApi
+      ? spawnCli(['run', '-c', apiCfg, '--source', source, '--output', join(dir, name), '--checkpoint', join(dir, `${name}-ckpt`)])
+      : spawnCli(['run', '-c', cfg, '--no-api', '--source', source, '--output', join(dir, name), '--checkpoint', join(dir, `${name}-ckpt`)]),
   );
   for (const d of daemons) await waitForLog(d, 'cluster: member of the group', 60_000);
   await until(() => daemons.map((d) => d.stderr().slice(-500)).join('\n'), () => daemons.every((d) => d.stderr().includes('partitions assigned')), { ms: 60_000 });
@@ -49,7 +54,7 @@ it('three daemons in cluster mode write the rows and alerts of one daemon, each 
   const dir = mkdtempSync(join(tmpdir(), 'logpulse-cluster-'));
   const topic = await createTopic(broker.plaintext, PARTITIONS);
   const names = ['a', 'b', 'c'];
-  const { cfg, daemons } = await startGroup(dir, topic, names);
+  const { cfg, daemons } = await startGroup(dir, topic, names, true);
 
   const producer = spawnCli(['gen', '--rate', '30000', '--count', '300000', '--seed', '19', '--out', `kafka://${broker.plaintext}/${topic}`], { stdout: 'ignore' });
   expect((await once(producer.child, 'exit'))[0], producer.stderr()).toBe(0);
@@ -64,6 +69,19 @@ it('three daemons in cluster mode write the rows and alerts of one daemon, each 
     `rows ${all('metrics').length} of ${want.length}, errors ${all('errors').length} of ${wantErrors.length}\n` +
     daemons.map((d, i) => `--- ${names[i]}:\n${d.stderr().slice(-2500)}`).join('\n');
   await until(state, () => all('metrics').length >= want.length && all('errors').length >= wantErrors.length, { ms: 90_000, everyMs: 500 });
+  // Any daemon answers for the group: the API of the daemon that wrote the fewest rows lists every row and alert.
+  const own = names.map((n) => lines(readKind(join(dir, n), 'metrics')).length);
+  const least = own.indexOf(Math.min(...own));
+  expect(own[least], 'that daemon wrote only part of the rows').toBeLessThan(want.length);
+  const base = await apiUrl(daemons[least]!);
+  const fetchTotal = async (path: string) => ((await (await fetch(`${base}${path}`)).json()) as { total: number }).total;
+  const groupAlerts = names.flatMap((n) => lines(readKind(join(dir, n), 'alerts'))).length;
+  await untilAsync(`${names[least]}'s /windows and /alerts`, async () => (await fetchTotal('/windows?limit=1')) === want.length && (await fetchTotal('/alerts?limit=1')) === groupAlerts, { ms: 20_000 });
+  // Its /metrics: the group's three members, and the lag of each state partition it owns.
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  expect(metrics).toMatch(/^logpulse_cluster_members 3$/m);
+  expect(metrics).toMatch(/^logpulse_cluster_info\{session="[^"]+",topic="logpulse-state\.[^"]+"\} 1$/m);
+  expect(metrics).toMatch(/^logpulse_cluster_owner_lag_seconds\{partition="\d+"\} [\d.e+-]+$/m);
 
   for (const d of daemons) d.child.kill('SIGTERM');
   for (const d of daemons) expect(await d.exit, d.stderr()).toBe(0);
@@ -157,3 +175,45 @@ it('one daemon SIGKILLed mid-stream and restarted, a fourth joining mid-stream: 
   const fired = names.flatMap((n) => alertKeys(readKind(join(dir, n), 'alerts'))).sort();
   expect(fired).toEqual(referenceAlertKeys(want));
 }, 400_000);
+
+it('alone and on a bounded read, a daemon in cluster mode writes what it writes without it', async () => {
+  const broker = brokerInfo();
+  const dir = mkdtempSync(join(tmpdir(), 'logpulse-cluster-alone-'));
+  const topic = await createTopic(broker.plaintext, 3);
+  const gen = spawnCli(['gen', '--rate', '0', '--count', '100000', '--seed', '29', '--out', `kafka://${broker.plaintext}/${topic}`], { stdout: 'ignore' });
+  expect(await gen.exit, gen.stderr()).toBe(0);
+  const run = (name: string, cluster: boolean) => {
+    const cfg = join(dir, `${name}.yaml`);
+    writeFileSync(cfg, `console:\n  enabled: false\noutput:\n  rotateEvery: 1s\ncluster:\n  enabled: ${cluster}\n`);
+    const source = `kafka://${broker.plaintext}/${topic}?group=${topic}-${name}&startingOffsets=earliest&endingOffsets=latest`;
+    return spawnCli(['run', '-c', cfg, '--no-api', '--source', source, '--output', join(dir, name), '--checkpoint', join(dir, `${name}-ckpt`)]);
+  };
+  const on = run('on', true);
+  expect(await on.exit, on.stderr()).toBe(0);
+  expect(on.stderr()).toContain('cluster: member of the group');
+  const off = run('off', false);
+  expect(await off.exit, off.stderr()).toBe(0);
+  const rows = (name: string) => ordered(lines(readKind(join(dir, name), 'metrics')).map((l) => JSON.parse(l) as Row));
+  expect(rows('on').length).toBeGreaterThan(0);
+  expect(rows('on')).toEqual(rows('off'));
+  expect(lines(readKind(join(dir, 'on'), 'errors')).sort()).toEqual(lines(readKind(join(dir, 'off'), 'errors')).sort());
+  expect(alertKeys(readKind(join(dir, 'on'), 'alerts'))).toEqual(alertKeys(readKind(join(dir, 'off'), 'alerts')));
+}, 180_000);
+
+it('a state topic the daemon cannot create: it says so, and runs on without cluster mode', async () => {
+  const broker = brokerInfo();
+  const dir = mkdtempSync(join(tmpdir(), 'logpulse-cluster-refused-'));
+  const topic = await createTopic(broker.plaintext, 3);
+  const gen = spawnCli(['gen', '--rate', '0', '--count', '20000', '--seed', '31', '--out', `kafka://${broker.plaintext}/${topic}`], { stdout: 'ignore' });
+  expect(await gen.exit, gen.stderr()).toBe(0);
+  const cfg = join(dir, 'c.yaml');
+  // ".." is a name the broker refuses (as it would a topic the principal may not create).
+  writeFileSync(cfg, 'console:\n  enabled: false\ncluster:\n  enabled: true\n  topic: ".."\n');
+  const d = spawnCli(['run', '-c', cfg, '--no-api', '--source', `kafka://${broker.plaintext}/${topic}?group=${topic}-g&startingOffsets=earliest&endingOffsets=latest`, '--output', join(dir, 'out'), '--checkpoint', join(dir, 'ckpt')]);
+  expect(await d.exit, d.stderr()).toBe(0);
+  const warning = d.stderr().split('\n').find((l) => l.includes('running without cluster mode'));
+  expect(warning, d.stderr()).toBeDefined();
+  expect(warning).toContain('LP_ERR_CLUSTER');
+  expect(warning).toContain('cannot create the state topic ..');
+  expect(lines(readKind(join(dir, 'out'), 'metrics')).length).toBeGreaterThan(0);
+}, 120_000);

@@ -1,6 +1,6 @@
-// Two daemons in one consumer group (issue 6): the second joins while messages flow; the group moves
-// partitions between them. Together they write every error record exactly once, and `logpulse merge` over
-// their partials gives the rows one daemon would have written.
+// Two daemons in one consumer group (issue 6), cluster mode off: the second joins while messages flow; the group
+// moves partitions between them. Together they write every error record exactly once, and `logpulse merge` over
+// their partials gives the rows one daemon would have written (test/cluster/ has the group-wide rows of cluster mode).
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ it('a second daemon joining mid-stream: errors exactly once across both, merged 
   const broker = brokerInfo();
   const dir = mkdtempSync(join(tmpdir(), 'logpulse-kafka-join-'));
   const cfg = join(dir, 'c.yaml');
-  writeFileSync(cfg, 'console:\n  enabled: false\noutput:\n  rotateEvery: 1s\n');
+  writeFileSync(cfg, 'console:\n  enabled: false\noutput:\n  rotateEvery: 1s\ncluster:\n  enabled: false\n');
   const topic = await createTopic(broker.plaintext, 3);
   const source = `kafka://${broker.plaintext}/${topic}?group=join&startingOffsets=earliest`;
   const daemon = (name: string) =>
