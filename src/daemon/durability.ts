@@ -129,8 +129,7 @@ export class Durability {
    */
   async adopt(cp: Checkpoint, o: { sourceIsNew: boolean; from: string; openArchive: boolean; alerts: AlertState }): Promise<void> {
     const { pipeline, checkpointDir: dir } = this.#o;
-    if (this.#o.cluster) await pipeline.restoreState(freshSession(cp, true));
-    else await pipeline.restoreState(cp, o.alerts);
+    await (this.#o.cluster ? pipeline.restoreState(freshSession(cp, true)) : pipeline.restoreState(cp, o.alerts));
     if (this.#replayable) {
       if (o.sourceIsNew) this.#replayable.resumeFrom(cp.positions ?? {});
       // The marks name this generation's output files (its output dir may be another).
@@ -285,8 +284,7 @@ export class Durability {
   async #fullCut(release: boolean, confirmed: boolean): Promise<void> {
     const source = this.#replayable!;
     const { pipeline, outputs, archive, log } = this.#o;
-    const cluster = this.#o.cluster ?? null;
-    const { positions, state, durable, archived, cluster: published } = await takeCutPoint({ source, pipeline, outputs, archive, cluster }, release, (s) =>
+    const { positions, state, durable, archived, cluster } = await takeCutPoint({ source, pipeline, outputs, archive, cluster: this.#o.cluster }, release, (s) =>
       this.#o.instruments?.held(s),
     );
     const marks = await durable;
@@ -294,7 +292,7 @@ export class Durability {
     const mark = archived ? await archived : undefined;
     if (mark) this.#archiveFault.succeeded();
     // The group has this cut's window state before the checkpoint says the cut happened (a failure: nothing committed).
-    if (cluster && published) await cluster.publish(published);
+    if (cluster) await this.#o.cluster!.publish(cluster);
     const cp = newCheckpoint(this.#o.workers, state, positions, mark, marks);
     await writeCheckpoint(this.#o.checkpointDir, cp, this.#checkpointFsync);
     this.#lastCheckpoint = cp;

@@ -32,11 +32,14 @@ export class AlertEngine {
   /** `${windowStartUs}|${status}` → running count per shard. */
   readonly #running = new Map<string, number[]>();
   readonly #fired = new Set<string>();
+  readonly #onRateRules: (rates: ReturnType<typeof rateRuleOptions>) => void;
 
-  constructor(rules: AlertRule[], early: boolean, windowUs: number) {
+  /** `onRateRules`: told the rate rules' options whenever the rules or thresholds change (the merger judges those). */
+  constructor(rules: AlertRule[], early: boolean, windowUs: number, onRateRules?: (rates: ReturnType<typeof rateRuleOptions>) => void) {
     this.#rules = rules;
     this.#early = early;
     this.#windowUs = windowUs;
+    this.#onRateRules = onRateRules ?? (() => {});
   }
 
   get rules(): readonly AlertRule[] {
@@ -46,12 +49,14 @@ export class AlertEngine {
   /** New thresholds, one per rule in configured order (the batch layer's); windows still open are judged by them. */
   setThresholds(thresholds: readonly number[]): void {
     this.#rules = this.#rules.map((r, i) => ({ ...r, threshold: thresholds[i] ?? r.threshold }));
+    this.#onRateRules(rateRuleOptions(this.#rules));
   }
 
   /** New rules (a reload): windows still open are judged by them; what already fired does not fire again. */
   setRules(rules: AlertRule[], early: boolean): void {
     this.#rules = rules;
     this.#early = early;
+    this.#onRateRules(rateRuleOptions(rules));
   }
 
   /** Entries kept for windows still open (each window's go when it is drained): running counts, fired keys. */

@@ -51,10 +51,10 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     const { shards, chunkBytes, lingerMs } = options;
     const submit = (stream: string, shard: number) => (peerUs: number | null, chunk: Uint8Array, owner?: ChunkOwner) => this.#submit(shard, { op: 'process', stream, chunk, nowUs: this.#nowUs(), peerUs }, owner);
     this.#router = new StreamRouter({ shards, chunkBytes, lingerMs, dispatch: (stream, shard, chunk, owner) => dispatchChunk(this.#watermarks, stream, shard, chunk, submit(stream, shard), () => this.#peerOf(shard), owner) });
-    this.#watermarks = new ShardWatermarks(options.shards, options.shardOptions.idleTimeoutMs, this.#nowUs);
+    this.#watermarks = new ShardWatermarks(options.shards, options.shardOptions.idleTimeoutMs, this.#nowUs, options.cluster ? () => options.cluster!.floorUs() : undefined);
     this.#backpressure = backpressureFor(options);
     this.#merger = new WindowMerger({ maxUrlsPerWindow: options.shardOptions.maxUrlsPerWindow, ...rateRuleOptions(options.rules) });
-    this.#alerts = new AlertEngine(options.rules, options.earlyAlerts, options.shardOptions.windowMs * 1000);
+    this.#alerts = new AlertEngine(options.rules, options.earlyAlerts, options.shardOptions.windowMs * 1000, (rates) => this.#merger.setRateRules(rates.urlErrorRate, rates.ipErrorRate));
     this.#ended = new Promise((resolve) => (this.#endResolve = resolve));
   }
 
@@ -107,8 +107,6 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     this.#tickTimer = null;
   }
 
-  // --- SourceSink -------------------------------------------------------------------------------------------
-
   /** A stream exists before its first byte (a Kafka partition just assigned): it holds watermarks back. */
   declare(stream: string, route?: number): void {
     this.#router.shardOf(stream, route);
@@ -152,8 +150,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
 
   /** Every shard's state and the merger's held windows (call after `drainInFlight`). */
   async checkpointState(): Promise<Required<PipelineState>> {
-    const shards: Buffer[] = [];
-    for (let i = 0; i < this.#pool.size; i++) shards.push(await this.#pool.snapshot(i));
+    const shards = await this.#pool.snapshotAll();
     return { shards, merger: this.#merger.snapshot(), routes: this.#router.routes(), windowMs: this.#o.shardOptions.windowMs, alerts: this.#alerts.state() };
   }
 
@@ -189,26 +186,18 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
 
   /** Every shard publishes its archive files under cut `seq`, after the tasks already queued on it (so a cut after
    *  `drainInFlight` holds everything read before it). Shard failures come back in `errors`, never half a cut. */
-  async archiveCut(seq: number): Promise<{ files: ArchiveFile[]; errors: string[] }> {
-    const results = await Promise.all(Array.from({ length: this.#pool.size }, (_, i) => this.#pool.archiveCut(i, seq)));
-    return { files: results.flatMap((r) => r.files), errors: results.flatMap((r) => (r.error === null ? [] : [r.error])) };
+  archiveCut(seq: number): Promise<{ files: ArchiveFile[]; errors: string[] }> {
+    return this.#pool.archiveCutAll(seq);
   }
 
   /** Alert thresholds in configured rule order (learned by the batch layer): the engine and the merger take them. */
   setThresholds(thresholds: readonly number[]): void {
     this.#alerts.setThresholds(thresholds);
-    this.#setRateRules();
   }
 
   /** New alert rules (a reload; the shards already keep the per-group counts they need): windows still open are judged by them. */
   setRules(rules: AlertRule[], early: boolean): void {
     this.#alerts.setRules(rules, early);
-    this.#setRateRules();
-  }
-
-  #setRateRules(): void {
-    const rates = rateRuleOptions(this.#alerts.rules);
-    this.#merger.setRateRules(rates.urlErrorRate, rates.ipErrorRate);
   }
 
   /** Every window ending at or before this is closed on every shard (null before the first); hours before it are complete. */
@@ -227,13 +216,8 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     await this.#pool.destroy();
   }
 
-  // --- internals ----------------------------------------------------------------------------------------------
-
   #peerOf(shard: number): number | null {
-    const peer = this.#watermarks.peerOf(shard, this.#router.hasStreams(shard));
-    const floor = this.#o.cluster?.floorUs() ?? null;
-    // The other daemons' streams hold this one's windows back as another shard's would.
-    return floor === null ? peer : peer === null ? floor : Math.min(peer, floor);
+    return this.#watermarks.peerOf(shard, this.#router.hasStreams(shard));
   }
 
   #submit(shard: number, task: ShardTask, owner?: ChunkOwner): void {
@@ -276,13 +260,11 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     const cluster = this.#o.cluster;
     if (r.errors.length > 0) out.errors(r.errors);
     if (r.rejected.length > 0) out.rejected(r.rejected);
-    if (r.closedWindows > 0) {
-      if (cluster) {
-        cluster.closed(shard, r.partials);
-      } else {
-        this.#merger.add(r.partials);
-        out.partials(r.partials);
-      }
+    // Closed windows: to the group in cluster mode, else merged here (and kept in partials/ for `logpulse merge`).
+    if (r.closedWindows > 0 && cluster) cluster.closed(shard, r.partials);
+    if (r.closedWindows > 0 && !cluster) {
+      this.#merger.add(r.partials);
+      out.partials(r.partials);
     }
     this.#watermarks.update(shard, r.watermarkUs, r.closedThroughUs);
     if (this.#router.hasStreams(shard)) this.#tickIdleShards(shard);

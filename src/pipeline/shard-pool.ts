@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 import { Piscina } from 'piscina';
 
-import type { ArchiveCutResult, ProcessResult, ShardOptions } from '../native.js';
+import type { ArchiveCutResult, ArchiveFile, ProcessResult, ShardOptions } from '../native.js';
 import type { ChunkOwner } from '../sources/read-buffers.js';
 import type { ShardProcessResult, ShardTask, ShardWorkerData } from './worker.js';
 
@@ -76,12 +76,25 @@ export class ShardPool {
     return this.#enqueue(index, { op: 'snapshot' }) as Promise<Buffer>;
   }
 
+  /** Every shard's snapshot, in shard order, each after the tasks already queued on it. */
+  async snapshotAll(): Promise<Buffer[]> {
+    const shards: Buffer[] = [];
+    for (let i = 0; i < this.size; i++) shards.push(await this.snapshot(i));
+    return shards;
+  }
+
   async restore(index: number, bytes: Uint8Array): Promise<void> {
     await this.#enqueue(index, { op: 'restore', bytes });
   }
 
   archiveCut(index: number, seq: number): Promise<ArchiveCutResult> {
     return this.#enqueue(index, { op: 'archiveCut', seq }) as Promise<ArchiveCutResult>;
+  }
+
+  /** Every shard publishes its archive files under cut `seq`; failures come back in `errors`, never half a cut. */
+  async archiveCutAll(seq: number): Promise<{ files: ArchiveFile[]; errors: string[] }> {
+    const results = await Promise.all(Array.from({ length: this.size }, (_, i) => this.archiveCut(i, seq)));
+    return { files: results.flatMap((r) => r.files), errors: results.flatMap((r) => (r.error === null ? [] : [r.error])) };
   }
 
   #enqueue(index: number, task: ShardTask): Promise<unknown> {

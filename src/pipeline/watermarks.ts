@@ -21,11 +21,15 @@ export class ShardWatermarks {
   readonly #idleUs: number;
   readonly #nowUs: () => number;
 
-  constructor(shards: number, idleTimeoutMs: number, nowUs: () => number) {
+  /** Cluster mode: the other daemons' smallest watermark, which holds every shard back as another shard's would. */
+  readonly #remote: () => number | null;
+
+  constructor(shards: number, idleTimeoutMs: number, nowUs: () => number, remote?: () => number | null) {
     this.#watermark = new Array<number | null>(shards).fill(null);
     this.#closedThrough = new Array<number | null>(shards).fill(null);
     this.#idleUs = idleTimeoutMs * 1000;
     this.#nowUs = nowUs;
+    this.#remote = remote ?? (() => null);
   }
 
   hold(stream: string): void {
@@ -72,6 +76,12 @@ export class ShardWatermarks {
    */
   peerOf(i: number, hasStreams: boolean): number | null {
     if (this.#held(i)) return HELD_US;
+    const peer = this.#localPeerOf(i, hasStreams);
+    const remote = this.#remote();
+    return remote === null ? peer : peer === null ? remote : Math.min(peer, remote);
+  }
+
+  #localPeerOf(i: number, hasStreams: boolean): number | null {
     let peer: number | null = null;
     for (let j = 0; j < this.#watermark.length; j++) {
       const w = this.#watermark[j] ?? null;

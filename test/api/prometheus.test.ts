@@ -61,6 +61,10 @@ const SERIES = [
   'logpulse_durable_cut_failures_total',
   'logpulse_config_reloads_total',
   'logpulse_config_rebuilds_total',
+  // Cluster mode's series that exist outside it too (0): the labelled ones appear only in cluster mode.
+  'logpulse_cluster_members',
+  'logpulse_cluster_published_bytes_total',
+  'logpulse_cluster_windows_written_total',
   'logpulse_webhook_deliveries_total',
   'logpulse_webhook_queue',
 ];
