@@ -150,7 +150,6 @@ def run(spec):
         builder = builder.config("spark.sql.session.timeZone", "UTC")
         builder = builder.config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
         builder = builder.config("spark.sql.legacy.percentileDiscCalculation", "false")
-        builder = builder.config("mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
         # Unless configured otherwise: no web UI or console progress bar (a batch job's stderr is a log); the
         # archive's files listed by the driver, not by a Spark job (it lists more than 32 paths with one: 2.5 s
         # for 48 local files), since they are named one by one.
