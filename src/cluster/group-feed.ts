@@ -1,8 +1,12 @@
-// What the other daemons of the group wrote, for this daemon's HTTP API (`/windows`, `/alerts`, `/events`, the
-// dashboard): every state partition is read from its start (the topic keeps `cluster.retention`) by a consumer that
-// joins no group, and the rows (`r/`) and alerts (`a/`) other sessions published go to the API's observer as if
-// this daemon had written them — it lists the group's windows and alerts, not its own share. Nothing is written to
-// this daemon's output files: each row and alert is in the files of the daemon that wrote it.
+// The whole state topic as this daemon reads it, by a consumer that joins no group (so it reads at once, without the
+// few seconds a group join takes): every partition from its start (the topic keeps `cluster.retention`).
+//   - The group as it stands (group-view.ts, from every progress record): the watermark this daemon's shards wait
+//     for, and where the published state of each source partition ends — a just-assigned partition starts there,
+//     once the feed has read every partition to its end (`caughtUp`).
+//   - What the other daemons wrote, for this daemon's HTTP API (`/windows`, `/alerts`, `/events`, the dashboard):
+//     the rows (`r/`) and alerts (`a/`) other sessions published go to the API's observer as if this daemon had
+//     written them, so it lists the group's, not its share. Nothing goes to this daemon's output files: each row and
+//     alert is in the files of the daemon that wrote it.
 import type * as RdKafka from 'node-rdkafka';
 
 import { kafkaErrorText } from '../kafka/client-config.js';
@@ -10,6 +14,7 @@ import { rdkafka } from '../kafka/rdkafka.js';
 import { Throttle } from '../kafka/throttle.js';
 import type { Logger } from '../log.js';
 import type { Alert } from '../pipeline/output-port.js';
+import { GroupView } from './group-view.js';
 import { decodeRecord } from './state-records.js';
 
 /** librdkafka's RD_KAFKA_OFFSET_BEGINNING. */
@@ -36,14 +41,24 @@ export class GroupFeed {
   readonly #o: GroupFeedOptions;
   readonly #warnings = new Throttle(10_000);
   #session: string;
+  /** Every progress record read, from any partition. */
+  readonly view = new GroupView();
+  /** Partitions not read to their end yet. */
+  readonly #behind = new Set<number>();
+  #waiters: (() => void)[] = [];
+  #stopped = false;
 
   constructor(o: GroupFeedOptions) {
     this.#o = o;
     this.#session = o.session;
     const Kafka = rdkafka();
     // librdkafka wants a group id even for a consumer that only assigns: one of its own, never joined or committed.
-    this.#consumer = new Kafka.KafkaConsumer({ ...o.client, 'group.id': `logpulse-feed.${o.session}`, 'enable.auto.commit': false, 'fetch.wait.max.ms': 50 }, {});
+    this.#consumer = new Kafka.KafkaConsumer({ ...o.client, 'group.id': `logpulse-feed.${o.session}`, 'enable.auto.commit': false, 'fetch.wait.max.ms': 20, 'enable.partition.eof': true }, {});
     this.#consumer.on('data', (m) => this.#message(m));
+    this.#consumer.on('partition.eof', (e: { partition: number }) => {
+      this.#behind.delete(e.partition);
+      if (this.#behind.size === 0) for (const w of this.#waiters.splice(0)) w();
+    });
     this.#consumer.on('event.error', (err) => {
       if (this.#warnings.due(err.message)) o.log.warn({ error: kafkaErrorText(err) }, 'cluster: group feed consumer error (retrying)');
     });
@@ -54,13 +69,28 @@ export class GroupFeed {
     this.#session = session;
   }
 
+  /** Resolves once every partition was read to its end once (or after `waitMs`, or at stop). */
+  async caughtUp(waitMs: number): Promise<void> {
+    if (this.#stopped || this.#behind.size === 0) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, waitMs);
+      this.#waiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
   async start(): Promise<void> {
+    for (let p = 0; p < this.#o.partitions; p++) this.#behind.add(p);
     await new Promise<void>((resolve, reject) => this.#consumer.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
     this.#consumer.assign(Array.from({ length: this.#o.partitions }, (_, partition) => ({ topic: this.#o.topic, partition, offset: OFFSET_BEGINNING })));
     this.#consumer.consume();
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const w of this.#waiters.splice(0)) w();
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, 3000);
       this.#consumer.disconnect(() => {
@@ -71,10 +101,12 @@ export class GroupFeed {
   }
 
   #message(m: RdKafka.Message): void {
-    const observer = this.#o.observer();
-    if (observer === null || m.value === null) return;
+    if (m.value === null) return;
     const r = decodeRecord(m.value);
     if (r === null) return;
+    if (r.t === 'p') return this.view.update(r);
+    const observer = this.#o.observer();
+    if (observer === null) return;
     if (r.t === 'r' && r.session !== this.#session) observer.windowRows(r.rows);
     else if (r.t === 'a' && r.alert && r.session !== undefined && r.session !== this.#session) observer.alert(r.alert);
   }

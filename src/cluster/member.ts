@@ -12,9 +12,8 @@ import type { StatusCount } from '../native.js';
 import type { OutputPort } from '../pipeline/output-port.js';
 import { readSnapshot, splitPartials } from '../pipeline/snapshot-format.js';
 import { type FeedObserver, GroupFeed } from './group-feed.js';
-import type { GroupView } from './group-view.js';
 import { ClusterOwner } from './owner.js';
-import { type ProgressRecord, recordKey, type RunningRecord, type WindowRecord, windowPartition } from './state-records.js';
+import { type ProgressRecord, recordKey, type RunningRecord, type StateRecord, type WindowRecord, windowPartition } from './state-records.js';
 import { ensureStateTopic, partitionCount, StateProducer } from './state-topic.js';
 
 /** How long a cut waits for the brokers to acknowledge its state before it fails (and commits nothing). */
@@ -47,8 +46,10 @@ export interface ClusterMemberOptions {
 export interface ClusterCut {
   /** Shard snapshots of the cut (their open windows). */
   shards: readonly Uint8Array[];
-  /** Windows closed since the last cut (`takeClosed`). */
+  /** Windows closed since the last cut (`takeCutRecords`). */
   closed: readonly WindowRecord[];
+  /** What this daemon wrote as an owner since the last cut, each with its state partition (`takeCutRecords`). */
+  written: readonly [number, StateRecord][];
   /** Source partitions assigned now. */
   claims: readonly number[];
   /** The source's positions at the cut (`topic/partition` → next offset). */
@@ -71,7 +72,6 @@ export class ClusterMember {
   readonly #closed = new Map<string, WindowRecord>();
   /** Source partition → when this session first claimed it (ms). */
   readonly #since = new Map<number, number>();
-  #view: GroupView | null = null;
   /** `windowStart/shard` → the shard's running error count per status of that open window. */
   readonly #counts = new Map<string, { startUs: number; shard: number; statuses: Map<number, number> }>();
   /** Keys of `#counts` changed since the last send. */
@@ -138,7 +138,6 @@ export class ClusterMember {
       producer,
       log: o.log,
       session: this.session,
-      onProgress: (view) => (this.#view = view),
     });
     await this.#owner.start();
     this.#feed = new GroupFeed({ topic: o.topic, partitions: this.#statePartitions, client: o.client, session: this.session, observer: o.observer, log: o.log });
@@ -148,7 +147,7 @@ export class ClusterMember {
 
   /** The group's watermark as this daemon's shards must wait for it: the other readers' smallest. */
   floorUs(): number | null {
-    return this.#view?.floorUs(this.session) ?? null;
+    return this.#feed?.view.floorUs(this.session) ?? null;
   }
 
   /**
@@ -157,8 +156,8 @@ export class ClusterMember {
    * (up to `waitMs`) until this daemon has read the state partitions it owns to their end once.
    */
   async publishedPosition(partition: number, waitMs: number): Promise<number | undefined> {
-    await this.#owner?.caughtUp(waitMs);
-    return this.#view?.positionOf(partition);
+    await this.#feed?.caughtUp(waitMs);
+    return this.#feed?.view.positionOf(partition);
   }
 
   /** A shard's running error counts (early alerts on the group's sum, by the window's owner): sent within a few ms. */
@@ -197,18 +196,18 @@ export class ClusterMember {
     }
   }
 
-  /** The windows closed since the last cut, for the cut being taken (what closes after it goes in the next). */
-  takeClosed(): WindowRecord[] {
+  /** The windows closed and written since the last cut, for the cut being taken (what comes after goes in the next). */
+  takeCutRecords(): { closed: WindowRecord[]; written: [number, StateRecord][] } {
     const closed = [...this.#closed.values()];
     this.#closed.clear();
-    return closed;
+    return { closed, written: this.#owner?.takeUnpublished() ?? [] };
   }
 
   /** What `/metrics` shows of this member (cluster series, metrics-series.ts). */
   stats(): { topic: string; readers: number; published: { records: number; bytes: number }; windowsWritten: number; owned: { partition: number; windows: number; lagSeconds: number | null }[] } {
     return {
       topic: this.#o.topic,
-      readers: this.#owner?.readers ?? 0,
+      readers: this.#feed?.view.readers().length ?? 0,
       published: this.#producer?.sent ?? { records: 0, bytes: 0 },
       windowsWritten: this.windowsWritten,
       owned: this.#owner?.lag(Date.now() * 1000) ?? [],
@@ -235,6 +234,7 @@ export class ClusterMember {
       for (const w of splitPartials(open)) send({ t: 'w', session: this.session, shard, startUs: w.windowStartUs, endUs: w.windowEndUs, partial: w.bytes });
     });
     for (const r of cut.closed) send(r);
+    for (const [partition, r] of cut.written) producer.send(partition, r);
     const now = Date.now();
     for (const p of [...this.#since.keys()]) if (!cut.claims.includes(p)) this.#since.delete(p);
     for (const p of cut.claims) if (!this.#since.has(p)) this.#since.set(p, now);
@@ -257,6 +257,7 @@ export class ClusterMember {
     } catch (err) {
       // The cut fails (nothing committed); its closed windows go again with the next one, which re-sends the rest.
       for (const r of cut.closed) if (!this.#closed.has(recordKey(r))) this.#closed.set(recordKey(r), r);
+      this.#owner?.putBack([...cut.written]);
       throw err;
     }
   }
@@ -267,8 +268,17 @@ export class ClusterMember {
    * Resolves false when some still wait: their later owner writes them.
    */
   async finish(claims: readonly number[], positions: Readonly<Record<string, number>>, waitMs: number): Promise<boolean> {
-    await this.publish({ shards: [], closed: this.takeClosed(), claims, positions, closedThroughUs: Number.MAX_SAFE_INTEGER, watermarkUs: null });
+    await this.publish({ shards: [], ...this.takeCutRecords(), claims, positions, closedThroughUs: Number.MAX_SAFE_INTEGER, watermarkUs: null });
     return (await this.#owner?.allWritten(waitMs)) ?? true;
+  }
+
+  /** After a bounded read's outputs are closed (its files final: no checkpoint is left to replay): what it wrote as an owner. */
+  async publishWritten(): Promise<void> {
+    const producer = this.#producer;
+    if (producer === null) return;
+    this.#owner?.setGeneration(null);
+    for (const [partition, r] of this.#owner?.takeUnpublished() ?? []) producer.send(partition, r);
+    await producer.flush(PUBLISH_TIMEOUT_MS);
   }
 
   async stop(): Promise<void> {

@@ -33,8 +33,6 @@ export interface OwnerOptions {
   log: Logger;
   /** This daemon's session (its rows and alerts on the topic say who wrote them). */
   session: string;
-  /** Every progress record read (any partition): the daemon's own shards wait for the group's watermark. */
-  onProgress: (view: GroupView) => void;
 }
 
 /** How long a stop waits for the owners' consumer to leave its group. */
@@ -71,8 +69,6 @@ export class ClusterOwner {
   #early: boolean;
   readonly #consumer: RdKafka.KafkaConsumer;
   readonly #owned = new Map<number, Owned>();
-  /** Progress read on any partition: the freshest view of the group (for the watermark, not for draining). */
-  readonly #latest = new GroupView();
   #alerts: AlertEngine;
   /** `session/shard` → its slot in the alert engine's running counts (one per shard of every session). */
   readonly #slots = new Map<string, number>();
@@ -81,8 +77,14 @@ export class ClusterOwner {
   #stopped = false;
   /** Owned partitions not yet read to their end once since they were assigned. */
   readonly #behind = new Set<number>();
-  #caughtUpWaiters: (() => void)[] = [];
-  #gaveUp = false;
+  /**
+   * What this owner wrote (rows, alerts, written windows) since the last durable cut, with its state partition:
+   * published by the next cut, once the files holding them are durable. An owner killed before then wrote files
+   * its restart deletes, and the next owner writes those windows and alerts again: once, as they should be.
+   */
+  #unpublished: [partition: number, record: StateRecord][] = [];
+  /** The windows written on each partition this owner held before the last revoke (should it get them back). */
+  #wrote = new Map<number, Set<number>>();
 
   constructor(o: OwnerOptions) {
     this.#o = o;
@@ -108,11 +110,11 @@ export class ClusterOwner {
     this.#consumer.on('partition.eof', (e: { partition: number }) => {
       const owned = this.#owned.get(e.partition);
       if (owned && this.#behind.has(e.partition)) {
+        this.#behind.delete(e.partition);
         for (const r of owned.pending.values()) this.#running(e.partition, r);
         owned.pending.clear();
+        this.#drain(e.partition, owned);
       }
-      this.#behind.delete(e.partition);
-      if (this.#behind.size === 0) for (const w of this.#caughtUpWaiters.splice(0)) w();
     });
     this.#consumer.on('event.error', (err) => {
       if (this.#warnings.due(err.message)) o.log.warn({ error: kafkaErrorText(err) }, 'cluster: state topic consumer error (retrying)');
@@ -142,30 +144,9 @@ export class ClusterOwner {
     });
   }
 
-  /** Sessions reading source partitions now, as the freshest progress says. */
-  get readers(): number {
-    return this.#latest.readers().length;
-  }
-
   /** State-topic partitions this daemon owns now. */
   get partitions(): number[] {
     return [...this.#owned.keys()].sort((a, b) => a - b);
-  }
-
-  /** Resolves once every owned partition was read to its end since its assignment (or after `waitMs`). */
-  async caughtUp(waitMs: number): Promise<void> {
-    // Stopped (a rebuild replaced this daemon's session), or given up once since the last assignment: no more waits.
-    if (this.#stopped || this.#gaveUp || (this.#behind.size === 0 && this.#owned.size > 0)) return;
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        this.#gaveUp = true;
-        resolve();
-      }, waitMs);
-      this.#caughtUpWaiters.push(() => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
   }
 
   /** Resolves true once every owned partition has no window left and its sessions are all past the end of time. */
@@ -188,7 +169,6 @@ export class ClusterOwner {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#out = null;
-    for (const w of this.#caughtUpWaiters.splice(0)) w();
     // librdkafka can wait for ever on a consumer leaving its group while a join is under way (with a rebalance
     // callback): bounded, the process goes on (it is ending) and the group drops the member at its session timeout.
     await new Promise<void>((resolve) => {
@@ -203,17 +183,25 @@ export class ClusterOwner {
   #rebalance(err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]): void {
     const Kafka = rdkafka();
     if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
-      this.#gaveUp = false;
-      // Every owned partition is read again from its start: what this engine knew comes back from there.
+      // Every owned partition is read again from its start: what the group knew comes back from there; what this
+      // owner itself wrote and fired is kept (its records, sent at the revoke, may not be readable yet).
+      const fired = this.#alerts.state().fired;
       this.#alerts = new AlertEngine(this.#rules, this.#early, this.#o.windowUs);
+      this.#alerts.adopt({ running: [], fired }, null);
       for (const a of assignment) {
-        this.#owned.set(a.partition, { windows: new Map(), pending: new Map(), view: new GroupView(), written: new Set() });
+        this.#owned.set(a.partition, { windows: new Map(), pending: new Map(), view: new GroupView(), written: new Set(this.#wrote.get(a.partition) ?? []) });
         this.#behind.add(a.partition);
       }
       // From the start of each partition: its open windows are all there, and its progress records.
       this.#consumer.assign(assignment.map((a) => ({ topic: a.topic, partition: a.partition, offset: OFFSET_BEGINNING })));
       this.#o.log.info({ partitions: this.partitions }, 'cluster: owning these state partitions');
     } else {
+      // Its partitions go to new owners, which read them from their start: what this one wrote must be there by then,
+      // or they would write it again. Sent now, not at the next cut: a kill before that cut would lose those rows
+      // (their files deleted at restart), the rarer harm than a duplicate at every change of the group.
+      for (const [partition, r] of this.#unpublished) this.#o.producer.send(partition, r);
+      this.#unpublished = [];
+      this.#wrote = new Map([...this.#owned].map(([partition, o]) => [partition, o.written]));
       this.#owned.clear();
       this.#behind.clear();
       this.#consumer.unassign();
@@ -232,7 +220,8 @@ export class ClusterOwner {
       return;
     }
     this.#take(owned, r);
-    if (r.t === 'p') this.#drain(m.partition, owned);
+    // Not while catching up: a window the previous owner wrote has its c/ record further on, not read yet.
+    if (r.t === 'p' && !this.#behind.has(m.partition)) this.#drain(m.partition, owned);
   }
 
   /** A shard's running counts of an open window: an early alert when the group's sum crosses a threshold. */
@@ -249,14 +238,24 @@ export class ClusterOwner {
 
   #fire(out: OutputPort, partition: number, startUs: number, alert: Alert): void {
     out.alert(alert);
-    this.#o.producer.send(partition, { t: 'a', startUs, key: `${alert.rule}|${startUs}|${alert.group}`, session: this.#session, alert });
+    this.#unpublished.push([partition, { t: 'a', startUs, key: `${alert.rule}|${startUs}|${alert.group}`, session: this.#session, alert }]);
+  }
+
+  /** What was written since the last cut (see `#unpublished`), for the cut being taken. */
+  takeUnpublished(): [number, StateRecord][] {
+    const taken = this.#unpublished;
+    this.#unpublished = [];
+    return taken;
+  }
+
+  /** A cut failed to publish: its records go with the next one. */
+  putBack(records: [number, StateRecord][]): void {
+    this.#unpublished = [...records, ...this.#unpublished];
   }
 
   #take(owned: Owned, r: StateRecord): void {
     if (r.t === 'p') {
       owned.view.update(r);
-      this.#latest.update(r);
-      this.#o.onProgress(this.#latest);
     } else if (r.t === 'c') {
       owned.written.add(r.startUs);
       owned.windows.delete(r.startUs);
@@ -287,12 +286,12 @@ export class ClusterOwner {
       }
       const drained = merger.drain(null);
       out.closedWindows(drained.rows, drained.windows);
-      this.#o.producer.send(partition, { t: 'r', startUs, session: this.#session, rows: drained.rows });
+      this.#unpublished.push([partition, { t: 'r', startUs, session: this.#session, rows: drained.rows }]);
       for (const alert of this.#alerts.onClosedWindows(drained.windows)) this.#fire(out, partition, startUs, alert);
       owned.windows.delete(startUs);
       owned.written.add(startUs);
       this.#windowsWritten++;
-      this.#o.producer.send(partition, { t: 'c', startUs });
+      this.#unpublished.push([partition, { t: 'c', startUs }]);
     }
     for (const s of owned.written) if (s < through - REMEMBER_WRITTEN_US) owned.written.delete(s);
   }

@@ -46,7 +46,7 @@ export async function takeCutPoint(p: CutParts, release: boolean, held?: (second
     // The closed point and the closed windows of this very moment: a window closing after it goes in the next cut,
     // so the progress published never says more than the window state published with it.
     const cluster = p.cluster
-      ? { shards: state.shards, closed: p.cluster.takeClosed(), claims: p.source.claims?.() ?? [], positions, closedThroughUs: p.pipeline.closedThroughUs, watermarkUs: p.pipeline.watermarkUs }
+      ? { shards: state.shards, ...p.cluster.takeCutRecords(), claims: p.source.claims?.() ?? [], positions, closedThroughUs: p.pipeline.closedThroughUs, watermarkUs: p.pipeline.watermarkUs }
       : undefined;
     const durable = p.outputs.makeDurable();
     const archived = p.archive?.cut(p.pipeline);

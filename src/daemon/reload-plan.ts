@@ -27,6 +27,10 @@ const IN_PLACE = new Set([
   'limits.maxConnections',
   'limits.idleTimeout',
   'limits.maxMemory',
+  // Read by `logpulse batch` only: nothing in the daemon to apply.
+  'batch.engine',
+  'batch.sparkMaster',
+  'batch.sparkSubmit',
 ]);
 
 /** Key prefixes a running daemon applies at once: the retention limits (the next sweep or archive pass reads them). */

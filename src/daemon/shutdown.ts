@@ -73,6 +73,7 @@ export async function endOfInput(d: RunningParts): Promise<void> {
     if (!all) d.log.warn({ waitedMs: CLUSTER_END_WAIT_MS }, 'cluster: windows this daemon owns still wait for other daemons of the group; their next owner writes them');
   }
   await d.outputs.close();
+  await d.cluster?.publishWritten();
   await d.durability.inputDone();
   d.log.info(summary(d), 'input ended; every window emitted, outputs flushed');
 }
@@ -87,6 +88,8 @@ export async function stopGracefully(d: RunningParts, signal: NodeJS.Signals, ti
     process.exit(1);
   }, timeoutMs);
   deadline.unref();
+  // As an owner it writes nothing more: what it wrote goes with the last cut; what is due waits for the next owner.
+  d.cluster?.detach();
   try {
     await d.durability.stopReading();
   } catch (err) {

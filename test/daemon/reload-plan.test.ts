@@ -108,6 +108,15 @@ describe('planReload', () => {
     ).toEqual({ inPlace: [], rebuild: ['source', 'format', 'pipeline.window', 'pipeline.watermark', 'pipeline.workers', 'output.dir', 'checkpoint.dir'], api: ['output.dir'] });
   });
 
+  it('takes the batch engine keys in place (only `logpulse batch` reads them); a cluster key rebuilds', () => {
+    expect(plan({ ...base, batch: { engine: 'spark', sparkMaster: 'local[4]', sparkSubmit: '/opt/spark/bin/spark-submit' } })).toEqual({
+      inPlace: ['batch.engine', 'batch.sparkMaster', 'batch.sparkSubmit'],
+      rebuild: [],
+      api: [],
+    });
+    expect(plan({ ...base, cluster: { topic: 'other-state' } })).toEqual({ inPlace: [], rebuild: ['cluster.topic'], api: [] });
+  });
+
   it('rebuilds when a rule needs per-group counts the shards do not keep (or no longer needs them)', () => {
     const rules = [{ type: 'errors_per_status', threshold: 1 }, { type: 'url_error_rate', threshold: 0.5 }];
     expect(plan({ ...base, alerts: { rules } })).toEqual({ inPlace: [], rebuild: ['alerts.rules'], api: [] });
