@@ -6,7 +6,7 @@ import { redactConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { isReplayable, type Source } from '../sources/source.js';
-import { sourceKindOf, sourceOf } from '../sources/create-source.js';
+import { sourceOf } from '../sources/create-source.js';
 import { WebhookDelivery, webhookTarget } from '../sinks/webhook.js';
 import type { DaemonApi, DaemonPhase } from './api.js';
 import { Generation } from './generation.js';
@@ -198,22 +198,8 @@ export class Daemon implements RebuildHost {
   async startApi(config: Config): Promise<void> {
     if (!config.api.enabled) return;
     // Loaded only for an API (fastify, its schemas and DuckDB's library: 10+ MB a daemon without one never needs).
-    const [{ createRegistry }, { registerDaemonSeries }, { daemonApi }] = await Promise.all([import('../api/metrics.js'), import('./metrics-series.js'), import('./api.js')]);
-    const registry = createRegistry((r) =>
-      registerDaemonSeries(r, {
-        sourceKind: () => sourceKindOf(this.config),
-        source: () => this.source,
-        pipeline: () => this.gen.pipeline,
-        pendingOutputBytes: () => this.gen.outputs.pendingBytes,
-        failingOutputs: () => this.gen.outputs.failingKinds,
-        rules: () => this.config.alerts.rules,
-        instruments: this.instruments,
-        webhook: this.webhook,
-        rejectedDropped: () => this.gen.rejectedLimit.dropped,
-        memory: () => this.gen.memory,
-        cluster: () => this.gen.cluster,
-      }),
-    );
+    const [{ createRegistry }, { registerDaemonSeries, seriesPartsOf }, { daemonApi }] = await Promise.all([import('../api/metrics.js'), import('./metrics-series.js'), import('./api.js')]);
+    const registry = createRegistry((r) => registerDaemonSeries(r, seriesPartsOf(this)));
     const phase = () => (this.#stopSignal !== null ? 'stopping' : this.#phase);
     const api = await daemonApi(config, this.log, { pipeline: () => this.gen.pipeline, outputs: () => this.gen.outputs, archive: () => this.gen.archive, phase, registry, memory: () => this.gen.memory.readiness() });
     try {

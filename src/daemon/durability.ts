@@ -23,7 +23,7 @@ import type { ClusterMember } from '../cluster/member.js';
 import type { ArchiveKeeper } from './archive.js';
 import { ArchiveFault } from './archive-fault.js';
 import { takeCutPoint } from './cut-point.js';
-import type { CutKind, Instruments } from './instruments.js';
+import { type CutKind, Instruments } from './instruments.js';
 import type { Outputs } from './outputs.js';
 import type { OutputMarks } from '../sinks/sink.js';
 
@@ -246,16 +246,8 @@ export class Durability {
     void archive.compactClosed(this.#o.pipeline.closedThroughUs);
   }
 
-  /** Runs one cut, telling the instruments how long it took or that it failed. */
-  async #measured(kind: CutKind, cut: () => Promise<unknown>): Promise<void> {
-    const started = performance.now();
-    try {
-      await cut();
-    } catch (err) {
-      this.#o.instruments?.cutFailed(kind);
-      throw err;
-    }
-    this.#o.instruments?.cutDone(kind, (performance.now() - started) / 1000);
+  #measured(kind: CutKind, cut: () => Promise<unknown>): Promise<void> {
+    return Instruments.measured(this.#o.instruments, kind, cut);
   }
 
   /** An archive fault is said by the output faults and retried soon (while timed cuts run); any other failure waits for the next timed cut. */

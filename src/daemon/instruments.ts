@@ -90,6 +90,18 @@ export class Instruments {
     this.cutFailures[kind]++;
   }
 
+  /** Runs one cut, telling `instruments` (when there are some) how long it took or that it failed. */
+  static async measured(instruments: Instruments | undefined, kind: CutKind, cut: () => Promise<unknown>): Promise<void> {
+    const started = performance.now();
+    try {
+      await cut();
+    } catch (err) {
+      instruments?.cutFailed(kind);
+      throw err;
+    }
+    instruments?.cutDone(kind, (performance.now() - started) / 1000);
+  }
+
   /**
    * A config reload: applied (`ok`), or not (`failed`: the file was bad, or a rebuild it needed rolled back). `rebuild`:
    * it rebuilt the daemon, with that outcome.

@@ -6,11 +6,13 @@ import type { Registry } from 'prom-client';
 
 import { counterOf, gaugeOf, labelledCounterOf, labelledGaugeOf, type Samples } from '../api/metrics.js';
 import type { ClusterMember } from '../cluster/member.js';
-import type { AlertRule } from '../config/types.js';
+import type { AlertRule, Config } from '../config/types.js';
 import type { Counters } from '../native.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import type { WebhookDelivery } from '../sinks/webhook.js';
+import { sourceKindOf } from '../sources/create-source.js';
 import type { Source } from '../sources/source.js';
+import type { Generation } from './generation.js';
 import type { Instruments } from './instruments.js';
 import type { MemoryGuard } from './memory-guard.js';
 
@@ -47,6 +49,23 @@ export interface SeriesParts {
   memory: () => Pick<MemoryGuard, 'limitBytes' | 'over' | 'stretches'>;
   /** Cluster mode: the running generation's member (null: not in cluster mode). */
   cluster?: () => ClusterMember | null;
+}
+
+/** What the series read of a running daemon: its current generation's parts at each scrape (a reload replaces them). */
+export function seriesPartsOf(d: { config: Config; source: Source; gen: Generation; instruments: Instruments; webhook: WebhookDelivery }): SeriesParts {
+  return {
+    sourceKind: () => sourceKindOf(d.config),
+    source: () => d.source,
+    pipeline: () => d.gen.pipeline,
+    pendingOutputBytes: () => d.gen.outputs.pendingBytes,
+    failingOutputs: () => d.gen.outputs.failingKinds,
+    rules: () => d.config.alerts.rules,
+    instruments: d.instruments,
+    webhook: d.webhook,
+    rejectedDropped: () => d.gen.rejectedLimit.dropped,
+    memory: () => d.gen.memory,
+    cluster: () => d.gen.cluster,
+  };
 }
 
 /** The cluster series: this daemon (its session: the instance), the group it sees, and the windows it owns. */
