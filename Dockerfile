@@ -85,11 +85,13 @@ RUN apt-get update \
  && chown -R logpulse:logpulse /var/lib/logpulse
 WORKDIR /opt/logpulse
 # What the daemon loads: dist/ (the compiled TypeScript), the native core and its loader (src/native.ts), the
-# production node_modules, and package.json ("type": "module"; the version /docs shows).
+# production node_modules, package.json ("type": "module"; the version /docs shows), and assets/ (the dashboard's
+# files, found from dist/api/ as ../../assets/; the Spark batch driver).
 COPY --from=prod-deps /src/node_modules node_modules/
 COPY --from=build /src/dist dist/
 COPY --from=build /src/native/index.cjs /src/native/logpulse.linux-x64-gnu.node native/
 COPY package.json ./
+COPY assets/ assets/
 COPY deploy/docker/logpulse.yaml /etc/logpulse/logpulse.yaml
 # Fails the build if a native addon needs a shared library this stage lacks (rather than the daemon at its first
 # Kafka connection).

@@ -233,6 +233,13 @@ async function startAndCheck(file: Dockerfile, fs: StageFs): Promise<void> {
     }
     say(`HEALTHCHECK passes: ${health.slice(0, 2).join(' ')} … /health`);
 
+    // The dashboard is files beside dist/ (assets/): an image without them answers /health and serves no page.
+    for (const path of ['/', '/assets/dashboard/app.css']) {
+      const r = await fetch(`http://127.0.0.1:${port}${path}`);
+      if (r.status !== 200) fail(`the dashboard: GET ${path} answered ${r.status}, not 200${log()}`);
+    }
+    say('the dashboard: GET / and its stylesheet answer 200');
+
     child.kill('SIGHUP');
     const metrics = `http://127.0.0.1:${port}/metrics`;
     for (let started = Date.now(); ; await sleep(250)) {

@@ -30,6 +30,7 @@ function sourceWith(edit: (dockerfile: string) => string): string {
     cpSync(join(ROOT, f), join(dir, f));
   }
   cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
+  cpSync(join(ROOT, 'assets'), join(dir, 'assets'), { recursive: true });
   cpSync(join(ROOT, 'native/logpulse.linux-x64-gnu.node'), join(dir, 'native/logpulse.linux-x64-gnu.node'));
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   writeFileSync(join(dir, 'Dockerfile'), edit(readFileSync(join(ROOT, 'Dockerfile'), 'utf8')));
@@ -50,6 +51,7 @@ describe('scripts/docker-replay', () => {
       /native addons load from the assembled tree: node-rdkafka 2\.\d+\.\d+, duckdb function, native core function/,
       /start: \S+node \S+\/opt\/logpulse\/dist\/cli\/main\.js run -c \S+\/etc\/logpulse\/logpulse\.yaml/,
       /HEALTHCHECK passes/,
+      /the dashboard: GET \/ and its stylesheet answer 200/,
       /SIGHUP reached the daemon/,
       /SIGTERM: drained and exited 0/,
       /VOLUME \/var\/lib\/logpulse\/output: \d+ files/,
@@ -69,6 +71,14 @@ describe('scripts/docker-replay', () => {
     rmSync(dir, { recursive: true, force: true });
     expect(status, out).toBe(1);
     expect(out).toMatch(/FAILED: the daemon exited \(1\) before its HEALTHCHECK passed/);
+  }, 5 * 60_000);
+
+  it('fails when the runtime stage forgets assets/ (the dashboard\'s files)', () => {
+    const dir = sourceWith((d) => d.replace('COPY assets/ assets/\n', ''));
+    const { status, out } = replay(['--source', dir]);
+    rmSync(dir, { recursive: true, force: true });
+    expect(status, out).toBe(1);
+    expect(out).toMatch(/FAILED: the dashboard: GET \/ answered 404/);
   }, 5 * 60_000);
 
   it('fails when node-rdkafka\'s compiled addon is not copied from the build stage', () => {

@@ -98,7 +98,7 @@ describe('the Dockerfile', () => {
     expect(setup).toContain('chown -R logpulse:logpulse /var/lib/logpulse');
   });
 
-  it('copies what the daemon loads at run time: dist/, the native core and its loader, production node_modules with node-rdkafka\'s build, package.json, the config', () => {
+  it('copies what the daemon loads at run time: dist/, the native core and its loader, production node_modules with node-rdkafka\'s build, package.json, assets/, the config', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { napi: { binaryName: string }; type: string };
     const nativeFile = `${pkg.napi.binaryName}.linux-x64-gnu.node`;
     const copies = runtime.instructions.filter((i) => i.keyword === 'COPY').map((i) => ({ from: i.flags.from ?? 'context', ...copyPaths(i) }));
@@ -107,8 +107,11 @@ describe('the Dockerfile', () => {
       { from: 'build', sources: ['/src/dist'], dest: 'dist/' },
       { from: 'build', sources: ['/src/native/index.cjs', `/src/native/${nativeFile}`], dest: 'native/' },
       { from: 'context', sources: ['package.json'], dest: './' },
+      { from: 'context', sources: ['assets/'], dest: 'assets/' },
       { from: 'context', sources: ['deploy/docker/logpulse.yaml'], dest: IMAGE_CONFIG },
     ]);
+    // The dashboard's files are found from dist/api/ as ../../assets/dashboard/.
+    expect(readFileSync(join(ROOT, 'src/api/dashboard.ts'), 'utf8')).toContain("new URL('../../assets/dashboard/', import.meta.url)");
     // src/native.ts loads ../native/index.cjs; index.cjs loads ./<binaryName>.linux-x64-gnu.node.
     expect(readFileSync(join(ROOT, 'src/native.ts'), 'utf8')).toContain("require('../native/index.cjs')");
     expect(readFileSync(join(ROOT, 'native/index.cjs'), 'utf8')).toContain(`require('./${nativeFile}')`);
