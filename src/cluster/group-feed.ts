@@ -102,6 +102,9 @@ export class GroupFeed {
 
   #message(m: RdKafka.Message): void {
     if (m.value === null) return;
+    // Window states (`w/`, a sketch of up to 16 KiB each) and running counts are the owners' to decode, not the feed's.
+    const kind = Buffer.isBuffer(m.key) ? m.key.toString('latin1', 0, 2) : typeof m.key === 'string' ? m.key.slice(0, 2) : '';
+    if (kind !== 'p/' && kind !== 'r/' && kind !== 'a/') return;
     const r = decodeRecord(m.value);
     if (r === null) return;
     if (r.t === 'p') return this.view.update(r);

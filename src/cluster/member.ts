@@ -78,12 +78,15 @@ export class ClusterMember {
   readonly #changed = new Set<string>();
   #runningTimer: NodeJS.Timeout | null = null;
   #early: boolean;
+  /** The running generation's API observer (a rebuild's outputs are new, and a reload may restart the API). */
+  #observer: () => FeedObserver | null;
   /** `renew` was called before (the first call only gives the member its generation). */
   #renewed = false;
 
   constructor(o: ClusterMemberOptions) {
     this.#o = o;
     this.#early = o.earlyAlerts;
+    this.#observer = o.observer;
   }
 
   get session(): string {
@@ -95,7 +98,7 @@ export class ClusterMember {
    * group, which a leave and re-join at every reload would shake): a new session, with that generation's outputs
    * and rules. Call `detach` when the previous generation hands over, this once the next one has its outputs.
    */
-  renew(g: { out: OutputPort; rules: AlertRule[]; earlyAlerts: boolean }): void {
+  renew(g: { out: OutputPort; rules: AlertRule[]; earlyAlerts: boolean; observer: () => FeedObserver | null }): void {
     if (this.#renewed) {
       this.#session = newSession();
       this.#seq = 0;
@@ -107,6 +110,7 @@ export class ClusterMember {
     }
     this.#renewed = true;
     this.#early = g.earlyAlerts;
+    this.#observer = g.observer;
     this.#owner?.setGeneration({ out: g.out, session: this.#session, rules: g.rules, earlyAlerts: g.earlyAlerts });
     this.#feed?.setSession(this.#session);
   }
@@ -140,7 +144,7 @@ export class ClusterMember {
       session: this.session,
     });
     await this.#owner.start();
-    this.#feed = new GroupFeed({ topic: o.topic, partitions: this.#statePartitions, client: o.client, session: this.session, observer: o.observer, log: o.log });
+    this.#feed = new GroupFeed({ topic: o.topic, partitions: this.#statePartitions, client: o.client, session: this.session, observer: () => this.#observer(), log: o.log });
     await this.#feed.start();
     o.log.info({ topic: o.topic, statePartitions: this.#statePartitions, sourcePartitions: this.#sourcePartitions, session: this.session }, 'cluster: member of the group');
   }

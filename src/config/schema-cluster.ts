@@ -8,7 +8,7 @@ import { Duration, Section } from './schema-helpers.js';
 export const CLUSTER_SECTION = Section(
   {
     enabled: Type.Boolean({
-      default: true,
+      default: false,
       description:
         'With a `kafka://` source: publish this daemon\'s window state to `cluster.topic` and write group-wide window rows and alerts ' +
         '(each once, by the daemon owning that window). Off: every daemon writes rows and alerts over its own share of the partitions. ' +

@@ -104,7 +104,7 @@ export class Generation {
     }
     archive?.setRetention(config.archive.retention);
     const cluster = d.cluster === undefined ? await openClusterMember(config, spec, outputs, d.log) : d.cluster;
-    cluster?.renew({ out: outputs, rules: config.alerts.rules, earlyAlerts: config.alerts.early });
+    cluster?.renew({ out: outputs, rules: config.alerts.rules, earlyAlerts: config.alerts.early, observer: () => outputs.observer });
     return new Generation(config, d, outputs, archive, own, rejectedLimit, cluster);
   }
 
