@@ -80,9 +80,4 @@ export class GroupView {
   positionOf(partition: number): number | undefined {
     return this.#positions.get(partition);
   }
-
-  /** Sessions known (each stays until the view is reset: a few per daemon start). */
-  get size(): number {
-    return this.#sessions.size;
-  }
 }

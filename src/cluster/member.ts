@@ -7,12 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 
 import type { AlertRule } from '../config/types.js';
-import type { Logger } from '../log.js';
 import type { StatusCount } from '../native.js';
 import type { OutputPort } from '../pipeline/output-port.js';
 import { readSnapshot, splitPartials } from '../pipeline/snapshot-format.js';
 import { type FeedObserver, GroupFeed } from './group-feed.js';
-import { ClusterOwner } from './owner.js';
+import { ClusterOwner, type OwnerSettings } from './owner.js';
 import { type ProgressRecord, recordKey, type RunningRecord, type StateRecord, type WindowRecord, windowPartition } from './state-records.js';
 import { ensureStateTopic, partitionCount, StateProducer } from './state-topic.js';
 
@@ -23,23 +22,15 @@ const newSession = (): string => `${hostname()}-${process.pid}-${randomBytes(4).
 /** Running counts that changed are sent at most this often (each send carries the newest counts). */
 const RUNNING_EVERY_MS = 5;
 
-export interface ClusterMemberOptions {
+export interface ClusterMemberOptions extends OwnerSettings {
   /** The state topic (already named: state-topic.ts `stateTopicName`). */
   topic: string;
   partitions: number;
   retentionMs: number;
-  /** The source's topic and consumer group. */
+  /** The source's topic (its consumer group is `group`). */
   sourceTopic: string;
-  group: string;
-  client: Record<string, string | number | boolean>;
-  windowUs: number;
-  maxUrlsPerWindow: number;
-  rules: AlertRule[];
-  earlyAlerts: boolean;
-  out: OutputPort;
   /** The HTTP API's observer, when it runs: it is told the rows and alerts the other daemons write. */
   observer: () => FeedObserver | null;
-  log: Logger;
 }
 
 /** What a durable cut publishes, all taken at its held moment: the shards' state and what the session reads. */
@@ -130,19 +121,7 @@ export class ClusterMember {
     const producer = new StateProducer(o.topic, o.client);
     await producer.connected();
     this.#producer = producer;
-    this.#owner = new ClusterOwner({
-      topic: o.topic,
-      group: o.group,
-      client: o.client,
-      windowUs: o.windowUs,
-      maxUrlsPerWindow: o.maxUrlsPerWindow,
-      rules: o.rules,
-      earlyAlerts: o.earlyAlerts,
-      out: o.out,
-      producer,
-      log: o.log,
-      session: this.session,
-    });
+    this.#owner = new ClusterOwner({ ...o, producer, session: this.session });
     await this.#owner.start();
     this.#feed = new GroupFeed({ topic: o.topic, partitions: this.#statePartitions, client: o.client, session: this.session, observer: () => this.#observer(), log: o.log });
     await this.#feed.start();

@@ -28,6 +28,14 @@ const ordered = (rows: Row[]): Row[] =>
       Number(x.status ?? 0) - Number(y.status ?? 0),
   );
 
+/** A new 3-partition topic holding `count` seed-shaped lines of `logpulse gen --seed seed`, produced at full speed. */
+async function filledTopic(brokers: string, count: number, seed: number): Promise<string> {
+  const topic = await createTopic(brokers, 3);
+  const gen = spawnCli(['gen', '--rate', '0', '--count', String(count), '--seed', String(seed), '--out', `kafka://${brokers}/${topic}`], { stdout: 'ignore' });
+  expect(await gen.exit, gen.stderr()).toBe(0);
+  return topic;
+}
+
 /** Starts daemons `names` of one group in cluster mode on `topic`; resolves once each has its share of partitions. */
 async function startGroup(dir: string, topic: string, names: string[], withApi = false) {
   const broker = brokerInfo();
@@ -189,9 +197,7 @@ it('one daemon SIGKILLed mid-stream and restarted, a fourth joining mid-stream: 
 it('alone and on a bounded read, a daemon in cluster mode writes what it writes without it', async () => {
   const broker = brokerInfo();
   const dir = mkdtempSync(join(tmpdir(), 'logpulse-cluster-alone-'));
-  const topic = await createTopic(broker.plaintext, 3);
-  const gen = spawnCli(['gen', '--rate', '0', '--count', '100000', '--seed', '29', '--out', `kafka://${broker.plaintext}/${topic}`], { stdout: 'ignore' });
-  expect(await gen.exit, gen.stderr()).toBe(0);
+  const topic = await filledTopic(broker.plaintext, 100_000, 29);
   const run = (name: string, cluster: boolean) => {
     const cfg = join(dir, `${name}.yaml`);
     writeFileSync(cfg, `console:\n  enabled: false\noutput:\n  rotateEvery: 1s\ncluster:\n  enabled: ${cluster}\n`);
@@ -213,9 +219,7 @@ it('alone and on a bounded read, a daemon in cluster mode writes what it writes 
 it('a state topic the daemon cannot create: it says so, and runs on without cluster mode', async () => {
   const broker = brokerInfo();
   const dir = mkdtempSync(join(tmpdir(), 'logpulse-cluster-refused-'));
-  const topic = await createTopic(broker.plaintext, 3);
-  const gen = spawnCli(['gen', '--rate', '0', '--count', '20000', '--seed', '31', '--out', `kafka://${broker.plaintext}/${topic}`], { stdout: 'ignore' });
-  expect(await gen.exit, gen.stderr()).toBe(0);
+  const topic = await filledTopic(broker.plaintext, 20_000, 31);
   const cfg = join(dir, 'c.yaml');
   // ".." is a name the broker refuses (as it would a topic the principal may not create).
   writeFileSync(cfg, 'console:\n  enabled: false\ncluster:\n  enabled: true\n  topic: ".."\n');
