@@ -11,7 +11,7 @@ import type { StatusCount } from '../native.js';
 import type { OutputPort } from '../pipeline/output-port.js';
 import { readSnapshot, splitPartials } from '../pipeline/snapshot-format.js';
 import { type FeedObserver, GroupFeed } from './group-feed.js';
-import { ClusterOwner, type OwnerSettings } from './owner.js';
+import { ClusterOwner, type OwnerOptions } from './owner.js';
 import { type ProgressRecord, recordKey, type RunningRecord, type StateRecord, type WindowRecord, windowPartition } from './state-records.js';
 import { ensureStateTopic, partitionCount, StateProducer } from './state-topic.js';
 
@@ -22,7 +22,8 @@ const newSession = (): string => `${hostname()}-${process.pid}-${randomBytes(4).
 /** Running counts that changed are sent at most this often (each send carries the newest counts). */
 const RUNNING_EVERY_MS = 5;
 
-export interface ClusterMemberOptions extends OwnerSettings {
+/** What its owner is made from is given to the member too (it adds the producer and the session). */
+export interface ClusterMemberOptions extends Omit<OwnerOptions, 'producer' | 'session'> {
   /** The state topic (already named: state-topic.ts `stateTopicName`). */
   topic: string;
   partitions: number;

@@ -18,9 +18,6 @@ import { GroupView } from './group-view.js';
 import { decodeRecord, recordKey, type RunningRecord, type StateRecord } from './state-records.js';
 import type { StateProducer } from './state-topic.js';
 
-/** What an owner is made from that its member is given too (member.ts adds the producer and the session). */
-export type OwnerSettings = Omit<OwnerOptions, 'producer' | 'session'>;
-
 export interface OwnerOptions {
   topic: string;
   /** The source's consumer group: owners form `<group>.logpulse-owners`. */
