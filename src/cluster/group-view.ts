@@ -76,6 +76,11 @@ export class GroupView {
     return floor;
   }
 
+  /** The newest progress seq read of a session (undefined: none). */
+  seqOf(session: string): number | undefined {
+    return this.#sessions.get(session)?.seq;
+  }
+
   /** Where the group's published state of a source partition ends (undefined: none published). */
   positionOf(partition: number): number | undefined {
     return this.#positions.get(partition);

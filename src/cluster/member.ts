@@ -1,8 +1,8 @@
 // This daemon as a member of its group in cluster mode (README "Cluster mode"): what its pipeline hands over instead
-// of writing rows (closed windows' partials), what every durable cut publishes on the state topic before the source
-// offsets are committed (the state of every open window, the closed ones since the last cut, then the progress
-// record), and the group's watermark its shards wait for. The windows it owns are merged and written by its
-// ClusterOwner.
+// of writing rows (closed windows' partials), what every durable cut publishes on the state topic, in one
+// transaction, after its checkpoint and before the source offsets are committed (the state of every open window,
+// the closed ones since the last cut, then the progress record: daemon/cluster-cuts.ts), and the group's watermark
+// its shards wait for. The windows it owns are merged and written by its ClusterOwner.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 
@@ -10,17 +10,16 @@ import type { AlertRule } from '../config/types.js';
 import type { StatusCount } from '../native.js';
 import type { OutputPort } from '../pipeline/output-port.js';
 import { readSnapshot, splitPartials } from '../pipeline/snapshot-format.js';
+import { CutPublisher } from './cut-publisher.js';
 import { type FeedObserver, GroupFeed } from './group-feed.js';
 import { ClusterOwner, type OwnerOptions } from './owner.js';
-import { type ProgressRecord, recordKey, type RunningRecord, type StateRecord, type WindowRecord, windowPartition } from './state-records.js';
+import { RunningCounts } from './running-counts.js';
+import { type ProgressRecord, recordKey, type StateRecord, type WindowRecord, windowPartition } from './state-records.js';
 import { ensureStateTopic, partitionCount, StateProducer } from './state-topic.js';
 
 /** How long a cut waits for the brokers to acknowledge its state before it fails (and commits nothing). */
 const PUBLISH_TIMEOUT_MS = 30_000;
 const newSession = (): string => `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
-
-/** Running counts that changed are sent at most this often (each send carries the newest counts). */
-const RUNNING_EVERY_MS = 5;
 
 /** What its owner is made from is given to the member too (it adds the producer and the session). */
 export interface ClusterMemberOptions extends Omit<OwnerOptions, 'producer' | 'session'> {
@@ -32,6 +31,8 @@ export interface ClusterMemberOptions extends Omit<OwnerOptions, 'producer' | 's
   sourceTopic: string;
   /** The HTTP API's observer, when it runs: it is told the rows and alerts the other daemons write. */
   observer: () => FeedObserver | null;
+  /** The cuts' transactional id: this daemon's across its restarts (daemon/cluster.ts keeps it in the checkpoint dir). */
+  transactionalId: string;
 }
 
 /** What a durable cut publishes, all taken at its held moment: the shards' state and what the session reads. */
@@ -50,11 +51,22 @@ export interface ClusterCut {
   watermarkUs: number | null;
 }
 
+/** A numbered cut, ready to publish once its checkpoint is written. */
+export interface PreparedCut {
+  seq: number;
+  records: [partition: number, record: StateRecord][];
+  /** Put back for the next cut if this one fails. */
+  closed: readonly WindowRecord[];
+  written: readonly [number, StateRecord][];
+}
+
 export class ClusterMember {
   /** This run (or rebuild) of this daemon: its published window state is its own, never added to by a later one. */
   #session = newSession();
   readonly #o: ClusterMemberOptions;
+  /** Running counts, and what an owner wrote at a revoke: not part of a cut. */
   #producer: StateProducer | null = null;
+  #cuts: CutPublisher | null = null;
   #owner: ClusterOwner | null = null;
   #feed: GroupFeed | null = null;
   #statePartitions = 0;
@@ -64,11 +76,7 @@ export class ClusterMember {
   readonly #closed = new Map<string, WindowRecord>();
   /** Source partition → when this session first claimed it (ms). */
   readonly #since = new Map<number, number>();
-  /** `windowStart/shard` → the shard's running error count per status of that open window. */
-  readonly #counts = new Map<string, { startUs: number; shard: number; statuses: Map<number, number> }>();
-  /** Keys of `#counts` changed since the last send. */
-  readonly #changed = new Set<string>();
-  #runningTimer: NodeJS.Timeout | null = null;
+  readonly #running = new RunningCounts((r) => this.#producer?.send(windowPartition(r.startUs, this.#o.windowUs, this.#statePartitions), { ...r, session: this.session }));
   #early: boolean;
   /** The running generation's API observer (a rebuild's outputs are new, and a reload may restart the API). */
   #observer: () => FeedObserver | null;
@@ -95,8 +103,7 @@ export class ClusterMember {
       this.#session = newSession();
       this.#seq = 0;
       this.#closed.clear();
-      this.#counts.clear();
-      this.#changed.clear();
+      this.#running.clear();
       this.#since.clear();
       this.#o.log.info({ session: this.#session }, 'cluster: a new session for the rebuilt daemon');
     }
@@ -109,8 +116,7 @@ export class ClusterMember {
 
   /** Between two generations: nothing is written or fired (the outputs of the one are closed, the next has none yet). */
   detach(): void {
-    if (this.#runningTimer) clearTimeout(this.#runningTimer);
-    this.#runningTimer = null;
+    this.#running.stop();
     this.#owner?.setGeneration(null);
   }
 
@@ -122,6 +128,8 @@ export class ClusterMember {
     const producer = new StateProducer(o.topic, o.client);
     await producer.connected();
     this.#producer = producer;
+    this.#cuts = new CutPublisher(o.topic, o.client, o.transactionalId);
+    await this.#cuts.connect();
     this.#owner = new ClusterOwner({ ...o, producer, session: this.session });
     await this.#owner.start();
     this.#feed = new GroupFeed({ topic: o.topic, partitions: this.#statePartitions, client: o.client, session: this.session, observer: () => this.#observer(), log: o.log });
@@ -144,37 +152,24 @@ export class ClusterMember {
     return this.#feed?.view.positionOf(partition);
   }
 
-  /** A shard's running error counts (early alerts on the group's sum, by the window's owner): sent within a few ms. */
-  running(shard: number, counts: readonly StatusCount[]): void {
-    if (!this.#early || this.#producer === null || counts.length === 0) return;
-    for (const c of counts) {
-      const key = `${c.windowStartUs}/${shard}`;
-      let e = this.#counts.get(key);
-      if (!e) this.#counts.set(key, (e = { startUs: c.windowStartUs, shard, statuses: new Map() }));
-      e.statuses.set(c.status, c.count);
-      this.#changed.add(key);
-    }
-    this.#runningTimer ??= setTimeout(() => this.#sendRunning(), RUNNING_EVERY_MS);
+  /**
+   * The newest cut of `session` the group has (its progress seq; undefined: none on the topic), once this daemon
+   * has read every state partition to its end (or `waitMs` passed).
+   */
+  async publishedSeq(session: string, waitMs: number): Promise<number | undefined> {
+    await this.#feed?.caughtUp(waitMs);
+    return this.#feed?.view.seqOf(session);
   }
 
-  #sendRunning(): void {
-    this.#runningTimer = null;
-    const producer = this.#producer;
-    if (producer === null) return;
-    for (const key of this.#changed) {
-      const e = this.#counts.get(key);
-      if (!e) continue;
-      const r: RunningRecord = { t: 's', session: this.session, shard: e.shard, startUs: e.startUs, counts: [...e.statuses] };
-      producer.send(windowPartition(e.startUs, this.#o.windowUs, this.#statePartitions), r);
-    }
-    this.#changed.clear();
+  /** A shard's running error counts (early alerts on the group's sum, by the window's owner): sent within a few ms. */
+  running(shard: number, counts: readonly StatusCount[]): void {
+    if (this.#early && this.#producer !== null && counts.length > 0) this.#running.add(shard, counts);
   }
 
   /** Windows a shard closed (its partials): published at the next cut. */
   closed(shard: number, partials: Uint8Array): void {
     for (const w of splitPartials(partials)) {
-      this.#counts.delete(`${w.windowStartUs}/${shard}`);
-      this.#changed.delete(`${w.windowStartUs}/${shard}`);
+      this.#running.forget(w.windowStartUs, shard);
       const record: WindowRecord = { t: 'w', session: this.session, shard, startUs: w.windowStartUs, endUs: w.windowEndUs, partial: w.bytes };
       this.#closed.set(recordKey(record), record);
     }
@@ -192,7 +187,7 @@ export class ClusterMember {
     return {
       topic: this.#o.topic,
       readers: this.#feed?.view.readers().length ?? 0,
-      published: this.#producer?.sent ?? { records: 0, bytes: 0 },
+      published: sum(this.#producer?.sent, this.#cuts?.sent),
       windowsWritten: this.windowsWritten,
       owned: this.#owner?.lag(Date.now() * 1000) ?? [],
     };
@@ -204,21 +199,20 @@ export class ClusterMember {
   }
 
   /**
-   * Publishes a cut: every open window's state, the windows closed since the last cut, then the progress record on
-   * every partition; resolves once the brokers have all of it (the caller commits the source offsets after).
+   * Numbers a cut and lists its records: every open window's state, the windows closed since the last cut, what the
+   * owner wrote, then the progress record on every partition. Nothing is sent yet (`publish`, after the checkpoint).
    */
-  async publish(cut: ClusterCut): Promise<void> {
-    const producer = this.#producer;
-    if (producer === null) return;
+  prepare(cut: ClusterCut): PreparedCut {
     const K = this.#statePartitions;
-    const send = (r: WindowRecord) => producer.send(windowPartition(r.startUs, this.#o.windowUs, K), r);
+    const records: [number, StateRecord][] = [];
+    const add = (r: WindowRecord) => records.push([windowPartition(r.startUs, this.#o.windowUs, K), r]);
     cut.shards.forEach((snapshot, shard) => {
       const open = readSnapshot(snapshot).partials;
       if (open === null) return;
-      for (const w of splitPartials(open)) send({ t: 'w', session: this.session, shard, startUs: w.windowStartUs, endUs: w.windowEndUs, partial: w.bytes });
+      for (const w of splitPartials(open)) add({ t: 'w', session: this.session, shard, startUs: w.windowStartUs, endUs: w.windowEndUs, partial: w.bytes });
     });
-    for (const r of cut.closed) send(r);
-    for (const [partition, r] of cut.written) producer.send(partition, r);
+    for (const r of cut.closed) add(r);
+    records.push(...cut.written);
     const now = Date.now();
     for (const p of [...this.#since.keys()]) if (!cut.claims.includes(p)) this.#since.delete(p);
     for (const p of cut.claims) if (!this.#since.has(p)) this.#since.set(p, now);
@@ -235,11 +229,18 @@ export class ClusterMember {
         return offset === undefined ? [] : [[p, offset] as [number, number]];
       }),
     };
-    for (let k = 0; k < K; k++) producer.send(k, progress);
+    for (let k = 0; k < K; k++) records.push([k, progress]);
+    return { seq: progress.seq, records, closed: cut.closed, written: cut.written };
+  }
+
+  /** Publishes a prepared cut in one transaction; resolves once the group has all of it (the caller commits the source offsets after). */
+  async publish(cut: PreparedCut): Promise<void> {
+    if (this.#cuts === null) return;
     try {
-      await producer.flush(PUBLISH_TIMEOUT_MS);
+      await this.#cuts.publish(cut.records, PUBLISH_TIMEOUT_MS);
     } catch (err) {
-      // The cut fails (nothing committed); its closed windows go again with the next one, which re-sends the rest.
+      // The cut fails (nothing of it visible, nothing committed); its closed windows and what the owner wrote go
+      // again with the next one, which re-sends the rest.
       for (const r of cut.closed) if (!this.#closed.has(recordKey(r))) this.#closed.set(recordKey(r), r);
       this.#owner?.putBack([...cut.written]);
       throw err;
@@ -252,7 +253,7 @@ export class ClusterMember {
    * Resolves false when some still wait: their later owner writes them.
    */
   async finish(claims: readonly number[], positions: Readonly<Record<string, number>>, waitMs: number): Promise<boolean> {
-    await this.publish({ shards: [], ...this.takeCutRecords(), claims, positions, closedThroughUs: Number.MAX_SAFE_INTEGER, watermarkUs: null });
+    await this.publish(this.prepare({ shards: [], ...this.takeCutRecords(), claims, positions, closedThroughUs: Number.MAX_SAFE_INTEGER, watermarkUs: null }));
     return (await this.#owner?.allWritten(waitMs)) ?? true;
   }
 
@@ -266,7 +267,7 @@ export class ClusterMember {
   }
 
   async stop(): Promise<void> {
-    if (this.#runningTimer) clearTimeout(this.#runningTimer);
+    this.#running.stop();
     this.#o.log.debug({ session: this.session }, 'cluster: stopping the owner');
     await this.#owner?.stop();
     this.#o.log.debug({ session: this.session }, 'cluster: stopping the feed');
@@ -274,6 +275,11 @@ export class ClusterMember {
     this.#o.log.debug({ session: this.session }, 'cluster: flushing');
     await this.#producer?.flush(5000).catch(() => undefined);
     await this.#producer?.close();
-    if (this.#producer) this.#o.log.info({ session: this.session, published: this.#producer.sent, windowsWritten: this.windowsWritten }, 'cluster: session ended');
+    await this.#cuts?.close();
+    if (this.#producer) this.#o.log.info({ session: this.session, published: sum(this.#producer.sent, this.#cuts?.sent), windowsWritten: this.windowsWritten }, 'cluster: session ended');
   }
+}
+
+function sum(...counts: ({ records: number; bytes: number } | undefined)[]): { records: number; bytes: number } {
+  return counts.reduce<{ records: number; bytes: number }>((a, c) => ({ records: a.records + (c?.records ?? 0), bytes: a.bytes + (c?.bytes ?? 0) }), { records: 0, bytes: 0 });
 }

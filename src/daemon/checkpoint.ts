@@ -12,6 +12,7 @@ import { type FsyncObserver, writeFileAtomic } from '../durable-file.js';
 import { LogpulseError } from '../errors.js';
 import type { AlertState } from '../pipeline/alert-engine.js';
 import type { OutputMarks } from '../sinks/sink.js';
+import type { ClusterMark } from './cluster-cuts.js';
 import { dirMode } from '../file-modes.js';
 
 export interface Checkpoint {
@@ -36,6 +37,8 @@ export interface Checkpoint {
    * (what they hold is read again).
    */
   outputs?: OutputMarks;
+  /** Cluster mode: the cut's number in its session, and the cut the group had before it (daemon/cluster-cuts.ts). */
+  cluster?: ClusterMark;
 }
 
 const FILE = 'state.msgpack';

@@ -1,10 +1,15 @@
 // Cluster mode for a generation (README "Cluster mode"): with `cluster.enabled` and a kafka:// source, a member of
 // the group on the state topic. Where the topic cannot be used (not allowed to create or write it, brokers away) the
 // daemon says so, naming what to grant, and runs on with per-daemon rows — never silently.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
 import { ClusterMember } from '../cluster/member.js';
 import { stateTopicName } from '../cluster/state-topic.js';
 import type { Config } from '../config/types.js';
 import { LogpulseError } from '../errors.js';
+import { dirMode, fileMode } from '../file-modes.js';
 import { kafkaClientConfig } from '../kafka/client-config.js';
 import type { Logger } from '../log.js';
 import { parseSourceUri, type SourceSpec } from '../sources/uri.js';
@@ -25,8 +30,9 @@ export function clusterIdentity(config: Config): string | null {
 export async function openClusterMember(config: Config, spec: SourceSpec, outputs: Outputs, log: Logger): Promise<ClusterMember | null> {
   if (!config.cluster.enabled || spec.kind !== 'kafka') return null;
   const group = spec.group ?? config.kafka.group;
+  const topic = stateTopicName(config.cluster.topic, group);
   const member = new ClusterMember({
-    topic: stateTopicName(config.cluster.topic, group),
+    topic,
     partitions: config.cluster.partitions,
     retentionMs: config.cluster.retentionMs,
     sourceTopic: spec.topic,
@@ -39,6 +45,7 @@ export async function openClusterMember(config: Config, spec: SourceSpec, output
     out: outputs,
     observer: () => outputs.observer,
     log,
+    transactionalId: `${topic}.${await memberId(config.checkpoint.dir)}`,
   });
   try {
     await member.start();
@@ -49,4 +56,19 @@ export async function openClusterMember(config: Config, spec: SourceSpec, output
     log.warn({ code: 'LP_ERR_CLUSTER' }, `${message}; running without cluster mode: this daemon writes rows and alerts over its own partitions only`);
     return null;
   }
+}
+
+/**
+ * This daemon's name in its group across restarts, kept beside its checkpoint (`cluster-member`): its cuts'
+ * transactional id, so that a restart fences the killed run's open transaction at once (cluster/cut-publisher.ts).
+ * Two daemons never share a checkpoint dir (their checkpoints would overwrite each other too).
+ */
+async function memberId(dir: string): Promise<string> {
+  const path = join(dir, 'cluster-member');
+  const known = await readFile(path, 'utf8').catch(() => '');
+  if (/^[0-9a-f]{16}$/.test(known.trim())) return known.trim();
+  const id = randomBytes(8).toString('hex');
+  await mkdir(dir, { recursive: true, mode: dirMode() });
+  await writeFile(path, `${id}\n`, { mode: fileMode() });
+  return id;
 }

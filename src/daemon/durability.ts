@@ -5,13 +5,14 @@
 //      queued for completion and the archive cut is queued in the shards (cut-point.ts);
 //   2. delivery resumes; the files up to the cut are completed (fsync, rename), the last one of each kind noted;
 //   3. the open windows, alerts fired, positions and those output marks go to the checkpoint (fsync, rename);
+//      in cluster mode the group's state topic then gets the cut (cluster-cuts.ts);
 //   4. the positions are committed (Kafka: to the group; confirmed at a hand-over and stop).
 // A crash replays from the last checkpoint: files completed after its marks are deleted and `.part` files
 // discarded at restart, so nothing is written twice. Cuts run every `output.rotateEvery`, at a hand-over, at stop
 // and (the whole read) at the end of a bounded one. A source that cannot replay keeps its open windows across a
 // graceful stop in the checkpoint, without positions. The Parquet archive (archive.ts) publishes in the same cut,
-// before the checkpoint that records it (alone on the timer without a replayable source); a failed archive cut
-// pauses the sources and is retried until it writes (archive-fault.ts).
+// before the checkpoint (alone on the timer without a replayable source); a failed archive cut pauses the sources
+// and is retried until it writes (archive-fault.ts).
 import type { ArchiveMark } from '../archive/recovery.js';
 import { LogpulseError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -21,8 +22,10 @@ import { type Checkpoint, checkpointPath, newCheckpoint, RESET_HINT, readCheckpo
 import { freshSession } from '../cluster/fresh-session.js';
 import type { ClusterMember } from '../cluster/member.js';
 import type { ArchiveKeeper } from './archive.js';
+import { ClusterCuts, groupCheckpoint } from './cluster-cuts.js';
 import { ArchiveFault } from './archive-fault.js';
 import { takeCutPoint } from './cut-point.js';
+import { CutTimer } from './cut-timer.js';
 import { type CutKind, Instruments } from './instruments.js';
 import type { Outputs } from './outputs.js';
 import type { OutputMarks } from '../sinks/sink.js';
@@ -41,7 +44,7 @@ export interface DurabilityOptions {
   log: Logger;
   /** Told how long each cut and each checkpoint fsync took, and which cuts failed. */
   instruments?: Instruments;
-  /** Cluster mode: each cut publishes the window state on the group's topic before the checkpoint and commit. */
+  /** Cluster mode: each cut publishes the window state on the group's topic after the checkpoint, before the commit. */
   cluster?: ClusterMember | null;
 }
 
@@ -49,23 +52,23 @@ export class Durability {
   readonly #o: DurabilityOptions;
   /** The source when it can replay (Kafka); null otherwise. */
   readonly #replayable: ReplayableSource | null;
-  #timer: NodeJS.Timeout | null = null;
-  #everyMs: number;
-  #running: Promise<void> = Promise.resolve();
+  readonly #timer: CutTimer;
   #cuts = 0;
   readonly #archiveFault: ArchiveFault;
   #lastCheckpoint: Checkpoint | null = null; // the one the last full cut wrote
   /** The output marks of the checkpoint on disk (a replayable source): retention deletes no file after them. */
   #outputMarks: OutputMarks = {};
   readonly #checkpointFsync: ((seconds: number) => void) | undefined;
+  readonly #clusterCuts: ClusterCuts | null;
 
   constructor(options: DurabilityOptions) {
     this.#o = options;
     this.#replayable = isReplayable(options.source) ? options.source : null;
-    this.#everyMs = options.everyMs;
+    this.#timer = new CutTimer(options.everyMs);
     this.#archiveFault = new ArchiveFault(() => options.outputs.faults);
     const instruments = options.instruments;
     this.#checkpointFsync = instruments === undefined ? undefined : (seconds) => instruments.fsync('checkpoint', seconds);
+    this.#clusterCuts = options.cluster ? new ClusterCuts(options.cluster) : null;
   }
 
   /**
@@ -73,10 +76,12 @@ export class Durability {
    * includes, and the checkpoint stays until the next cut replaces it (deleting it before then would lose its
    * windows on a crash). A checkpoint that cannot be read or restored throws `LP_ERR_CHECKPOINT` (the daemon exits
    * 1; `--reset-checkpoint` starts without it): dropping it silently would lose windows or count records twice.
+   * In cluster mode it may be the cut before the checkpoint's, if the group never got that one (cluster-cuts.ts).
    */
   async restore(): Promise<void> {
-    const { checkpointDir: dir, workers, pipeline, log } = this.#o;
-    const cp = await readCheckpoint(dir);
+    const { checkpointDir: dir, workers, pipeline, log, cluster } = this.#o;
+    const disk = await readCheckpoint(dir);
+    const cp = disk && cluster ? await groupCheckpoint(disk, cluster, log) : disk;
     const mark: ArchiveMark | null = cp?.archive ?? null;
     if (cp) {
       const streams = await pipeline.restoreState(this.#o.cluster ? freshSession(cp, false) : cp).catch((err: Error) => {
@@ -86,6 +91,7 @@ export class Durability {
         this.#replayable.resumeFrom(cp.positions ?? {});
         const discarded = cp.outputs ? await this.#o.outputs.discardAfter(cp.outputs) : 0;
         this.#outputMarks = cp.outputs ?? {};
+        this.#clusterCuts?.begin(cp);
         if (discarded > 0) log.info({ files: discarded }, 'output files completed after the checkpoint removed: the source reads what they held again');
       } else {
         // Its streams never come back (a connection open at the stop is gone; a new one is a new stream): each ends
@@ -97,7 +103,8 @@ export class Durability {
     } else if (this.#replayable) {
       // The start is a cut too: a crash before the first timed one must not leave files the replay writes again.
       this.#outputMarks = await this.#o.outputs.marks();
-      await writeCheckpoint(dir, newCheckpoint(workers, await pipeline.checkpointState(), {}, undefined, this.#outputMarks), this.#checkpointFsync);
+      const start = newCheckpoint(workers, await pipeline.checkpointState(), {}, undefined, this.#outputMarks);
+      await writeCheckpoint(dir, this.#clusterCuts?.startMark(start) ?? start, this.#checkpointFsync);
     }
     await this.#o.archive?.open(mark);
   }
@@ -135,6 +142,7 @@ export class Durability {
       // The marks name this generation's output files (its output dir may be another).
       this.#outputMarks = await this.#o.outputs.marks();
       await writeCheckpoint(dir, { ...cp, outputs: this.#outputMarks }, this.#checkpointFsync);
+      this.#clusterCuts?.begin({ ...cp, outputs: this.#outputMarks });
       if (o.from !== dir) await retireCheckpoint(o.from, 'restored');
     } else {
       await retireCheckpoint(o.from, 'restored');
@@ -149,24 +157,18 @@ export class Durability {
 
   /** Timed cuts once the source reads: full cuts for a replayable source, archive cuts alone otherwise. */
   start(): void {
-    if (!this.#replayable && !this.#o.archive) return;
-    this.#timer = setInterval(() => this.#timedCut(), this.#everyMs);
-    this.#timer.unref();
+    if (this.#replayable || this.#o.archive) this.#timer.start(() => this.#timedCut());
   }
 
   /** A timed cut, or the retry of one an archive fault failed. */
   #timedCut(): void {
-    const cut = this.#replayable ? this.#next(true, false) : this.#chain(() => this.#archiveCut());
+    const cut = this.#replayable ? this.#next(true, false) : this.#timer.chain(() => this.#archiveCut());
     cut.catch((err: unknown) => this.#cutFailed(err as Error));
   }
 
   /** `output.rotateEvery` changed (a reload): timed cuts run on the new interval from now. */
   setEvery(ms: number): void {
-    this.#everyMs = ms;
-    if (this.#timer === null) return;
-    clearInterval(this.#timer);
-    this.#timer = null;
-    this.start();
+    this.#timer.setEvery(ms);
   }
 
   /** Streams leave this process (partitions revoked): resolves once their outputs are durable and the commit confirmed. */
@@ -178,10 +180,8 @@ export class Durability {
 
   /** No more timed cuts; resolves when a running one is done. */
   async stopCuts(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
     this.#archiveFault.stop();
-    await this.#running.catch(() => undefined);
+    await this.#timer.stop();
   }
 
   /** A bounded read ended, every window emitted, the outputs closed: the whole read is committed, nothing left to resume. */
@@ -253,7 +253,7 @@ export class Durability {
   /** An archive fault is said by the output faults and retried soon (while timed cuts run); any other failure waits for the next timed cut. */
   #cutFailed(err: Error): void {
     const retry = (): void => {
-      if (this.#timer !== null) this.#timedCut();
+      if (this.#timer.started) this.#timedCut();
     };
     if (this.#archiveFault.failed(err, retry)) return;
     this.#o.log.error({ err: err.message }, 'durable cut failed; offsets not committed, retrying at the next one');
@@ -261,13 +261,7 @@ export class Durability {
 
   /** One cut after any running one (cuts never overlap). */
   #next(release: boolean, confirmed: boolean): Promise<void> {
-    return this.#chain(() => this.#cut(release, confirmed));
-  }
-
-  #chain(cut: () => Promise<void>): Promise<void> {
-    const next = this.#running.catch(() => undefined).then(cut);
-    this.#running = next;
-    return next;
+    return this.#timer.chain(() => this.#cut(release, confirmed));
   }
 
   /** `confirmed`: resolves once the commit is settled (a hand-over, the stop); a timed cut's commit may still be on its way. */
@@ -283,11 +277,14 @@ export class Durability {
     // A failed archive cut fails this durable cut (no checkpoint, no commit); its rows wait in the shards for the retry.
     const mark = archived ? await archived : undefined;
     if (mark) this.#archiveFault.succeeded();
-    // The group has this cut's window state before the checkpoint says the cut happened (a failure: nothing committed).
-    if (cluster) await this.#o.cluster!.publish(cluster);
-    const cp = newCheckpoint(this.#o.workers, state, positions, mark, marks);
+    const taken = newCheckpoint(this.#o.workers, state, positions, mark, marks);
+    // Cluster mode: the checkpoint names the cut, then the group gets it (a failure: nothing committed, and a
+    // restart goes back to the cut the group has: cluster-cuts.ts).
+    const prepared = cluster ? this.#clusterCuts?.prepare(cluster, taken) : undefined;
+    const cp = prepared?.cp ?? taken;
     await writeCheckpoint(this.#o.checkpointDir, cp, this.#checkpointFsync);
     this.#lastCheckpoint = cp;
+    if (prepared) await this.#clusterCuts!.publish(prepared.prepared, cp);
     this.#outputMarks = marks;
     if (mark) archive!.committed(mark);
     await source.commit(positions, confirmed);
