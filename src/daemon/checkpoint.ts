@@ -12,7 +12,6 @@ import { type FsyncObserver, writeFileAtomic } from '../durable-file.js';
 import { LogpulseError } from '../errors.js';
 import type { AlertState } from '../pipeline/alert-engine.js';
 import type { OutputMarks } from '../sinks/sink.js';
-import type { ClusterMark } from './cluster-cuts.js';
 import { dirMode } from '../file-modes.js';
 
 export interface Checkpoint {
@@ -39,6 +38,25 @@ export interface Checkpoint {
   outputs?: OutputMarks;
   /** Cluster mode: the cut's number in its session, and the cut the group had before it (daemon/cluster-cuts.ts). */
   cluster?: ClusterMark;
+}
+
+/** A cut the group has, as the files and positions a restart goes back to. */
+export interface RollbackPoint {
+  seq: number;
+  positions: Record<string, number>;
+  outputs: OutputMarks;
+  archive?: ArchiveMark;
+  /** The shards without windows or streams: their closed points (a new session counts from zero). */
+  shards: Uint8Array[];
+}
+
+/** What a checkpoint of a cluster-mode daemon says of its cut. */
+export interface ClusterMark {
+  session: string;
+  /** The cut's progress seq (0: the session's start, nothing published). */
+  seq: number;
+  /** The last cut the group had when this checkpoint was written; null with seq 0. */
+  previous: RollbackPoint | null;
 }
 
 const FILE = 'state.msgpack';

@@ -7,32 +7,11 @@
 // finished, else `previous`, whose positions, output files and archive cuts it goes back to. So the window state the
 // group holds for a session and the files that session's daemon keeps always cover the same records, and whoever
 // reads a partition next (this daemon, or another after a rebalance) starts where both end.
-import type { ArchiveMark } from '../archive/recovery.js';
 import { freshSession } from '../cluster/fresh-session.js';
 import type { ClusterCut, ClusterMember, PreparedCut } from '../cluster/member.js';
 import { LogpulseError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { OutputMarks } from '../sinks/sink.js';
-import { type Checkpoint, RESET_HINT } from './checkpoint.js';
-
-/** A cut the group has, as the files and positions a restart goes back to. */
-export interface RollbackPoint {
-  seq: number;
-  positions: Record<string, number>;
-  outputs: OutputMarks;
-  archive?: ArchiveMark;
-  /** The shards without windows or streams: their closed points (a new session counts from zero). */
-  shards: Uint8Array[];
-}
-
-/** What a checkpoint of a cluster-mode daemon says of its cut. */
-export interface ClusterMark {
-  session: string;
-  /** The cut's progress seq (0: the session's start, nothing published). */
-  seq: number;
-  /** The last cut the group had when this checkpoint was written; null with seq 0. */
-  previous: RollbackPoint | null;
-}
+import { type Checkpoint, RESET_HINT, type RollbackPoint } from './checkpoint.js';
 
 /** How long a restart waits to have read the state topic to its end before it decides. */
 const GROUP_READ_WAIT_MS = 30_000;

@@ -6,8 +6,8 @@
 import { expect, it } from 'vitest';
 
 import type { ClusterMember } from '../../src/cluster/member.js';
-import { newCheckpoint, type Checkpoint } from '../../src/daemon/checkpoint.js';
-import { groupCheckpoint, type RollbackPoint } from '../../src/daemon/cluster-cuts.js';
+import { type Checkpoint, newCheckpoint, type RollbackPoint } from '../../src/daemon/checkpoint.js';
+import { groupCheckpoint } from '../../src/daemon/cluster-cuts.js';
 import { readSnapshot, writeSnapshot } from '../../src/pipeline/snapshot-format.js';
 import { memoryLogger } from '../support/memory-logger.js';
 
