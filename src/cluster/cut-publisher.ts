@@ -15,6 +15,8 @@ import { encodeRecord, recordKey, type StateRecord } from './state-records.js';
 const CONNECT_TIMEOUT_MS = 15_000;
 /** An open transaction of a daemon killed for good blocks the readers this long at most. */
 const TRANSACTION_TIMEOUT_MS = 10_000;
+/** Kafka's CLUSTER_AUTHORIZATION_FAILED and TRANSACTIONAL_ID_AUTHORIZATION_FAILED. */
+const NOT_AUTHORIZED = new Set([31, 53]);
 
 type Done = (err: RdKafka.LibrdKafkaError | null | undefined) => void;
 
@@ -49,7 +51,9 @@ export class CutPublisher {
       await call((done) => producer.initTransactions(timeoutMs, done));
     } catch (err) {
       producer.disconnect(() => undefined);
-      throw new LogpulseError('LP_ERR_CLUSTER', `cluster: cannot start publishing on ${this.#topic} (${kafkaErrorText(err as RdKafka.LibrdKafkaError)})`);
+      const e = err as RdKafka.LibrdKafkaError;
+      const grant = NOT_AUTHORIZED.has(e.code) ? ` — grant this principal WRITE and DESCRIBE on the transactional id ${String(this.#settings['transactional.id'])}` : '';
+      throw new LogpulseError('LP_ERR_CLUSTER', `cluster: cannot start publishing on ${this.#topic}${grant} (${kafkaErrorText(e)})`);
     }
     this.#producer = producer;
   }

@@ -9,12 +9,13 @@ import { hostname } from 'node:os';
 import type { AlertRule } from '../config/types.js';
 import type { StatusCount } from '../native.js';
 import type { OutputPort } from '../pipeline/output-port.js';
-import { readSnapshot, splitPartials } from '../pipeline/snapshot-format.js';
+import { splitPartials } from '../pipeline/snapshot-format.js';
 import { CutPublisher } from './cut-publisher.js';
+import { type ClusterCut, cutRecords, type PreparedCut } from './cut-records.js';
 import { type FeedObserver, GroupFeed } from './group-feed.js';
 import { ClusterOwner, type OwnerOptions } from './owner.js';
 import { RunningCounts } from './running-counts.js';
-import { type ProgressRecord, recordKey, type StateRecord, type WindowRecord, windowPartition } from './state-records.js';
+import { recordKey, type StateRecord, type WindowRecord, windowPartition } from './state-records.js';
 import { ensureStateTopic, partitionCount, StateProducer } from './state-topic.js';
 
 /** How long a cut waits for the brokers to acknowledge its state before it fails (and commits nothing). */
@@ -33,31 +34,6 @@ export interface ClusterMemberOptions extends Omit<OwnerOptions, 'producer' | 's
   observer: () => FeedObserver | null;
   /** The cuts' transactional id: this daemon's across its restarts (daemon/cluster.ts keeps it in the checkpoint dir). */
   transactionalId: string;
-}
-
-/** What a durable cut publishes, all taken at its held moment: the shards' state and what the session reads. */
-export interface ClusterCut {
-  /** Shard snapshots of the cut (their open windows). */
-  shards: readonly Uint8Array[];
-  /** Windows closed since the last cut (`takeCutRecords`). */
-  closed: readonly WindowRecord[];
-  /** What this daemon wrote as an owner since the last cut, each with its state partition (`takeCutRecords`). */
-  written: readonly [number, StateRecord][];
-  /** Source partitions assigned now. */
-  claims: readonly number[];
-  /** The source's positions at the cut (`topic/partition` → next offset). */
-  positions: Readonly<Record<string, number>>;
-  closedThroughUs: number | null;
-  watermarkUs: number | null;
-}
-
-/** A numbered cut, ready to publish once its checkpoint is written. */
-export interface PreparedCut {
-  seq: number;
-  records: [partition: number, record: StateRecord][];
-  /** Put back for the next cut if this one fails. */
-  closed: readonly WindowRecord[];
-  written: readonly [number, StateRecord][];
 }
 
 export class ClusterMember {
@@ -80,6 +56,8 @@ export class ClusterMember {
   #early: boolean;
   /** The running generation's API observer (a rebuild's outputs are new, and a reload may restart the API). */
   #observer: () => FeedObserver | null;
+  /** Its sessions that have published a cut. */
+  readonly #sessions = new Set<string>();
   /** `renew` was called before (the first call only gives the member its generation). */
   #renewed = false;
 
@@ -161,6 +139,23 @@ export class ClusterMember {
     return this.#feed?.view.seqOf(session);
   }
 
+  /**
+   * A restart's old session (the checkpoint's): its running counts may hold records after its last published cut,
+   * which this run reads again — the owners stop adding them (its window state still counts).
+   */
+  async retire(session: string): Promise<void> {
+    const producer = this.#producer;
+    if (producer === null || session === this.session) return;
+    for (let k = 0; k < this.#statePartitions; k++) producer.send(k, { t: 'x', session });
+    const warn = (err: Error) => this.#o.log.warn({ session, error: err.message }, 'cluster: the previous session not retired: an early alert may count its last records twice');
+    await producer.flush(PUBLISH_TIMEOUT_MS).catch(warn);
+  }
+
+  /** Whether this member published a cut of `session` (one of its own, earlier generations'). */
+  hasPublished(session: string): boolean {
+    return this.#sessions.has(session);
+  }
+
   /** A shard's running error counts (early alerts on the group's sum, by the window's owner): sent within a few ms. */
   running(shard: number, counts: readonly StatusCount[]): void {
     if (this.#early && this.#producer !== null && counts.length > 0) this.#running.add(shard, counts);
@@ -203,34 +198,13 @@ export class ClusterMember {
    * owner wrote, then the progress record on every partition. Nothing is sent yet (`publish`, after the checkpoint).
    */
   prepare(cut: ClusterCut): PreparedCut {
-    const K = this.#statePartitions;
-    const records: [number, StateRecord][] = [];
-    const add = (r: WindowRecord) => records.push([windowPartition(r.startUs, this.#o.windowUs, K), r]);
-    cut.shards.forEach((snapshot, shard) => {
-      const open = readSnapshot(snapshot).partials;
-      if (open === null) return;
-      for (const w of splitPartials(open)) add({ t: 'w', session: this.session, shard, startUs: w.windowStartUs, endUs: w.windowEndUs, partial: w.bytes });
-    });
-    for (const r of cut.closed) add(r);
-    records.push(...cut.written);
     const now = Date.now();
     for (const p of [...this.#since.keys()]) if (!cut.claims.includes(p)) this.#since.delete(p);
     for (const p of cut.claims) if (!this.#since.has(p)) this.#since.set(p, now);
-    const progress: ProgressRecord = {
-      t: 'p',
-      session: this.session,
-      seq: ++this.#seq,
-      closedThroughUs: cut.closedThroughUs,
-      watermarkUs: cut.watermarkUs,
-      claims: [...this.#since],
-      sourcePartitions: this.#sourcePartitions,
-      positions: cut.claims.flatMap((p) => {
-        const offset = cut.positions[`${this.#o.sourceTopic}/${p}`];
-        return offset === undefined ? [] : [[p, offset] as [number, number]];
-      }),
-    };
-    for (let k = 0; k < K; k++) records.push([k, progress]);
-    return { seq: progress.seq, records, closed: cut.closed, written: cut.written };
+    const seq = ++this.#seq;
+    const o = this.#o;
+    const records = cutRecords(cut, { session: this.session, seq, since: this.#since, sourceTopic: o.sourceTopic, sourcePartitions: this.#sourcePartitions, windowUs: o.windowUs, partitions: this.#statePartitions });
+    return { seq, records, closed: cut.closed, written: cut.written };
   }
 
   /** Publishes a prepared cut in one transaction; resolves once the group has all of it (the caller commits the source offsets after). */
@@ -238,6 +212,7 @@ export class ClusterMember {
     if (this.#cuts === null) return;
     try {
       await this.#cuts.publish(cut.records, PUBLISH_TIMEOUT_MS);
+      this.#sessions.add(this.session);
     } catch (err) {
       // The cut fails (nothing of it visible, nothing committed); its closed windows and what the owner wrote go
       // again with the next one, which re-sends the rest.

@@ -15,6 +15,7 @@ import { WindowMerger } from '../native.js';
 import { AlertEngine, rateRuleOptions } from '../pipeline/alert-engine.js';
 import type { Alert, OutputPort } from '../pipeline/output-port.js';
 import { GroupView } from './group-view.js';
+import { RunningSlots } from './running-slots.js';
 import { decodeRecord, recordKey, type RunningRecord, type StateRecord } from './state-records.js';
 import type { StateProducer } from './state-topic.js';
 
@@ -39,10 +40,7 @@ export interface OwnerOptions {
 const STOP_WAIT_MS = 3000;
 /** librdkafka's RD_KAFKA_OFFSET_BEGINNING. */
 const OFFSET_BEGINNING = -2;
-/**
- * How long a written window is remembered: a session that lost its partitions may publish the same window's last
- * state a few cuts after its owner wrote it (its own shards close it only when the group's watermark reaches them).
- */
+/** How long a written window is remembered: a session that lost its partitions may publish its last state later. */
 const REMEMBER_WRITTEN_US = 3600 * 1e6;
 
 interface OpenWindow {
@@ -70,8 +68,7 @@ export class ClusterOwner {
   readonly #consumer: RdKafka.KafkaConsumer;
   readonly #owned = new Map<number, Owned>();
   #alerts: AlertEngine;
-  /** `session/shard` → its slot in the alert engine's running counts (one per shard of every session). */
-  readonly #slots = new Map<string, number>();
+  readonly #slots = new RunningSlots();
   readonly #warnings = new Throttle(10_000);
   #windowsWritten = 0;
   #stopped = false;
@@ -111,7 +108,7 @@ export class ClusterOwner {
       const owned = this.#owned.get(e.partition);
       if (owned && this.#behind.has(e.partition)) {
         this.#behind.delete(e.partition);
-        for (const r of owned.pending.values()) this.#running(e.partition, r);
+        for (const r of owned.pending.values()) if (!owned.written.has(r.startUs)) this.#running(e.partition, r);
         owned.pending.clear();
         this.#drain(e.partition, owned);
       }
@@ -229,9 +226,8 @@ export class ClusterOwner {
     // Between two generations nothing fires: the counts are cumulative, the next record carries them again.
     const out = this.#out;
     if (out === null) return;
-    const slotKey = `${r.session}/${r.shard}`;
-    let slot = this.#slots.get(slotKey);
-    if (slot === undefined) this.#slots.set(slotKey, (slot = this.#slots.size));
+    const slot = this.#slots.slotOf(r.session, r.shard);
+    if (slot === null) return;
     const counts = r.counts.map(([status, count]) => ({ windowStartUs: r.startUs, status, count }));
     for (const alert of this.#alerts.onStatusCounts(slot, counts)) this.#fire(out, partition, r.startUs, alert);
   }
@@ -259,6 +255,8 @@ export class ClusterOwner {
     } else if (r.t === 'c') {
       owned.written.add(r.startUs);
       owned.windows.delete(r.startUs);
+    } else if (r.t === 'x') {
+      for (const slot of this.#slots.retire(r.session)) this.#alerts.forgetShard(slot);
     } else if (r.t === 'a') {
       this.#alerts.adopt({ running: [], fired: [r.key] }, null);
     } else if (r.t === 'w' && !owned.written.has(r.startUs)) {
@@ -293,6 +291,8 @@ export class ClusterOwner {
       this.#windowsWritten++;
       this.#unpublished.push([partition, { t: 'c', startUs }]);
     }
-    for (const s of owned.written) if (s < through - REMEMBER_WRITTEN_US) owned.written.delete(s);
+    // From the newest written, not `through` (the end of time when a bounded read ends: a late count would fire again).
+    const newest = Math.max(...owned.written);
+    for (const s of owned.written) if (s < newest - REMEMBER_WRITTEN_US) owned.written.delete(s);
   }
 }

@@ -11,7 +11,8 @@
 //   a/<rule|windowStart|group>         an alert its owner fired (with the alert): a new owner does not fire it
 //                                      again, and every daemon's API lists it;
 //   r/<windowStart>                    the window's rows as its owner wrote them, for every daemon's API;
-//   c/<windowStart>                    the window was merged and written by its owner: a new owner skips it.
+//   c/<windowStart>                    the window was merged and written by its owner: a new owner skips it;
+//   x/<session>                        a session its daemon's restart left behind: its running counts go.
 // A window's records go to partition (window number mod partitions): that partition's owner merges it. Progress goes
 // to every partition, after the window records of the same cut, so an owner always has a session's window state
 // before the progress that says the session is past that window.
@@ -81,7 +82,13 @@ export interface ClosedRecord {
   startUs: number;
 }
 
-export type StateRecord = WindowRecord | ProgressRecord | ClosedRecord | RunningRecord | FiredRecord | RowsRecord;
+/** A session a restarted daemon left behind: its running counts no longer count (its window state does). */
+export interface RetiredRecord {
+  t: 'x';
+  session: string;
+}
+
+export type StateRecord = WindowRecord | ProgressRecord | ClosedRecord | RunningRecord | FiredRecord | RowsRecord | RetiredRecord;
 
 export function recordKey(r: StateRecord): string {
   if (r.t === 'w') return `w/${r.startUs}/${r.session}/${r.shard}`;
@@ -89,6 +96,7 @@ export function recordKey(r: StateRecord): string {
   if (r.t === 's') return `s/${r.startUs}/${r.session}/${r.shard}`;
   if (r.t === 'a') return `a/${r.key}`;
   if (r.t === 'r') return `r/${r.startUs}`;
+  if (r.t === 'x') return `x/${r.session}`;
   return `c/${r.startUs}`;
 }
 
@@ -132,6 +140,7 @@ export function decodeRecord(value: Buffer): StateRecord | null {
     const x = r as RowsRecord;
     return typeof x.session === 'string' && Number.isFinite(x.startUs) && x.rows instanceof Uint8Array ? { ...x, rows: Buffer.from(x.rows) } : null;
   }
+  if (t === 'x') return typeof (r as RetiredRecord).session === 'string' ? (r as RetiredRecord) : null;
   if (t === 'a') return typeof (r as FiredRecord).key === 'string' && Number.isFinite((r as FiredRecord).startUs) ? (r as FiredRecord) : null;
   return null;
 }

@@ -46,8 +46,11 @@ export interface RollbackPoint {
   positions: Record<string, number>;
   outputs: OutputMarks;
   archive?: ArchiveMark;
-  /** The shards without windows or streams: their closed points (a new session counts from zero). */
+  /** The shards without windows or streams: their closed points (a new session counts from zero)... */
   shards: Uint8Array[];
+  /** ...unless `own`: the session restored windows nobody had published; then its shards and merger as restored. */
+  own?: true;
+  merger?: Uint8Array;
 }
 
 /** What a checkpoint of a cluster-mode daemon says of its cut. */

@@ -8,7 +8,8 @@
 // group holds for a session and the files that session's daemon keeps always cover the same records, and whoever
 // reads a partition next (this daemon, or another after a rebalance) starts where both end.
 import { freshSession } from '../cluster/fresh-session.js';
-import type { ClusterCut, ClusterMember, PreparedCut } from '../cluster/member.js';
+import type { ClusterCut, PreparedCut } from '../cluster/cut-records.js';
+import type { ClusterMember } from '../cluster/member.js';
 import { LogpulseError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type Checkpoint, RESET_HINT, type RollbackPoint } from './checkpoint.js';
@@ -25,14 +26,17 @@ export class ClusterCuts {
     this.#member = member;
   }
 
-  /** The session starts from this checkpoint (a restore, a rebuild): what it goes back to before its first cut is published. */
-  begin(cp: Checkpoint): void {
-    this.#published = pointOf(0, cp);
+  /**
+   * The session starts from this checkpoint (a restore, a rebuild): what it goes back to before its first cut is
+   * published. `own`: it restored the checkpoint's open windows as its own (nobody had published them).
+   */
+  begin(cp: Checkpoint, own: boolean): void {
+    this.#published = pointOf(0, cp, own);
   }
 
   /** The checkpoint a start writes before any cut: this session's, at seq 0. */
   startMark(cp: Checkpoint): Checkpoint {
-    this.begin(cp);
+    this.begin(cp, false);
     return { ...cp, cluster: { session: this.#member.session, seq: 0, previous: null } };
   }
 
@@ -45,24 +49,26 @@ export class ClusterCuts {
   /** Step 2, once the checkpoint is on disk; rejects when the group did not get it (the caller commits nothing). */
   async publish(prepared: PreparedCut, cp: Checkpoint): Promise<void> {
     await this.#member.publish(prepared);
-    this.#published = pointOf(prepared.seq, cp);
+    this.#published = pointOf(prepared.seq, cp, false);
   }
 }
 
-function pointOf(seq: number, cp: Checkpoint): RollbackPoint {
-  return { seq, positions: cp.positions ?? {}, outputs: cp.outputs ?? {}, ...(cp.archive ? { archive: cp.archive } : {}), shards: freshSession(cp, false).shards };
+function pointOf(seq: number, cp: Checkpoint, own: boolean): RollbackPoint {
+  const at = { seq, positions: cp.positions ?? {}, outputs: cp.outputs ?? {}, ...(cp.archive ? { archive: cp.archive } : {}) };
+  return own ? { ...at, shards: cp.shards, merger: cp.merger, own } : { ...at, shards: freshSession(cp, false).shards };
 }
 
 /**
  * The checkpoint a restart in cluster mode goes on from: the one on disk when the group has its cut, else the cut
- * before it. Throws LP_ERR_CHECKPOINT when the group has neither (another daemon wrote this session's records, or
- * the checkpoint is not this topic's).
+ * before it; `fresh`: its open windows are on the state topic (the new session counts from zero), else they are
+ * restored as this run's own (a checkpoint written without cluster mode, or a session the topic does not know).
+ * Throws LP_ERR_CHECKPOINT when the group has another cut of it (another daemon's session, or another topic's).
  */
-export async function groupCheckpoint(cp: Checkpoint, member: ClusterMember, log: Logger): Promise<Checkpoint> {
+export async function groupCheckpoint(cp: Checkpoint, member: ClusterMember, log: Logger): Promise<{ cp: Checkpoint; fresh: boolean }> {
   const mark = cp.cluster;
-  if (!mark || mark.seq === 0) return cp;
+  if (!mark || mark.seq === 0) return { cp, fresh: false };
   const published = await member.publishedSeq(mark.session, GROUP_READ_WAIT_MS);
-  if (published !== undefined && published >= mark.seq) return cp;
+  if (published !== undefined && published >= mark.seq) return { cp, fresh: true };
   const previous = mark.previous;
   if (previous && (published ?? 0) === previous.seq) {
     log.info(
@@ -70,23 +76,26 @@ export async function groupCheckpoint(cp: Checkpoint, member: ClusterMember, log
       'cluster: the group did not get the last cut before the stop; going back to the one before (later output files are removed and their records read again)',
     );
     const { archive: _archive, alerts: _alerts, ...rest } = cp;
-    return {
-      ...rest,
-      shards: previous.shards,
-      merger: new Uint8Array(0),
-      positions: previous.positions,
-      outputs: previous.outputs,
-      ...(previous.archive ? { archive: previous.archive } : {}),
-      cluster: { session: mark.session, seq: previous.seq, previous: null },
-    };
+    const at = { positions: previous.positions, outputs: previous.outputs, ...(previous.archive ? { archive: previous.archive } : {}) };
+    const back = { ...rest, ...at, shards: previous.shards, merger: previous.merger ?? new Uint8Array(0), cluster: { session: mark.session, seq: previous.seq, previous: null } };
+    return { cp: back, fresh: previous.own !== true };
   }
   if (published === undefined) {
-    // Past the state topic's retention: the group has forgotten those windows; the checkpoint's cut is the newest.
-    log.warn({ session: mark.session, checkpointCut: mark.seq }, 'cluster: the state topic no longer holds the session of the checkpoint; going on from the checkpoint');
-    return cp;
+    // Another state topic (the group or `cluster.topic` changed) or past its retention: nobody has these windows.
+    log.warn({ session: mark.session, checkpointCut: mark.seq }, "cluster: the state topic has nothing of the checkpoint's session; its open windows are restored as this run's own");
+    return { cp, fresh: false };
   }
   throw new LogpulseError(
     'LP_ERR_CHECKPOINT',
     `the checkpoint is cut ${mark.seq} of cluster session ${mark.session}, but the state topic has its cut ${published}: it belongs to another daemon or topic; ${RESET_HINT}`,
   );
+}
+
+/**
+ * A reload's hand-over: whether the open windows of its checkpoint are on this member's state topic (this member
+ * published them, under the previous generation's session), so the next session counts from zero; else they are
+ * restored as its own (a member of another group or topic, or none before).
+ */
+export function windowsPublished(cp: Checkpoint, member: ClusterMember | null | undefined): boolean {
+  return member !== null && member !== undefined && cp.cluster !== undefined && member.hasPublished(cp.cluster.session);
 }

@@ -7,7 +7,8 @@ import type { ArchiveMark } from '../archive/recovery.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import type { OutputMarks } from '../sinks/sink.js';
 import type { ReplayableSource, StreamPositions } from '../sources/source.js';
-import type { ClusterCut, ClusterMember } from '../cluster/member.js';
+import type { ClusterCut } from '../cluster/cut-records.js';
+import type { ClusterMember } from '../cluster/member.js';
 import type { ArchiveKeeper } from './archive.js';
 import type { Outputs } from './outputs.js';
 

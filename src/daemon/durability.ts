@@ -22,7 +22,7 @@ import { type Checkpoint, checkpointPath, newCheckpoint, RESET_HINT, readCheckpo
 import { freshSession } from '../cluster/fresh-session.js';
 import type { ClusterMember } from '../cluster/member.js';
 import type { ArchiveKeeper } from './archive.js';
-import { ClusterCuts, groupCheckpoint } from './cluster-cuts.js';
+import { ClusterCuts, groupCheckpoint, windowsPublished } from './cluster-cuts.js';
 import { ArchiveFault } from './archive-fault.js';
 import { takeCutPoint } from './cut-point.js';
 import { CutTimer } from './cut-timer.js';
@@ -81,17 +81,18 @@ export class Durability {
   async restore(): Promise<void> {
     const { checkpointDir: dir, workers, pipeline, log, cluster } = this.#o;
     const disk = await readCheckpoint(dir);
-    const cp = disk && cluster ? await groupCheckpoint(disk, cluster, log) : disk;
+    const { cp, fresh } = disk && cluster ? await groupCheckpoint(disk, cluster, log) : { cp: disk, fresh: false };
+    if (cp?.cluster) await cluster?.retire(cp.cluster.session);
     const mark: ArchiveMark | null = cp?.archive ?? null;
     if (cp) {
-      const streams = await pipeline.restoreState(this.#o.cluster ? freshSession(cp, false) : cp).catch((err: Error) => {
+      const streams = await pipeline.restoreState(fresh ? freshSession(cp, false) : cp).catch((err: Error) => {
         throw new LogpulseError('LP_ERR_CHECKPOINT', `${checkpointPath(dir)} cannot be restored: ${err.message}; ${RESET_HINT}`, { cause: err });
       });
       if (this.#replayable) {
         this.#replayable.resumeFrom(cp.positions ?? {});
         const discarded = cp.outputs ? await this.#o.outputs.discardAfter(cp.outputs) : 0;
         this.#outputMarks = cp.outputs ?? {};
-        this.#clusterCuts?.begin(cp);
+        this.#clusterCuts?.begin(cp, !fresh);
         if (discarded > 0) log.info({ files: discarded }, 'output files completed after the checkpoint removed: the source reads what they held again');
       } else {
         // Its streams never come back (a connection open at the stop is gone; a new one is a new stream): each ends
@@ -136,13 +137,14 @@ export class Durability {
    */
   async adopt(cp: Checkpoint, o: { sourceIsNew: boolean; from: string; openArchive: boolean; alerts: AlertState }): Promise<void> {
     const { pipeline, checkpointDir: dir } = this.#o;
-    await (this.#o.cluster ? pipeline.restoreState(freshSession(cp, true)) : pipeline.restoreState(cp, o.alerts));
+    const fresh = windowsPublished(cp, this.#o.cluster);
+    await (fresh ? pipeline.restoreState(freshSession(cp, true)) : pipeline.restoreState(cp, o.alerts));
     if (this.#replayable) {
       if (o.sourceIsNew) this.#replayable.resumeFrom(cp.positions ?? {});
       // The marks name this generation's output files (its output dir may be another).
       this.#outputMarks = await this.#o.outputs.marks();
       await writeCheckpoint(dir, { ...cp, outputs: this.#outputMarks }, this.#checkpointFsync);
-      this.#clusterCuts?.begin({ ...cp, outputs: this.#outputMarks });
+      this.#clusterCuts?.begin({ ...cp, outputs: this.#outputMarks }, !fresh);
       if (o.from !== dir) await retireCheckpoint(o.from, 'restored');
     } else {
       await retireCheckpoint(o.from, 'restored');

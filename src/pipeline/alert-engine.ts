@@ -101,6 +101,11 @@ export class AlertEngine {
     return out;
   }
 
+  /** A shard's running counts no longer count (cluster mode: a session left behind by a restart). */
+  forgetShard(shard: number): void {
+    for (const perShard of this.#running.values()) delete perShard[shard];
+  }
+
   onClosedWindows(windows: WindowSummary[]): Alert[] {
     const out: Alert[] = [];
     for (const w of windows) {

@@ -260,6 +260,9 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     const cluster = this.#o.cluster;
     if (r.errors.length > 0) out.errors(r.errors);
     if (r.rejected.length > 0) out.rejected(r.rejected);
+    // Cluster mode: alerts are the owners' (on the group's counts). Counts before closed windows: a window closed here
+    // sends no count after its state (an owner that wrote it would take the count as new and fire again).
+    if (cluster) cluster.running(shard, r.statusCounts);
     // Closed windows: to the group in cluster mode, else merged here (and kept in partials/ for `logpulse merge`).
     if (r.closedWindows > 0 && cluster) cluster.closed(shard, r.partials);
     if (r.closedWindows > 0 && !cluster) {
@@ -269,9 +272,7 @@ export class Pipeline implements Omit<SourceSink, 'warn'> {
     this.#watermarks.update(shard, r.watermarkUs, r.closedThroughUs);
     if (this.#router.hasStreams(shard)) this.#tickIdleShards(shard);
     if (addCounters(this.#totals, r.counters)) this.#out.counters(r.counters.records, r.counters.errors);
-    // In cluster mode alerts are the owners' (on the group's counts), not this daemon's share's.
-    if (cluster) cluster.running(shard, r.statusCounts);
-    else for (const alert of this.#alerts.onStatusCounts(shard, r.statusCounts)) this.#fire(alert);
+    if (!cluster) for (const alert of this.#alerts.onStatusCounts(shard, r.statusCounts)) this.#fire(alert);
     const open = this.#open.update(shard, r);
     if (open.length > 0) out.openWindows(open);
     const through = this.#watermarks.globalClosedThrough();

@@ -32,13 +32,15 @@ const groupAt = (seq: number | undefined) =>
 
 it('goes on from the checkpoint when the group has its cut (or a later one: the end of a bounded read)', async () => {
   const cp = checkpointAtCut5();
-  expect(await groupCheckpoint(cp, groupAt(5), memoryLogger().log)).toBe(cp);
-  expect(await groupCheckpoint(cp, groupAt(6), memoryLogger().log)).toBe(cp);
+  // fresh: the new session counts from zero, the checkpoint's windows are the group's under the old session.
+  expect(await groupCheckpoint(cp, groupAt(5), memoryLogger().log)).toEqual({ cp, fresh: true });
+  expect(await groupCheckpoint(cp, groupAt(6), memoryLogger().log)).toEqual({ cp, fresh: true });
 });
 
 it('goes back to the cut the group has when the kill fell between the checkpoint and the publish', async () => {
   const { log, msgs } = memoryLogger();
-  const back = await groupCheckpoint(checkpointAtCut5(), groupAt(4), log);
+  const { cp: back, fresh } = await groupCheckpoint(checkpointAtCut5(), groupAt(4), log);
+  expect(fresh).toBe(true);
   expect(back.positions).toEqual(previous.positions);
   expect(back.outputs).toEqual(previous.outputs);
   expect(back.archive).toEqual(previous.archive);
@@ -50,7 +52,7 @@ it('goes back to the cut the group has when the kill fell between the checkpoint
 it('goes back to the session start when its first cut never reached the group', async () => {
   const cp = checkpointAtCut5();
   const start: RollbackPoint = { seq: 0, positions: {}, outputs: { errors: 2 }, shards: previous.shards };
-  const back = await groupCheckpoint({ ...cp, cluster: { session: 'S', seq: 1, previous: start } }, groupAt(undefined), memoryLogger().log);
+  const { cp: back } = await groupCheckpoint({ ...cp, cluster: { session: 'S', seq: 1, previous: start } }, groupAt(undefined), memoryLogger().log);
   expect(back.positions).toEqual({});
   expect(back.outputs).toEqual({ errors: 2 });
   expect(back.archive).toBeUndefined();
@@ -61,9 +63,23 @@ it('refuses a checkpoint the group knows a different cut of, naming --reset-chec
   await expect(groupCheckpoint(checkpointAtCut5(), groupAt(2), memoryLogger().log)).rejects.toMatchObject({ code: 'LP_ERR_CHECKPOINT' });
 });
 
-it('takes a checkpoint without a cluster mark, or from a session start, as it is', async () => {
+it("restores the windows as this run's own when nobody published them: written without cluster mode, or a session the topic does not know", async () => {
   const plain = newCheckpoint(1, { shards: [writeSnapshot([], null)], merger: new Uint8Array(0) }, {});
-  expect(await groupCheckpoint(plain, groupAt(undefined), memoryLogger().log)).toBe(plain);
+  expect(await groupCheckpoint(plain, groupAt(undefined), memoryLogger().log)).toEqual({ cp: plain, fresh: false });
   const start = { ...plain, cluster: { session: 'S', seq: 0, previous: null } };
-  expect(await groupCheckpoint(start, groupAt(undefined), memoryLogger().log)).toBe(start);
+  expect(await groupCheckpoint(start, groupAt(undefined), memoryLogger().log)).toEqual({ cp: start, fresh: false });
+  // Cut 5 of a session another state topic had (the group or cluster.topic changed), or past the topic's retention.
+  const { log, msgs } = memoryLogger();
+  const cp = checkpointAtCut5();
+  expect(await groupCheckpoint(cp, { publishedSeq: async () => undefined } as unknown as ClusterMember, log)).toEqual({ cp, fresh: false });
+  expect(msgs().join('\n')).toMatch(/restored as this run's own/);
+});
+
+it("goes back to a session start that restored windows as its own: they come back with it", async () => {
+  const own: RollbackPoint = { seq: 0, positions: { 'logs/0': 10 }, outputs: {}, shards: [writeSnapshot([], 5)], merger: new Uint8Array([1, 2]), own: true };
+  const cp = { ...checkpointAtCut5(), cluster: { session: 'S', seq: 1, previous: own } };
+  const { cp: back, fresh } = await groupCheckpoint(cp, groupAt(undefined), memoryLogger().log);
+  expect(fresh).toBe(false);
+  expect(back.merger).toEqual(new Uint8Array([1, 2]));
+  expect(back.positions).toEqual({ 'logs/0': 10 });
 });
