@@ -23,8 +23,8 @@ type Done = (err: RdKafka.LibrdKafkaError | null | undefined) => void;
 export class CutPublisher {
   readonly #topic: string;
   readonly #settings: Record<string, string | number | boolean>;
-  /** Null until the first publish, and again after a failure that left it unusable (the next one starts over). */
-  #producer: RdKafka.Producer | null = null;
+  /** Null until `connect`, and again after a failure that left it unusable (the next publish starts over). */
+  #producer: Promise<RdKafka.Producer> | null = null;
   #records = 0;
   #bytes = 0;
 
@@ -40,9 +40,17 @@ export class CutPublisher {
     };
   }
 
-  /** Connects and aborts what an earlier run with the same id left open (LP_ERR_CLUSTER when it cannot). */
-  async connect(timeoutMs = CONNECT_TIMEOUT_MS): Promise<void> {
-    if (this.#producer) return;
+  /**
+   * Connects and aborts what an earlier run with the same id left open (LP_ERR_CLUSTER when it cannot). Started
+   * early, awaited by the first publish: the transaction coordinator's first answer can take most of a second.
+   */
+  connect(): Promise<RdKafka.Producer> {
+    this.#producer ??= this.#connect(CONNECT_TIMEOUT_MS);
+    this.#producer.catch(() => (this.#producer = null));
+    return this.#producer;
+  }
+
+  async #connect(timeoutMs: number): Promise<RdKafka.Producer> {
     const Kafka = rdkafka();
     const producer = new Kafka.Producer(this.#settings);
     try {
@@ -55,13 +63,12 @@ export class CutPublisher {
       const grant = NOT_AUTHORIZED.has(e.code) ? ` — grant this principal WRITE and DESCRIBE on the transactional id ${String(this.#settings['transactional.id'])}` : '';
       throw new LogpulseError('LP_ERR_CLUSTER', `cluster: cannot start publishing on ${this.#topic}${grant} (${kafkaErrorText(e)})`);
     }
-    this.#producer = producer;
+    return producer;
   }
 
   /** Publishes the records atomically; resolves once the transaction is committed. Rejects with LP_ERR_CLUSTER (nothing of them is visible then). */
   async publish(records: readonly (readonly [number, StateRecord])[], timeoutMs: number): Promise<void> {
-    await this.connect();
-    const producer = this.#producer!;
+    const producer = await this.connect();
     try {
       await call((done) => producer.beginTransaction(done));
       for (const [partition, record] of records) {
@@ -89,8 +96,9 @@ export class CutPublisher {
   }
 
   async #drop(): Promise<void> {
-    const producer = this.#producer;
+    const connecting = this.#producer;
     this.#producer = null;
+    const producer = await connecting?.catch(() => null);
     if (producer) await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
   }
 }

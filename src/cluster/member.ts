@@ -52,7 +52,12 @@ export class ClusterMember {
   readonly #closed = new Map<string, WindowRecord>();
   /** Source partition → when this session first claimed it (ms). */
   readonly #since = new Map<number, number>();
-  readonly #running = new RunningCounts((r) => this.#producer?.send(windowPartition(r.startUs, this.#o.windowUs, this.#statePartitions), { ...r, session: this.session }));
+  /** Sent to the window's owner: in-process when it is this daemon (alone, always), else on the topic. */
+  readonly #running = new RunningCounts((r) => {
+    const partition = windowPartition(r.startUs, this.#o.windowUs, this.#statePartitions);
+    const record = { ...r, session: this.session };
+    if (!this.#owner?.takeRunning(partition, record)) this.#producer?.send(partition, record);
+  });
   #early: boolean;
   /** The running generation's API observer (a rebuild's outputs are new, and a reload may restart the API). */
   #observer: () => FeedObserver | null;
@@ -101,17 +106,20 @@ export class ClusterMember {
   /** Creates the state topic if needed and joins the owners' group. Throws LP_ERR_CLUSTER (the caller falls back). */
   async start(): Promise<void> {
     const o = this.#o;
-    this.#statePartitions = await ensureStateTopic({ topic: o.topic, partitions: o.partitions, retentionMs: o.retentionMs, client: o.client });
-    this.#sourcePartitions = await partitionCount(o.client, o.sourceTopic);
-    const producer = new StateProducer(o.topic, o.client);
-    await producer.connected();
-    this.#producer = producer;
+    // The clients connect together (each takes a few round trips: a daemon's start, and a bounded read, wait for them).
+    const topic = { topic: o.topic, partitions: o.partitions, retentionMs: o.retentionMs, client: o.client };
+    const [state, sourcePartitions] = await all([ensureStateTopic(topic), partitionCount(o.client, o.sourceTopic)]);
+    this.#statePartitions = state.partitions;
+    this.#sourcePartitions = sourcePartitions;
+    const producer = (this.#producer = new StateProducer(o.topic, o.client));
     this.#cuts = new CutPublisher(o.topic, o.client, o.transactionalId);
-    await this.#cuts.connect();
-    this.#owner = new ClusterOwner({ ...o, producer, session: this.session });
-    await this.#owner.start();
-    this.#feed = new GroupFeed({ topic: o.topic, partitions: this.#statePartitions, client: o.client, session: this.session, observer: () => this.#observer(), log: o.log });
-    await this.#feed.start();
+    this.#owner = new ClusterOwner({ ...o, producer, session: this.session, revoked: () => this.#running.resendAll() });
+    const feed = { topic: o.topic, partitions: this.#statePartitions, client: o.client, session: this.session, log: o.log, created: state.created };
+    this.#feed = new GroupFeed({ ...feed, observer: () => this.#observer() });
+    // The cuts' publisher is ready by the first cut; its failure (its transactional id not granted) is said now.
+    const warn = (err: Error) => o.log.warn({ code: 'LP_ERR_CLUSTER' }, `${err.message}; durable cuts fail (nothing committed) until it can`);
+    this.#cuts.connect().catch(warn);
+    await all([producer.connected(), this.#owner.start(), this.#feed.start()]);
     o.log.info({ topic: o.topic, statePartitions: this.#statePartitions, sourcePartitions: this.#sourcePartitions, session: this.session }, 'cluster: member of the group');
   }
 
@@ -243,18 +251,22 @@ export class ClusterMember {
 
   async stop(): Promise<void> {
     this.#running.stop();
-    this.#o.log.debug({ session: this.session }, 'cluster: stopping the owner');
-    await this.#owner?.stop();
-    this.#o.log.debug({ session: this.session }, 'cluster: stopping the feed');
-    await this.#feed?.stop();
-    this.#o.log.debug({ session: this.session }, 'cluster: flushing');
+    this.#o.log.debug({ session: this.session }, 'cluster: stopping the owner and the feed');
+    await Promise.all([this.#owner?.stop(), this.#feed?.stop()]);
     await this.#producer?.flush(5000).catch(() => undefined);
-    await this.#producer?.close();
-    await this.#cuts?.close();
+    await Promise.all([this.#producer?.close(), this.#cuts?.close()]);
     if (this.#producer) this.#o.log.info({ session: this.session, published: sum(this.#producer.sent, this.#cuts?.sent), windowsWritten: this.windowsWritten }, 'cluster: session ended');
   }
 }
 
 function sum(...counts: ({ records: number; bytes: number } | undefined)[]): { records: number; bytes: number } {
   return counts.reduce<{ records: number; bytes: number }>((a, c) => ({ records: a.records + (c?.records ?? 0), bytes: a.bytes + (c?.bytes ?? 0) }), { records: 0, bytes: 0 });
+}
+
+/** Like Promise.all, but settles only once every one has (none left connecting when the caller cleans up); rejects with the first failure. */
+async function all<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }

@@ -9,12 +9,13 @@ import type * as RdKafka from 'node-rdkafka';
 import type { AlertRule } from '../config/types.js';
 import { kafkaErrorText } from '../kafka/client-config.js';
 import { rdkafka } from '../kafka/rdkafka.js';
+import { consumeSoon, disconnectWithin } from './state-consumer.js';
 import { Throttle } from '../kafka/throttle.js';
 import type { Logger } from '../log.js';
-import { WindowMerger } from '../native.js';
 import { AlertEngine, rateRuleOptions } from '../pipeline/alert-engine.js';
 import type { Alert, OutputPort } from '../pipeline/output-port.js';
 import { GroupView } from './group-view.js';
+import { mergeWindow } from './merge-window.js';
 import { RunningSlots } from './running-slots.js';
 import { decodeRecord, recordKey, type RunningRecord, type StateRecord } from './state-records.js';
 import type { StateProducer } from './state-topic.js';
@@ -34,10 +35,10 @@ export interface OwnerOptions {
   log: Logger;
   /** This daemon's session (its rows and alerts on the topic say who wrote them). */
   session: string;
+  /** Its partitions went to other owners: the running counts it took in-process must go on the topic for them. */
+  revoked?: () => void;
 }
 
-/** How long a stop waits for the owners' consumer to leave its group. */
-const STOP_WAIT_MS = 3000;
 /** librdkafka's RD_KAFKA_OFFSET_BEGINNING. */
 const OFFSET_BEGINNING = -2;
 /** How long a written window is remembered: a session that lost its partitions may publish its last state later. */
@@ -60,7 +61,7 @@ interface Owned {
 
 export class ClusterOwner {
   readonly #o: OwnerOptions;
-  /** Where rows and alerts go: the running generation's outputs; null between two generations (nothing is drained). */
+  /** The running generation's outputs; null between two generations (nothing is drained). */
   #out: OutputPort | null;
   #session: string;
   #rules: AlertRule[];
@@ -75,9 +76,8 @@ export class ClusterOwner {
   /** Owned partitions not yet read to their end once since they were assigned. */
   readonly #behind = new Set<number>();
   /**
-   * What this owner wrote (rows, alerts, written windows) since the last durable cut, with its state partition:
-   * published by the next cut, once the files holding them are durable. An owner killed before then wrote files
-   * its restart deletes, and the next owner writes those windows and alerts again: once, as they should be.
+   * What this owner wrote (rows, alerts, written windows) since the last durable cut, with its state partition: the
+   * next cut publishes it, once its files are durable (an owner killed before wrote files its restart deletes).
    */
   #unpublished: [partition: number, record: StateRecord][] = [];
   /** The windows written on each partition this owner held before the last revoke (should it get them back). */
@@ -96,8 +96,7 @@ export class ClusterOwner {
         ...o.client,
         'group.id': `${o.group}.logpulse-owners`,
         'enable.auto.commit': false,
-        'socket.nagle.disable': true,
-        'fetch.wait.max.ms': 20,
+        'socket.nagle.disable': true, // (fetch.wait.max.ms stays 500: group-feed.ts)
         'enable.partition.eof': true,
         rebalance_cb: (err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]) => this.#rebalance(err, assignment),
       },
@@ -160,21 +159,13 @@ export class ClusterOwner {
   async start(): Promise<void> {
     await new Promise<void>((resolve, reject) => this.#consumer.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
     this.#consumer.subscribe([this.#o.topic]);
-    this.#consumer.consume();
+    consumeSoon(this.#consumer);
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#out = null;
-    // librdkafka can wait for ever on a consumer leaving its group while a join is under way (with a rebalance
-    // callback): bounded, the process goes on (it is ending) and the group drops the member at its session timeout.
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, STOP_WAIT_MS);
-      this.#consumer.disconnect(() => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
+    await disconnectWithin(this.#consumer);
   }
 
   #rebalance(err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]): void {
@@ -202,6 +193,7 @@ export class ClusterOwner {
       this.#owned.clear();
       this.#behind.clear();
       this.#consumer.unassign();
+      this.#o.revoked?.();
     }
   }
 
@@ -210,15 +202,24 @@ export class ClusterOwner {
     const owned = this.#owned.get(m.partition);
     const r = decodeRecord(m.value);
     if (owned === undefined || r === null) return;
-    if (r.t === 's') {
-      if (owned.written.has(r.startUs)) return;
-      if (this.#behind.has(m.partition)) owned.pending.set(recordKey(r), r);
-      else this.#running(m.partition, r);
-      return;
-    }
+    if (r.t === 's') return this.#runningRecord(m.partition, owned, r);
     this.#take(owned, r);
     // Not while catching up: a window the previous owner wrote has its c/ record further on, not read yet.
     if (r.t === 'p' && !this.#behind.has(m.partition)) this.#drain(m.partition, owned);
+  }
+
+  /** This daemon's own running counts for a partition it owns now, in-process (no trip through the brokers); false: not owned. */
+  takeRunning(partition: number, r: RunningRecord): boolean {
+    const owned = this.#owned.get(partition);
+    if (this.#stopped || owned === undefined) return false;
+    this.#runningRecord(partition, owned, r);
+    return true;
+  }
+
+  #runningRecord(partition: number, owned: Owned, r: RunningRecord): void {
+    if (owned.written.has(r.startUs)) return;
+    if (this.#behind.has(partition)) owned.pending.set(recordKey(r), r);
+    else this.#running(partition, r);
   }
 
   /** A shard's running counts of an open window: an early alert when the group's sum crosses a threshold. */
@@ -273,16 +274,9 @@ export class ClusterOwner {
     if (through === null || out === null) return;
     const due = [...owned.windows].filter(([, w]) => w.endUs <= through).sort(([a], [b]) => a - b);
     for (const [startUs, w] of due) {
-      const merger = new WindowMerger({ maxUrlsPerWindow: this.#o.maxUrlsPerWindow, ...rateRuleOptions(this.#rules) });
-      for (const [key, bytes] of w.parts) {
-        try {
-          merger.add(bytes);
-        } catch (err) {
-          // Not a window state this version can merge (another writer on the topic, or a newer logpulse): said, skipped.
-          if (this.#warnings.due(`merge ${key}`)) this.#o.log.warn({ key, error: (err as Error).message }, 'cluster: a window state on the state topic cannot be merged; skipped');
-        }
-      }
-      const drained = merger.drain(null);
+      const drained = mergeWindow(w.parts, { maxUrlsPerWindow: this.#o.maxUrlsPerWindow, ...rateRuleOptions(this.#rules) }, (key, err) => {
+        if (this.#warnings.due(`merge ${key}`)) this.#o.log.warn({ key, error: err.message }, 'cluster: a window state on the state topic cannot be merged; skipped');
+      });
       out.closedWindows(drained.rows, drained.windows);
       this.#unpublished.push([partition, { t: 'r', startUs, session: this.#session, rows: drained.rows }]);
       for (const alert of this.#alerts.onClosedWindows(drained.windows)) this.#fire(out, partition, startUs, alert);

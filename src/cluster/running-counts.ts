@@ -42,6 +42,12 @@ export class RunningCounts {
     this.#changed.delete(`${startUs}/${shard}`);
   }
 
+  /** Every count goes again (the owner that took them in-process lost their partitions: the new one reads the topic). */
+  resendAll(): void {
+    for (const key of this.#counts.keys()) this.#changed.add(key);
+    if (this.#changed.size > 0) this.#timer ??= setTimeout(() => this.#flush(), RUNNING_EVERY_MS);
+  }
+
   /** A new session: nothing of the old one is sent. */
   clear(): void {
     this.stop();

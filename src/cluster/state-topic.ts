@@ -29,10 +29,11 @@ export interface StateTopicOptions {
 
 /**
  * Creates the topic when missing: compacted (a window's or session's newest record replaces the older ones) and
- * deleted after `retentionMs`. Resolves with its partition count. Throws LP_ERR_CLUSTER naming what to grant when
- * the daemon may not create or describe it.
+ * deleted after `retentionMs`. Resolves with its partition count, and whether this call created it. Throws
+ * LP_ERR_CLUSTER naming what to grant when the daemon may not create or describe it.
  */
-export async function ensureStateTopic(o: StateTopicOptions): Promise<number> {
+export async function ensureStateTopic(o: StateTopicOptions): Promise<{ partitions: number; created: boolean }> {
+  let created = false;
   const Kafka = rdkafka();
   const admin = Kafka.AdminClient.create({ ...o.client });
   try {
@@ -45,7 +46,11 @@ export async function ensureStateTopic(o: StateTopicOptions): Promise<number> {
           config: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(o.retentionMs), 'min.compaction.lag.ms': '0' },
         },
         ADMIN_TIMEOUT_MS,
-        (err) => (err && err.code !== TOPIC_ALREADY_EXISTS ? reject(err) : resolve()),
+        (err) => {
+          if (err && err.code !== TOPIC_ALREADY_EXISTS) return reject(err);
+          created = !err;
+          resolve();
+        },
       ),
     );
   } catch (err) {
@@ -53,7 +58,7 @@ export async function ensureStateTopic(o: StateTopicOptions): Promise<number> {
   } finally {
     admin.disconnect();
   }
-  return partitionCount(o.client, o.topic);
+  return { partitions: await partitionCount(o.client, o.topic), created };
 }
 
 /** How many partitions `topic` has (LP_ERR_CLUSTER when it cannot be described or has none). */

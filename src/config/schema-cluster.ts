@@ -8,11 +8,11 @@ import { Duration, Section } from './schema-helpers.js';
 export const CLUSTER_SECTION = Section(
   {
     enabled: Type.Boolean({
-      default: false,
+      default: true,
       description:
-        'With a `kafka://` source: publish this daemon\'s window state to `cluster.topic` and write group-wide window rows and alerts ' +
-        '(each once, by the daemon owning that window). Off: every daemon writes rows and alerts over its own share of the partitions. ' +
-        'Ignored for other sources.',
+        'With a `kafka://` source (on by default): publish this daemon\'s window state to `cluster.topic` and write group-wide window ' +
+        'rows and alerts (each once, by the daemon owning that window). Off: every daemon writes rows and alerts over its own share of ' +
+        'the partitions (`logpulse merge` combines their partials). Ignored for other sources.',
     }),
     topic: Type.String({
       default: '',
