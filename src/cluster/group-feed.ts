@@ -53,6 +53,7 @@ export class GroupFeed {
   readonly #behind = new Set<number>();
   #waiters: (() => void)[] = [];
   #stopped = false;
+  #startedAt = 0;
 
   constructor(o: GroupFeedOptions) {
     this.#o = o;
@@ -63,10 +64,7 @@ export class GroupFeed {
     // broker busy answering empty fetches — on a 2-core box that cost a bounded read 10 % of its speed.
     this.#consumer = new Kafka.KafkaConsumer({ ...o.client, 'group.id': `logpulse-feed.${o.session}`, 'enable.auto.commit': false, 'enable.partition.eof': true }, {});
     this.#consumer.on('data', (m) => this.#message(m));
-    this.#consumer.on('partition.eof', (e: { partition: number }) => {
-      this.#behind.delete(e.partition);
-      if (this.#behind.size === 0) for (const w of this.#waiters.splice(0)) w();
-    });
+    this.#consumer.on('partition.eof', (e: { partition: number }) => this.#caughtUpOn(e.partition));
     this.#consumer.on('event.error', (err) => {
       if (this.#warnings.due(err.message)) o.log.warn({ error: kafkaErrorText(err) }, 'cluster: group feed consumer error (retrying)');
     });
@@ -91,9 +89,19 @@ export class GroupFeed {
 
   async start(): Promise<void> {
     if (!this.#o.created) for (let p = 0; p < this.#o.partitions; p++) this.#behind.add(p);
+    this.#startedAt = Date.now();
     await new Promise<void>((resolve, reject) => this.#consumer.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
     this.#consumer.assign(Array.from({ length: this.#o.partitions }, (_, partition) => ({ topic: this.#o.topic, partition, offset: OFFSET_BEGINNING })));
     consumeSoon(this.#consumer);
+  }
+
+  /**
+   * Read to the end once: librdkafka's end-of-partition event, or this session's own progress published after the
+   * start (the member sends one at its start: the event can fail to come on a partition written to all the time).
+   */
+  #caughtUpOn(partition: number): void {
+    this.#behind.delete(partition);
+    if (this.#behind.size === 0) for (const w of this.#waiters.splice(0)) w();
   }
 
   async stop(): Promise<void> {
@@ -109,6 +117,7 @@ export class GroupFeed {
     if (kind !== 'p/' && kind !== 'r/' && kind !== 'a/') return;
     const r = decodeRecord(m.value);
     if (r === null) return;
+    if (r.t === 'p' && r.session === this.#session && (m.timestamp ?? 0) >= this.#startedAt) this.#caughtUpOn(m.partition);
     if (r.t === 'p') return this.view.update(r);
     const observer = this.#o.observer();
     if (observer === null) return;

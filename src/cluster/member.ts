@@ -15,7 +15,7 @@ import { type ClusterCut, cutRecords, type PreparedCut } from './cut-records.js'
 import { type FeedObserver, GroupFeed } from './group-feed.js';
 import { ClusterOwner, type OwnerOptions } from './owner.js';
 import { RunningCounts } from './running-counts.js';
-import { recordKey, type StateRecord, type WindowRecord, windowPartition } from './state-records.js';
+import { type ProgressRecord, recordKey, type StateRecord, type WindowRecord, windowPartition } from './state-records.js';
 import { ensureStateTopic, partitionCount, StateProducer } from './state-topic.js';
 
 /** How long a cut waits for the brokers to acknowledge its state before it fails (and commits nothing). */
@@ -120,6 +120,10 @@ export class ClusterMember {
     const warn = (err: Error) => o.log.warn({ code: 'LP_ERR_CLUSTER' }, `${err.message}; durable cuts fail (nothing committed) until it can`);
     this.#cuts.connect().catch(warn);
     await all([producer.connected(), this.#owner.start(), this.#feed.start()]);
+    // A first progress record (nothing claimed, nothing closed) on every partition: when the feed reads it back, it
+    // has read what was there before (group-feed.ts).
+    const hello: ProgressRecord = { t: 'p', session: this.session, seq: 0, closedThroughUs: null, watermarkUs: null, claims: [], sourcePartitions, positions: [] };
+    for (let k = 0; k < this.#statePartitions; k++) producer.send(k, hello);
     o.log.info({ topic: o.topic, statePartitions: this.#statePartitions, sourcePartitions: this.#sourcePartitions, session: this.session }, 'cluster: member of the group');
   }
 
@@ -186,7 +190,7 @@ export class ClusterMember {
   }
 
   /** What `/metrics` shows of this member (cluster series, metrics-series.ts). */
-  stats(): { topic: string; readers: number; published: { records: number; bytes: number }; windowsWritten: number; owned: { partition: number; windows: number; lagSeconds: number | null }[] } {
+  stats(): { topic: string; readers: number; published: { records: number; bytes: number }; windowsWritten: number; owned: ReturnType<ClusterOwner['lag']> } {
     return {
       topic: this.#o.topic,
       readers: this.#feed?.view.readers().length ?? 0,

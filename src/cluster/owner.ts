@@ -57,6 +57,8 @@ interface Owned {
   pending: Map<string, RunningRecord>;
   view: GroupView;
   written: Set<number>;
+  /** When it was assigned (this daemon's clock: its own progress records read after it say it is caught up). */
+  assignedAt: number;
 }
 
 export class ClusterOwner {
@@ -103,15 +105,7 @@ export class ClusterOwner {
       { 'auto.offset.reset': 'earliest' },
     );
     this.#consumer.on('data', (m) => this.#message(m));
-    this.#consumer.on('partition.eof', (e: { partition: number }) => {
-      const owned = this.#owned.get(e.partition);
-      if (owned && this.#behind.has(e.partition)) {
-        this.#behind.delete(e.partition);
-        for (const r of owned.pending.values()) if (!owned.written.has(r.startUs)) this.#running(e.partition, r);
-        owned.pending.clear();
-        this.#drain(e.partition, owned);
-      }
-    });
+    this.#consumer.on('partition.eof', (e: { partition: number }) => this.#caughtUp(e.partition));
     this.#consumer.on('event.error', (err) => {
       if (this.#warnings.due(err.message)) o.log.warn({ error: kafkaErrorText(err) }, 'cluster: state topic consumer error (retrying)');
     });
@@ -133,10 +127,11 @@ export class ClusterOwner {
   }
 
   /** Per owned partition: windows waiting, and how far behind the wall clock its drain point is (null: none yet). */
-  lag(nowUs: number): { partition: number; windows: number; lagSeconds: number | null }[] {
+  lag(nowUs: number): { partition: number; windows: number; lagSeconds: number | null; catchingUp: boolean; generation: boolean }[] {
     return [...this.#owned].map(([partition, o]) => {
       const through = o.view.drainThroughUs();
-      return { partition, windows: o.windows.size, lagSeconds: through === null ? null : Math.max(0, (nowUs - through) / 1e6) };
+      const lagSeconds = through === null ? null : Math.max(0, (nowUs - through) / 1e6);
+      return { partition, windows: o.windows.size, lagSeconds, catchingUp: this.#behind.has(partition), generation: this.#out !== null };
     });
   }
 
@@ -177,7 +172,7 @@ export class ClusterOwner {
       this.#alerts = new AlertEngine(this.#rules, this.#early, this.#o.windowUs);
       this.#alerts.adopt({ running: [], fired }, null);
       for (const a of assignment) {
-        this.#owned.set(a.partition, { windows: new Map(), pending: new Map(), view: new GroupView(), written: new Set(this.#wrote.get(a.partition) ?? []) });
+        this.#owned.set(a.partition, { windows: new Map(), pending: new Map(), view: new GroupView(), written: new Set(this.#wrote.get(a.partition) ?? []), assignedAt: Date.now() });
         this.#behind.add(a.partition);
       }
       // From the start of each partition: its open windows are all there, and its progress records.
@@ -203,9 +198,22 @@ export class ClusterOwner {
     const r = decodeRecord(m.value);
     if (owned === undefined || r === null) return;
     if (r.t === 's') return this.#runningRecord(m.partition, owned, r);
+    // librdkafka's end-of-partition event can fail to come on a partition written to all the time (a fetch reaching
+    // the end is answered by the next record, and read_committed ends at open transactions): this daemon's own
+    // progress, published after the assignment, says just as well that everything before it was read.
+    if (r.t === 'p' && r.session === this.#session && (m.timestamp ?? 0) >= owned.assignedAt) this.#caughtUp(m.partition);
     this.#take(owned, r);
     // Not while catching up: a window the previous owner wrote has its c/ record further on, not read yet.
     if (r.t === 'p' && !this.#behind.has(m.partition)) this.#drain(m.partition, owned);
+  }
+
+  /** The partition is read to its end once since its assignment: what waited (running counts, a drain) goes on. */
+  #caughtUp(partition: number): void {
+    const owned = this.#owned.get(partition);
+    if (!owned || !this.#behind.delete(partition)) return;
+    for (const r of owned.pending.values()) if (!owned.written.has(r.startUs)) this.#running(partition, r);
+    owned.pending.clear();
+    this.#drain(partition, owned);
   }
 
   /** This daemon's own running counts for a partition it owns now, in-process (no trip through the brokers); false: not owned. */
@@ -286,7 +294,7 @@ export class ClusterOwner {
       this.#unpublished.push([partition, { t: 'c', startUs }]);
     }
     // From the newest written, not `through` (the end of time when a bounded read ends: a late count would fire again).
-    const newest = Math.max(...owned.written);
+    const newest = [...owned.written].reduce((a, b) => Math.max(a, b), -Infinity);
     for (const s of owned.written) if (s < newest - REMEMBER_WRITTEN_US) owned.written.delete(s);
   }
 }

@@ -14,6 +14,8 @@ import { LogpulseError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type Checkpoint, RESET_HINT, type RollbackPoint } from './checkpoint.js';
 
+/** A cut's publish taking longer than this is said (once). */
+const SLOW_PUBLISH_MS = 10_000;
 /** How long a restart waits to have read the state topic to its end before it decides. */
 const GROUP_READ_WAIT_MS = 30_000;
 
@@ -22,8 +24,11 @@ export class ClusterCuts {
   /** The last cut the group has (seq 0: where this session started). */
   #published: RollbackPoint | null = null;
 
-  constructor(member: ClusterMember) {
+  readonly #log: Logger;
+
+  constructor(member: ClusterMember, log: Logger) {
     this.#member = member;
+    this.#log = log;
   }
 
   /**
@@ -48,7 +53,12 @@ export class ClusterCuts {
 
   /** Step 2, once the checkpoint is on disk; rejects when the group did not get it (the caller commits nothing). */
   async publish(prepared: PreparedCut, cp: Checkpoint): Promise<void> {
-    await this.#member.publish(prepared);
+    const slow = setTimeout(() => this.#log.warn({ cut: prepared.seq }, 'cluster: the cut is not on the state topic after 10 s; still waiting (nothing is committed meanwhile)'), SLOW_PUBLISH_MS);
+    try {
+      await this.#member.publish(prepared);
+    } finally {
+      clearTimeout(slow);
+    }
     this.#published = pointOf(prepared.seq, cp, false);
   }
 }

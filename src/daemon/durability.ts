@@ -68,7 +68,7 @@ export class Durability {
     this.#archiveFault = new ArchiveFault(() => options.outputs.faults);
     const instruments = options.instruments;
     this.#checkpointFsync = instruments === undefined ? undefined : (seconds) => instruments.fsync('checkpoint', seconds);
-    this.#clusterCuts = options.cluster ? new ClusterCuts(options.cluster) : null;
+    this.#clusterCuts = options.cluster ? new ClusterCuts(options.cluster, options.log) : null;
   }
 
   /**
@@ -292,6 +292,6 @@ export class Durability {
     await source.commit(positions, confirmed);
     void archive?.compactClosed(pipeline.closedThroughUs);
     this.#cuts++;
-    log.debug({ positions, cuts: this.#cuts }, 'durable cut: outputs and state on disk, offsets committed');
+    log.debug({ positions, cuts: this.#cuts, owned: this.#o.cluster?.stats().owned }, 'durable cut: outputs and state on disk, offsets committed');
   }
 }

@@ -13,6 +13,7 @@ import { alertKeys, lines, readKind } from '../e2e/helpers.js';
 import { apiUrl } from '../api/helpers.js';
 import { spawnCli, waitForLog } from '../support/cli.js';
 import { brokerInfo, createTopic, produceTo, readTopic } from '../support/kafka.js';
+import { stateTopicSummary } from '../support/state-topic-dump.js';
 import { until, untilAsync } from '../support/wait.js';
 import { closeAllWindows, expectRows, inEventTimeOrder, referenceAlertKeys, referenceRows } from '../kafka/expect-rows.js';
 
@@ -40,7 +41,8 @@ async function filledTopic(brokers: string, count: number, seed: number): Promis
 async function startGroup(dir: string, topic: string, names: string[], withApi = false) {
   const broker = brokerInfo();
   const cfg = join(dir, 'c.yaml');
-  writeFileSync(cfg, 'console:\n  enabled: false\noutput:\n  rotateEvery: 1s\ncluster:\n  enabled: true\n');
+  // Debug logs (each cut) go to the whole logs a failed wait leaves beside the outputs.
+  writeFileSync(cfg, 'console:\n  enabled: false\nlog:\n  level: debug\noutput:\n  rotateEvery: 1s\ncluster:\n  enabled: true\n');
   const apiCfg = join(dir, 'api.yaml');
   writeFileSync(apiCfg, 'api:\n  port: 0\nconsole:\n  enabled: false\noutput:\n  rotateEvery: 1s\ncluster:\n  enabled: true\n');
   const source = `kafka://${broker.plaintext}/${topic}?group=${topic}-g&startingOffsets=earliest`;
@@ -183,7 +185,16 @@ it('one daemon SIGKILLed mid-stream and restarted, a fourth joining mid-stream: 
     `rows ${all('metrics').length} of ${want.length}, errors ${all('errors').length} of ${wantErrors.length}\n` +
     daemons.map((d, i) => `--- ${names[i]}:\n${d.stderr().slice(-2500)}`).join('\n');
   // The killed member holds its partitions until the group's session timeout (45 s) moves them.
-  await until(state, () => all('metrics').length >= want.length && all('errors').length >= wantErrors.length, { ms: 180_000, everyMs: 500 });
+  try {
+    await until(state, () => all('metrics').length >= want.length && all('errors').length >= wantErrors.length, { ms: 180_000, everyMs: 500 });
+  } catch (err) {
+    // Each daemon's whole log, for the post-mortem (the message holds only their tails): beside its output, which
+    // the test run removes at its end, or in LOGPULSE_TEST_DUMP_DIR.
+    const dumps = process.env.LOGPULSE_TEST_DUMP_DIR ?? dir;
+    daemons.forEach((d, i) => writeFileSync(join(dumps, `${names[i]}-${d.child.pid}.stderr`), d.stderr()));
+    writeFileSync(join(dumps, 'state-topic.json'), await stateTopicSummary(broker.plaintext, `logpulse-state.${topic}-g`, 6));
+    throw new Error(`${(err as Error).message}\n(whole logs in ${dumps})`);
+  }
   for (const d of daemons) d.child.kill('SIGTERM');
   for (const d of daemons) expect(await d.exit, d.stderr()).toBe(0);
 

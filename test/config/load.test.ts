@@ -71,7 +71,7 @@ describe('no config file', () => {
         startingOffsets: 'latest',
         security: { protocol: 'PLAINTEXT', mechanism: 'PLAIN', caFile: null },
       },
-      cluster: { enabled: false, topic: '', partitions: 6, retentionMs: 3_600_000 },
+      cluster: { enabled: true, topic: '', partitions: 6, retentionMs: 3_600_000 },
       archive: { enabled: false, dir: 'data/logs', retention: { maxAgeMs: 30 * 86_400_000, maxSize: 0 } },
       batch: { dir: 'data/batch', engine: 'duckdb', sparkMaster: 'local[2]', sparkSubmit: 'spark-submit' },
       checkpoint: { dir: 'checkpoint' },
