@@ -54,6 +54,7 @@ export class ClusterMember {
   readonly #since = new Map<number, number>();
   /** Sent to the window's owner: in-process when it is this daemon (alone, always), else on the topic. */
   readonly #running = new RunningCounts((r) => {
+    if (this.#stopping) return;
     const partition = windowPartition(r.startUs, this.#o.windowUs, this.#statePartitions);
     const record = { ...r, session: this.session };
     if (!this.#owner?.takeRunning(partition, record)) this.#producer?.send(partition, record);
@@ -61,6 +62,7 @@ export class ClusterMember {
   #early: boolean;
   /** The running generation's API observer (a rebuild's outputs are new, and a reload may restart the API). */
   #observer: () => FeedObserver | null;
+  #stopping = false;
   /** Its sessions that have published a cut. */
   readonly #sessions = new Set<string>();
   /** `renew` was called before (the first call only gives the member its generation). */
@@ -254,6 +256,8 @@ export class ClusterMember {
   }
 
   async stop(): Promise<void> {
+    // Nothing is sent from here on: the owner's revoke while it leaves its group would schedule counts again.
+    this.#stopping = true;
     this.#running.stop();
     this.#o.log.debug({ session: this.session }, 'cluster: stopping the owner and the feed');
     await Promise.all([this.#owner?.stop(), this.#feed?.stop()]);
