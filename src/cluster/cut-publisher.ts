@@ -10,7 +10,7 @@ import type * as RdKafka from 'node-rdkafka';
 import { LogpulseError } from '../errors.js';
 import { kafkaErrorText } from '../kafka/client-config.js';
 import { rdkafka } from '../kafka/rdkafka.js';
-import { encodeRecord, recordKey, type StateRecord } from './state-records.js';
+import { produceRecord, type StateRecord } from './state-records.js';
 
 const CONNECT_TIMEOUT_MS = 15_000;
 /** An open transaction of a daemon killed for good blocks the readers this long at most. */
@@ -72,11 +72,8 @@ export class CutPublisher {
     try {
       await call((done) => producer.beginTransaction(done));
       for (const [partition, record] of records) {
-        const value = encodeRecord(record);
-        const key = recordKey(record);
-        producer.produce(this.#topic, partition, value, key, Date.now());
+        this.#bytes += produceRecord(producer, this.#topic, partition, record);
         this.#records++;
-        this.#bytes += value.length + key.length;
       }
       await call((done) => producer.commitTransaction(timeoutMs, done));
     } catch (err) {

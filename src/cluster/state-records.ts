@@ -110,6 +110,17 @@ export function encodeRecord(r: StateRecord): Buffer {
   return pack(r);
 }
 
+/**
+ * Produces a record under its key, stamped with this daemon's clock (a reader of its own progress compares with
+ * it: group-feed.ts, owner.ts); returns its bytes (key and value, before compression) for the traffic counters.
+ */
+export function produceRecord(producer: { produce(topic: string, partition: number, value: Buffer, key: string, timestamp: number): unknown }, topic: string, partition: number, r: StateRecord): number {
+  const value = encodeRecord(r);
+  const key = recordKey(r);
+  producer.produce(topic, partition, value, key, Date.now());
+  return value.length + key.length;
+}
+
 /** A record read from the topic; null for bytes that are not one (another writer's, or a newer version's). */
 export function decodeRecord(value: Buffer): StateRecord | null {
   let r: unknown;

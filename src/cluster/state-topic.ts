@@ -5,7 +5,7 @@ import type * as RdKafka from 'node-rdkafka';
 import { LogpulseError } from '../errors.js';
 import { kafkaErrorText } from '../kafka/client-config.js';
 import { rdkafka } from '../kafka/rdkafka.js';
-import { encodeRecord, recordKey, type StateRecord } from './state-records.js';
+import { produceRecord, type StateRecord } from './state-records.js';
 
 const ADMIN_TIMEOUT_MS = 15_000;
 /** librdkafka's code for a topic that exists already. */
@@ -127,12 +127,9 @@ export class StateProducer {
   }
 
   send(partition: number, record: StateRecord): void {
-    const value = encodeRecord(record);
-    const key = recordKey(record);
-    this.#producer.produce(this.#topic, partition, value, key, Date.now());
+    this.#bytes += produceRecord(this.#producer, this.#topic, partition, record);
     this.#unconfirmed++;
     this.#records++;
-    this.#bytes += value.length + key.length;
   }
 
   /** What was published so far. */
