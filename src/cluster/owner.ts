@@ -14,8 +14,8 @@ import { Throttle } from '../kafka/throttle.js';
 import type { Logger } from '../log.js';
 import { AlertEngine, rateRuleOptions } from '../pipeline/alert-engine.js';
 import type { Alert, OutputPort } from '../pipeline/output-port.js';
-import { GroupView } from './group-view.js';
 import { mergeWindow } from './merge-window.js';
+import { forgetOldWritten, newOwned, type Owned } from './owned-partition.js';
 import { RunningSlots } from './running-slots.js';
 import { decodeRecord, recordKey, type RunningRecord, type StateRecord } from './state-records.js';
 import type { StateProducer } from './state-topic.js';
@@ -41,26 +41,6 @@ export interface OwnerOptions {
 
 /** librdkafka's RD_KAFKA_OFFSET_BEGINNING. */
 const OFFSET_BEGINNING = -2;
-/** How long a written window is remembered: a session that lost its partitions may publish its last state later. */
-const REMEMBER_WRITTEN_US = 3600 * 1e6;
-
-interface OpenWindow {
-  endUs: number;
-  /** Record key → the window's bytes in it (one per session and shard). */
-  parts: Map<string, Buffer>;
-}
-
-/** What one owned partition holds: its windows, the progress read on it, the windows already written. */
-interface Owned {
-  windows: Map<number, OpenWindow>;
-  /** Running counts read while catching up, judged once the partition is read to its end (its `a/` records too). */
-  pending: Map<string, RunningRecord>;
-  view: GroupView;
-  written: Set<number>;
-  /** When it was assigned (this daemon's clock: its own progress records read after it say it is caught up). */
-  assignedAt: number;
-}
-
 export class ClusterOwner {
   readonly #o: OwnerOptions;
   #out: OutputPort | null; // the running generation's outputs; null between two generations (nothing is drained)
@@ -172,7 +152,7 @@ export class ClusterOwner {
       this.#alerts = new AlertEngine(this.#rules, this.#early, this.#o.windowUs);
       this.#alerts.adopt({ running: [], fired }, null);
       for (const a of assignment) {
-        this.#owned.set(a.partition, { windows: new Map(), pending: new Map(), view: new GroupView(), written: new Set(this.#wrote.get(a.partition) ?? []), assignedAt: Date.now() });
+        this.#owned.set(a.partition, newOwned(this.#wrote.get(a.partition)));
         this.#behind.add(a.partition);
       }
       // From the start of each partition: its open windows are all there, and its progress records.
@@ -203,8 +183,7 @@ export class ClusterOwner {
     // progress, published after the assignment, says just as well that everything before it was read.
     if (r.t === 'p' && r.session === this.#session && (m.timestamp ?? 0) >= owned.assignedAt) this.#caughtUp(m.partition);
     this.#take(owned, r);
-    // Not while catching up: a window the previous owner wrote has its c/ record further on, not read yet.
-    if (r.t === 'p' && !this.#behind.has(m.partition)) this.#drain(m.partition, owned);
+    if (r.t === 'p') this.#drain();
   }
 
   /** The partition is read to its end once since its assignment: what waited (running counts, a drain) goes on. */
@@ -213,7 +192,7 @@ export class ClusterOwner {
     if (!owned || !this.#behind.delete(partition)) return;
     for (const r of owned.pending.values()) if (!owned.written.has(r.startUs)) this.#running(partition, r);
     owned.pending.clear();
-    this.#drain(partition, owned);
+    this.#drain();
   }
 
   /** This daemon's own running counts for a partition it owns now, in-process (no trip through the brokers); false: not owned. */
@@ -275,13 +254,19 @@ export class ClusterOwner {
     }
   }
 
-  /** Merges and writes every window of the partition that the progress read on it says is complete. */
-  #drain(partition: number, owned: Owned): void {
+  /**
+   * Merges and writes, oldest first, every window the least advanced owned partition's progress says is complete
+   * (each partition's progress is read after its window records): in order, as from one daemon, even when one
+   * progress makes several due at once. Not while catching up: a written window's c/ record is not read yet.
+   */
+  #drain(): void {
     const out = this.#out;
-    const through = owned.view.drainThroughUs();
-    if (through === null || out === null) return;
-    const due = [...owned.windows].filter(([, w]) => w.endUs <= through).sort(([a], [b]) => a - b);
-    for (const [startUs, w] of due) {
+    if (out === null || this.#behind.size > 0 || this.#owned.size === 0) return;
+    const points = [...this.#owned.values()].map((o) => o.view.drainThroughUs());
+    if (points.includes(null)) return;
+    const through = Math.min(...(points as number[]));
+    const due = [...this.#owned].flatMap(([partition, owned]) => [...owned.windows].filter(([, w]) => w.endUs <= through).map(([startUs, w]) => ({ partition, owned, startUs, w })));
+    for (const { partition, owned, startUs, w } of due.sort((a, b) => a.startUs - b.startUs)) {
       const drained = mergeWindow(w.parts, { maxUrlsPerWindow: this.#o.maxUrlsPerWindow, ...rateRuleOptions(this.#rules) }, (key, err) => {
         if (this.#warnings.due(`merge ${key}`)) this.#o.log.warn({ key, error: err.message }, 'cluster: a window state on the state topic cannot be merged; skipped');
       });
@@ -293,8 +278,6 @@ export class ClusterOwner {
       this.#windowsWritten++;
       this.#unpublished.push([partition, { t: 'c', startUs }]);
     }
-    // From the newest written, not `through` (the end of time when a bounded read ends: a late count would fire again).
-    const newest = [...owned.written].reduce((a, b) => Math.max(a, b), -Infinity);
-    for (const s of owned.written) if (s < newest - REMEMBER_WRITTEN_US) owned.written.delete(s);
+    for (const owned of this.#owned.values()) forgetOldWritten(owned);
   }
 }
