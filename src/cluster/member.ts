@@ -237,12 +237,11 @@ export class ClusterMember {
   }
 
   /**
-   * A bounded read ended (every window of this daemon emitted): publishes that its partitions are closed through
-   * the end of time, then waits (up to `waitMs`) until every window it owns is written — for the others' ends too.
-   * Resolves false when some still wait: their later owner writes them.
+   * A bounded read ended and its end cut is published (durability.ts `endCut`): waits (up to `waitMs`) until every
+   * window this daemon owns is written — for the others' ends too. Resolves false when some still wait: their
+   * later owner writes them.
    */
-  async finish(claims: readonly number[], positions: Readonly<Record<string, number>>, waitMs: number): Promise<boolean> {
-    await this.publish(this.prepare({ shards: [], ...this.takeCutRecords(), claims, positions, closedThroughUs: Number.MAX_SAFE_INTEGER, watermarkUs: null }));
+  async ownedWritten(waitMs: number): Promise<boolean> {
     return (await this.#owner?.allWritten(waitMs)) ?? true;
   }
 

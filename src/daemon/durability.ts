@@ -186,6 +186,11 @@ export class Durability {
     await this.#timer.stop();
   }
 
+  /** Cluster mode, a bounded read's end: a last full cut closed through the end of time, checkpointed before it is published. */
+  async endCut(): Promise<void> {
+    if (this.#replayable) await this.#archiveFault.until(() => this.#measured('full', () => this.#fullCut(false, true, true)));
+  }
+
   /** A bounded read ended, every window emitted, the outputs closed: the whole read is committed, nothing left to resume. */
   async inputDone(): Promise<void> {
     const source = this.#replayable;
@@ -228,11 +233,7 @@ export class Durability {
     await archive?.finish(false);
   }
 
-  /**
-   * The source failed: nothing more is committed. Without a replayable source what was archived is published (it
-   * will not be read again); a replayable one's unpublished cuts are replayed by the next start. Call after
-   * `stopCuts` and once in-flight work has drained.
-   */
+  /** The source failed (after `stopCuts` and the drain): nothing more committed; a source that cannot replay gets its archive published. */
   async failed(): Promise<void> {
     if (this.#replayable || !this.#o.archive) return;
     await this.#archiveFault.until(() => this.#archiveCut()).catch((err: unknown) => this.#cutFailed(err as Error));
@@ -269,12 +270,12 @@ export class Durability {
   /** `confirmed`: resolves once the commit is settled (a hand-over, the stop); a timed cut's commit may still be on its way. */
   #cut = (release: boolean, confirmed: boolean): Promise<void> => this.#measured('full', () => this.#fullCut(release, confirmed));
 
-  async #fullCut(release: boolean, confirmed: boolean): Promise<void> {
+  async #fullCut(release: boolean, confirmed: boolean, end = false): Promise<void> {
     const source = this.#replayable!;
     const { pipeline, outputs, archive, log } = this.#o;
-    const { positions, state, durable, archived, cluster } = await takeCutPoint({ source, pipeline, outputs, archive, cluster: this.#o.cluster }, release, (s) =>
-      this.#o.instruments?.held(s),
-    );
+    const point = await takeCutPoint({ source, pipeline, outputs, archive, cluster: this.#o.cluster }, release, (s) => this.#o.instruments?.held(s));
+    const { positions, state, durable, archived } = point;
+    const cluster = end && point.cluster ? { ...point.cluster, closedThroughUs: Number.MAX_SAFE_INTEGER, watermarkUs: null } : point.cluster;
     const marks = await durable;
     // A failed archive cut fails this durable cut (no checkpoint, no commit); its rows wait in the shards for the retry.
     const mark = archived ? await archived : undefined;

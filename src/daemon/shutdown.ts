@@ -69,7 +69,9 @@ export async function endOfInput(d: RunningParts): Promise<void> {
   const source = d.source;
   if (d.cluster && isReplayable(source)) {
     // The windows this daemon owns are written from the group's state: while the outputs are still open.
-    const all = await d.cluster.finish(source.claims?.() ?? [], source.positions(), CLUSTER_END_WAIT_MS);
+    await d.durability.endCut();
+    d.log.info({ session: d.cluster.session }, 'cluster: the end of the read is on the state topic; waiting for the windows this daemon owns');
+    const all = await d.cluster.ownedWritten(CLUSTER_END_WAIT_MS);
     if (!all) d.log.warn({ waitedMs: CLUSTER_END_WAIT_MS }, 'cluster: windows this daemon owns still wait for other daemons of the group; their next owner writes them');
   }
   await d.outputs.close();
