@@ -16,7 +16,7 @@ import { Throttle } from '../kafka/throttle.js';
 import type { Logger } from '../log.js';
 import type { Alert } from '../pipeline/output-port.js';
 import { GroupView } from './group-view.js';
-import { decodeRecord } from './state-records.js';
+import { decodeRecord, ownProgressSince } from './state-records.js';
 
 /** librdkafka's RD_KAFKA_OFFSET_BEGINNING. */
 const OFFSET_BEGINNING = -2;
@@ -117,7 +117,7 @@ export class GroupFeed {
     if (kind !== 'p/' && kind !== 'r/' && kind !== 'a/') return;
     const r = decodeRecord(m.value);
     if (r === null) return;
-    if (r.t === 'p' && r.session === this.#session && (m.timestamp ?? 0) >= this.#startedAt) this.#caughtUpOn(m.partition);
+    if (ownProgressSince(r, m.timestamp, this.#session, this.#startedAt)) this.#caughtUpOn(m.partition);
     if (r.t === 'p') return this.view.update(r);
     const observer = this.#o.observer();
     if (observer === null) return;

@@ -11,15 +11,17 @@ import type { StatusCount } from '../native.js';
 import type { OutputPort } from '../pipeline/output-port.js';
 import { splitPartials } from '../pipeline/snapshot-format.js';
 import { CutPublisher } from './cut-publisher.js';
-import { type ClusterCut, cutRecords, type PreparedCut } from './cut-records.js';
+import { type ClusterCut, type CutContext, cutRecords, type PreparedCut } from './cut-records.js';
 import { type FeedObserver, GroupFeed } from './group-feed.js';
 import { ClusterOwner, type OwnerOptions } from './owner.js';
 import { RunningCounts } from './running-counts.js';
-import { type ProgressRecord, recordKey, type StateRecord, type WindowRecord, windowPartition } from './state-records.js';
+import { recordKey, type StateRecord, type WindowRecord, windowPartition } from './state-records.js';
 import { ensureStateTopic, partitionCount, StateProducer } from './state-topic.js';
 
 /** How long a cut waits for the brokers to acknowledge its state before it fails (and commits nothing). */
 const PUBLISH_TIMEOUT_MS = 30_000;
+/** What a generation gives its owner: its outputs and alert rules. */
+type OwnerGeneration = { out: OutputPort; rules: AlertRule[]; earlyAlerts: boolean };
 const newSession = (): string => `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
 
 /** What its owner is made from is given to the member too (it adds the producer and the session). */
@@ -63,6 +65,10 @@ export class ClusterMember {
   /** The running generation's API observer (a rebuild's outputs are new, and a reload may restart the API). */
   #observer: () => FeedObserver | null;
   #stopping = false;
+  /** The running generation's durable cut, which an owner giving its partitions up waits for. */
+  #cut: (() => Promise<void>) | null = null;
+  /** The generation `renew` gave, until `outputsReady`. */
+  #next: OwnerGeneration | null = null;
   /** Its sessions that have published a cut. */
   readonly #sessions = new Set<string>();
   /** `renew` was called before (the first call only gives the member its generation). */
@@ -81,9 +87,9 @@ export class ClusterMember {
   /**
    * A reload's next generation goes on with this member (same group, same topic: the owners' consumer stays in its
    * group, which a leave and re-join at every reload would shake): a new session, with that generation's outputs
-   * and rules. Call `detach` when the previous generation hands over, this once the next one has its outputs.
+   * rules and durable cut. Call `detach` when the previous generation hands over, this once the next one has its outputs.
    */
-  renew(g: { out: OutputPort; rules: AlertRule[]; earlyAlerts: boolean; observer: () => FeedObserver | null }): void {
+  renew(g: OwnerGeneration & { observer: () => FeedObserver | null; cut: () => Promise<void> }): void {
     if (this.#renewed) {
       this.#session = newSession();
       this.#seq = 0;
@@ -95,12 +101,24 @@ export class ClusterMember {
     this.#renewed = true;
     this.#early = g.earlyAlerts;
     this.#observer = g.observer;
-    this.#owner?.setGeneration({ out: g.out, session: this.#session, rules: g.rules, earlyAlerts: g.earlyAlerts });
+    this.#next = { out: g.out, rules: g.rules, earlyAlerts: g.earlyAlerts };
+    this.#cut = g.cut;
     this.#feed?.setSession(this.#session);
+  }
+
+  /**
+   * The generation `renew` gave is ready (a restart removed the files a replay writes again; a rebuild adopted its
+   * state): its owner writes to its outputs from now, not before — a row or alert written earlier could be removed.
+   */
+  outputsReady(): void {
+    if (this.#next) this.#owner?.setGeneration({ ...this.#next, session: this.#session });
+    this.#next = null;
   }
 
   /** Between two generations: nothing is written or fired (the outputs of the one are closed, the next has none yet). */
   detach(): void {
+    this.#cut = null;
+    this.#next = null;
     this.#running.stop();
     this.#owner?.setGeneration(null);
   }
@@ -115,7 +133,7 @@ export class ClusterMember {
     this.#sourcePartitions = sourcePartitions;
     const producer = (this.#producer = new StateProducer(o.topic, o.client));
     this.#cuts = new CutPublisher(o.topic, o.client, o.transactionalId);
-    this.#owner = new ClusterOwner({ ...o, producer, session: this.session, revoked: () => this.#running.resendAll() });
+    this.#owner = new ClusterOwner({ ...o, producer, session: this.session, revoked: () => this.#running.resendAll(), cut: () => this.#cut?.() ?? null });
     const feed = { topic: o.topic, partitions: this.#statePartitions, client: o.client, session: this.session, log: o.log, created: state.created };
     this.#feed = new GroupFeed({ ...feed, observer: () => this.#observer() });
     // The cuts' publisher is ready by the first cut; its failure (its transactional id not granted) is said now.
@@ -124,8 +142,8 @@ export class ClusterMember {
     await all([producer.connected(), this.#owner.start(), this.#feed.start()]);
     // A first progress record (nothing claimed, nothing closed) on every partition: when the feed reads it back, it
     // has read what was there before (group-feed.ts).
-    const hello: ProgressRecord = { t: 'p', session: this.session, seq: 0, closedThroughUs: null, watermarkUs: null, claims: [], sourcePartitions, positions: [] };
-    for (let k = 0; k < this.#statePartitions; k++) producer.send(k, hello);
+    const nothing = { shards: [], closed: [], written: [], claims: [], positions: {}, closedThroughUs: null, watermarkUs: null };
+    for (const [k, hello] of cutRecords(nothing, this.#cutContext(0, new Map()))) producer.send(k, hello);
     o.log.info({ topic: o.topic, statePartitions: this.#statePartitions, sourcePartitions: this.#sourcePartitions, session: this.session }, 'cluster: member of the group');
   }
 
@@ -216,9 +234,12 @@ export class ClusterMember {
     for (const p of [...this.#since.keys()]) if (!cut.claims.includes(p)) this.#since.delete(p);
     for (const p of cut.claims) if (!this.#since.has(p)) this.#since.set(p, now);
     const seq = ++this.#seq;
+    return { seq, records: cutRecords(cut, this.#cutContext(seq, this.#since)), closed: cut.closed, written: cut.written };
+  }
+
+  #cutContext(seq: number, since: ReadonlyMap<number, number>): CutContext {
     const o = this.#o;
-    const records = cutRecords(cut, { session: this.session, seq, since: this.#since, sourceTopic: o.sourceTopic, sourcePartitions: this.#sourcePartitions, windowUs: o.windowUs, partitions: this.#statePartitions });
-    return { seq, records, closed: cut.closed, written: cut.written };
+    return { session: this.session, seq, since, sourceTopic: o.sourceTopic, sourcePartitions: this.#sourcePartitions, windowUs: o.windowUs, partitions: this.#statePartitions };
   }
 
   /** Publishes a prepared cut in one transaction; resolves once the group has all of it (the caller commits the source offsets after). */

@@ -17,7 +17,7 @@ import type { Alert, OutputPort } from '../pipeline/output-port.js';
 import { mergeWindow } from './merge-window.js';
 import { forgetOldWritten, newOwned, type Owned } from './owned-partition.js';
 import { RunningSlots } from './running-slots.js';
-import { decodeRecord, recordKey, type RunningRecord, type StateRecord } from './state-records.js';
+import { decodeRecord, ownProgressSince, recordKey, type RunningRecord, type StateRecord } from './state-records.js';
 import type { StateProducer } from './state-topic.js';
 
 export interface OwnerOptions {
@@ -30,20 +30,22 @@ export interface OwnerOptions {
   rules: AlertRule[];
   /** `alerts.early`: errors_per_status fires on the group's running count, before the window closes. */
   earlyAlerts: boolean;
-  out: OutputPort;
   producer: StateProducer;
   log: Logger;
   /** This daemon's session (its rows and alerts on the topic say who wrote them). */
   session: string;
   /** Its partitions went to other owners: the running counts it took in-process must go on the topic for them. */
   revoked?: () => void;
+  /** A durable cut of this daemon, publishing what this owner wrote (`takeUnpublished`); null: none can run now. */
+  cut?: () => Promise<void> | null;
 }
 
 /** librdkafka's RD_KAFKA_OFFSET_BEGINNING. */
 const OFFSET_BEGINNING = -2;
 export class ClusterOwner {
   readonly #o: OwnerOptions;
-  #out: OutputPort | null; // the running generation's outputs; null between two generations (nothing is drained)
+  /** The running generation's outputs once it is ready (its restart removed what a replay writes again); else null: nothing is written. */
+  #out: OutputPort | null = null;
   #session: string;
   #rules: AlertRule[];
   #early: boolean;
@@ -54,6 +56,8 @@ export class ClusterOwner {
   readonly #warnings = new Throttle(10_000);
   #windowsWritten = 0;
   #stopped = false;
+  /** Its partitions are revoked and wait for a cut before they go: nothing more is written or fired. */
+  #handingOff = false;
   /** Owned partitions not yet read to their end once since they were assigned. */
   readonly #behind = new Set<number>();
   /**
@@ -66,7 +70,6 @@ export class ClusterOwner {
 
   constructor(o: OwnerOptions) {
     this.#o = o;
-    this.#out = o.out;
     this.#session = o.session;
     this.#rules = o.rules;
     this.#early = o.earlyAlerts;
@@ -99,6 +102,7 @@ export class ClusterOwner {
     this.#rules = g.rules;
     this.#early = g.earlyAlerts;
     this.#alerts.setRules(g.rules, g.earlyAlerts);
+    this.#drain(); // what came due while nothing was written
   }
 
   /** Windows written by this daemon as their owner. */
@@ -144,8 +148,7 @@ export class ClusterOwner {
   }
 
   #rebalance(err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]): void {
-    const Kafka = rdkafka();
-    if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
+    if (err.code === rdkafka().CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
       // Every owned partition is read again from its start: what the group knew comes back from there; what this
       // owner itself wrote and fired is kept (its records, sent at the revoke, may not be readable yet).
       const fired = this.#alerts.state().fired;
@@ -158,18 +161,32 @@ export class ClusterOwner {
       // From the start of each partition: its open windows are all there, and its progress records.
       this.#consumer.assign(assignment.map((a) => ({ topic: a.topic, partition: a.partition, offset: OFFSET_BEGINNING })));
       this.#o.log.info({ partitions: this.partitions }, 'cluster: owning these state partitions');
-    } else {
-      // Its partitions go to new owners, which read them from their start: what this one wrote must be there by then,
-      // or they would write it again. Sent now, not at the next cut: a kill before that cut would lose those rows
-      // (their files deleted at restart), the rarer harm than a duplicate at every change of the group.
-      for (const [partition, r] of this.#unpublished) this.#o.producer.send(partition, r);
-      this.#unpublished = [];
-      this.#wrote = new Map([...this.#owned].map(([partition, o]) => [partition, o.written]));
-      this.#owned.clear();
-      this.#behind.clear();
-      this.#consumer.unassign();
-      this.#o.revoked?.();
+      return;
     }
+    void this.#revoke();
+  }
+
+  /**
+   * Its partitions go to new owners, which read them from their start: what this one wrote must be there by then, or
+   * they would write it again. A durable cut publishes it (its files durable first: a kill before loses nothing, the
+   * group never counting written what a restart deletes), then the group moves them; meanwhile nothing is written.
+   */
+  async #revoke(): Promise<void> {
+    this.#handingOff = true;
+    try {
+      await (this.#stopped ? null : this.#o.cut?.());
+    } catch (err) {
+      if (this.#warnings.due('revoke cut')) this.#o.log.warn({ error: (err as Error).message }, 'cluster: the cut before giving state partitions up failed; what this owner wrote is sent without it');
+    }
+    // Nothing left when the cut published it; else (no cut could run) sent now — not once stopping (the last cut took it).
+    if (!this.#stopped) for (const [partition, r] of this.#unpublished) this.#o.producer.send(partition, r);
+    this.#unpublished = [];
+    this.#handingOff = false;
+    this.#wrote = new Map([...this.#owned].map(([partition, o]) => [partition, o.written]));
+    this.#owned.clear();
+    this.#behind.clear();
+    this.#consumer.unassign();
+    this.#o.revoked?.();
   }
 
   #message(m: RdKafka.Message): void {
@@ -178,10 +195,7 @@ export class ClusterOwner {
     const r = decodeRecord(m.value);
     if (owned === undefined || r === null) return;
     if (r.t === 's') return this.#runningRecord(m.partition, owned, r);
-    // librdkafka's end-of-partition event can fail to come on a partition written to all the time (a fetch reaching
-    // the end is answered by the next record, and read_committed ends at open transactions): this daemon's own
-    // progress, published after the assignment, says just as well that everything before it was read.
-    if (r.t === 'p' && r.session === this.#session && (m.timestamp ?? 0) >= owned.assignedAt) this.#caughtUp(m.partition);
+    if (ownProgressSince(r, m.timestamp, this.#session, owned.assignedAt)) this.#caughtUp(m.partition);
     this.#take(owned, r);
     if (r.t === 'p') this.#drain();
   }
@@ -213,7 +227,7 @@ export class ClusterOwner {
   #running(partition: number, r: RunningRecord): void {
     // Between two generations nothing fires: the counts are cumulative, the next record carries them again.
     const out = this.#out;
-    if (out === null) return;
+    if (out === null || this.#handingOff) return;
     const slot = this.#slots.slotOf(r.session, r.shard);
     if (slot === null) return;
     const counts = r.counts.map(([status, count]) => ({ windowStartUs: r.startUs, status, count }));
@@ -261,7 +275,7 @@ export class ClusterOwner {
    */
   #drain(): void {
     const out = this.#out;
-    if (out === null || this.#behind.size > 0 || this.#owned.size === 0) return;
+    if (out === null || this.#handingOff || this.#behind.size > 0 || this.#owned.size === 0) return;
     const points = [...this.#owned.values()].map((o) => o.view.drainThroughUs());
     if (points.includes(null)) return;
     const through = Math.min(...(points as number[]));

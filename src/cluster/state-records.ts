@@ -106,6 +106,15 @@ export function windowPartition(startUs: number, windowUs: number, partitions: n
   return ((n % partitions) + partitions) % partitions;
 }
 
+/**
+ * This session's own progress, published at or after `sinceMs` (by this daemon's clock): whoever reads it has read
+ * what the partition held before — librdkafka's end-of-partition event can fail to come on a partition written to
+ * all the time (a fetch reaching the end is answered by the next record, and read_committed ends at open transactions).
+ */
+export function ownProgressSince(r: StateRecord, timestampMs: number | undefined, session: string, sinceMs: number): boolean {
+  return r.t === 'p' && r.session === session && (timestampMs ?? 0) >= sinceMs;
+}
+
 export function encodeRecord(r: StateRecord): Buffer {
   return pack(r);
 }

@@ -42,7 +42,6 @@ export async function openClusterMember(config: Config, spec: SourceSpec, output
     maxUrlsPerWindow: config.pipeline.maxUrlsPerWindow,
     rules: config.alerts.rules,
     earlyAlerts: config.alerts.early,
-    out: outputs,
     observer: () => outputs.observer,
     log,
     transactionalId: `${topic}.${await memberId(config.checkpoint.dir)}`,

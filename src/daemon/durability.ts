@@ -108,6 +108,7 @@ export class Durability {
       await writeCheckpoint(dir, this.#clusterCuts?.startMark(start) ?? start, this.#checkpointFsync);
     }
     await this.#o.archive?.open(mark);
+    cluster?.outputsReady();
   }
 
   /**
@@ -150,6 +151,7 @@ export class Durability {
       await retireCheckpoint(o.from, 'restored');
     }
     if (o.openArchive) await this.#o.archive?.open(cp.archive ?? null);
+    this.#o.cluster?.outputsReady();
   }
 
   /** Per kind, the last output file retention may delete: the checkpoint's marks (replayable), else the last complete one. */
@@ -173,11 +175,11 @@ export class Durability {
     this.#timer.setEvery(ms);
   }
 
-  /** Streams leave this process (partitions revoked): resolves once their outputs are durable and the commit confirmed. */
+  /** Streams (or, none: state partitions) leave this process: resolves once the outputs are durable and the commit confirmed. */
   async handOff(streams: string[]): Promise<void> {
     if (!this.#replayable) return;
     await this.#next(true, true);
-    this.#o.log.info({ streams }, 'streams handed over: outputs durable, offsets committed');
+    if (streams.length > 0) this.#o.log.info({ streams }, 'streams handed over: outputs durable, offsets committed');
   }
 
   /** No more timed cuts; resolves when a running one is done. */

@@ -104,7 +104,6 @@ export class Generation {
     }
     archive?.setRetention(config.archive.retention);
     const cluster = d.cluster === undefined ? await openClusterMember(config, spec, outputs, d.log) : d.cluster;
-    cluster?.renew({ out: outputs, rules: config.alerts.rules, earlyAlerts: config.alerts.early, observer: () => outputs.observer });
     return new Generation(config, d, outputs, archive, own, rejectedLimit, cluster);
   }
 
@@ -148,6 +147,8 @@ export class Generation {
       cluster,
     });
     const durability = this.durability;
+    const cut = () => durability.handOff([]);
+    cluster?.renew({ out: outputs, rules: config.alerts.rules, earlyAlerts: config.alerts.early, observer: () => outputs.observer, cut });
     this.retention = new RetentionSweeper({
       outDir: config.output.dir,
       kinds: outputs.kinds,
