@@ -135,8 +135,12 @@ export class ClusterOwner {
     }
   }
 
-  async start(): Promise<void> {
-    await new Promise<void>((resolve, reject) => this.#consumer.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
+  /** Connects (the topic may not exist yet), then, once it does, `start` joins the owners' group. */
+  connect(): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.#consumer.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
+  }
+
+  start(): void {
     this.#consumer.subscribe([this.#o.topic]);
     consumeSoon(this.#consumer);
   }
