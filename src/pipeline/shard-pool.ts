@@ -106,7 +106,16 @@ export class ShardPool {
     return result;
   }
 
+  /**
+   * After every task queued, those their results queue too (a tick, say): a task answering a destroyed pool makes
+   * piscina throw 'Unexpected message from Worker', uncaught.
+   */
   async destroy(): Promise<void> {
+    for (let tails = [...this.#tails]; ; tails = [...this.#tails]) {
+      await Promise.all(tails);
+      await new Promise((resolve) => setImmediate(resolve)); // the callers' result handlers run first
+      if (tails.every((t, i) => t === this.#tails[i])) break;
+    }
     await Promise.all(this.#pools.map((p) => p.destroy()));
   }
 }
