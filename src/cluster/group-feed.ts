@@ -11,7 +11,7 @@ import type * as RdKafka from 'node-rdkafka';
 
 import { kafkaErrorText } from '../kafka/client-config.js';
 import { rdkafka } from '../kafka/rdkafka.js';
-import { consumeSoon, disconnectWithin } from './state-consumer.js';
+import { connectConsumer, consumeSoon, disconnectWithin } from './state-consumer.js';
 import { Throttle } from '../kafka/throttle.js';
 import type { Logger } from '../log.js';
 import type { Alert } from '../pipeline/output-port.js';
@@ -82,7 +82,7 @@ export class GroupFeed {
   }
 
   connect(): Promise<void> {
-    return new Promise<void>((resolve, reject) => this.#consumer.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
+    return connectConsumer(this.#consumer);
   }
 
   /**
