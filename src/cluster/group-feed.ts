@@ -11,7 +11,7 @@ import type * as RdKafka from 'node-rdkafka';
 
 import { kafkaErrorText } from '../kafka/client-config.js';
 import { rdkafka } from '../kafka/rdkafka.js';
-import { connectConsumer, consumeSoon, disconnectWithin } from './state-consumer.js';
+import { consumeSoon, disconnectWithin } from './state-consumer.js';
 import { Throttle } from '../kafka/throttle.js';
 import type { Logger } from '../log.js';
 import type { Alert } from '../pipeline/output-port.js';
@@ -28,12 +28,18 @@ export interface FeedObserver {
 
 export interface GroupFeedOptions {
   topic: string;
+  partitions: number;
   client: Record<string, string | number | boolean>;
   /** This daemon's session: what it wrote reaches its API through its own outputs. */
   session: string;
   /** The API's observer when the API runs (read at each record: it may come after the start). */
   observer: () => FeedObserver | null;
   log: Logger;
+  /**
+   * This daemon created the topic just now: nothing was published before, so there is nothing to catch up on (a new
+   * topic's first fetch can take seconds while its leaders settle, and every assignment would wait for it).
+   */
+  created: boolean;
 }
 
 export class GroupFeed {
@@ -81,19 +87,11 @@ export class GroupFeed {
     });
   }
 
-  connect(): Promise<void> {
-    return connectConsumer(this.#consumer);
-  }
-
-  /**
-   * Reads every partition from its start, once connected. `created`: this daemon created the topic just now, so
-   * there is nothing to catch up on (a new topic's first fetch can take seconds while its leaders settle, and every
-   * assignment would wait for it).
-   */
-  start(partitions: number, created: boolean): void {
-    if (!created) for (let p = 0; p < partitions; p++) this.#behind.add(p);
+  async start(): Promise<void> {
+    if (!this.#o.created) for (let p = 0; p < this.#o.partitions; p++) this.#behind.add(p);
     this.#startedAt = Date.now();
-    this.#consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic: this.#o.topic, partition, offset: OFFSET_BEGINNING })));
+    await new Promise<void>((resolve, reject) => this.#consumer.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
+    this.#consumer.assign(Array.from({ length: this.#o.partitions }, (_, partition) => ({ topic: this.#o.topic, partition, offset: OFFSET_BEGINNING })));
     consumeSoon(this.#consumer);
   }
 

@@ -16,7 +16,7 @@ import { type FeedObserver, GroupFeed } from './group-feed.js';
 import { ClusterOwner, type OwnerOptions } from './owner.js';
 import { RunningCounts } from './running-counts.js';
 import { recordKey, type StateRecord, type WindowRecord, windowPartition } from './state-records.js';
-import { createStateTopic, StateProducer } from './state-topic.js';
+import { ensureStateTopic, partitionCount, StateProducer } from './state-topic.js';
 
 /** How long a cut waits for the brokers to acknowledge its state before it fails (and commits nothing). */
 const PUBLISH_TIMEOUT_MS = 30_000;
@@ -126,19 +126,20 @@ export class ClusterMember {
   /** Creates the state topic if needed and joins the owners' group. Throws LP_ERR_CLUSTER (the caller falls back). */
   async start(): Promise<void> {
     const o = this.#o;
-    // The clients connect together, the topic created meanwhile (each takes a few round trips: a daemon's start, and a
-    // bounded read, wait for them); the state producer then reads both partition counts.
+    // The clients connect together (each takes a few round trips: a daemon's start, and a bounded read, wait for them).
+    const topic = { topic: o.topic, partitions: o.partitions, retentionMs: o.retentionMs, client: o.client };
+    const [state, sourcePartitions] = await all([ensureStateTopic(topic), partitionCount(o.client, o.sourceTopic)]);
+    this.#statePartitions = state.partitions;
+    this.#sourcePartitions = sourcePartitions;
     const producer = (this.#producer = new StateProducer(o.topic, o.client));
     this.#cuts = new CutPublisher(o.topic, o.client, o.transactionalId);
+    this.#owner = new ClusterOwner({ ...o, producer, session: this.session, revoked: () => this.#running.resendAll(), cut: () => this.#cut?.() ?? null });
+    const feed = { topic: o.topic, partitions: this.#statePartitions, client: o.client, session: this.session, log: o.log, created: state.created };
+    this.#feed = new GroupFeed({ ...feed, observer: () => this.#observer() });
     // The cuts' publisher is ready by the first cut; its failure (its transactional id not granted) is said now.
     const warn = (err: Error) => o.log.warn({ code: 'LP_ERR_CLUSTER' }, `${err.message}; durable cuts fail (nothing committed) until it can`);
     this.#cuts.connect().catch(warn);
-    this.#owner = new ClusterOwner({ ...o, producer, session: this.session, revoked: () => this.#running.resendAll(), cut: () => this.#cut?.() ?? null });
-    const feed = (this.#feed = new GroupFeed({ topic: o.topic, client: o.client, session: this.session, log: o.log, observer: () => this.#observer() }));
-    const [created] = await all([createStateTopic(o), producer.connected(), this.#owner.connect(), feed.connect()]);
-    [this.#statePartitions, this.#sourcePartitions] = await all([producer.partitionCount(o.topic), producer.partitionCount(o.sourceTopic)]);
-    this.#owner.start();
-    feed.start(this.#statePartitions, created);
+    await all([producer.connected(), this.#owner.start(), this.#feed.start()]);
     // A first progress record (nothing claimed, nothing closed) on every partition: when the feed reads it back, it
     // has read what was there before (group-feed.ts).
     const nothing = { shards: [], closed: [], written: [], claims: [], positions: {}, closedThroughUs: null, watermarkUs: null };
@@ -279,10 +280,9 @@ export class ClusterMember {
     this.#stopping = true;
     this.#running.stop();
     this.#o.log.debug({ session: this.session }, 'cluster: stopping the owner and the feed');
-    // All at once: each takes round trips (leaving the owners' group, the last acknowledgements), and a bounded read's exit waits.
-    const producer = this.#producer;
-    const flushed = producer?.flush(5000).catch(() => undefined).then(() => producer.close());
-    await Promise.all([this.#owner?.stop(), this.#feed?.stop(), flushed, this.#cuts?.close()]);
+    await Promise.all([this.#owner?.stop(), this.#feed?.stop()]);
+    await this.#producer?.flush(5000).catch(() => undefined);
+    await Promise.all([this.#producer?.close(), this.#cuts?.close()]);
     if (this.#producer) this.#o.log.info({ session: this.session, published: sum(this.#producer.sent, this.#cuts?.sent), windowsWritten: this.windowsWritten }, 'cluster: session ended');
   }
 }

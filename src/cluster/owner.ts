@@ -9,7 +9,7 @@ import type * as RdKafka from 'node-rdkafka';
 import type { AlertRule } from '../config/types.js';
 import { kafkaErrorText } from '../kafka/client-config.js';
 import { rdkafka } from '../kafka/rdkafka.js';
-import { connectConsumer, consumeSoon, disconnectWithin } from './state-consumer.js';
+import { consumeSoon, disconnectWithin } from './state-consumer.js';
 import { Throttle } from '../kafka/throttle.js';
 import type { Logger } from '../log.js';
 import { AlertEngine, rateRuleOptions } from '../pipeline/alert-engine.js';
@@ -135,10 +135,8 @@ export class ClusterOwner {
     }
   }
 
-  /** Connects (the topic may not exist yet), then, once it does, `start` joins the owners' group. */
-  connect = (): Promise<void> => connectConsumer(this.#consumer);
-
-  start(): void {
+  async start(): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.#consumer.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
     this.#consumer.subscribe([this.#o.topic]);
     consumeSoon(this.#consumer);
   }

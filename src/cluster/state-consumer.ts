@@ -5,11 +5,6 @@ import type * as RdKafka from 'node-rdkafka';
 const STOP_WAIT_MS = 3000;
 const WAIT_MS = 100;
 
-/** Connects, failing after 15 s (brokers away). */
-export function connectConsumer(consumer: RdKafka.KafkaConsumer): Promise<void> {
-  return new Promise<void>((resolve, reject) => consumer.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
-}
-
 /**
  * Reads in node-rdkafka's flowing mode, whose defaults wait 1 s for a message and then sleep 0.5 s before asking
  * again: a running count arriving after a quiet second would wait for that sleep (an early alert half a second

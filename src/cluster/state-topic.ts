@@ -29,13 +29,15 @@ export interface StateTopicOptions {
 
 /**
  * Creates the topic when missing: compacted (a window's or session's newest record replaces the older ones) and
- * deleted after `retentionMs`. Resolves true when this call created it. Throws LP_ERR_CLUSTER naming what to grant
- * when the daemon may not create it.
+ * deleted after `retentionMs`. Resolves with its partition count, and whether this call created it. Throws
+ * LP_ERR_CLUSTER naming what to grant when the daemon may not create or describe it.
  */
-export async function createStateTopic(o: StateTopicOptions): Promise<boolean> {
-  const admin = rdkafka().AdminClient.create({ ...o.client });
+export async function ensureStateTopic(o: StateTopicOptions): Promise<{ partitions: number; created: boolean }> {
+  let created = false;
+  const Kafka = rdkafka();
+  const admin = Kafka.AdminClient.create({ ...o.client });
   try {
-    return await new Promise<boolean>((resolve, reject) =>
+    await new Promise<void>((resolve, reject) =>
       admin.createTopic(
         {
           topic: o.topic,
@@ -44,13 +46,39 @@ export async function createStateTopic(o: StateTopicOptions): Promise<boolean> {
           config: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(o.retentionMs), 'min.compaction.lag.ms': '0' },
         },
         ADMIN_TIMEOUT_MS,
-        (err) => (err && err.code !== TOPIC_ALREADY_EXISTS ? reject(err) : resolve(!err)),
+        (err) => {
+          if (err && err.code !== TOPIC_ALREADY_EXISTS) return reject(err);
+          created = !err;
+          resolve();
+        },
       ),
     );
   } catch (err) {
     throw clusterError(o.topic, 'create', err as RdKafka.LibrdKafkaError);
   } finally {
     admin.disconnect();
+  }
+  return { partitions: await partitionCount(o.client, o.topic), created };
+}
+
+/** How many partitions `topic` has (LP_ERR_CLUSTER when it cannot be described or has none). */
+export async function partitionCount(client: Record<string, string | number | boolean>, topic: string): Promise<number> {
+  const o = { client, topic };
+  const Kafka = rdkafka();
+  const producer = new Kafka.Producer({ ...o.client });
+  try {
+    await new Promise<void>((resolve, reject) => producer.connect({ timeout: ADMIN_TIMEOUT_MS }, (err) => (err ? reject(err) : resolve())));
+    const meta = await new Promise<RdKafka.Metadata>((resolve, reject) =>
+      producer.getMetadata({ topic: o.topic, timeout: ADMIN_TIMEOUT_MS }, (err, m) => (err ? reject(err) : resolve(m))),
+    );
+    const t = meta.topics.find((x) => x.name === o.topic);
+    if (!t || t.partitions.length === 0) throw new LogpulseError('LP_ERR_CLUSTER', `cluster: the state topic ${o.topic} has no partitions the daemon can see`);
+    return t.partitions.length;
+  } catch (err) {
+    if (err instanceof LogpulseError) throw err;
+    throw clusterError(o.topic, 'describe', err as RdKafka.LibrdKafkaError);
+  } finally {
+    await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
   }
 }
 
@@ -96,22 +124,6 @@ export class StateProducer {
 
   connected(): Promise<void> {
     return this.#connected;
-  }
-
-  /** How many partitions `topic` has, once connected (LP_ERR_CLUSTER when it cannot be described or has none). */
-  async partitionCount(topic: string): Promise<number> {
-    await this.#connected;
-    try {
-      const meta = await new Promise<RdKafka.Metadata>((resolve, reject) =>
-        this.#producer.getMetadata({ topic, timeout: ADMIN_TIMEOUT_MS }, (err, m) => (err ? reject(err) : resolve(m))),
-      );
-      const t = meta.topics.find((x) => x.name === topic);
-      if (!t || t.partitions.length === 0) throw new LogpulseError('LP_ERR_CLUSTER', `cluster: the topic ${topic} has no partitions the daemon can see`);
-      return t.partitions.length;
-    } catch (err) {
-      if (err instanceof LogpulseError) throw err;
-      throw clusterError(topic, 'describe', err as RdKafka.LibrdKafkaError);
-    }
   }
 
   send(partition: number, record: StateRecord): void {
