@@ -190,7 +190,7 @@ export class Durability {
 
   /** Cluster mode, a bounded read's end: a last full cut closed through the end of time, checkpointed before it is published. */
   async endCut(): Promise<void> {
-    if (this.#replayable) await this.#archiveFault.until(() => this.#measured('full', () => this.#fullCut(false, true, true)));
+    if (this.#replayable) await this.#archiveFault.until(() => this.#cut(false, true, true));
   }
 
   /** A bounded read ended, every window emitted, the outputs closed: the whole read is committed, nothing left to resume. */
@@ -270,7 +270,7 @@ export class Durability {
   }
 
   /** `confirmed`: resolves once the commit is settled (a hand-over, the stop); a timed cut's commit may still be on its way. */
-  #cut = (release: boolean, confirmed: boolean): Promise<void> => this.#measured('full', () => this.#fullCut(release, confirmed));
+  #cut = (release: boolean, confirmed: boolean, end = false): Promise<void> => this.#measured('full', () => this.#fullCut(release, confirmed, end));
 
   async #fullCut(release: boolean, confirmed: boolean, end = false): Promise<void> {
     const source = this.#replayable!;
