@@ -40,6 +40,10 @@ export interface GroupFeedOptions {
    * topic's first fetch can take seconds while its leaders settle, and every assignment would wait for it).
    */
   created: boolean;
+  /** How long another daemon's last progress keeps this one from counting itself alone (owner.ts pauses when alone). */
+  othersWithinMs: number;
+  /** Another daemon's progress read, none having been read for `othersWithinMs` before it. */
+  otherShowedUp: () => void;
 }
 
 export class GroupFeed {
@@ -54,6 +58,8 @@ export class GroupFeed {
   #waiters: (() => void)[] = [];
   #stopped = false;
   #startedAt = 0;
+  /** When another session's newest progress read was stamped (its clock, ms). */
+  #otherAt = -Infinity;
 
   constructor(o: GroupFeedOptions) {
     this.#o = o;
@@ -87,6 +93,11 @@ export class GroupFeed {
     });
   }
 
+  /** Whether no other session published progress in the last `othersWithinMs`: this daemon reads the whole source. */
+  alone(): boolean {
+    return Date.now() - this.#otherAt > this.#o.othersWithinMs;
+  }
+
   async start(): Promise<void> {
     if (!this.#o.created) for (let p = 0; p < this.#o.partitions; p++) this.#behind.add(p);
     this.#startedAt = Date.now();
@@ -104,6 +115,12 @@ export class GroupFeed {
     if (this.#behind.size === 0) for (const w of this.#waiters.splice(0)) w();
   }
 
+  #other(atMs: number): void {
+    const wasAlone = this.alone();
+    this.#otherAt = Math.max(this.#otherAt, atMs);
+    if (wasAlone && !this.alone()) this.#o.otherShowedUp();
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     for (const w of this.#waiters.splice(0)) w();
@@ -118,7 +135,10 @@ export class GroupFeed {
     const r = decodeRecord(m.value);
     if (r === null) return;
     if (ownProgressSince(r, m.timestamp, this.#session, this.#startedAt)) this.#caughtUpOn(m.partition);
-    if (r.t === 'p') return this.view.update(r);
+    if (r.t === 'p') {
+      if (r.session !== this.#session) this.#other(m.timestamp ?? 0);
+      return this.view.update(r);
+    }
     const observer = this.#o.observer();
     if (observer === null) return;
     if (r.t === 'r' && r.session !== this.#session) observer.windowRows(r.rows);

@@ -10,10 +10,12 @@ import type { AlertRule } from '../config/types.js';
 import type { StatusCount } from '../native.js';
 import type { OutputPort } from '../pipeline/output-port.js';
 import { splitPartials } from '../pipeline/snapshot-format.js';
+import { settleAll } from '../settle-all.js';
 import { CutPublisher } from './cut-publisher.js';
 import { type ClusterCut, type CutContext, cutRecords, type PreparedCut } from './cut-records.js';
 import { type FeedObserver, GroupFeed } from './group-feed.js';
-import { ClusterOwner, type OwnerOptions } from './owner.js';
+import { ClusterOwner } from './owner.js';
+import type { OwnerOptions } from './owner-options.js';
 import { RunningCounts } from './running-counts.js';
 import { recordKey, type StateRecord, type WindowRecord, windowPartition } from './state-records.js';
 import { ensureStateTopic, partitionCount, StateProducer } from './state-topic.js';
@@ -25,7 +27,7 @@ type OwnerGeneration = { out: OutputPort; rules: AlertRule[]; earlyAlerts: boole
 const newSession = (): string => `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
 
 /** What its owner is made from is given to the member too (it adds the producer and the session). */
-export interface ClusterMemberOptions extends Omit<OwnerOptions, 'producer' | 'session'> {
+export interface ClusterMemberOptions extends Omit<OwnerOptions, 'producer' | 'session' | 'alone'> {
   /** The state topic (already named: state-topic.ts `stateTopicName`). */
   topic: string;
   partitions: number;
@@ -36,6 +38,8 @@ export interface ClusterMemberOptions extends Omit<OwnerOptions, 'producer' | 's
   observer: () => FeedObserver | null;
   /** The cuts' transactional id: this daemon's across its restarts (daemon/cluster.ts keeps it in the checkpoint dir). */
   transactionalId: string;
+  /** How long another daemon's last progress keeps this one from counting itself alone (group-feed.ts). */
+  othersWithinMs: number;
 }
 
 export class ClusterMember {
@@ -128,18 +132,19 @@ export class ClusterMember {
     const o = this.#o;
     // The clients connect together (each takes a few round trips: a daemon's start, and a bounded read, wait for them).
     const topic = { topic: o.topic, partitions: o.partitions, retentionMs: o.retentionMs, client: o.client };
-    const [state, sourcePartitions] = await all([ensureStateTopic(topic), partitionCount(o.client, o.sourceTopic)]);
+    const [state, sourcePartitions] = await settleAll([ensureStateTopic(topic), partitionCount(o.client, o.sourceTopic)]);
     this.#statePartitions = state.partitions;
     this.#sourcePartitions = sourcePartitions;
     const producer = (this.#producer = new StateProducer(o.topic, o.client));
     this.#cuts = new CutPublisher(o.topic, o.client, o.transactionalId);
-    this.#owner = new ClusterOwner({ ...o, producer, session: this.session, revoked: () => this.#running.resendAll(), cut: () => this.#cut?.() ?? null });
-    const feed = { topic: o.topic, partitions: this.#statePartitions, client: o.client, session: this.session, log: o.log, created: state.created };
-    this.#feed = new GroupFeed({ ...feed, observer: () => this.#observer() });
+    const alone = () => this.#feed?.alone() ?? false;
+    this.#owner = new ClusterOwner({ ...o, producer, session: this.session, alone, revoked: () => this.#running.resendAll(), cut: () => this.#cut?.() ?? null });
+    const feed = { topic: o.topic, partitions: this.#statePartitions, client: o.client, session: this.session, log: o.log, created: state.created, othersWithinMs: o.othersWithinMs };
+    this.#feed = new GroupFeed({ ...feed, observer: () => this.#observer(), otherShowedUp: () => this.#owner?.wake() });
     // The cuts' publisher is ready by the first cut; its failure (its transactional id not granted) is said now.
     const warn = (err: Error) => o.log.warn({ code: 'LP_ERR_CLUSTER' }, `${err.message}; durable cuts fail (nothing committed) until it can`);
     this.#cuts.connect().catch(warn);
-    await all([producer.connected(), this.#owner.start(), this.#feed.start()]);
+    await settleAll([producer.connected(), this.#owner.start(), this.#feed.start()]);
     // A first progress record (nothing claimed, nothing closed) on every partition: when the feed reads it back, it
     // has read what was there before (group-feed.ts).
     const nothing = { shards: [], closed: [], written: [], claims: [], positions: {}, closedThroughUs: null, watermarkUs: null };
@@ -248,6 +253,7 @@ export class ClusterMember {
     try {
       await this.#cuts.publish(cut.records, PUBLISH_TIMEOUT_MS);
       this.#sessions.add(this.session);
+      this.#owner?.published(cut.seq);
     } catch (err) {
       // The cut fails (nothing of it visible, nothing committed); its closed windows and what the owner wrote go
       // again with the next one, which re-sends the rest.
@@ -289,12 +295,4 @@ export class ClusterMember {
 
 function sum(...counts: ({ records: number; bytes: number } | undefined)[]): { records: number; bytes: number } {
   return counts.reduce<{ records: number; bytes: number }>((a, c) => ({ records: a.records + (c?.records ?? 0), bytes: a.bytes + (c?.bytes ?? 0) }), { records: 0, bytes: 0 });
-}
-
-/** Like Promise.all, but settles only once every one has (none left connecting when the caller cleans up); rejects with the first failure. */
-async function all<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
-  const settled = await Promise.allSettled(promises);
-  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }

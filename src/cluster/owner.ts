@@ -11,34 +11,15 @@ import { kafkaErrorText } from '../kafka/client-config.js';
 import { rdkafka } from '../kafka/rdkafka.js';
 import { consumeSoon, disconnectWithin } from './state-consumer.js';
 import { Throttle } from '../kafka/throttle.js';
-import type { Logger } from '../log.js';
 import { AlertEngine, rateRuleOptions } from '../pipeline/alert-engine.js';
 import type { Alert, OutputPort } from '../pipeline/output-port.js';
 import { mergeWindow } from './merge-window.js';
 import { forgetOldWritten, newOwned, type Owned } from './owned-partition.js';
+import type { OwnerOptions } from './owner-options.js';
+import { QuietPartitions } from './quiet-partitions.js';
 import { RunningSlots } from './running-slots.js';
 import { decodeRecord, ownProgressSince, recordKey, type RunningRecord, type StateRecord } from './state-records.js';
-import type { StateProducer } from './state-topic.js';
 
-export interface OwnerOptions {
-  topic: string;
-  /** The source's consumer group: owners form `<group>.logpulse-owners`. */
-  group: string;
-  client: Record<string, string | number | boolean>;
-  windowUs: number;
-  maxUrlsPerWindow: number;
-  rules: AlertRule[];
-  /** `alerts.early`: errors_per_status fires on the group's running count, before the window closes. */
-  earlyAlerts: boolean;
-  producer: StateProducer;
-  log: Logger;
-  /** This daemon's session (its rows and alerts on the topic say who wrote them). */
-  session: string;
-  /** Its partitions went to other owners: the running counts it took in-process must go on the topic for them. */
-  revoked?: () => void;
-  /** A durable cut of this daemon, publishing what this owner wrote (`takeUnpublished`); null: none can run now. */
-  cut?: () => Promise<void> | null;
-}
 
 /** librdkafka's RD_KAFKA_OFFSET_BEGINNING. */
 const OFFSET_BEGINNING = -2;
@@ -50,6 +31,7 @@ export class ClusterOwner {
   #rules: AlertRule[];
   #early: boolean;
   readonly #consumer: RdKafka.KafkaConsumer;
+  readonly #quiet: QuietPartitions;
   readonly #owned = new Map<number, Owned>();
   #alerts: AlertEngine;
   readonly #slots = new RunningSlots();
@@ -87,8 +69,14 @@ export class ClusterOwner {
       },
       { 'auto.offset.reset': 'earliest' },
     );
+    const consumer = this.#consumer;
+    const nudge = (tps: RdKafka.TopicPartition[]) => tps.forEach((tp) => consumer.queryWatermarkOffsets(tp.topic, tp.partition, 5000, () => undefined));
+    this.#quiet = new QuietPartitions({ topic: o.topic, alone: o.alone, pause: (tp) => consumer.pause(tp), resume: (tp) => consumer.resume(tp), nudge });
     this.#consumer.on('data', (m) => this.#message(m));
-    this.#consumer.on('partition.eof', (e: { partition: number }) => this.#caughtUp(e.partition));
+    this.#consumer.on('partition.eof', (e: { partition: number }) => {
+      this.#caughtUp(e.partition);
+      if (this.#owned.has(e.partition) && !this.#behind.has(e.partition)) this.#quiet.atEnd(e.partition);
+    });
     this.#consumer.on('event.error', (err) => {
       if (this.#warnings.due(err.message)) o.log.warn({ error: kafkaErrorText(err) }, 'cluster: state topic consumer error (retrying)');
     });
@@ -98,11 +86,22 @@ export class ClusterOwner {
   setGeneration(g: { out: OutputPort; session: string; rules: AlertRule[]; earlyAlerts: boolean } | null): void {
     this.#out = g?.out ?? null;
     if (g === null) return;
+    if (g.session !== this.#session) this.#quiet.newSession();
     this.#session = g.session;
     this.#rules = g.rules;
     this.#early = g.earlyAlerts;
     this.#alerts.setRules(g.rules, g.earlyAlerts);
     this.#drain(); // what came due while nothing was written
+  }
+
+  /** This session's cut `seq` is on the topic: partitions paused while alone read it. */
+  published(seq: number): void {
+    this.#quiet.published(seq);
+  }
+
+  /** Another daemon showed up: every partition is fetched again (its running counts come on the topic). */
+  wake(): void {
+    this.#quiet.wake();
   }
 
   /** Windows written by this daemon as their owner. */
@@ -148,6 +147,7 @@ export class ClusterOwner {
   }
 
   #rebalance(err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]): void {
+    this.#quiet.reset();
     if (err.code === rdkafka().CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
       // Every owned partition is read again from its start: what the group knew comes back from there; what this
       // owner itself wrote and fired is kept (its records, sent at the revoke, may not be readable yet).
@@ -196,6 +196,7 @@ export class ClusterOwner {
     if (owned === undefined || r === null) return;
     if (r.t === 's') return this.#runningRecord(m.partition, owned, r);
     if (ownProgressSince(r, m.timestamp, this.#session, owned.assignedAt)) this.#caughtUp(m.partition);
+    if (r.t === 'p' && r.session === this.#session) this.#quiet.ownProgress(m.partition, r.seq);
     this.#take(owned, r);
     if (r.t === 'p') this.#drain();
   }

@@ -45,6 +45,8 @@ export async function openClusterMember(config: Config, spec: SourceSpec, output
     observer: () => outputs.observer,
     log,
     transactionalId: `${topic}.${await memberId(config.checkpoint.dir)}`,
+    // A live daemon publishes progress at every cut (output.rotateEvery): three missed ones and it is taken for gone.
+    othersWithinMs: Math.max(60_000, 3 * config.output.rotateEveryMs),
   });
   try {
     await member.start();
