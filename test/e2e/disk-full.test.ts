@@ -119,7 +119,9 @@ it('a stop during a disk fault waits for the disk (up to shutdownTimeout) and th
     // One small write (one read for the daemon), read before the stop: what the source has not read when it is
     // paused stays in the socket, and a stop does not read it.
     await sendAndLeave(sourcePort, batch(1000, 100));
-    await untilAsync('batch B read', async () => (await metrics(api)).get('logpulse_lines_total{source="tcp-listen"}') === 1100, { ms: 20_000 });
+    let read: number | undefined;
+    const why = () => `batch B read (${read} lines read); stderr:\n${d.stderr().slice(-4000)}`;
+    await untilAsync(why, async () => (read = (await metrics(api)).get('logpulse_lines_total{source="tcp-listen"}')) === 1100, { ms: 20_000 });
     await untilAsync('/ready 503', async () => (await ready(api)).status === 503, { ms: 20_000 });
     d.child.kill('SIGTERM');
     // The open windows reach the checkpoint (on another disk); the outputs wait for theirs.

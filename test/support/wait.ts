@@ -15,10 +15,10 @@ export async function until(what: string | (() => string), check: () => boolean,
 }
 
 /** `until` for an asynchronous check (an HTTP request); polls every `everyMs` (default 200). */
-export async function untilAsync(what: string, check: () => Promise<boolean>, { ms = 15_000, everyMs = 200 } = {}): Promise<void> {
+export async function untilAsync(what: string | (() => string), check: () => Promise<boolean>, { ms = 15_000, everyMs = 200 } = {}): Promise<void> {
   const started = Date.now();
   while (!(await check())) {
-    if (Date.now() - started > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() - started > ms) throw new Error(`timed out after ${ms} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await sleep(everyMs);
   }
 }
