@@ -20,7 +20,6 @@ import { QuietPartitions } from './quiet-partitions.js';
 import { RunningSlots } from './running-slots.js';
 import { decodeRecord, ownProgressSince, recordKey, type RunningRecord, type StateRecord } from './state-records.js';
 
-
 /** librdkafka's RD_KAFKA_OFFSET_BEGINNING. */
 const OFFSET_BEGINNING = -2;
 export class ClusterOwner {

@@ -9,7 +9,7 @@ import type * as RdKafka from 'node-rdkafka';
 
 export interface QuietOptions {
   topic: string;
-  /** Whether no other daemon of the group published progress lately (group-feed.ts `othersSeenWithin`). */
+  /** Whether no other daemon of the group published progress lately (group-feed.ts `alone`). */
   alone: () => boolean;
   pause: (partitions: RdKafka.TopicPartition[]) => void;
   resume: (partitions: RdKafka.TopicPartition[]) => void;
@@ -81,7 +81,7 @@ export class QuietPartitions {
     }
   }
 
-  /** Partitions paused now (for tests and `/metrics`). */
+  /** Partitions paused now (for tests). */
   get paused(): number {
     return this.#paused.size;
   }
