@@ -132,7 +132,7 @@ export class ClusterMember {
     const o = this.#o;
     // The clients connect together (each takes a few round trips: a daemon's start, and a bounded read, wait for them).
     const topic = { topic: o.topic, partitions: o.partitions, retentionMs: o.retentionMs, client: o.client };
-    const [state, sourcePartitions] = await settleAll([ensureStateTopic(topic), partitionCount(o.client, o.sourceTopic)]);
+    const [state, sourcePartitions] = await settleAll([ensureStateTopic(topic), partitionCount(o.client, o.sourceTopic, 'source')]);
     this.#statePartitions = state.partitions;
     this.#sourcePartitions = sourcePartitions;
     const producer = (this.#producer = new StateProducer(o.topic, o.client));

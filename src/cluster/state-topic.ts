@@ -58,25 +58,28 @@ export async function ensureStateTopic(o: StateTopicOptions): Promise<{ partitio
   } finally {
     admin.disconnect();
   }
-  return { partitions: await partitionCount(o.client, o.topic), created };
+  return { partitions: await partitionCount(o.client, o.topic, 'state'), created };
 }
 
-/** How many partitions `topic` has (LP_ERR_CLUSTER when it cannot be described or has none). */
-export async function partitionCount(client: Record<string, string | number | boolean>, topic: string): Promise<number> {
-  const o = { client, topic };
-  const Kafka = rdkafka();
-  const producer = new Kafka.Producer({ ...o.client });
+/**
+ * How many partitions `topic` has — the state topic, or the source topic whose partitions the group reads (each error
+ * names which) — LP_ERR_CLUSTER when it cannot be described or has none.
+ */
+export async function partitionCount(client: Record<string, string | number | boolean>, topic: string, role: 'state' | 'source'): Promise<number> {
+  const producer = new (rdkafka().Producer)({ ...client });
   try {
     await new Promise<void>((resolve, reject) => producer.connect({ timeout: ADMIN_TIMEOUT_MS }, (err) => (err ? reject(err) : resolve())));
     const meta = await new Promise<RdKafka.Metadata>((resolve, reject) =>
-      producer.getMetadata({ topic: o.topic, timeout: ADMIN_TIMEOUT_MS }, (err, m) => (err ? reject(err) : resolve(m))),
+      producer.getMetadata({ topic, timeout: ADMIN_TIMEOUT_MS }, (err, m) => (err ? reject(err) : resolve(m))),
     );
-    const t = meta.topics.find((x) => x.name === o.topic);
-    if (!t || t.partitions.length === 0) throw new LogpulseError('LP_ERR_CLUSTER', `cluster: the state topic ${o.topic} has no partitions the daemon can see`);
+    const t = meta.topics.find((x) => x.name === topic);
+    if (!t || t.partitions.length === 0) throw new LogpulseError('LP_ERR_CLUSTER', `cluster: the ${role} topic ${topic} has no partitions the daemon can see`);
     return t.partitions.length;
   } catch (err) {
     if (err instanceof LogpulseError) throw err;
-    throw clusterError(o.topic, 'describe', err as RdKafka.LibrdKafkaError);
+    const kafkaErr = err as RdKafka.LibrdKafkaError;
+    if (role === 'state') throw clusterError(topic, 'describe', kafkaErr);
+    throw new LogpulseError('LP_ERR_CLUSTER', `cluster: cannot describe the source topic ${topic} (${kafkaErrorText(kafkaErr)})`);
   } finally {
     await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
   }
